@@ -1,0 +1,27 @@
+import type { CapacityReport, ClusterDescription, Placement, PlacementStatus } from "@gantry/shared";
+
+/**
+ * What the agent needs from a cluster. The simulated and Kubernetes drivers implement it and run
+ * the same contract suite (`driver.contract.ts`).
+ */
+export interface ClusterDriver {
+  /** Short name for logs and the hello message: `simulated`, `kubernetes`. */
+  readonly kind: string;
+  /** Connect, list and start watching. Resolves once the first inventory is known. */
+  start(): Promise<void>;
+  /** Stop watches and timers. */
+  close(): Promise<void>;
+  /** Cluster identity, tier and prices. */
+  describe(): ClusterDescription;
+  /** Per-node capacity now. */
+  capacity(): CapacityReport;
+  /**
+   * Converge the cluster on `desired`: create or update what is listed, delete what Gantry owns
+   * and is not listed. Never touches objects Gantry does not own.
+   */
+  reconcile(desired: readonly Placement[]): Promise<void>;
+  /** Status of every placement Gantry owns in this cluster. */
+  statuses(): Promise<PlacementStatus[]>;
+  /** Called when something changed that the hub should hear about soon (capacity or status). */
+  onChange(listener: () => void): void;
+}

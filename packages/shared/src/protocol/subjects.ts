@@ -1,0 +1,41 @@
+/**
+ * NATS subjects. Everything an agent publishes is under `gantry.v1.agent.<cluster>.`, everything it
+ * receives under `gantry.v1.hub.<cluster>.`, so NATS permissions can confine each agent to its own
+ * cluster: publish `gantry.v1.agent.C.>`, subscribe `gantry.v1.hub.C.>` (its request inbox lives
+ * there too, see `agentInboxPrefix`).
+ */
+export const SUBJECT_ROOT = "gantry.v1";
+
+const token = (cluster: string): string => {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(cluster)) {
+    throw new Error(`cluster name ${JSON.stringify(cluster)} is not a valid subject token`);
+  }
+  return cluster;
+};
+
+export const subjects = {
+  /** Agent → hub. */
+  agentPrefix: (cluster: string) => `${SUBJECT_ROOT}.agent.${token(cluster)}`,
+  hello: (cluster: string) => `${SUBJECT_ROOT}.agent.${token(cluster)}.hello`,
+  heartbeat: (cluster: string) => `${SUBJECT_ROOT}.agent.${token(cluster)}.heartbeat`,
+  status: (cluster: string) => `${SUBJECT_ROOT}.agent.${token(cluster)}.status`,
+  /** Request/reply: the agent asks for its full desired state. */
+  sync: (cluster: string) => `${SUBJECT_ROOT}.agent.${token(cluster)}.sync`,
+  /** Hub → agent. */
+  hubPrefix: (cluster: string) => `${SUBJECT_ROOT}.hub.${token(cluster)}`,
+  desired: (cluster: string) => `${SUBJECT_ROOT}.hub.${token(cluster)}.desired`,
+  /** Wildcards the hub subscribes to. */
+  allHello: `${SUBJECT_ROOT}.agent.*.hello`,
+  allHeartbeats: `${SUBJECT_ROOT}.agent.*.heartbeat`,
+  allStatus: `${SUBJECT_ROOT}.agent.*.status`,
+  allSync: `${SUBJECT_ROOT}.agent.*.sync`,
+} as const;
+
+/** Inbox prefix for an agent's requests, inside the subjects it may subscribe to. */
+export const agentInboxPrefix = (cluster: string): string => `${SUBJECT_ROOT}.hub.${token(cluster)}.inbox`;
+
+/** The cluster token of an agent subject (`gantry.v1.agent.<cluster>.…`). */
+export const clusterOfSubject = (subject: string): string | undefined => {
+  const parts = subject.split(".");
+  return parts[1] === "v1" && parts[2] === "agent" ? parts[3] : undefined;
+};

@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { Workload } from "./workload.ts";
+
+/** How many replicas of a workload one cluster runs, and on which nodes the engine meant them to go. */
+export const Assignment = z.object({
+  cluster: z.string().min(1),
+  replicas: z.number().int().positive(),
+  spot: z.boolean().default(false),
+  gpuModel: z.string().optional(),
+  /** Replicas per node (names from the snapshot); a hint for the agent, the cluster's scheduler decides. */
+  nodes: z.array(z.object({ node: z.string(), replicas: z.number().int().positive() })).default([]),
+  pricePerGpuHour: z.number().nonnegative().default(0),
+});
+export type Assignment = z.infer<typeof Assignment>;
+
+/** The desired state of one workload in one cluster, as sent to its agent. */
+export const Placement = z.object({
+  workload: z.string().min(1),
+  tenant: z.string().min(1),
+  cluster: z.string().min(1),
+  replicas: z.number().int().positive(),
+  /** Bumped on every change of the desired state; agents ignore older generations. */
+  generation: z.number().int().positive(),
+  decisionId: z.string().min(1),
+  spot: z.boolean().default(false),
+  gpuModel: z.string().optional(),
+  spec: Workload.shape.spec,
+});
+export type Placement = z.infer<typeof Placement>;

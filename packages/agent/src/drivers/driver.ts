@@ -24,4 +24,14 @@ export interface ClusterDriver {
   statuses(): Promise<PlacementStatus[]>;
   /** Called when something changed that the hub should hear about soon (capacity or status). */
   onChange(listener: () => void): void;
+  /**
+   * Present when several agent replicas serve one cluster (DaemonSet mode): only the leader sends
+   * the cluster's heartbeats and applies placements.
+   */
+  readonly leadership?: Leadership;
+}
+
+export interface Leadership {
+  isLeader(): boolean;
+  onChange(listener: (leader: boolean) => void): void;
 }

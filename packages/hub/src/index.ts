@@ -1,0 +1,1 @@
+export * from "./bus/nats-server.ts";

@@ -1,1 +1,7 @@
 export * from "./bus/nats-server.ts";
+export { HubConfig, hubConfigFromEnv } from "./config.ts";
+export { createHub, type Hub, type HubDeps } from "./hub.ts";
+export { createStore, type OpenDatabase, openDatabase, type Store } from "./store/index.ts";
+export { type Clock, systemClock } from "./util/clock.ts";
+export { createLogger, type Logger, silentLogger } from "./util/logger.ts";
+export { freePort, preferredOrFreePort } from "./util/ports.ts";

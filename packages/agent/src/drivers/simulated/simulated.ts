@@ -1,0 +1,183 @@
+import type { CapacityReport, FleetCluster, Placement, PlacementStatus } from "@gantry/shared";
+import type { ClusterDriver } from "../driver.ts";
+import { expandNodes, largestFreeBlock, pickNode, type ReplicaShape, type SimNode, take } from "./nodes.ts";
+
+export interface SimulatedDriverOptions {
+  cluster: FleetCluster;
+  now: () => Date;
+  /** Real seconds a simulated hour lasts: jobs declare hours, demos and tests want seconds. */
+  secondsPerHour: number;
+  /** How often running jobs are checked for completion. */
+  tickMs?: number;
+}
+
+interface Replica {
+  node?: SimNode;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+interface SimWorkload {
+  placement: Placement;
+  shape: ReplicaShape;
+  replicas: Replica[];
+  startedAt?: string;
+}
+
+const shapeOf = (p: Placement): ReplicaShape => ({
+  gpus: p.spec.resources.gpu.count,
+  models: p.gpuModel ? [p.gpuModel] : p.spec.resources.gpu.models,
+  minMemoryGiB: p.spec.resources.gpu.minMemoryGiB,
+  cpu: p.spec.resources.cpu,
+  memoryGiB: p.spec.resources.memoryGiB,
+});
+
+/**
+ * A cluster in memory: applied workloads take GPUs on nodes (best fit, gangs all or nothing),
+ * jobs run for their declared duration then succeed, services run until removed.
+ */
+export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterDriver => {
+  const { cluster, now } = options;
+  const { nodes: _nodes, health: _health, ...description } = cluster;
+  const nodes = expandNodes(cluster);
+  const workloads = new Map<string, SimWorkload>();
+  const listeners: (() => void)[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  const changed = () => {
+    for (const l of listeners) l();
+  };
+
+  const release = (w: SimWorkload) => {
+    for (const r of w.replicas) {
+      if (r.node && r.finishedAt === undefined) take(r.node, w.shape, -1);
+      r.node = undefined;
+    }
+  };
+
+  const durationMs = (w: SimWorkload) => (w.placement.spec.durationHours ?? 1) * options.secondsPerHour * 1000;
+
+  /** Start replicas that wait, finish jobs whose time is up. Returns true if anything changed. */
+  const step = (): boolean => {
+    const t = now().getTime();
+    let any = false;
+    for (const w of workloads.values()) {
+      if (w.placement.spec.type === "job") {
+        for (const r of w.replicas) {
+          if (r.node && r.startedAt !== undefined && r.finishedAt === undefined && t - r.startedAt >= durationMs(w)) {
+            r.finishedAt = t;
+            take(r.node, w.shape, -1);
+            any = true;
+          }
+        }
+      }
+    }
+    // Place waiting replicas, oldest workloads first; a gang starts only when all of it fits.
+    for (const w of workloads.values()) {
+      const waiting = w.replicas.filter((r) => !r.node && r.finishedAt === undefined);
+      if (waiting.length === 0) continue;
+      const chosen: SimNode[] = [];
+      for (const _ of waiting) {
+        const n = pickNode(nodes, w.shape);
+        if (!n) break;
+        take(n, w.shape, 1);
+        chosen.push(n);
+      }
+      if (w.placement.spec.gang && chosen.length < waiting.length) {
+        for (const n of chosen) take(n, w.shape, -1);
+        continue;
+      }
+      chosen.forEach((n, i) => {
+        const r = waiting[i];
+        if (r) {
+          r.node = n;
+          r.startedAt = t;
+        }
+      });
+      if (chosen.length) {
+        w.startedAt ??= new Date(t).toISOString();
+        any = true;
+      }
+    }
+    return any;
+  };
+
+  const statusOf = (w: SimWorkload): PlacementStatus => {
+    const p = w.placement;
+    const done = w.replicas.filter((r) => r.finishedAt !== undefined).length;
+    const running = w.replicas.filter((r) => r.node && r.finishedAt === undefined).length;
+    const base = { workload: p.workload, generation: p.generation, replicas: p.replicas, readyReplicas: running };
+    const started = w.startedAt ? { startedAt: w.startedAt } : {};
+    if (p.spec.type === "job" && done === p.replicas) {
+      const last = Math.max(...w.replicas.map((r) => r.finishedAt ?? 0));
+      return {
+        ...base,
+        ...started,
+        phase: "Succeeded",
+        message: `${done}/${p.replicas} replicas completed`,
+        events: [],
+        finishedAt: new Date(last).toISOString(),
+      };
+    }
+    if (running > 0 || done > 0) {
+      return { ...base, ...started, phase: "Running", message: `${running} running, ${done} completed`, events: [] };
+    }
+    const block = largestFreeBlock(nodes, w.shape);
+    const why = `Unschedulable: 0/${p.replicas} replicas fit; needs ${w.shape.gpus} free GPUs on one node, largest free block is ${block}`;
+    return { ...base, phase: "Pending", message: why, events: [why] };
+  };
+
+  return {
+    kind: "simulated",
+    async start() {
+      timer = setInterval(() => {
+        if (step()) changed();
+      }, options.tickMs ?? 250);
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+    },
+    describe: () => description,
+    capacity(): CapacityReport {
+      return {
+        nodes: nodes.map((n) => ({
+          ...n.group,
+          name: n.name,
+          count: 1,
+          gpusUsed: n.gpusUsed,
+          cpuUsed: n.cpuUsed,
+          memoryUsedGiB: n.memoryUsedGiB,
+        })),
+        accountedWorkloads: [...workloads.values()]
+          .filter((w) => w.replicas.every((r) => r.node || r.finishedAt !== undefined))
+          .map((w) => ({ workload: w.placement.workload, generation: w.placement.generation })),
+      };
+    },
+    async reconcile(desired) {
+      const wanted = new Map(desired.map((p) => [p.workload, p]));
+      for (const [name, w] of workloads) {
+        const p = wanted.get(name);
+        if (!p || p.generation !== w.placement.generation || p.replicas !== w.placement.replicas) {
+          release(w);
+          workloads.delete(name);
+        }
+      }
+      for (const p of desired) {
+        if (workloads.has(p.workload)) continue;
+        workloads.set(p.workload, {
+          placement: p,
+          shape: shapeOf(p),
+          replicas: Array.from({ length: p.replicas }, () => ({})),
+        });
+      }
+      step();
+      changed();
+    },
+    async statuses() {
+      return [...workloads.values()].map(statusOf);
+    },
+    onChange(listener) {
+      listeners.push(listener);
+    },
+  };
+};

@@ -1,0 +1,42 @@
+import { issuesOf, ValidationError } from "@gantry/shared";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { ApiDeps } from "./deps.ts";
+import { problemOf, respondProblem } from "./problem.ts";
+import { fleetRoutes } from "./routes/clusters.ts";
+import { workloadRoutes } from "./routes/workloads.ts";
+
+/** The hub's HTTP API: thin routes over the scheduler and the store, errors mapped in one place. */
+export const createApi = (deps: ApiDeps) => {
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) return respondProblem(c, problemOf(new ValidationError(issuesOf(result.error), "request")));
+    },
+  });
+
+  app.onError((error, c) => {
+    const problem = problemOf(error);
+    if (problem.status >= 500) deps.logger.error({ err: error, path: c.req.path }, "request failed");
+    return respondProblem(c, problem);
+  });
+  app.notFound((c) =>
+    respondProblem(c, {
+      type: "about:blank",
+      title: "Not found",
+      status: 404,
+      code: "not_found",
+      detail: `no route ${c.req.method} ${c.req.path}`,
+    }),
+  );
+
+  app.get("/healthz", (c) => c.json({ status: "ok", database: deps.databaseKind }));
+
+  const api = new OpenAPIHono({ defaultHook: app.defaultHook });
+  api.route("/", workloadRoutes(deps));
+  api.route("/", fleetRoutes(deps));
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Gantry hub API", version: "v1", description: "Place AI workloads across GPU clusters." },
+  });
+  app.route("/api/v1", api);
+  return app;
+};

@@ -1,0 +1,21 @@
+import type { Workload } from "@gantry/shared";
+import type { HealthThresholds } from "../fleet/health.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
+import type { Store, WorkloadWithPlacements } from "../store/index.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+
+/** What the API needs; passed in by the hub's composition root. */
+export interface ApiDeps {
+  store: Store;
+  scheduler: Scheduler;
+  clock: Clock;
+  logger: Logger;
+  thresholds: HealthThresholds;
+  databaseKind: string;
+  onDesiredStateChanged: () => void;
+  /** Admission checks before a workload is accepted (budgets); throws a HubError to refuse. */
+  admit?: (workload: Workload) => Promise<void>;
+  /** More to say in `explain` (burst pool, budgets). */
+  explainExtra?: (workload: WorkloadWithPlacements) => Promise<Record<string, unknown>>;
+}

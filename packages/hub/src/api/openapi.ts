@@ -1,0 +1,27 @@
+import { z } from "zod";
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  code: z.string(),
+  detail: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+const descriptions: Record<number, string> = {
+  400: "Invalid input; `errors` names each field",
+  404: "Not found",
+  409: "Conflict",
+  415: "Unsupported media type",
+  422: "Refused by policy (e.g. budget)",
+};
+
+/** Problem+json responses for the given status codes, for the OpenAPI document. */
+export const problemResponses = <const C extends number>(...codes: C[]) =>
+  Object.fromEntries(
+    codes.map((code) => [
+      code,
+      { description: descriptions[code] ?? "Error", content: { "application/problem+json": { schema: Problem } } },
+    ]),
+  ) as Record<C, { description: string; content: { "application/problem+json": { schema: typeof Problem } } }>;

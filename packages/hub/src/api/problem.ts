@@ -1,0 +1,60 @@
+import { type FieldIssue, ValidationError } from "@gantry/shared";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { HubError, type HubErrorCode } from "../errors.ts";
+
+const statusOf: Record<HubErrorCode, ContentfulStatusCode> = {
+  validation_failed: 400,
+  bad_request: 400,
+  not_found: 404,
+  conflict: 409,
+  unsupported_media_type: 415,
+  budget_exceeded: 422,
+};
+
+/** RFC 9457 problem details with Gantry's stable `code` and, for bad input, the fields at fault. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldIssue[];
+  details?: unknown;
+}
+
+/** The one place errors become HTTP responses. Unknown errors are bugs: 500, logged by the caller. */
+export const problemOf = (error: unknown): Problem => {
+  if (error instanceof ValidationError) {
+    return {
+      type: "https://gantry.dev/problems/validation_failed",
+      title: "Invalid request",
+      status: 400,
+      code: error.code,
+      detail: error.message,
+      errors: error.issues,
+    };
+  }
+  if (error instanceof HubError) {
+    return {
+      type: `https://gantry.dev/problems/${error.code}`,
+      title: error.code.replaceAll("_", " "),
+      status: statusOf[error.code],
+      code: error.code,
+      detail: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    };
+  }
+  return {
+    type: "https://gantry.dev/problems/internal",
+    title: "Internal error",
+    status: 500,
+    code: "internal",
+    detail: "the hub failed to handle this request; see its logs",
+  };
+};
+
+export const respondProblem = (c: Context, problem: Problem) =>
+  c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
+    "content-type": "application/problem+json",
+  });

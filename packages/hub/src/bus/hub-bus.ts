@@ -1,0 +1,84 @@
+import {
+  clusterOfSubject,
+  type DesiredState,
+  HeartbeatMessage,
+  HelloMessage,
+  StatusMessage,
+  SyncRequest,
+  subjects,
+} from "@gantry/shared";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { z } from "zod";
+import type { Logger } from "../util/logger.ts";
+
+export interface HubBusHandlers {
+  hello(message: HelloMessage): Promise<void>;
+  heartbeat(message: HeartbeatMessage): Promise<void>;
+  status(message: StatusMessage): Promise<void>;
+  /** Answer a sync request with the cluster's full desired state. */
+  sync(message: SyncRequest): Promise<DesiredState>;
+}
+
+/**
+ * The hub's side of NATS: parses what agents send (once, at the boundary) and publishes desired
+ * state. A message whose subject and body name different clusters is dropped: an agent may only
+ * speak for its own cluster.
+ */
+export const createHubBus = (deps: { nc: NatsConnection; logger: Logger; handlers: HubBusHandlers }) => {
+  const { nc, logger, handlers } = deps;
+  const subs: Subscription[] = [];
+
+  const listen = <S extends z.ZodType<{ cluster: string }>>(
+    subject: string,
+    schema: S,
+    handle: (message: z.infer<S>, msg: Msg) => Promise<void>,
+  ) => {
+    const sub = nc.subscribe(subject, {
+      callback: (error, msg) => {
+        if (error) return logger.error({ err: error, subject }, "subscription error");
+        let body: unknown;
+        try {
+          body = msg.json();
+        } catch {
+          return logger.warn({ subject: msg.subject }, "dropped a message that is not JSON");
+        }
+        const parsed = schema.safeParse(body);
+        if (!parsed.success) {
+          return logger.warn(
+            { subject: msg.subject, issues: parsed.error.issues.slice(0, 3) },
+            "dropped invalid message",
+          );
+        }
+        if (clusterOfSubject(msg.subject) !== parsed.data.cluster) {
+          return logger.warn(
+            { subject: msg.subject, cluster: parsed.data.cluster },
+            "dropped message for another cluster",
+          );
+        }
+        handle(parsed.data, msg).catch((e: unknown) =>
+          logger.error({ err: e, subject: msg.subject }, "handler failed"),
+        );
+      },
+    });
+    subs.push(sub);
+  };
+
+  return {
+    start(): void {
+      listen(subjects.allHello, HelloMessage, (m) => handlers.hello(m));
+      listen(subjects.allHeartbeats, HeartbeatMessage, (m) => handlers.heartbeat(m));
+      listen(subjects.allStatus, StatusMessage, (m) => handlers.status(m));
+      listen(subjects.allSync, SyncRequest, async (m, msg) => {
+        msg.respond(JSON.stringify(await handlers.sync(m)));
+      });
+    },
+    publishDesired(cluster: string, state: DesiredState): void {
+      nc.publish(subjects.desired(cluster), JSON.stringify(state));
+    },
+    async close(): Promise<void> {
+      for (const sub of subs) sub.unsubscribe();
+      subs.length = 0;
+    },
+  };
+};
+export type HubBus = ReturnType<typeof createHubBus>;

@@ -1,0 +1,230 @@
+import { readFile } from "node:fs/promises";
+import type { ClusterVerdict, Decision } from "@gantry/shared";
+import { Command } from "commander";
+import { defaultHub, type HubClient, hubClient } from "../client.ts";
+import { age, CliError, parseFormat, render, table, usd } from "../output.ts";
+
+/** The shapes the hub's API returns, as far as the CLI reads them. */
+interface WorkloadView {
+  metadata: { name: string; tenant: string };
+  spec: { type: string; replicas: number; resources: { gpu: { count: number; models: string[] } } };
+  status: {
+    phase: string;
+    message: string;
+    createdAt: string;
+    placements: {
+      cluster: string;
+      replicas: number;
+      active: boolean;
+      spot: boolean;
+      gpuModel: string | null;
+      phase: string;
+      readyReplicas: number;
+      message: string;
+      events: string[];
+    }[];
+  };
+}
+interface ClusterView {
+  name: string;
+  tier: string;
+  provider: string;
+  region: string;
+  health: string;
+  gpus: { total: number; free: number; models: string[] };
+  lastSeenAt: string | null;
+}
+interface ExplainView {
+  workload: string;
+  phase: string;
+  message: string;
+  decision: Decision | null;
+  [extra: string]: unknown;
+}
+
+type Out = (text: string) => void;
+const client = (cmd: Command): HubClient => hubClient(cmd.optsWithGlobals<{ hub: string }>().hub);
+
+const readInput = async (file: string): Promise<string> => {
+  try {
+    return file === "-"
+      ? await new Response(process.stdin as unknown as ReadableStream).text()
+      : await readFile(file, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read -f ${file}: ${(e as Error).message}`);
+  }
+};
+
+const placementsOf = (w: WorkloadView): string =>
+  w.status.placements
+    .filter((p) => p.active || w.status.phase === "Succeeded" || w.status.phase === "Failed")
+    .map((p) => `${p.cluster}×${p.replicas}${p.spot ? " (spot)" : ""}`)
+    .join(", ") || "-";
+
+export const verdictTable = (clusters: ClusterVerdict[]): string =>
+  table(
+    ["CLUSTER", "VERDICT", "COST", "SCORE", "REASONS"],
+    clusters.map((c) => [
+      c.cluster,
+      c.verdict,
+      usd(c.estimatedCost?.total),
+      Object.keys(c.scores).length
+        ? Object.values(c.scores)
+            .reduce((a, b) => a + b, 0)
+            .toFixed(2)
+        : "-",
+      c.reasons.map((r) => `[${r.code}] ${r.message}`).join("; ") || "-",
+    ]),
+  );
+
+/** submit, get, describe, explain and delete: the user's side of the API. */
+export const workloadCommands = (out: Out): Command[] => {
+  const submit = new Command("submit")
+    .description("submit a workload (YAML or JSON)")
+    .requiredOption("-f, --file <file>", "workload file, or - for standard input")
+    .action(async (opts: { file: string }, cmd: Command) => {
+      const w = (await client(cmd).post("/workloads", await readInput(opts.file))) as WorkloadView;
+      out(`workload/${w.metadata.name} submitted: ${w.status.phase} — ${placementsOf(w)}\n  ${w.status.message}`);
+    });
+
+  const get = new Command("get")
+    .description("list clusters or workloads")
+    .argument("<kind>", "clusters | workloads | datasets")
+    .option("-o, --output <format>", "table | json | yaml", "table")
+    .option("--tenant <tenant>", "only this tenant's workloads")
+    .action(async (kind: string, opts: { output: string; tenant?: string }, cmd: Command) => {
+      const format = parseFormat(opts.output);
+      const api = client(cmd);
+      if (kind === "clusters" || kind === "cluster") {
+        const { items } = (await api.get("/clusters")) as { items: ClusterView[] };
+        out(
+          render(items, format, () =>
+            table(
+              ["NAME", "TIER", "PROVIDER", "REGION", "HEALTH", "GPUS FREE/TOTAL", "MODELS", "LAST SEEN"],
+              items.map((c) => [
+                c.name,
+                c.tier,
+                c.provider,
+                c.region,
+                c.health,
+                `${c.gpus.free}/${c.gpus.total}`,
+                c.gpus.models.join(",") || "-",
+                age(c.lastSeenAt),
+              ]),
+            ),
+          ),
+        );
+      } else if (kind === "workloads" || kind === "workload") {
+        const query = opts.tenant ? `?tenant=${encodeURIComponent(opts.tenant)}` : "";
+        const { items } = (await api.get(`/workloads${query}`)) as { items: WorkloadView[] };
+        out(
+          render(items, format, () =>
+            table(
+              ["NAME", "TENANT", "TYPE", "GPUS", "PHASE", "PLACEMENT", "AGE", "MESSAGE"],
+              items.map((w) => [
+                w.metadata.name,
+                w.metadata.tenant,
+                w.spec.type,
+                `${w.spec.replicas}×${w.spec.resources.gpu.count} ${w.spec.resources.gpu.models.join("|") || "any"}`,
+                w.status.phase,
+                placementsOf(w),
+                age(w.status.createdAt),
+                w.status.message,
+              ]),
+            ),
+          ),
+        );
+      } else if (kind === "datasets" || kind === "dataset") {
+        const { items } = (await api.get("/datasets")) as {
+          items: { name: string; sizeGB: number; locations: string[] }[];
+        };
+        out(
+          render(items, format, () =>
+            table(
+              ["NAME", "SIZE GB", "LOCATIONS"],
+              items.map((d) => [d.name, d.sizeGB, d.locations.join(",")]),
+            ),
+          ),
+        );
+      } else {
+        throw new CliError(`get: unknown kind ${JSON.stringify(kind)}; use clusters, workloads or datasets`);
+      }
+    });
+
+  const describe = new Command("describe")
+    .description("show a workload's status, placements, events and decision")
+    .argument("<kind>", "workload")
+    .argument("<name>")
+    .action(async (kind: string, name: string, _opts: unknown, cmd: Command) => {
+      if (kind !== "workload")
+        throw new CliError(`describe: only 'workload' is supported (got ${JSON.stringify(kind)})`);
+      const api = client(cmd);
+      const w = (await api.get(`/workloads/${encodeURIComponent(name)}`)) as WorkloadView;
+      const e = (await api.get(`/workloads/${encodeURIComponent(name)}/explain`)) as ExplainView;
+      const lines = [
+        `Name:      ${w.metadata.name}`,
+        `Tenant:    ${w.metadata.tenant}`,
+        `Type:      ${w.spec.type}, ${w.spec.replicas} replica(s) × ${w.spec.resources.gpu.count} GPU`,
+        `Phase:     ${w.status.phase}`,
+        `Message:   ${w.status.message}`,
+        `Submitted: ${w.status.createdAt} (${age(w.status.createdAt)} ago)`,
+        "Placements:",
+        ...(w.status.placements.length
+          ? w.status.placements.map(
+              (p) =>
+                `  ${p.cluster}: ${p.replicas} replica(s)${p.spot ? " on spot" : ""}${p.gpuModel ? ` ${p.gpuModel}` : ""}, ${p.phase} (${p.readyReplicas} ready)${p.active ? "" : " [released]"}${p.message ? ` — ${p.message}` : ""}`,
+            )
+          : ["  none"]),
+        "Events:",
+        ...(w.status.placements.flatMap((p) => p.events.map((ev) => `  ${p.cluster}: ${ev}`)).slice(-10) || []),
+      ];
+      if (e.decision) {
+        lines.push(
+          `Decision:  ${e.decision.summary}`,
+          `Estimated cost: ${usd(e.decision.estimatedCost.total)} (${usd(e.decision.estimatedCost.perHour)}/h, compute ${usd(e.decision.estimatedCost.compute)}, egress ${usd(e.decision.estimatedCost.egress)})`,
+          `Runner-up: ${e.decision.runnerUp ?? "none"}`,
+        );
+      }
+      out(lines.join("\n"));
+    });
+
+  const explain = new Command("explain")
+    .description("why a workload runs where it runs, or waits: every cluster's verdict")
+    .argument("<name>")
+    .option("-o, --output <format>", "table | json | yaml", "table")
+    .action(async (name: string, opts: { output: string }, cmd: Command) => {
+      const e = (await client(cmd).get(`/workloads/${encodeURIComponent(name)}/explain`)) as ExplainView;
+      out(
+        render(e, parseFormat(opts.output), () => {
+          const { workload, phase, message, decision, decisionId: _id, ...extra } = e;
+          const head = [`workload/${workload}: ${phase} — ${message}`];
+          for (const [k, v] of Object.entries(extra)) {
+            head.push(`${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+          }
+          if (!decision) return [...head, "no decision yet"].join("\n");
+          return [
+            ...head,
+            `decision: ${decision.summary}`,
+            `estimated cost: ${usd(decision.estimatedCost.total)} total, ${usd(decision.estimatedCost.perHour)}/h (compute ${usd(decision.estimatedCost.compute)}, egress ${usd(decision.estimatedCost.egress)})`,
+            `runner-up: ${decision.runnerUp ?? "none"}`,
+            "",
+            verdictTable(decision.clusters),
+          ].join("\n");
+        }),
+      );
+    });
+
+  const del = new Command("delete")
+    .description("delete a workload; its agents remove it from their clusters")
+    .argument("<kind>", "workload")
+    .argument("<name>")
+    .action(async (kind: string, name: string, _opts: unknown, cmd: Command) => {
+      if (kind !== "workload") throw new CliError(`delete: only 'workload' is supported (got ${JSON.stringify(kind)})`);
+      await client(cmd).delete(`/workloads/${encodeURIComponent(name)}`);
+      out(`workload/${name} deleted`);
+    });
+
+  return [submit, get, describe, explain, del];
+};
+
+export { defaultHub };

@@ -1,0 +1,29 @@
+import { z } from "zod";
+
+/** Hub configuration, parsed once at the edge (flags and environment) and passed down. */
+export const HubConfig = z.object({
+  host: z.string().default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** PostgreSQL URL; without it the hub uses embedded PGlite in `dataDir`. */
+  databaseUrl: z.string().optional(),
+  dataDir: z.string().default(".gantry/data"),
+  natsUrl: z.string().default("nats://127.0.0.1:4222"),
+  /** No heartbeat for this long: the cluster is `unknown` and gets no new work. */
+  unknownAfterMs: z.coerce.number().int().positive().default(15_000),
+  offlineAfterMs: z.coerce.number().int().positive().default(60_000),
+  /** How often the pending queue is re-evaluated even when nothing else wakes it. */
+  queueIntervalMs: z.coerce.number().int().positive().default(5_000),
+  /** How often the outbox is swept for rows a crash left unpublished. */
+  relayIntervalMs: z.coerce.number().int().positive().default(2_000),
+});
+export type HubConfig = z.infer<typeof HubConfig>;
+export type HubConfigInput = z.input<typeof HubConfig>;
+
+/** Read the hub's settings from the environment (flags override them in the CLI). */
+export const hubConfigFromEnv = (env: NodeJS.ProcessEnv): HubConfigInput => ({
+  ...(env.GANTRY_HOST ? { host: env.GANTRY_HOST } : {}),
+  ...(env.PORT ? { port: env.PORT } : {}),
+  ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+  ...(env.GANTRY_DATA_DIR ? { dataDir: env.GANTRY_DATA_DIR } : {}),
+  ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}),
+});

@@ -1,0 +1,18 @@
+import { clusterRepository } from "./clusters.ts";
+import { datasetRepository } from "./datasets.ts";
+import type { Db } from "./db.ts";
+import { outboxRepository } from "./outbox.ts";
+import { workloadRepository } from "./workloads.ts";
+
+/** The hub's state, one repository per aggregate; the same queries on PostgreSQL and PGlite. */
+export const createStore = (db: Db) => ({
+  clusters: clusterRepository(db),
+  workloads: workloadRepository(db),
+  datasets: datasetRepository(db),
+  outbox: outboxRepository(db),
+});
+export type Store = ReturnType<typeof createStore>;
+
+export { type Db, type OpenDatabase, openDatabase } from "./db.ts";
+export type { ClusterRow, PlacementRow, WorkloadRow } from "./schema.ts";
+export type { WorkloadWithPlacements } from "./workloads.ts";

@@ -1,0 +1,273 @@
+import type { Placement } from "@gantry/shared";
+import { z } from "zod";
+import { isDriverError, KubernetesDriverError } from "./errors.ts";
+import type { KubeHttp } from "./http.ts";
+import type { Inventory } from "./inventory.ts";
+import { collectionPath, type KindRegistry, objectPath, type ResourceKind } from "./kinds.ts";
+import { decorate, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE, nameOf, OWNED_SELECTOR } from "./manifest.ts";
+import type { DriverLogger } from "./options.ts";
+import { ListEnvelope, ObjectMeta } from "./schemas.ts";
+
+/** What reconcile learned that status reporting needs: refusals, apply errors, deletions. */
+export interface ApplyState {
+  desired: Map<string, Placement>;
+  /** workload → why its placement could not be applied (reported as Failed). */
+  failures: Map<string, string>;
+  /** workload → generation of a placement whose objects Gantry deleted (reported as Deleted once). */
+  deleted: Map<string, number>;
+}
+
+export interface ApplierOptions {
+  http: KubeHttp;
+  kinds: KindRegistry;
+  inventory: Inventory;
+  logger: DriverLogger;
+  fieldManager: string;
+  namespaceFor: (tenant: string) => string;
+  createNamespaces: boolean;
+  pageSize: number;
+}
+
+interface DesiredObject {
+  key: string;
+  kind: ResourceKind;
+  namespace: string | undefined;
+  name: string;
+  body: Record<string, unknown>;
+}
+
+interface OwnedObject {
+  key: string;
+  kind: ResourceKind;
+  namespace: string | undefined;
+  name: string;
+  workload: string | undefined;
+}
+
+const MetaOnly = z.object({ metadata: ObjectMeta });
+
+const keyOf = (k: ResourceKind, namespace: string | undefined, name: string): string =>
+  `${k.apiVersion}|${k.kind}|${namespace ?? ""}|${name}`;
+
+const describe = (o: { kind: ResourceKind; namespace: string | undefined; name: string }): string =>
+  `${o.kind.apiVersion} ${o.kind.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** List every object of `kind` carrying Gantry's ownership label, across namespaces, page by page. */
+export const listOwned = async (
+  http: KubeHttp,
+  kind: ResourceKind,
+  pageSize: number,
+  selector = OWNED_SELECTOR,
+): Promise<unknown[]> => {
+  const out: unknown[] = [];
+  let cont: string | undefined;
+  do {
+    const page = ListEnvelope.parse(
+      await http.request("GET", collectionPath(kind), {
+        query: { labelSelector: selector, limit: pageSize, continue: cont },
+      }),
+    );
+    out.push(...(page.items ?? []));
+    cont = page.metadata.continue || undefined;
+  } while (cont);
+  return out;
+};
+
+/**
+ * Converges the cluster on the desired placements with server-side apply, deletes what Gantry owns
+ * and no longer wants, and refuses to touch anything it does not own.
+ */
+export class Applier {
+  /** Kinds Gantry has applied, so their objects are found again for deletion even if not workload kinds. */
+  private readonly appliedKinds = new Map<string, ResourceKind>();
+  private readonly knownNamespaces = new Set<string>();
+  readonly state: ApplyState = { desired: new Map(), failures: new Map(), deleted: new Map() };
+
+  constructor(private readonly o: ApplierOptions) {}
+
+  async reconcile(desired: readonly Placement[]): Promise<void> {
+    const failures = new Map<string, string>();
+    const wanted = new Map<string, { placement: Placement; objects: DesiredObject[] }>();
+    const desiredKeys = new Set<string>();
+
+    for (const placement of desired) {
+      const objects = await this.objectsFor(placement, desiredKeys).catch((e: unknown) => {
+        failures.set(placement.workload, messageOf(e));
+        return [];
+      });
+      wanted.set(placement.workload, { placement, objects });
+    }
+
+    const { owned, complete } = await this.ownedObjects();
+
+    for (const { placement, objects } of wanted.values()) {
+      if (failures.has(placement.workload)) continue;
+      try {
+        // Check every object first: a placement is applied whole or not at all.
+        for (const obj of objects) await this.assertOwnable(obj, owned.get(obj.key), placement.workload);
+        await this.ensureNamespaces(objects);
+        for (const obj of objects) await this.apply(obj);
+      } catch (e) {
+        const message = messageOf(e);
+        failures.set(placement.workload, message);
+        this.o.logger.warn({ workload: placement.workload, err: message }, "placement not applied");
+      }
+    }
+
+    for (const obj of owned.values()) {
+      if (desiredKeys.has(obj.key)) continue;
+      if (!complete.has(`${obj.kind.apiVersion}|${obj.kind.kind}`)) continue;
+      await this.remove(obj);
+    }
+
+    this.state.desired = new Map(desired.map((p) => [p.workload, p]));
+    this.state.failures = failures;
+    for (const workload of this.state.desired.keys()) this.state.deleted.delete(workload);
+  }
+
+  /** Decorated objects of one placement; throws (failing the placement) on a manifest we cannot apply. */
+  private async objectsFor(placement: Placement, desiredKeys: Set<string>): Promise<DesiredObject[]> {
+    const namespace = this.o.namespaceFor(placement.tenant);
+    const gpuProducts = placement.gpuModel ? this.o.inventory.productsFor(placement.gpuModel) : [];
+    const ctx = {
+      namespace,
+      // No node reports this model yet: select on the name as given, which is right when it is a raw product.
+      gpuProducts: placement.gpuModel && gpuProducts.length === 0 ? [placement.gpuModel] : gpuProducts,
+    };
+    const out: DesiredObject[] = [];
+    for (const [i, manifest] of placement.spec.template.entries()) {
+      const name = nameOf(manifest);
+      if (!name) {
+        throw new KubernetesDriverError(
+          "k8s_invalid_manifest",
+          `template[${i}] (${manifest.kind}) has no metadata.name`,
+        );
+      }
+      const kind = await this.o.kinds.require(manifest.apiVersion, manifest.kind);
+      const ns = kind.namespaced ? namespace : undefined;
+      const key = keyOf(kind, ns, name);
+      desiredKeys.add(key);
+      out.push({ key, kind, namespace: ns, name, body: decorate(manifest, placement, ctx, kind.namespaced) });
+    }
+    return out;
+  }
+
+  /** Everything Gantry owns now, and which kinds were listed completely (only those may be pruned). */
+  private async ownedObjects(): Promise<{ owned: Map<string, OwnedObject>; complete: Set<string> }> {
+    const kinds = new Map<string, ResourceKind>();
+    for (const k of await this.o.kinds.installedWorkloadKinds()) kinds.set(`${k.apiVersion}|${k.kind}`, k);
+    for (const [id, k] of this.appliedKinds) kinds.set(id, k);
+    const owned = new Map<string, OwnedObject>();
+    const complete = new Set<string>();
+    for (const [id, kind] of kinds) {
+      try {
+        for (const item of await listOwned(this.o.http, kind, this.o.pageSize)) {
+          const meta = MetaOnly.parse(item).metadata;
+          const key = keyOf(kind, meta.namespace, meta.name);
+          owned.set(key, {
+            key,
+            kind,
+            namespace: meta.namespace,
+            name: meta.name,
+            workload: meta.labels?.[LABEL_WORKLOAD],
+          });
+        }
+        complete.add(id);
+      } catch (e) {
+        // Without a full list we cannot tell what to delete; skip pruning this kind rather than guess.
+        this.o.logger.warn({ kind: id, err: messageOf(e) }, "cannot list owned objects; not pruning this kind");
+      }
+    }
+    return { owned, complete };
+  }
+
+  private async assertOwnable(obj: DesiredObject, owned: OwnedObject | undefined, workload: string): Promise<void> {
+    let labels: Record<string, string> | undefined;
+    if (owned) {
+      labels = {
+        [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
+        ...(owned.workload ? { [LABEL_WORKLOAD]: owned.workload } : {}),
+      };
+    } else {
+      try {
+        const existing = MetaOnly.parse(
+          await this.o.http.request("GET", objectPath(obj.kind, obj.namespace, obj.name)),
+        );
+        labels = existing.metadata.labels ?? {};
+      } catch (e) {
+        if (isDriverError(e, "k8s_not_found")) return;
+        throw e;
+      }
+    }
+    if (labels[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
+      throw new KubernetesDriverError(
+        "k8s_unowned_object",
+        `refusing to modify ${describe(obj)}: it already exists and is not managed by Gantry (no label ${OWNED_SELECTOR})`,
+      );
+    }
+    const other = labels[LABEL_WORKLOAD];
+    if (other !== undefined && other !== workload) {
+      throw new KubernetesDriverError(
+        "k8s_unowned_object",
+        `refusing to modify ${describe(obj)}: it belongs to Gantry workload ${other}`,
+      );
+    }
+  }
+
+  private async ensureNamespaces(objects: readonly DesiredObject[]): Promise<void> {
+    for (const obj of objects) {
+      const ns = obj.namespace;
+      if (!ns || this.knownNamespaces.has(ns)) continue;
+      try {
+        await this.o.http.request("GET", `/api/v1/namespaces/${ns}`);
+      } catch (e) {
+        if (!isDriverError(e, "k8s_not_found")) throw e;
+        if (!this.o.createNamespaces) {
+          throw new KubernetesDriverError(
+            "k8s_not_found",
+            `namespace ${ns} does not exist and this agent may not create namespaces (namespaces.create is off)`,
+            404,
+          );
+        }
+        await this.o.http.request("POST", "/api/v1/namespaces", {
+          body: {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: ns, labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE } },
+          },
+          contentType: "application/json",
+        });
+        this.o.logger.info({ namespace: ns }, "created namespace");
+      }
+      this.knownNamespaces.add(ns);
+    }
+  }
+
+  private async apply(obj: DesiredObject): Promise<void> {
+    await this.o.http.request("PATCH", objectPath(obj.kind, obj.namespace, obj.name), {
+      query: { fieldManager: this.o.fieldManager, force: true },
+      body: obj.body,
+      // JSON is YAML, so the apply endpoint takes our JSON body as it is.
+      contentType: "application/apply-patch+yaml",
+    });
+    this.appliedKinds.set(`${obj.kind.apiVersion}|${obj.kind.kind}`, obj.kind);
+    this.o.logger.debug({ object: describe(obj) }, "applied");
+  }
+
+  private async remove(obj: OwnedObject): Promise<void> {
+    try {
+      // Background propagation: a Job's pods go with it (the API's default for Jobs is to orphan them).
+      await this.o.http.request("DELETE", objectPath(obj.kind, obj.namespace, obj.name), {
+        query: { propagationPolicy: "Background" },
+      });
+      this.o.logger.info({ object: describe(obj), workload: obj.workload }, "deleted object no longer desired");
+      const previous = obj.workload ? this.state.desired.get(obj.workload) : undefined;
+      if (obj.workload) this.state.deleted.set(obj.workload, previous?.generation ?? 0);
+    } catch (e) {
+      if (isDriverError(e, "k8s_not_found")) return;
+      this.o.logger.warn({ object: describe(obj), err: messageOf(e) }, "delete failed; will retry on next reconcile");
+    }
+  }
+}

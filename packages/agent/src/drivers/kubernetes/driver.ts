@@ -1,0 +1,152 @@
+import type { CapacityReport, ClusterDescription, Placement, PlacementStatus } from "@gantry/shared";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterDriver } from "../driver.ts";
+import { Applier } from "./apply.ts";
+import { createKubeHttp, type KubeHttp } from "./http.ts";
+import { Inventory } from "./inventory.ts";
+import { KindRegistry } from "./kinds.ts";
+import { LeaseElector } from "./leader.ts";
+import {
+  DEFAULT_FIELD_MANAGER,
+  DEFAULT_REPORT_LABELS,
+  DEFAULT_TOLERATED_TAINTS,
+  type KubernetesDriverOptions,
+} from "./options.ts";
+import { createReflector, type ReflectorStats } from "./reflector.ts";
+import { collectStatuses } from "./status.ts";
+
+/** The Kubernetes driver: a ClusterDriver plus counters tests and benchmarks read. */
+export interface KubernetesDriver extends ClusterDriver {
+  readonly kind: "kubernetes";
+  readonly stats: { nodes: ReflectorStats; pods: ReflectorStats; inventory: () => { nodes: number; pods: number } };
+}
+
+/** Coalesce change notifications: a busy cluster emits thousands of pod events a minute. */
+const NOTIFY_DELAY_MS = 100;
+
+const loadKubeConfig = (options: KubernetesDriverOptions): KubeConfig => {
+  if (options.kubeConfig) return options.kubeConfig;
+  const kc = new KubeConfig();
+  if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
+  else kc.loadFromDefault();
+  return kc;
+};
+
+/** Build a driver that inventories a Kubernetes cluster and applies placements to it. */
+export const createKubernetesDriver = (options: KubernetesDriverOptions): KubernetesDriver => {
+  const logger = options.logger;
+  const now = options.now ?? Date.now;
+  const http: KubeHttp = createKubeHttp(loadKubeConfig(options));
+  const cluster: ClusterDescription = options.cluster;
+  const pageSize = options.pageSize ?? 500;
+  const knownModels = [
+    ...new Set([...Object.keys(cluster.pricing.gpuHour), ...Object.keys(cluster.pricing.spotGpuHour)]),
+  ];
+  const inventory = new Inventory({
+    reportLabels: options.reportLabels ?? DEFAULT_REPORT_LABELS,
+    // Cluster-level taints are known to the hub (workloads tolerate them explicitly), so they do not
+    // make a node unschedulable in the report.
+    toleratedTaintKeys: [
+      ...(options.toleratedTaintKeys ?? DEFAULT_TOLERATED_TAINTS),
+      ...cluster.taints.map((t) => t.key),
+    ],
+    knownModels,
+  });
+
+  const listeners: (() => void)[] = [];
+  let notifyTimer: NodeJS.Timeout | undefined;
+  const changed = (): void => {
+    if (notifyTimer) return;
+    notifyTimer = setTimeout(() => {
+      notifyTimer = undefined;
+      for (const l of listeners) l();
+    }, NOTIFY_DELAY_MS);
+  };
+
+  const reflectorOptions = {
+    http,
+    logger,
+    pageSize,
+    watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
+    retryDelayMs: options.retryDelayMs ?? 1000,
+    onChange: changed,
+  };
+  const nodes = createReflector({ ...reflectorOptions, path: "/api/v1/nodes", sink: inventory.nodeSink });
+  const pods = createReflector({ ...reflectorOptions, path: "/api/v1/pods", sink: inventory.podSink });
+
+  const kinds = new KindRegistry(http, now);
+  const template = options.namespaces?.template ?? "gantry-{tenant}";
+  const applier = new Applier({
+    http,
+    kinds,
+    inventory,
+    logger,
+    fieldManager: options.fieldManager ?? DEFAULT_FIELD_MANAGER,
+    namespaceFor: (tenant) => template.replaceAll("{tenant}", tenant),
+    createNamespaces: options.namespaces?.create ?? false,
+    pageSize,
+  });
+
+  const le = options.leaderElection;
+  const elector = le
+    ? new LeaseElector({
+        http,
+        namespace: le.namespace,
+        name: le.leaseName ?? "gantry-agent-leader",
+        identity: le.identity,
+        leaseDurationSeconds: le.leaseDurationSeconds ?? 15,
+        renewIntervalMs: le.renewIntervalMs ?? 5000,
+        now,
+        logger,
+      })
+    : undefined;
+
+  // Reconciles run one at a time; a call made while one runs waits for it and then converges on the
+  // newest desired set (level-triggered: intermediate sets do not matter).
+  let queue: Promise<void> = Promise.resolve();
+  let latest: readonly Placement[] = [];
+  let version = 0;
+
+  return {
+    kind: "kubernetes",
+    ...(elector ? { leadership: elector } : {}),
+    stats: { nodes: nodes.stats, pods: pods.stats, inventory: () => inventory.size },
+    async start() {
+      await Promise.all([nodes.start(), pods.start()]);
+      await elector?.start();
+      logger.info({ cluster: cluster.name, ...inventory.size }, "kubernetes inventory synced");
+    },
+    async close() {
+      if (notifyTimer) clearTimeout(notifyTimer);
+      await Promise.all([nodes.close(), pods.close()]);
+      await elector?.close({ release: true });
+      await queue.catch(() => undefined);
+    },
+    describe: () => cluster,
+    capacity(): CapacityReport {
+      const withPods = inventory.workloadsWithPods();
+      const accountedWorkloads = [...applier.state.desired.values()]
+        .filter((p) => withPods.has(p.workload))
+        .map((p) => ({ workload: p.workload, generation: p.generation }));
+      return { nodes: inventory.report(), accountedWorkloads };
+    },
+    reconcile(desired) {
+      latest = desired;
+      const mine = ++version;
+      queue = queue
+        .catch(() => undefined)
+        .then(async () => {
+          if (mine !== version) return; // a newer call will converge on a newer set
+          await applier.reconcile(latest);
+          changed();
+        });
+      return queue;
+    },
+    statuses(): Promise<PlacementStatus[]> {
+      return collectStatuses(http, kinds, applier.state, pageSize, logger);
+    },
+    onChange(listener) {
+      listeners.push(listener);
+    },
+  };
+};

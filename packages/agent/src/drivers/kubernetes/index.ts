@@ -1,0 +1,15 @@
+export { createKubernetesDriver, type KubernetesDriver } from "./driver.ts";
+export { KubernetesDriverError, type KubernetesErrorCode } from "./errors.ts";
+export {
+  ANNOTATION_DECISION,
+  ANNOTATION_GENERATION,
+  LABEL_MANAGED_BY,
+  LABEL_TENANT,
+  LABEL_WORKLOAD,
+} from "./manifest.ts";
+export type {
+  DriverLogger,
+  KubernetesDriverOptions,
+  LeaderElectionOptions,
+  NamespacePolicy,
+} from "./options.ts";

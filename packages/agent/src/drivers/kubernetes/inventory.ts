@@ -1,0 +1,217 @@
+import type { CapacityReport, NodeReport } from "@gantry/shared";
+import { gpuRequest, type NodeGpu, nodeGpu } from "./gpu.ts";
+import { GIB, parseQuantity, round2 } from "./quantity.ts";
+import type { ReflectorSink } from "./reflector.ts";
+import { KubeNode, KubePod, ObjectMeta } from "./schemas.ts";
+
+/** Per node, only the numbers a capacity report needs; never the Node object. */
+interface NodeEntry {
+  gpu: NodeGpu | undefined;
+  cpu: number;
+  memoryBytes: number;
+  ready: boolean;
+  schedulable: boolean;
+  labels: Record<string, string>;
+  epoch: number;
+}
+
+/** Per pod, what it takes from its node. */
+interface PodEntry {
+  node: string;
+  gpus: number;
+  cpu: number;
+  memoryBytes: number;
+  workload: string | undefined;
+  epoch: number;
+}
+
+interface Usage {
+  gpus: number;
+  cpu: number;
+  memoryBytes: number;
+}
+
+export interface InventoryOptions {
+  reportLabels: readonly string[];
+  toleratedTaintKeys: readonly string[];
+  /** Short model names the cluster's prices use (`A100`), for naming GPUs. */
+  knownModels: readonly string[];
+}
+
+const TERMINAL = new Set(["Succeeded", "Failed"]);
+const WORKLOAD_LABEL = "gantry.dev/workload";
+const BLOCKING_EFFECTS = new Set(["NoSchedule", "NoExecute"]);
+
+/** Effective request of a pod: the sum over its containers, or its largest init container if larger. */
+const podRequests = (pod: KubePod): Usage => {
+  const sum: Usage = { gpus: 0, cpu: 0, memoryBytes: 0 };
+  for (const c of pod.spec.containers) {
+    sum.gpus += gpuRequest(c.resources);
+    sum.cpu += parseQuantity(c.resources?.requests?.cpu);
+    sum.memoryBytes += parseQuantity(c.resources?.requests?.memory);
+  }
+  for (const c of pod.spec.initContainers ?? []) {
+    sum.gpus = Math.max(sum.gpus, gpuRequest(c.resources));
+    sum.cpu = Math.max(sum.cpu, parseQuantity(c.resources?.requests?.cpu));
+    sum.memoryBytes = Math.max(sum.memoryBytes, parseQuantity(c.resources?.requests?.memory));
+  }
+  return sum;
+};
+
+const keyOf = (meta: ObjectMeta): string => `${meta.namespace ?? ""}/${meta.name}`;
+
+/**
+ * The cluster's nodes and what running pods take from them, kept current by two reflectors.
+ * Usage is aggregated per node as pods come and go, so a capacity report is O(nodes).
+ */
+export class Inventory {
+  private readonly nodes = new Map<string, NodeEntry>();
+  private readonly pods = new Map<string, PodEntry>();
+  private readonly used = new Map<string, Usage>();
+  /** Node names are interned so 50,000 pod entries share ~5,000 strings. */
+  private readonly names = new Map<string, string>();
+  private nodeEpoch = 0;
+  private podEpoch = 0;
+
+  constructor(private readonly options: InventoryOptions) {}
+
+  readonly nodeSink: ReflectorSink = {
+    beginSync: () => {
+      this.nodeEpoch++;
+    },
+    upsert: (item) => this.upsertNode(KubeNode.parse(item)),
+    remove: (item) => {
+      const meta = ObjectMeta.safeParse((item as { metadata?: unknown } | null)?.metadata);
+      if (meta.success) this.nodes.delete(meta.data.name);
+    },
+    endSync: () => {
+      for (const [name, entry] of this.nodes) if (entry.epoch !== this.nodeEpoch) this.nodes.delete(name);
+    },
+  };
+
+  readonly podSink: ReflectorSink = {
+    beginSync: () => {
+      this.podEpoch++;
+    },
+    upsert: (item) => this.upsertPod(KubePod.parse(item)),
+    remove: (item) => {
+      const meta = ObjectMeta.safeParse((item as { metadata?: unknown } | null)?.metadata);
+      if (meta.success) this.removePod(keyOf(meta.data));
+    },
+    endSync: () => {
+      for (const [key, entry] of this.pods) if (entry.epoch !== this.podEpoch) this.removePod(key);
+    },
+  };
+
+  private intern(name: string): string {
+    const known = this.names.get(name);
+    if (known) return known;
+    this.names.set(name, name);
+    return name;
+  }
+
+  private upsertNode(node: KubeNode): void {
+    const labels = node.metadata.labels ?? {};
+    const kept: Record<string, string> = {};
+    for (const key of this.options.reportLabels) {
+      const value = labels[key];
+      if (value !== undefined) kept[key] = value;
+    }
+    const ready = (node.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+    const blockingTaint = (node.spec.taints ?? []).some(
+      (t) => BLOCKING_EFFECTS.has(t.effect) && !this.options.toleratedTaintKeys.includes(t.key),
+    );
+    const alloc = node.status.allocatable ?? node.status.capacity;
+    this.nodes.set(this.intern(node.metadata.name), {
+      gpu: nodeGpu(alloc, labels, this.options.knownModels),
+      cpu: parseQuantity(alloc?.cpu),
+      memoryBytes: parseQuantity(alloc?.memory),
+      ready,
+      schedulable: !node.spec.unschedulable && !blockingTaint,
+      labels: kept,
+      epoch: this.nodeEpoch,
+    });
+  }
+
+  private upsertPod(pod: KubePod): void {
+    const key = keyOf(pod.metadata);
+    const nodeName = pod.spec.nodeName;
+    // Pending pods hold nothing yet, and finished pods have released their GPUs.
+    if (!nodeName || TERMINAL.has(pod.status.phase ?? "")) {
+      this.removePod(key);
+      return;
+    }
+    const req = podRequests(pod);
+    const previous = this.pods.get(key);
+    if (previous) this.addUsage(previous.node, previous, -1);
+    const entry: PodEntry = {
+      node: this.intern(nodeName),
+      gpus: req.gpus,
+      cpu: req.cpu,
+      memoryBytes: req.memoryBytes,
+      workload: pod.metadata.labels?.[WORKLOAD_LABEL],
+      epoch: this.podEpoch,
+    };
+    this.pods.set(key, entry);
+    this.addUsage(entry.node, entry, 1);
+  }
+
+  private removePod(key: string): void {
+    const previous = this.pods.get(key);
+    if (!previous) return;
+    this.addUsage(previous.node, previous, -1);
+    this.pods.delete(key);
+  }
+
+  private addUsage(node: string, u: Usage, sign: 1 | -1): void {
+    const total = this.used.get(node) ?? { gpus: 0, cpu: 0, memoryBytes: 0 };
+    total.gpus += sign * u.gpus;
+    total.cpu += sign * u.cpu;
+    total.memoryBytes += sign * u.memoryBytes;
+    if (total.gpus <= 0 && total.cpu <= 1e-9 && total.memoryBytes <= 0) this.used.delete(node);
+    else this.used.set(node, total);
+  }
+
+  /** Raw GPU product labels seen for a short model name, for node selectors. */
+  productsFor(model: string): string[] {
+    const out = new Set<string>();
+    for (const entry of this.nodes.values()) if (entry.gpu?.model === model) out.add(entry.gpu.product);
+    return [...out].sort();
+  }
+
+  /** Workloads with at least one pod holding resources now. */
+  workloadsWithPods(): Set<string> {
+    const out = new Set<string>();
+    for (const pod of this.pods.values()) if (pod.workload) out.add(pod.workload);
+    return out;
+  }
+
+  get size(): { nodes: number; pods: number } {
+    return { nodes: this.nodes.size, pods: this.pods.size };
+  }
+
+  /** One NodeReport per node, in name order so reports are stable. */
+  report(): CapacityReport["nodes"] {
+    const out: NodeReport[] = [];
+    const names = [...this.nodes.keys()].sort();
+    for (const name of names) {
+      const n = this.nodes.get(name);
+      if (!n) continue;
+      const u = this.used.get(name) ?? { gpus: 0, cpu: 0, memoryBytes: 0 };
+      out.push({
+        name,
+        count: 1,
+        ...(n.gpu ? { gpu: { model: n.gpu.model, count: n.gpu.count, memoryGiB: n.gpu.memoryGiB } } : {}),
+        gpusUsed: Math.max(0, Math.min(u.gpus, n.gpu?.count ?? u.gpus)),
+        cpu: round2(n.cpu),
+        cpuUsed: round2(Math.max(0, u.cpu)),
+        memoryGiB: round2(n.memoryBytes / GIB),
+        memoryUsedGiB: round2(Math.max(0, u.memoryBytes) / GIB),
+        ready: n.ready,
+        schedulable: n.schedulable,
+        labels: { ...n.labels },
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,177 @@
+import type { Manifest, Placement, Toleration } from "@gantry/shared";
+import { GPU_PRODUCT_LABEL } from "./gpu.ts";
+
+/** Labels and annotations by which Gantry recognises its own objects. */
+export const LABEL_WORKLOAD = "gantry.dev/workload";
+export const LABEL_TENANT = "gantry.dev/tenant";
+export const LABEL_MANAGED_BY = "gantry.dev/managed-by";
+export const MANAGED_BY_VALUE = "gantry";
+export const ANNOTATION_GENERATION = "gantry.dev/generation";
+export const ANNOTATION_DECISION = "gantry.dev/decision";
+export const OWNED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The object at `key`, created if absent (mutates `parent`, which is always our own deep copy). */
+const child = (parent: Json, key: string): Json => {
+  const v = parent[key];
+  if (isObject(v)) return v;
+  const created: Json = {};
+  parent[key] = created;
+  return created;
+};
+
+const objectsAt = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
+
+export interface DecorateContext {
+  namespace: string;
+  /** Raw `nvidia.com/gpu.product` values that match the placement's model; empty: no GPU steering. */
+  gpuProducts: readonly string[];
+}
+
+const toleration = (t: Toleration): Json => ({
+  key: t.key,
+  operator: t.value === undefined ? "Exists" : "Equal",
+  ...(t.value === undefined ? {} : { value: t.value }),
+  ...(t.effect === undefined ? {} : { effect: t.effect }),
+});
+
+/** Steer one pod template: Gantry labels, GPU model affinity and the workload's tolerations. */
+const decoratePodTemplate = (template: Json, placement: Placement, ctx: DecorateContext): void => {
+  const meta = child(template, "metadata");
+  Object.assign(child(meta, "labels"), ownershipLabels(placement));
+  const spec = child(template, "spec");
+  if (ctx.gpuProducts.length > 0) {
+    // Add our expression to every existing term: terms are ORed, expressions within a term ANDed, so
+    // the user's own affinity still holds and every alternative is restricted to the chosen model.
+    const required = child(
+      child(child(spec, "affinity"), "nodeAffinity"),
+      "requiredDuringSchedulingIgnoredDuringExecution",
+    );
+    const expression = { key: GPU_PRODUCT_LABEL, operator: "In", values: [...ctx.gpuProducts] };
+    const terms = objectsAt(required.nodeSelectorTerms);
+    if (terms.length === 0) required.nodeSelectorTerms = [{ matchExpressions: [expression] }];
+    else
+      for (const term of terms) {
+        term.matchExpressions = [...objectsAt(term.matchExpressions), expression];
+      }
+  }
+  const tolerations = placement.spec.placement.tolerations.map(toleration);
+  if (tolerations.length > 0) spec.tolerations = [...objectsAt(spec.tolerations), ...tolerations];
+};
+
+/** Pod templates inside a workload object, and how to set its replica count. */
+interface KindShape {
+  templates(spec: Json): Json[];
+  setReplicas(spec: Json, replicas: number): void;
+}
+
+const SHAPES: Record<string, KindShape> = {
+  "batch/v1|Job": {
+    templates: (spec) => [child(spec, "template")],
+    setReplicas: (spec, n) => {
+      spec.parallelism = n;
+      // A split job runs its share of completions here; without completions it is a work queue.
+      if (spec.completions !== undefined) spec.completions = n;
+    },
+  },
+  "apps/v1|Deployment": {
+    templates: (spec) => [child(spec, "template")],
+    setReplicas: (spec, n) => {
+      spec.replicas = n;
+    },
+  },
+  "apps/v1|StatefulSet": {
+    templates: (spec) => [child(spec, "template")],
+    setReplicas: (spec, n) => {
+      spec.replicas = n;
+    },
+  },
+  "jobset.x-k8s.io/v1alpha2|JobSet": {
+    templates: (spec) =>
+      objectsAt(spec.replicatedJobs).map((rj) => child(child(child(rj, "template"), "spec"), "template")),
+    setReplicas: (spec, n) => {
+      const jobs = objectsAt(spec.replicatedJobs);
+      // Only an unambiguous JobSet (one replicated job) can be scaled to the placement's share.
+      if (jobs.length === 1 && jobs[0]) jobs[0].replicas = n;
+    },
+  },
+  "leaderworkerset.x-k8s.io/v1|LeaderWorkerSet": {
+    templates: (spec) => {
+      const lwt = child(spec, "leaderWorkerTemplate");
+      return [child(lwt, "workerTemplate"), ...(isObject(lwt.leaderTemplate) ? [lwt.leaderTemplate] : [])];
+    },
+    setReplicas: (spec, n) => {
+      spec.replicas = n;
+    },
+  },
+  "kubeflow.org/v1|PyTorchJob": {
+    templates: (spec) =>
+      Object.values(child(spec, "pytorchReplicaSpecs"))
+        .filter(isObject)
+        .map((r) => child(r, "template")),
+    setReplicas: (spec, n) => {
+      const specs = child(spec, "pytorchReplicaSpecs");
+      const worker = specs.Worker;
+      const masters = isObject(specs.Master) ? 1 : 0;
+      if (isObject(worker)) worker.replicas = Math.max(0, n - masters);
+    },
+  },
+  "ray.io/v1|RayJob": {
+    templates: (spec) => {
+      const cluster = child(spec, "rayClusterSpec");
+      return [
+        child(child(cluster, "headGroupSpec"), "template"),
+        ...objectsAt(cluster.workerGroupSpecs).map((g) => child(g, "template")),
+      ];
+    },
+    setReplicas: (spec, n) => {
+      const groups = objectsAt(child(spec, "rayClusterSpec").workerGroupSpecs);
+      if (groups.length === 1 && groups[0]) groups[0].replicas = n;
+    },
+  },
+};
+
+/** Does Gantry steer this kind's pods (and set its replicas)? */
+export const isWorkloadKind = (apiVersion: string, kind: string): boolean => `${apiVersion}|${kind}` in SHAPES;
+
+export const ownershipLabels = (p: Placement): Record<string, string> => ({
+  [LABEL_WORKLOAD]: p.workload,
+  [LABEL_TENANT]: p.tenant,
+  [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
+});
+
+/**
+ * The object Gantry applies for one of the user's manifests: a deep copy with ownership labels,
+ * generation and decision annotations, the tenant's namespace and, for workload kinds, GPU steering
+ * and this cluster's share of the replicas. Server-managed fields are dropped so apply owns none of them.
+ */
+export const decorate = (manifest: Manifest, placement: Placement, ctx: DecorateContext, namespaced: boolean): Json => {
+  const obj = structuredClone(manifest) as Json;
+  delete obj.status;
+  const meta = child(obj, "metadata");
+  for (const field of ["resourceVersion", "uid", "creationTimestamp", "managedFields", "generation"])
+    delete meta[field];
+  if (namespaced) meta.namespace = ctx.namespace;
+  else delete meta.namespace;
+  Object.assign(child(meta, "labels"), ownershipLabels(placement));
+  Object.assign(child(meta, "annotations"), {
+    [ANNOTATION_GENERATION]: String(placement.generation),
+    [ANNOTATION_DECISION]: placement.decisionId,
+  });
+  const shape = SHAPES[`${manifest.apiVersion}|${manifest.kind}`];
+  if (shape) {
+    const spec = child(obj, "spec");
+    shape.setReplicas(spec, placement.replicas);
+    for (const template of shape.templates(spec)) decoratePodTemplate(template, placement, ctx);
+  }
+  return obj;
+};
+
+/** The name of a manifest, or undefined when the user left it out (then it cannot be applied). */
+export const nameOf = (manifest: Manifest): string | undefined => {
+  const meta = (manifest as Json).metadata;
+  return isObject(meta) && typeof meta.name === "string" && meta.name ? meta.name : undefined;
+};

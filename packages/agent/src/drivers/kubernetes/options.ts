@@ -1,0 +1,70 @@
+import type { ClusterDescription } from "@gantry/shared";
+import type { KubeConfig } from "@kubernetes/client-node";
+
+/** The logger shape the driver needs; a pino logger (or a child of one) fits it. */
+export interface DriverLogger {
+  info(obj: Record<string, unknown>, msg?: string): void;
+  warn(obj: Record<string, unknown>, msg?: string): void;
+  error(obj: Record<string, unknown>, msg?: string): void;
+  debug(obj: Record<string, unknown>, msg?: string): void;
+}
+
+/** Where each tenant's objects go, and whether the agent may create that namespace. */
+export interface NamespacePolicy {
+  /** `{tenant}` is replaced by the tenant's name. Default `gantry-{tenant}`. */
+  template?: string;
+  /** Create the namespace when it is missing (needs `namespaces: create` in the ClusterRole). Default false. */
+  create?: boolean;
+}
+
+/** DaemonSet mode: one agent pod per node, one leader per cluster via a coordination.k8s.io Lease. */
+export interface LeaderElectionOptions {
+  /** Namespace the agent runs in; holds the leader Lease and the per-node Leases. */
+  namespace: string;
+  /** This pod's identity in the Lease (the pod name is a good one). */
+  identity: string;
+  /** The node this pod runs on (`NODE_NAME` from the downward API); names its per-node Lease. */
+  nodeName?: string;
+  /** Default `gantry-agent-leader`. */
+  leaseName?: string;
+  /** Default 15. */
+  leaseDurationSeconds?: number;
+  /** Default 5000. */
+  renewIntervalMs?: number;
+}
+
+/** Options of `createKubernetesDriver`. */
+export interface KubernetesDriverOptions {
+  /** A loaded KubeConfig; wins over `kubeconfigPath`. Neither: in-cluster config or ~/.kube/config. */
+  kubeConfig?: KubeConfig;
+  kubeconfigPath?: string;
+  /** Identity, tier, region and prices come from configuration: Kubernetes does not know them. */
+  cluster: ClusterDescription;
+  logger: DriverLogger;
+  /** Server-side apply field manager. Default `gantry-agent`. */
+  fieldManager?: string;
+  namespaces?: NamespacePolicy;
+  /** Present in DaemonSet mode: enables `driver.leadership`. */
+  leaderElection?: LeaderElectionOptions;
+  /** Node labels copied into capacity reports. Default: region, zone, instance type, GPU product. */
+  reportLabels?: readonly string[];
+  /** Taint keys that do not make a node unschedulable for Gantry (GPU operator taints). */
+  toleratedTaintKeys?: readonly string[];
+  /** List page size. Default 500. */
+  pageSize?: number;
+  /** Default 300. */
+  watchTimeoutSeconds?: number;
+  /** Default 1000. */
+  retryDelayMs?: number;
+  /** Milliseconds since the epoch; a test can pass its own. Default `Date.now`. */
+  now?: () => number;
+}
+
+export const DEFAULT_FIELD_MANAGER = "gantry-agent";
+export const DEFAULT_REPORT_LABELS = [
+  "topology.kubernetes.io/region",
+  "topology.kubernetes.io/zone",
+  "node.kubernetes.io/instance-type",
+  "nvidia.com/gpu.product",
+] as const;
+export const DEFAULT_TOLERATED_TAINTS = ["nvidia.com/gpu", "amd.com/gpu"] as const;

@@ -1,0 +1,11 @@
+import type { FilterPlugin } from "../framework.ts";
+
+/** Restricts the decision to a burst policy's pool of clusters. */
+export const poolFilter: FilterPlugin = {
+  name: "pool",
+  filter({ cluster, request }) {
+    if (request.pool === null || request.pool.has(cluster.name)) return undefined;
+    const message = `not in pool ${request.poolName}`;
+    return { code: "not_in_pool", message, plugin: "pool", summary: message };
+  },
+};

@@ -1,0 +1,138 @@
+import type { Assignment, ClusterVerdict, CostEstimate, Decision, Fleet, Reason, Workload } from "@gantry/shared";
+import { evaluate } from "./evaluate.ts";
+import { infeasibleSummary, placedSummary } from "./explain.ts";
+import { fillNodes } from "./fill.ts";
+import type { Candidate, CandidateStats, PlanRequest } from "./framework.ts";
+import { SCORERS } from "./profile.ts";
+import { compileRequest, type PlanOptions } from "./request.ts";
+import { costPerReplica } from "./scorers/cost.ts";
+import { best, type Portion, select } from "./select.ts";
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/** Costs are shown to the cent; rounding here keeps float noise (5299.200000000001) out of the output. */
+const cents = (c: CostEstimate): CostEstimate => ({
+  total: round2(c.total),
+  perHour: round2(c.perHour),
+  compute: round2(c.compute),
+  egress: round2(c.egress),
+});
+
+const scoreAll = (candidates: readonly Candidate[], req: PlanRequest): void => {
+  const stats: CandidateStats = { minCostPerReplica: Number.POSITIVE_INFINITY };
+  for (const c of candidates) stats.minCostPerReplica = Math.min(stats.minCostPerReplica, costPerReplica(c));
+  for (const c of candidates) {
+    let total = 0;
+    for (const s of SCORERS) {
+      const v = round2(req.weights[s.name] * s.score(c, req, stats));
+      c.scores[s.name] = v;
+      total += v;
+    }
+    c.total = round2(total);
+    c.scores.total = c.total;
+  }
+};
+
+const costOf = (c: Candidate, replicas: number, req: PlanRequest): CostEstimate => {
+  const perHour = replicas * req.gpus * c.offer.pricePerGpuHour;
+  const compute = perHour * req.hours;
+  return cents({ total: compute + c.egress, perHour, compute, egress: c.egress });
+};
+
+const verdictOf = (c: Candidate, req: PlanRequest, selected: number | undefined): ClusterVerdict => {
+  const replicas = selected ?? c.take;
+  const model = c.offer.model === undefined ? "no GPU" : `${req.gpus} × ${c.offer.model}`;
+  const reasons: Reason[] = [
+    {
+      code: "fits",
+      message: `${selected === undefined ? "fits" : "takes"} ${replicas}/${req.replicas} replicas of ${model}`,
+    },
+  ];
+  for (const s of SCORERS) {
+    const r = s.explain(c, req);
+    if (r !== undefined) reasons.push(r);
+  }
+  return {
+    cluster: c.cluster.name,
+    verdict: selected === undefined ? "feasible" : "selected",
+    reasons,
+    scores: c.scores,
+    estimatedCost: costOf(c, replicas, req),
+    fitReplicas: c.take,
+  };
+};
+
+const assignmentOf = (p: Portion, req: PlanRequest): Assignment => {
+  const c = p.candidate;
+  const fill = fillNodes(c.cluster, c.reservations, c.offer, req, p.replicas, true);
+  const a: Assignment = {
+    cluster: c.cluster.name,
+    replicas: p.replicas,
+    spot: c.offer.spot,
+    nodes: fill.nodes,
+    pricePerGpuHour: c.offer.pricePerGpuHour,
+  };
+  if (c.offer.model !== undefined) a.gpuModel = c.offer.model;
+  return a;
+};
+
+const ZERO_COST: CostEstimate = { total: 0, perHour: 0, compute: 0, egress: 0 };
+
+const sumCosts = (costs: readonly CostEstimate[]): CostEstimate => {
+  const out = { ...ZERO_COST };
+  for (const c of costs) {
+    out.total += c.total;
+    out.perHour += c.perHour;
+    out.compute += c.compute;
+    out.egress += c.egress;
+  }
+  return cents(out);
+};
+
+/**
+ * Decides where a workload runs on a fleet snapshot. Pure and deterministic: same input, same decision.
+ *
+ * Pipeline: every cluster runs the profile's filters in order (the first rejection is its reason); survivors are
+ * scored by each scorer on 0..100 (higher is better), multiplied by the scorer's weight. `scores` holds the
+ * weighted components and their sum as `total`. Selection: a cluster that can take every replica, highest total,
+ * ties by name; gangs land whole in one cluster; non-gang workloads no single cluster can hold are split,
+ * cheapest per replica first. Workloads requesting no GPUs are checked on CPU and memory and cost only their
+ * data egress (prices are per GPU-hour; `maxGpuHourPrice` and the spot policy do not apply to them).
+ */
+export const plan = (fleet: Fleet, workload: Workload, options?: PlanOptions): Decision => {
+  const req = compileRequest(fleet, workload, options);
+  const { verdicts, candidates, rejections } = evaluate(fleet, req);
+  scoreAll(candidates, req);
+  const portions = select(candidates, req.replicas);
+  const chosen = new Map<Candidate, number>();
+  for (const p of portions ?? []) chosen.set(p.candidate, p.replicas);
+  for (const c of candidates) verdicts[c.index] = verdictOf(c, req, chosen.get(c));
+  const runnerUp = best(candidates, new Set(chosen.keys()))?.cluster.name ?? null;
+  const n = fleet.clusters.length;
+  if (portions === undefined) {
+    let fit = 0;
+    for (const c of candidates) fit += c.take;
+    const note =
+      candidates.length === 0
+        ? undefined
+        : `only ${fit} of ${req.replicas} replicas fit across ${candidates.length} clusters`;
+    return {
+      feasible: false,
+      assignments: [],
+      estimatedCost: { ...ZERO_COST },
+      clusters: verdicts,
+      runnerUp,
+      summary: infeasibleSummary(req.workload, n, rejections, note),
+    };
+  }
+  const assignments = portions.map((p) => assignmentOf(p, req));
+  const estimatedCost = sumCosts(portions.map((p) => costOf(p.candidate, p.replicas, req)));
+  return {
+    feasible: true,
+    assignments,
+    estimatedCost,
+    clusters: verdicts,
+    runnerUp,
+    summary: placedSummary(req.workload, assignments, req.gpus, estimatedCost, candidates.length, n, runnerUp),
+  };
+};

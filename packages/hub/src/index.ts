@@ -1,5 +1,5 @@
 export * from "./bus/nats-server.ts";
-export { HubConfig, hubConfigFromEnv } from "./config.ts";
+export { HubConfig, type HubConfigInput, hubConfigFromEnv } from "./config.ts";
 export { createHub, type Hub, type HubDeps } from "./hub.ts";
 export { createStore, type OpenDatabase, openDatabase, type Store } from "./store/index.ts";
 export { type Clock, systemClock } from "./util/clock.ts";

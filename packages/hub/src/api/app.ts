@@ -1,9 +1,13 @@
+import { readFileSync } from "node:fs";
 import { issuesOf, ValidationError } from "@gantry/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { ApiDeps } from "./deps.ts";
 import { problemOf, respondProblem } from "./problem.ts";
 import { fleetRoutes } from "./routes/clusters.ts";
 import { workloadRoutes } from "./routes/workloads.ts";
+
+/** A single static page over the public API: clusters, workloads, explanations. */
+const dashboard = readFileSync(new URL("./dashboard.html", import.meta.url), "utf8");
 
 /** The hub's HTTP API: thin routes over the scheduler and the store, errors mapped in one place. */
 export const createApi = (deps: ApiDeps) => {
@@ -28,6 +32,7 @@ export const createApi = (deps: ApiDeps) => {
     }),
   );
 
+  app.get("/", (c) => c.html(dashboard));
   app.get("/healthz", (c) => c.json({ status: "ok", database: deps.databaseKind }));
 
   const api = new OpenAPIHono({ defaultHook: app.defaultHook });

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what Gantry needs on a fresh Debian/Ubuntu machine: pnpm (pinned), nats-server, the workspace's packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=10.34.8
+NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$NODE_MAJOR" -lt 20 ]; then
+  echo "Gantry needs Node.js 20 or newer (found: $(node -v 2>/dev/null || echo none))." >&2
+  exit 1
+fi
+
+if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm -v)" != "$PNPM_VERSION" ]; then
+  echo "› installing pnpm $PNPM_VERSION"
+  npm install -g "pnpm@$PNPM_VERSION" >/dev/null
+fi
+
+if ! command -v nats-server >/dev/null 2>&1; then
+  echo "› installing nats-server from the OS packages"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq nats-server >/dev/null
+fi
+
+echo "› installing packages"
+pnpm install --frozen-lockfile --reporter=silent

@@ -1,0 +1,137 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Agent, type ClusterDriver, createAgent, createSimulatedDriver } from "@gantry/agent";
+import {
+  createHub,
+  type Hub,
+  type HubConfigInput,
+  openDatabase,
+  type RunningNatsServer,
+  silentLogger,
+} from "@gantry/hub";
+import { type Fleet, type FleetInput, Fleet as FleetSchema } from "@gantry/shared";
+import { startTestNats } from "./nats.ts";
+import { createTestDatabase, type TestDatabase } from "./postgres.ts";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface TestAgent {
+  agent: Agent;
+  driver: ClusterDriver;
+}
+
+/** A whole Gantry on this machine: a private nats-server, a hub on a fresh database, simulated agents. */
+export interface Stack {
+  nats: RunningNatsServer;
+  hub: Hub;
+  fleet: Fleet;
+  agents: Map<string, TestAgent>;
+  api(path: string, init?: RequestInit): Promise<Response>;
+  /** Stop the hub and start a new one on the same database (state must survive). */
+  restartHub(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  database: DatabaseKind;
+  fleet: FleetInput;
+  hub?: Partial<HubConfigInput>;
+  /** Real seconds per simulated hour. */
+  secondsPerHour?: number;
+}
+
+export const startStack = async (options: StackOptions): Promise<Stack> => {
+  const fleet = FleetSchema.parse(options.fleet);
+  const nats = await startTestNats();
+  let pgdb: TestDatabase | undefined;
+  let dataDir: string | undefined;
+  if (options.database === "postgres") pgdb = await createTestDatabase();
+  else dataDir = await mkdtemp(join(tmpdir(), "gantry-pglite-"));
+
+  const hubConfig: HubConfigInput = {
+    port: 0,
+    natsUrl: nats.url,
+    unknownAfterMs: 3_000,
+    offlineAfterMs: 6_000,
+    queueIntervalMs: 500,
+    relayIntervalMs: 500,
+    ...(pgdb ? { databaseUrl: pgdb.url } : { dataDir }),
+    ...options.hub,
+  };
+  const newHub = async () => {
+    const database = await openDatabase(pgdb ? { url: pgdb.url } : { dataDir: dataDir ?? "memory://" });
+    const h = await createHub({ config: hubConfig, database, logger: silentLogger() });
+    await h.start();
+    return { h, database };
+  };
+  let current = await newHub();
+  for (const d of fleet.datasets) await current.h.store.datasets.put(d);
+
+  const agents = new Map<string, TestAgent>();
+  for (const cluster of fleet.clusters) {
+    const driver = createSimulatedDriver({
+      cluster,
+      now: () => new Date(),
+      secondsPerHour: options.secondsPerHour ?? 2,
+      tickMs: 100,
+    });
+    const agent = createAgent({
+      config: {
+        cluster: cluster.name,
+        natsUrl: nats.url,
+        heartbeatIntervalMs: 300,
+        statusIntervalMs: 1_000,
+        resyncIntervalMs: 2_000,
+      },
+      driver,
+      logger: silentLogger(),
+    });
+    await agent.start();
+    agents.set(cluster.name, { agent, driver });
+  }
+
+  const stack: Stack = {
+    nats,
+    get hub() {
+      return current.h;
+    },
+    fleet,
+    agents,
+    api: (path, init) => fetch(`${current.h.url}/api/v1${path}`, init),
+    async restartHub() {
+      await current.h.close();
+      await current.database.close();
+      current = await newHub();
+    },
+    async close() {
+      for (const { agent } of agents.values()) await agent.close();
+      await current.h.close();
+      await current.database.close();
+      await nats.stop();
+      await pgdb?.drop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+};
+
+/** Poll `probe` until it returns a value (not undefined), or fail with the last observation. */
+export const eventually = async <T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+};

@@ -37,5 +37,5 @@ export const agentInboxPrefix = (cluster: string): string => `${SUBJECT_ROOT}.hu
 /** The cluster token of an agent subject (`gantry.v1.agent.<cluster>.…`). */
 export const clusterOfSubject = (subject: string): string | undefined => {
   const parts = subject.split(".");
-  return parts[1] === "v1" && parts[2] === "agent" ? parts[3] : undefined;
+  return `${parts[0]}.${parts[1]}` === SUBJECT_ROOT && parts[2] === "agent" ? parts[3] : undefined;
 };

@@ -1,13 +1,10 @@
 import type { ClusterDescription } from "@gantry/shared";
 import type { KubeConfig } from "@kubernetes/client-node";
 
-/** The logger shape the driver needs; a pino logger (or a child of one) fits it. */
-export interface DriverLogger {
-  info(obj: Record<string, unknown>, msg?: string): void;
-  warn(obj: Record<string, unknown>, msg?: string): void;
-  error(obj: Record<string, unknown>, msg?: string): void;
-  debug(obj: Record<string, unknown>, msg?: string): void;
-}
+import type { AgentLogger } from "../../logger.ts";
+
+/** The agent's logger shape (pino satisfies it); the driver logs through whatever the agent passes. */
+export type DriverLogger = AgentLogger;
 
 /** Where each tenant's objects go, and whether the agent may create that namespace. */
 export interface NamespacePolicy {

@@ -1,0 +1,212 @@
+/**
+ * Invariants over random fleets and workloads. The checks re-derive node capacity and constraints from the raw
+ * snapshot on their own (naming, globs, taints), so they do not trust the engine's helpers.
+ */
+import { type Decision, Fleet, type FleetCluster, type FleetInput, Workload, type WorkloadInput } from "@gantry/shared";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { plan } from "./plan.ts";
+import { reservationsFor } from "./reservations.ts";
+
+const MODELS = ["H100", "A100", "L4"] as const;
+const REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"] as const;
+
+const price = fc.integer({ min: 1, max: 80 }).map((n) => n / 10);
+const nodeGroup = (i: number) =>
+  fc.record({
+    name: fc.constant(`g${i}`),
+    count: fc.integer({ min: 1, max: 4 }),
+    gpu: fc.option(
+      fc.record({
+        model: fc.constantFrom(...MODELS),
+        count: fc.constantFrom(1, 2, 4, 8),
+        memoryGiB: fc.constantFrom(24, 40, 80),
+      }),
+      { nil: undefined, freq: 6 },
+    ),
+    gpusUsed: fc.constantFrom(0, 0, 0, 1, 2, 4),
+    cpu: fc.constantFrom(16, 64, 128),
+    cpuUsed: fc.constantFrom(0, 0, 8),
+    memoryGiB: fc.constantFrom(64, 512, 1024),
+    memoryUsedGiB: fc.integer({ min: 0, max: 64 }),
+    ready: fc.constantFrom(true, true, true, true, false),
+    schedulable: fc.constantFrom(true, true, true, true, false),
+  });
+const cluster = (i: number) =>
+  fc.record({
+    name: fc.constant(`c${i}`),
+    tier: fc.constantFrom("cloud", "onprem", "edge"),
+    region: fc.constantFrom(...REGIONS),
+    health: fc.constantFrom("ready", "ready", "ready", "ready", "ready", "ready", "ready", "offline"),
+    spot: fc.boolean(),
+    taints: fc.constantFrom([], [], [], [], [{ key: "dedicated", value: "ml", effect: "NoSchedule" }]),
+    pricing: fc.record({
+      gpuHour: fc.record({ H100: price, A100: price, L4: price }, { requiredKeys: ["H100", "A100"] }),
+      spotGpuHour: fc.dictionary(fc.constantFrom(...MODELS), price),
+      egressPerGB: fc.integer({ min: 0, max: 12 }).map((n) => n / 100),
+    }),
+    nodes: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, j) => nodeGroup(j)))),
+  });
+const fleetArb: fc.Arbitrary<Fleet> = fc
+  .integer({ min: 1, max: 8 })
+  .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => cluster(i))))
+  .map((clusters) =>
+    Fleet.parse({
+      clusters,
+      datasets: [
+        { name: "d1", sizeGB: 500, locations: ["c0"] },
+        { name: "d2", sizeGB: 5000, locations: ["eu-*"] },
+      ],
+    } satisfies FleetInput),
+  );
+
+const workloadArb = (name: string): fc.Arbitrary<Workload> =>
+  fc
+    .record({
+      replicas: fc.integer({ min: 1, max: 5 }),
+      gang: fc.boolean(),
+      gpu: fc.constantFrom(0, 1, 2, 4, 8),
+      models: fc.oneof(
+        { arbitrary: fc.constant([]), weight: 2 },
+        { arbitrary: fc.subarray([...MODELS], { minLength: 1 }), weight: 1 },
+      ),
+      minMemoryGiB: fc.constantFrom(0, 0, 40, 80),
+      cpu: fc.constantFrom(0, 4, 16),
+      memoryGiB: fc.constantFrom(0, 32, 256),
+      tiers: fc.oneof(
+        { arbitrary: fc.constant([]), weight: 3 },
+        { arbitrary: fc.subarray(["cloud", "onprem", "edge"] as const, { minLength: 1 }), weight: 1 },
+      ),
+      regions: fc.constantFrom([], [], [], ["eu-*"], ["us-east-1", "us-west-?"]),
+      maxGpuHourPrice: fc.option(price, { nil: undefined, freq: 2 }),
+      spot: fc.constantFrom("never", "allowed", "preferred"),
+      tolerate: fc.boolean(),
+      data: fc.subarray(["d1", "d2"]),
+    })
+    .map((w) =>
+      Workload.parse({
+        apiVersion: "gantry.dev/v1alpha1",
+        kind: "Workload",
+        metadata: { name },
+        spec: {
+          type: "job",
+          replicas: w.replicas,
+          gang: w.gang,
+          resources: {
+            gpu: { count: w.gpu, models: w.models, minMemoryGiB: w.minMemoryGiB },
+            cpu: w.cpu,
+            memoryGiB: w.memoryGiB,
+          },
+          data: w.data,
+          placement: {
+            tiers: w.tiers,
+            regions: w.regions,
+            maxGpuHourPrice: w.maxGpuHourPrice,
+            spot: w.spot,
+            tolerations: w.tolerate ? [{ key: "dedicated" }] : [],
+          },
+        },
+      } satisfies WorkloadInput),
+    );
+
+/** Every node of the snapshot with what it had free before any reservation, by `cluster/node`. */
+const freeByNode = (fleet: Fleet): Map<string, { gpus: number; cpu: number; mem: number }> => {
+  const out = new Map<string, { gpus: number; cpu: number; mem: number }>();
+  for (const c of fleet.clusters)
+    for (const g of c.nodes)
+      for (let i = 0; i < g.count; i++) {
+        const usable = g.ready && g.schedulable;
+        out.set(`${c.name}/${g.count === 1 ? g.name : `${g.name}-${i}`}`, {
+          gpus: usable ? Math.max(0, (g.gpu?.count ?? 0) - g.gpusUsed) : 0,
+          cpu: usable ? Math.max(0, g.cpu - g.cpuUsed) : 0,
+          mem: usable ? Math.max(0, g.memoryGiB - g.memoryUsedGiB) : 0,
+        });
+      }
+  return out;
+};
+
+const globMatch = (pattern: string, s: string): boolean =>
+  new RegExp(`^${pattern.replace(/[.]/g, "\\.").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(s);
+
+const checkConstraints = (fleet: Fleet, w: Workload, d: Decision): void => {
+  const p = w.spec.placement;
+  const gpu = w.spec.resources.gpu;
+  if (!d.feasible) return void expect(d.assignments).toEqual([]);
+  expect(d.assignments.reduce((n, a) => n + a.replicas, 0)).toBe(w.spec.replicas);
+  if (w.spec.gang) expect(d.assignments).toHaveLength(1);
+  for (const a of d.assignments) {
+    const c = fleet.clusters.find((x) => x.name === a.cluster) as FleetCluster;
+    expect(c.health).toBe("ready");
+    if (p.tiers.length > 0) expect(p.tiers).toContain(c.tier);
+    if (p.regions.length > 0) expect(p.regions.some((r) => globMatch(r, c.region))).toBe(true);
+    if (c.taints.length > 0) expect(p.tolerations.length).toBeGreaterThan(0);
+    if (gpu.count === 0) continue;
+    const model = a.gpuModel as string;
+    if (gpu.models.length > 0) expect(gpu.models).toContain(model);
+    if (p.maxGpuHourPrice !== undefined) expect(a.pricePerGpuHour).toBeLessThanOrEqual(p.maxGpuHourPrice);
+    if (p.spot === "never") expect(a.spot).toBe(false);
+    const expected = a.spot ? c.pricing.spotGpuHour[model] : c.pricing.gpuHour[model];
+    expect(a.pricePerGpuHour).toBe(expected);
+    for (const n of a.nodes) {
+      const g = c.nodes.find((x) => n.node === x.name || n.node.startsWith(`${x.name}-`));
+      expect(g?.gpu?.model).toBe(model);
+      expect(g?.gpu?.memoryGiB ?? 0).toBeGreaterThanOrEqual(gpu.minMemoryGiB);
+    }
+  }
+};
+
+const RUNS = { numRuns: 300, seed: 20260 };
+
+describe("placement properties", () => {
+  it("never over-commits a node across back-to-back decisions with reservations", () => {
+    const arb = fc.tuple(
+      fleetArb,
+      fc.tuple(workloadArb("w0"), workloadArb("w1"), workloadArb("w2"), workloadArb("w3")),
+    );
+    fc.assert(
+      fc.property(arb, ([fleet0, workloads]) => {
+        let fleet = fleet0;
+        for (const w of workloads) {
+          const d = plan(fleet, w);
+          fleet = { ...fleet, reservations: [...fleet.reservations, ...reservationsFor(w.metadata.name, w, d)] };
+        }
+        const free = freeByNode(fleet0);
+        const held = new Map<string, { gpus: number; cpu: number; mem: number }>();
+        for (const r of fleet.reservations)
+          for (const n of r.nodes) {
+            const key = `${r.cluster}/${n.node}`;
+            expect(free.has(key)).toBe(true);
+            const h = held.get(key) ?? { gpus: 0, cpu: 0, mem: 0 };
+            held.set(key, { gpus: h.gpus + n.gpus, cpu: h.cpu + n.cpu, mem: h.mem + n.memoryGiB });
+          }
+        for (const [key, h] of held) {
+          const f = free.get(key)!;
+          expect(h.gpus).toBeLessThanOrEqual(f.gpus);
+          expect(h.cpu).toBeLessThanOrEqual(f.cpu);
+          expect(h.mem).toBeLessThanOrEqual(f.mem);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("never violates region, tier, model, memory, price, spot, taint or health constraints", () => {
+    fc.assert(
+      fc.property(fleetArb, workloadArb("w"), (fleet, w) => checkConstraints(fleet, w, plan(fleet, w))),
+      RUNS,
+    );
+  });
+
+  it("decides the same on the same input, and gives every cluster a verdict with a reason", () => {
+    fc.assert(
+      fc.property(fleetArb, workloadArb("w"), (fleet, w) => {
+        const a = plan(fleet, w);
+        expect(plan(structuredClone(fleet), structuredClone(w))).toEqual(a);
+        expect(a.clusters.map((c) => c.cluster)).toEqual(fleet.clusters.map((c) => c.name));
+        for (const v of a.clusters) expect(v.reasons.length).toBeGreaterThan(0);
+        expect(a.summary).not.toBe("");
+      }),
+      RUNS,
+    );
+  });
+});

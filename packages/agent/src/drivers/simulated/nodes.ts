@@ -64,10 +64,11 @@ export const take = (n: SimNode, r: ReplicaShape, sign: 1 | -1): void => {
   n.memoryUsedGiB += sign * r.memoryGiB;
 };
 
-/** Largest free GPU block of an acceptable model, for "why pending" messages. */
+/** Largest free GPU block on a node that could take the replica, for "why pending" messages. */
 export const largestFreeBlock = (nodes: SimNode[], r: ReplicaShape): number =>
   nodes.reduce((max, n) => {
     const g = n.group.gpu;
-    if (!g || !n.group.ready || (r.models.length && !r.models.includes(g.model))) return max;
+    if (!g || !n.group.ready || !n.group.schedulable) return max;
+    if ((r.models.length && !r.models.includes(g.model)) || g.memoryGiB < r.minMemoryGiB) return max;
     return Math.max(max, g.count - n.gpusUsed);
   }, 0);

@@ -62,7 +62,7 @@ export interface PlanRequest {
   readonly data: readonly DataNeed[];
   readonly totalDataGB: number;
   readonly pool: ReadonlySet<string> | null;
-  readonly poolName: string;
+  readonly poolName: string | undefined;
   /** Rank of each tier in the burst policy's order (0 = most preferred). */
   readonly tierRank: ReadonlyMap<string, number> | null;
   readonly tierPreference: readonly string[];

@@ -39,7 +39,9 @@ const cluster = (i: number) =>
     region: fc.constantFrom(...REGIONS),
     health: fc.constantFrom("ready", "ready", "ready", "ready", "ready", "ready", "ready", "offline"),
     spot: fc.boolean(),
-    taints: fc.constantFrom([], [], [], [], [{ key: "dedicated", value: "ml", effect: "NoSchedule" }]),
+    taints: fc
+      .constantFrom(0, 0, 0, 0, 1)
+      .map((n) => (n === 0 ? [] : [{ key: "dedicated", value: "ml", effect: "NoSchedule" as const }])),
     pricing: fc.record({
       gpuHour: fc.record({ H100: price, A100: price, L4: price }, { requiredKeys: ["H100", "A100"] }),
       spotGpuHour: fc.dictionary(fc.constantFrom(...MODELS), price),
@@ -93,14 +95,14 @@ const workloadArb = (name: string): fc.Arbitrary<Workload> =>
           replicas: w.replicas,
           gang: w.gang,
           resources: {
-            gpu: { count: w.gpu, models: w.models, minMemoryGiB: w.minMemoryGiB },
+            gpu: { count: w.gpu, models: [...w.models], minMemoryGiB: w.minMemoryGiB },
             cpu: w.cpu,
             memoryGiB: w.memoryGiB,
           },
           data: w.data,
           placement: {
-            tiers: w.tiers,
-            regions: w.regions,
+            tiers: [...w.tiers],
+            regions: [...w.regions],
             maxGpuHourPrice: w.maxGpuHourPrice,
             spot: w.spot,
             tolerations: w.tolerate ? [{ key: "dedicated" }] : [],

@@ -67,7 +67,7 @@ export const compileRequest = (fleet: Fleet, workload: Workload, options: PlanOp
     data,
     totalDataGB,
     pool: options.onlyClusters === undefined ? null : new Set(options.onlyClusters),
-    poolName: options.poolName ?? "the pool",
+    poolName: options.poolName,
     tierRank: tierPreference.length > 0 ? new Map(tierPreference.map((t, i) => [t, i])) : null,
     tierPreference,
     weights: { ...DEFAULT_WEIGHTS, ...stripUndefined(options.weights) },

@@ -1,0 +1,114 @@
+/**
+ * `gantry plan`: the placement engine offline. Reads a fleet file and a workload file, prints the decision the hub
+ * would make on that snapshot, with every cluster's verdict. No hub, no network.
+ */
+import { readFile } from "node:fs/promises";
+import { type Decision, Fleet, parseDocument, parseWith, ValidationError, Workload } from "@gantry/shared";
+import { Command } from "commander";
+import { type PlanOptions, plan } from "../../placement/index.ts";
+import { CliError, type OutputFormat, parseFormat, render, table, usd } from "../output.ts";
+
+/** Exit code for input that does not parse or does not match its schema. */
+export const EXIT_INVALID_INPUT = 2;
+
+const rankOf = { selected: 0, feasible: 1, filtered: 2 } as const;
+
+const planTable = (d: Decision): string => {
+  const lines = [d.summary, ""];
+  if (d.assignments.length > 0) {
+    const rows = d.assignments.map((a) => [
+      a.cluster,
+      a.replicas,
+      a.gpuModel ?? "-",
+      a.spot ? "yes" : "no",
+      usd(a.pricePerGpuHour),
+      a.nodes.map((n) => `${n.node}×${n.replicas}`).join(","),
+    ]);
+    lines.push(table(["CLUSTER", "REPLICAS", "GPU", "SPOT", "$/GPU-H", "NODES"], rows), "");
+    const c = d.estimatedCost;
+    lines.push(
+      `Estimated cost: ${usd(c.total)} (compute ${usd(c.compute)}, egress ${usd(c.egress)}; ${usd(c.perHour)}/h)`,
+      "",
+    );
+  }
+  // Selected first, then feasible by score, then filtered in fleet order (sort is stable).
+  const clusters = [...d.clusters].sort(
+    (a, b) => rankOf[a.verdict] - rankOf[b.verdict] || (b.scores.total ?? 0) - (a.scores.total ?? 0),
+  );
+  const rows = clusters.map((v) => [
+    v.cluster,
+    v.verdict,
+    v.fitReplicas ?? "-",
+    usd(v.estimatedCost?.total),
+    v.scores.total ?? "-",
+    v.verdict === "filtered"
+      ? (v.reasons[0]?.message ?? "")
+      : (v.reasons.find((r) => r.code === "cost")?.message ?? ""),
+  ]);
+  lines.push(table(["CLUSTER", "VERDICT", "FIT", "COST", "SCORE", "WHY"], rows));
+  return lines.join("\n");
+};
+
+/** Plans `workloadText` on `fleetText` (YAML or JSON) and renders the decision. Throws ValidationError on bad input. */
+export const runPlan = (
+  fleetText: string,
+  workloadText: string,
+  format: OutputFormat = "table",
+  options: PlanOptions = {},
+): string => {
+  const fleet = parseWith(Fleet, parseDocument(fleetText, "fleet"), "fleet");
+  const workload = parseWith(Workload, parseDocument(workloadText, "workload"), "workload");
+  const decision = plan(fleet, workload, options);
+  return render(decision, format, () => planTable(decision));
+};
+
+const readInput = async (file: string, what: string): Promise<string> => {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read ${what} ${file}: ${(e as Error).message}`, EXIT_INVALID_INPUT);
+  }
+};
+
+export interface PlanIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const stdio: PlanIo = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`${t}\n`),
+};
+
+/** `gantry plan --fleet FLEET.yaml --workload WORKLOAD.yaml [-o json|yaml|table]`. */
+export const planCommand = (io: PlanIo = stdio): Command =>
+  new Command("plan")
+    .description("decide offline where a workload would run on a fleet file, and explain why")
+    .requiredOption("--fleet <file>", "fleet file (YAML or JSON): clusters, datasets, reservations")
+    .requiredOption("--workload <file>", "workload file (YAML or JSON)")
+    .option("-o, --output <format>", "table, json or yaml", "table")
+    .option("--pool <clusters>", "restrict to these clusters (comma-separated), as a burst policy does")
+    .option("--tier-preference <tiers>", "preferred tier order, e.g. onprem,cloud")
+    .action(
+      async (opts: { fleet: string; workload: string; output: string; pool?: string; tierPreference?: string }) => {
+        const format = parseFormat(opts.output);
+        const [fleetText, workloadText] = await Promise.all([
+          readInput(opts.fleet, "fleet"),
+          readInput(opts.workload, "workload"),
+        ]);
+        const options: PlanOptions = {};
+        if (opts.pool !== undefined) {
+          options.onlyClusters = opts.pool.split(",").filter((s) => s !== "");
+          options.poolName = "--pool";
+        }
+        if (opts.tierPreference !== undefined) options.tierPreference = opts.tierPreference.split(",");
+        try {
+          io.out(runPlan(fleetText, workloadText, format, options));
+        } catch (e) {
+          if (!(e instanceof ValidationError)) throw e;
+          io.err(`${e.source} is invalid:`);
+          for (const i of e.issues) io.err(`  ${i.field || "(root)"}: ${i.message}`);
+          process.exitCode = EXIT_INVALID_INPUT;
+        }
+      },
+    );

@@ -1,0 +1,55 @@
+import { ValidationError } from "@gantry/shared";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { HubError, type HubErrorCode, notFound } from "../errors.ts";
+import { problemOf, respondProblem } from "./problem.ts";
+
+describe("problemOf", () => {
+  it("turns a validation error into 400 naming each field", () => {
+    const p = problemOf(new ValidationError([{ field: "spec.replicas", message: "too small" }], "body"));
+    expect(p).toEqual({
+      type: "https://gantry.dev/problems/validation_failed",
+      title: "Invalid request",
+      status: 400,
+      code: "validation_failed",
+      detail: "body is invalid: spec.replicas: too small",
+      errors: [{ field: "spec.replicas", message: "too small" }],
+    });
+  });
+
+  it.each<[HubErrorCode, number]>([
+    ["validation_failed", 400],
+    ["bad_request", 400],
+    ["not_found", 404],
+    ["conflict", 409],
+    ["unsupported_media_type", 415],
+    ["budget_exceeded", 422],
+  ])("maps %s to %i with its code", (code, status) => {
+    const p = problemOf(new HubError(code, "why"));
+    expect(p).toMatchObject({ status, code, detail: "why", type: `https://gantry.dev/problems/${code}` });
+    expect(p).not.toHaveProperty("details");
+  });
+
+  it("keeps an error's details and says what was not found", () => {
+    expect(problemOf(new HubError("budget_exceeded", "over", { limit: 5 })).details).toEqual({ limit: 5 });
+    expect(problemOf(notFound("workload", "w")).detail).toBe('workload "w" does not exist');
+    expect(problemOf(new HubError("not_found", "x")).title).toBe("not found");
+  });
+
+  it("hides an unexpected error behind 500 without leaking its message", () => {
+    const p = problemOf(new Error("password=hunter2"));
+    expect(p).toMatchObject({ status: 500, code: "internal" });
+    expect(JSON.stringify(p)).not.toContain("hunter2");
+    expect(problemOf("a string").status).toBe(500);
+  });
+});
+
+describe("respondProblem", () => {
+  it("answers with the problem's status and the problem+json media type", async () => {
+    const app = new Hono().get("/", (c) => respondProblem(c, problemOf(new HubError("conflict", "exists"))));
+    const r = await app.request("/");
+    expect(r.status).toBe(409);
+    expect(r.headers.get("content-type")).toBe("application/problem+json");
+    expect(await r.json()).toMatchObject({ code: "conflict", detail: "exists" });
+  });
+});

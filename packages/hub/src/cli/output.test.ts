@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { age, CliError, parseFormat, render, table, usd } from "./output.ts";
+
+describe("table", () => {
+  it("pads every column but the last to its widest cell", () => {
+    expect(
+      table(
+        ["NAME", "GPUS", "PHASE"],
+        [
+          ["train", 16, "Running"],
+          ["x", 1, "Pending"],
+        ],
+      ),
+    ).toBe(["NAME    GPUS   PHASE", "train   16     Running", "x       1      Pending"].join("\n"));
+  });
+
+  it("prints only the header when there are no rows", () => {
+    expect(table(["NAME", "AGE"], [])).toBe("NAME   AGE");
+  });
+});
+
+describe("render", () => {
+  const value = { items: [{ name: "a", gpus: 2 }] };
+  it("prints JSON, YAML or the table", () => {
+    expect(JSON.parse(render(value, "json", () => "T"))).toEqual(value);
+    expect(render(value, "yaml", () => "T")).toBe("items:\n  - name: a\n    gpus: 2");
+    expect(render(value, "table", () => "T")).toBe("T");
+  });
+});
+
+describe("parseFormat", () => {
+  it("accepts json, yaml, table, and wide as table", () => {
+    expect(["json", "yaml", "table", "wide"].map(parseFormat)).toEqual(["json", "yaml", "table", "table"]);
+  });
+
+  it("refuses anything else with a CLI error that names the value", () => {
+    expect(() => parseFormat("xml")).toThrow(CliError);
+    expect(() => parseFormat("xml")).toThrow('-o must be one of json, yaml, table (got "xml")');
+  });
+});
+
+describe("CliError", () => {
+  it("exits 1 unless told otherwise", () => {
+    expect(new CliError("x").exitCode).toBe(1);
+    expect(new CliError("x", 2).exitCode).toBe(2);
+  });
+});
+
+describe("age", () => {
+  const now = Date.parse("2026-01-10T00:00:00Z");
+  const before = (s: number) => new Date(now - s * 1000).toISOString();
+  it("says seconds, minutes, hours or days, whichever reads best", () => {
+    expect(age(before(5), now)).toBe("5s");
+    expect(age(before(119), now)).toBe("119s");
+    expect(age(before(120), now)).toBe("2m");
+    expect(age(before(7199), now)).toBe("120m");
+    expect(age(before(7200), now)).toBe("2h");
+    expect(age(before(172800), now)).toBe("2d");
+  });
+
+  it("prints a dash for no time and zero for a time in the future", () => {
+    expect(age(null, now)).toBe("-");
+    expect(age(undefined, now)).toBe("-");
+    expect(age(before(-30), now)).toBe("0s");
+  });
+});
+
+describe("usd", () => {
+  it("prints dollars with cents, or a dash when unknown", () => {
+    expect(usd(3.456)).toBe("$3.46");
+    expect(usd(0)).toBe("$0.00");
+    expect(usd(undefined)).toBe("-");
+  });
+});

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { coalesced, mutex } from "./serial.ts";
+
+/** A promise the test resolves by hand. */
+const gate = () => {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return { opened, open };
+};
+
+describe("coalesced", () => {
+  it("runs once per burst: requests made during a run become one more run", async () => {
+    let runs = 0;
+    const first = gate();
+    const task = coalesced(
+      async () => {
+        runs++;
+        if (runs === 1) await first.opened;
+      },
+      () => undefined,
+    );
+    const kicks = [task.kick(), task.kick(), task.kick(), task.kick()];
+    expect(runs).toBe(1);
+    first.open();
+    await Promise.all(kicks);
+    expect(runs).toBe(2);
+    await task.kick();
+    expect(runs).toBe(3);
+  });
+
+  it("never runs the task twice at once", async () => {
+    let active = 0;
+    let maxActive = 0;
+    const task = coalesced(
+      async () => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((r) => setTimeout(r, 1));
+        active--;
+      },
+      () => undefined,
+    );
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? task.idle() : task.kick())));
+    await task.idle();
+    expect(maxActive).toBe(1);
+  });
+
+  it("hands a failure to onError and keeps working", async () => {
+    const errors: unknown[] = [];
+    let runs = 0;
+    const task = coalesced(
+      async () => {
+        runs++;
+        if (runs === 1) throw new Error("boom");
+      },
+      (e) => errors.push(e),
+    );
+    await task.kick();
+    expect(errors.map((e) => (e as Error).message)).toEqual(["boom"]);
+    await task.kick();
+    expect(runs).toBe(2);
+  });
+
+  it("idle waits for the re-run a burst asked for", async () => {
+    const order: string[] = [];
+    const first = gate();
+    let runs = 0;
+    const task = coalesced(
+      async () => {
+        runs++;
+        if (runs === 1) await first.opened;
+        order.push(`run ${runs}`);
+      },
+      () => undefined,
+    );
+    void task.kick();
+    void task.kick();
+    const idle = task.idle().then(() => order.push("idle"));
+    first.open();
+    await idle;
+    expect(order).toEqual(["run 1", "run 2", "idle"]);
+  });
+});
+
+describe("mutex", () => {
+  it("runs sections one after another in call order", async () => {
+    const exclusive = mutex();
+    const order: string[] = [];
+    const section = (name: string, ms: number) =>
+      exclusive(async () => {
+        order.push(`${name} in`);
+        await new Promise((r) => setTimeout(r, ms));
+        order.push(`${name} out`);
+        return name;
+      });
+    const results = await Promise.all([section("a", 5), section("b", 1), section("c", 0)]);
+    expect(results).toEqual(["a", "b", "c"]);
+    expect(order).toEqual(["a in", "a out", "b in", "b out", "c in", "c out"]);
+  });
+
+  it("lets the next section run after one throws, and passes the error to its caller", async () => {
+    const exclusive = mutex();
+    const failed = exclusive(async () => {
+      throw new Error("nope");
+    });
+    const next = exclusive(async () => 42);
+    await expect(failed).rejects.toThrow("nope");
+    await expect(next).resolves.toBe(42);
+  });
+});

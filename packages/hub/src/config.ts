@@ -15,6 +15,10 @@ export const HubConfig = z.object({
   queueIntervalMs: z.coerce.number().int().positive().default(5_000),
   /** How often the outbox is swept for rows a crash left unpublished. */
   relayIntervalMs: z.coerce.number().int().positive().default(2_000),
+  /** How often cost is accrued, runaways stopped and drain-back considered. */
+  upkeepIntervalMs: z.coerce.number().int().positive().default(10_000),
+  /** Operator default for the runaway guard (hours); a workload's own `maxRuntimeHours` wins. */
+  defaultMaxRuntimeHours: z.coerce.number().positive().optional(),
 });
 export type HubConfig = z.infer<typeof HubConfig>;
 export type HubConfigInput = z.input<typeof HubConfig>;
@@ -26,4 +30,5 @@ export const hubConfigFromEnv = (env: NodeJS.ProcessEnv): HubConfigInput => ({
   ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
   ...(env.GANTRY_DATA_DIR ? { dataDir: env.GANTRY_DATA_DIR } : {}),
   ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}),
+  ...(env.GANTRY_MAX_RUNTIME_HOURS ? { defaultMaxRuntimeHours: env.GANTRY_MAX_RUNTIME_HOURS } : {}),
 });

@@ -6,7 +6,9 @@ import { createHubBus } from "./bus/hub-bus.ts";
 import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
 import type { HealthThresholds } from "./fleet/health.ts";
+import { createAdmission } from "./scheduler/admission.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
+import { createUpkeep } from "./scheduler/upkeep.ts";
 import { createStore, type OpenDatabase, openDatabase } from "./store/index.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
@@ -72,7 +74,19 @@ export const createHub = async (deps: HubDeps) => {
     },
   });
 
+  const upkeep = createUpkeep({
+    store,
+    clock,
+    logger,
+    scheduler,
+    onDesiredStateChanged,
+    ...(config.defaultMaxRuntimeHours ? { defaultMaxRuntimeHours: config.defaultMaxRuntimeHours } : {}),
+  });
+  const admission = createAdmission({ store, clock });
+
   const api = createApi({
+    admit: admission.admit,
+    explainExtra: admission.explain,
     store,
     scheduler,
     clock,
@@ -89,6 +103,7 @@ export const createHub = async (deps: HubDeps) => {
     config,
     store,
     scheduler,
+    upkeep,
     api,
     nc,
     /** The bound HTTP URL once started. */
@@ -104,12 +119,16 @@ export const createHub = async (deps: HubDeps) => {
       });
       timers.push(setInterval(() => void scheduler.kick(), config.queueIntervalMs));
       timers.push(setInterval(() => void relay.kick(), config.relayIntervalMs));
+      const upkeepTick = () =>
+        upkeep.tick().catch((e: unknown) => logger.error({ err: e }, "upkeep failed; will retry"));
+      timers.push(setInterval(upkeepTick, config.upkeepIntervalMs));
       void relay.kick();
       void scheduler.kick();
       logger.info({ url: this.url, database: database.kind, nats: config.natsUrl }, "hub started");
     },
     async close() {
       for (const t of timers) clearInterval(t);
+      scheduler.close();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await scheduler.idle();
       await relay.idle();

@@ -4,6 +4,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { ApiDeps } from "./deps.ts";
 import { problemOf, respondProblem } from "./problem.ts";
 import { fleetRoutes } from "./routes/clusters.ts";
+import { policyRoutes } from "./routes/policies.ts";
 import { workloadRoutes } from "./routes/workloads.ts";
 
 /** A single static page over the public API: clusters, workloads, explanations. */
@@ -38,6 +39,7 @@ export const createApi = (deps: ApiDeps) => {
   const api = new OpenAPIHono({ defaultHook: app.defaultHook });
   api.route("/", workloadRoutes(deps));
   api.route("/", fleetRoutes(deps));
+  api.route("/", policyRoutes(deps));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Gantry hub API", version: "v1", description: "Place AI workloads across GPU clusters." },

@@ -36,13 +36,18 @@ export const problemOf = (error: unknown): Problem => {
     };
   }
   if (error instanceof HubError) {
+    const fields =
+      error.code === "validation_failed" && Array.isArray(error.details)
+        ? { errors: error.details as FieldIssue[] }
+        : {};
     return {
+      ...fields,
       type: `https://gantry.dev/problems/${error.code}`,
       title: error.code.replaceAll("_", " "),
       status: statusOf[error.code],
       code: error.code,
       detail: error.message,
-      ...(error.details === undefined ? {} : { details: error.details }),
+      ...(error.details === undefined || "errors" in fields ? {} : { details: error.details }),
     };
   }
   return {

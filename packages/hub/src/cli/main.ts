@@ -1,5 +1,6 @@
 import { ValidationError } from "@gantry/shared";
 import { Command, CommanderError } from "commander";
+import { policyCommands } from "./commands/policies.ts";
 import { serverCommands } from "./commands/servers.ts";
 import { defaultHub, workloadCommands } from "./commands/workloads.ts";
 import { kubernetesDriverFactory } from "./drivers.ts";
@@ -14,7 +15,11 @@ export const buildProgram = (): Command => {
     .option("--hub <url>", "hub URL (GANTRY_HUB)", defaultHub(process.env))
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [...serverCommands(out, { kubernetes: kubernetesDriverFactory }), ...workloadCommands(out)]) {
+  for (const c of [
+    ...serverCommands(out, { kubernetes: kubernetesDriverFactory }),
+    ...workloadCommands(out),
+    ...policyCommands(out),
+  ]) {
     program.addCommand(c);
   }
   return program;

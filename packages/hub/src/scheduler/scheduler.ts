@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Decision, Fleet, PlacementStatus, Workload } from "@gantry/shared";
+import type { BurstPolicy, Decision, Fleet, PlacementStatus, Workload } from "@gantry/shared";
 import type { HealthThresholds } from "../fleet/health.ts";
 import { buildSnapshot } from "../fleet/snapshot.ts";
 import { plan, reservationsFor } from "../placement/index.ts";
@@ -7,7 +7,10 @@ import type { Store, WorkloadRow } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { coalesced, mutex } from "../util/serial.ts";
+import { overBudget, startOfUtcDay, startOfUtcMonth } from "./budgets.ts";
+import { type BurstContext, decideUnderPolicy, policyFor } from "./burst.ts";
 import { aggregatePhase } from "./phase.ts";
+import { queueOrder } from "./queue.ts";
 
 export interface SchedulerDeps {
   store: Store;
@@ -18,13 +21,17 @@ export interface SchedulerDeps {
   onDesiredStateChanged: () => void;
 }
 
+const gpusOf = (w: Workload) => w.spec.replicas * w.spec.resources.gpu.count;
+
 /**
- * The loop around the pure engine: it builds a snapshot, asks `plan`, and records the outcome.
- * Passes are serialised, so two decisions never read the same free capacity.
+ * The loop around the pure engine: it orders the queue, applies burst policies and budgets, asks
+ * `plan`, and records the outcome. Passes are serialised, so two decisions never read the same
+ * free capacity; within a pass, each placement's reservations are added to the snapshot.
  */
 export const createScheduler = (deps: SchedulerDeps) => {
   const { store, clock, logger } = deps;
   const exclusive = mutex();
+  let retryTimer: NodeJS.Timeout | undefined;
 
   const snapshot = async (): Promise<Fleet> => {
     const [clusters, datasets, reservations] = await Promise.all([
@@ -35,43 +42,134 @@ export const createScheduler = (deps: SchedulerDeps) => {
     return buildSnapshot({ clusters, datasets, reservations, now: clock.now(), thresholds: deps.thresholds });
   };
 
-  /** Decide for one workload on `fleet`; on success the fleet's reservations grow in place. */
-  const decideOne = async (row: WorkloadRow, fleet: Fleet): Promise<Decision> => {
-    const workload: Workload = row.manifest;
-    const decision = plan(fleet, workload);
-    const decisionId = randomUUID();
-    const at = clock.now();
-    if (!decision.feasible) {
-      if (row.message !== decision.summary) {
-        await store.workloads.recordUnplaced(row.name, decisionId, decision, decision.summary, at);
-      }
-      return decision;
+  /** Per-policy burst usage from active placements and the ledger. */
+  const burstContexts = async (policies: BurstPolicy[], active: Awaited<ReturnType<Store["workloads"]["active"]>>) => {
+    const today = startOfUtcDay(clock.now());
+    const out = new Map<string, Omit<BurstContext, "waitedSeconds" | "queuedGpus">>();
+    for (const p of policies) {
+      const preferred = p.spec.pools[0]?.name;
+      const burst = active.filter((a) => a.policy === p.metadata.name && a.pool !== null && a.pool !== preferred);
+      out.set(p.metadata.name, {
+        burstGpusInUse: burst.reduce((n, a) => n + a.replicas * a.gpusPerReplica, 0),
+        burstSpendPerHour: burst.reduce((n, a) => n + a.replicas * a.gpusPerReplica * a.pricePerGpuHour, 0),
+        burstSpendToday: preferred ? await store.costs.burstSpend(p.metadata.name, preferred, today) : 0,
+      });
     }
-    const reservations = reservationsFor(row.name, workload, decision);
-    const placed = await store.workloads.place(row.name, { decisionId, decision, reservations, at });
-    if (placed) {
+    return out;
+  };
+
+  /** Tenants that may not start new work now, with the reason. */
+  const heldTenants = async (tenants: Set<string>): Promise<Map<string, string>> => {
+    const held = new Map<string, string>();
+    const now = clock.now();
+    for (const tenant of tenants) {
+      const budget = await store.budgets.get(tenant);
+      if (!budget) continue;
+      const reason = overBudget(
+        budget,
+        await store.costs.tenantSpend(tenant, startOfUtcDay(now)),
+        await store.costs.tenantSpend(tenant, startOfUtcMonth(now)),
+      );
+      if (reason) held.set(tenant, reason);
+    }
+    return held;
+  };
+
+  const schedulePass = async (): Promise<void> => {
+    const pending = await store.workloads.pending();
+    if (pending.length === 0) return;
+    const [fleet, policies, budgets, active] = await Promise.all([
+      snapshot(),
+      store.policies.list(),
+      store.budgets.list(),
+      store.workloads.active(),
+    ]);
+    const usage = new Map<string, number>();
+    for (const a of active) usage.set(a.tenant, (usage.get(a.tenant) ?? 0) + a.replicas * a.gpusPerReplica);
+    const weights = new Map(budgets.map((b) => [b.metadata.name, b.spec.weight]));
+    const contexts = await burstContexts(policies, active);
+    const held = await heldTenants(new Set(pending.map((p) => p.tenant)));
+    const queuedGpus = new Map<string, number>();
+    for (const row of pending) {
+      const p = policyFor(row.manifest, policies);
+      if (p) queuedGpus.set(p.metadata.name, (queuedGpus.get(p.metadata.name) ?? 0) + gpusOf(row.manifest));
+    }
+
+    const order = queueOrder(
+      pending.map((row) => ({ ...row, gpus: gpusOf(row.manifest) })),
+      usage,
+      weights,
+    );
+    let placedAny = false;
+    let retryIn = Number.POSITIVE_INFINITY;
+    const now = clock.now();
+    for (const row of order) {
+      const holdReason = held.get(row.tenant);
+      if (holdReason) {
+        await store.workloads.setPendingMessage(row.name, `held: ${holdReason}`, now);
+        continue;
+      }
+      const workload = row.manifest;
+      const policy = policyFor(workload, policies);
+      let decision: Decision;
+      let pool: string | null = null;
+      let note: string | null = null;
+      if (policy) {
+        const ctx = contexts.get(policy.metadata.name);
+        const outcome = decideUnderPolicy(fleet, workload, policy, {
+          burstGpusInUse: ctx?.burstGpusInUse ?? 0,
+          burstSpendPerHour: ctx?.burstSpendPerHour ?? 0,
+          burstSpendToday: ctx?.burstSpendToday ?? 0,
+          waitedSeconds: (now.getTime() - row.createdAt.getTime()) / 1000,
+          queuedGpus: queuedGpus.get(policy.metadata.name) ?? 0,
+        });
+        decision = outcome.decision;
+        pool = outcome.pool;
+        note = outcome.note;
+        if (outcome.retryInSeconds !== undefined) retryIn = Math.min(retryIn, outcome.retryInSeconds);
+        if (decision.feasible && ctx && pool !== policy.spec.pools[0]?.name) {
+          ctx.burstGpusInUse += gpusOf(workload);
+          ctx.burstSpendPerHour += decision.estimatedCost.perHour;
+        }
+      } else {
+        decision = plan(fleet, workload);
+      }
+      const decisionId = randomUUID();
+      if (!decision.feasible) {
+        const message = note ?? decision.summary;
+        if (row.message !== message) await store.workloads.recordUnplaced(row.name, decisionId, decision, message, now);
+        continue;
+      }
+      const reservations = reservationsFor(row.name, workload, decision);
+      const placed = await store.workloads.place(row.name, {
+        decisionId,
+        decision,
+        reservations,
+        at: now,
+        policy: policy?.metadata.name ?? null,
+        pool,
+        poolNote: note,
+      });
+      if (!placed) continue;
+      placedAny = true;
       fleet.reservations.push(...reservations);
+      usage.set(row.tenant, (usage.get(row.tenant) ?? 0) + gpusOf(workload));
       logger.info(
-        { workload: row.name, assignments: decision.assignments.map((a) => `${a.cluster}×${a.replicas}`) },
+        { workload: row.name, pool, assignments: decision.assignments.map((a) => `${a.cluster}×${a.replicas}`) },
         "placed",
       );
     }
-    return decision;
+    if (placedAny) deps.onDesiredStateChanged();
+    // A wait trigger fires at a known time: wake up then rather than at the next periodic pass.
+    if (Number.isFinite(retryIn)) {
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => void pass.kick(), Math.ceil(retryIn * 1000) + 50);
+      retryTimer.unref();
+    }
   };
 
   const pass = coalesced(
-    () =>
-      exclusive(async () => {
-        const pending = await store.workloads.pending();
-        if (pending.length === 0) return;
-        const fleet = await snapshot();
-        let placedAny = false;
-        for (const row of pending) {
-          const decision = await decideOne(row, fleet);
-          placedAny ||= decision.feasible;
-        }
-        if (placedAny) deps.onDesiredStateChanged();
-      }),
+    () => exclusive(schedulePass),
     (error) => logger.error({ err: error }, "scheduling pass failed"),
   );
 
@@ -86,6 +184,9 @@ export const createScheduler = (deps: SchedulerDeps) => {
     /** Re-evaluate the pending queue soon (capacity changed, a workload ended, a timer fired). */
     kick: () => pass.kick(),
     idle: () => pass.idle(),
+    /** Run `section` with no scheduling pass in progress (drain-back decides on the same capacity). */
+    exclusive,
+    snapshot,
 
     /** A dry run on the current snapshot: nothing is stored. */
     async dryRun(workload: Workload): Promise<Decision> {
@@ -95,24 +196,45 @@ export const createScheduler = (deps: SchedulerDeps) => {
     /** Fold an agent's status report into placements and workload phases. */
     async onStatuses(cluster: string, statuses: PlacementStatus[]): Promise<void> {
       const changed = await store.workloads.recordStatuses(cluster, statuses);
+      let desiredChanged = false;
       let ended = false;
       for (const name of new Set(changed)) {
         const w = await store.workloads.get(name);
         if (!w || w.phase === "Succeeded" || w.phase === "Failed") continue;
         const active = w.placements.filter((p) => p.active);
+        const current = active.filter((p) => p.generation === w.generation);
+        const draining = active.filter((p) => p.generation < w.generation);
         const { phase, message } = aggregatePhase(
           w.manifest.spec.type,
-          active.map((p) => (p.generation === w.generation ? p.status : null)),
+          current.map((p) => p.status),
         );
+        if (draining.length > 0) {
+          // Drain-back: the old replicas serve until every new one is ready, then they go.
+          const allReady = current.every((p) => p.status?.phase === "Running" && p.status.readyReplicas >= p.replicas);
+          if (allReady && current.length > 0) {
+            const retired = await store.workloads.retireOld(name, w.generation);
+            logger.info({ workload: name, retired }, "drain-back complete; old placements retired");
+            desiredChanged = true;
+            await store.workloads.setPhase(
+              name,
+              "Running",
+              `moved to ${w.pool ?? "the preferred pool"}; ${message}`,
+              clock.now(),
+            );
+          }
+          continue;
+        }
         if (phase === "Pending") continue;
         await store.workloads.setPhase(name, phase, message, clock.now());
         if (phase !== w.phase) logger.info({ workload: name, phase }, "workload phase");
         ended ||= phase === "Succeeded" || phase === "Failed";
       }
-      if (ended) {
-        deps.onDesiredStateChanged();
-        void pass.kick();
-      }
+      if (ended || desiredChanged) deps.onDesiredStateChanged();
+      if (ended) void pass.kick();
+    },
+
+    close() {
+      if (retryTimer) clearTimeout(retryTimer);
     },
   };
 };

@@ -1,4 +1,6 @@
 import type {
+  Budget,
+  BurstPolicy,
   CapacityReport,
   ClusterDescription,
   Decision,
@@ -11,6 +13,7 @@ import {
   bigserial,
   boolean,
   doublePrecision,
+  index,
   integer,
   jsonb,
   pgTable,
@@ -47,6 +50,10 @@ export const workloads = pgTable("workloads", {
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   placedAt: timestamp("placed_at", { withTimezone: true, mode: "date" }),
+  /** The burst policy that governs it, the pool it was placed in, and why (for `explain`). */
+  policy: text("policy"),
+  pool: text("pool"),
+  poolNote: text("pool_note"),
   startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
   finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
 });
@@ -68,6 +75,11 @@ export const placements = pgTable(
     /** False once the hub no longer wants it in the cluster (finished, moved); kept for history. */
     active: boolean("active").notNull().default(true),
     status: jsonb("status").$type<PlacementStatus>(),
+    pool: text("pool"),
+    policy: text("policy"),
+    gpusPerReplica: integer("gpus_per_replica").notNull().default(0),
+    /** Cost has been accrued up to here. */
+    accruedUntil: timestamp("accrued_until", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.workload, t.cluster] })],
@@ -111,6 +123,38 @@ export const outbox = pgTable("outbox", {
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }),
 });
+
+/** Operators' burst policies (the whole resource, validated). */
+export const policies = pgTable("policies", {
+  name: text("name").primaryKey(),
+  resource: jsonb("resource").$type<BurstPolicy>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+/** Tenants' budgets and fair-share weights. */
+export const budgets = pgTable("budgets", {
+  tenant: text("tenant").primaryKey(),
+  resource: jsonb("resource").$type<Budget>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+/** What running placements cost, accrued as they run (compute) or once when placed (egress). */
+export const costLedger = pgTable(
+  "cost_ledger",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    workload: text("workload").notNull(),
+    tenant: text("tenant").notNull(),
+    cluster: text("cluster").notNull(),
+    pool: text("pool"),
+    policy: text("policy"),
+    kind: text("kind").$type<"compute" | "egress">().notNull(),
+    usd: doublePrecision("usd").notNull(),
+    startAt: timestamp("start_at", { withTimezone: true, mode: "date" }).notNull(),
+    endAt: timestamp("end_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("cost_ledger_start_idx").on(t.startAt), index("cost_ledger_tenant_idx").on(t.tenant, t.startAt)],
+);
 
 export type ClusterRow = typeof clusters.$inferSelect;
 export type WorkloadRow = typeof workloads.$inferSelect;

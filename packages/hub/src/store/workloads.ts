@@ -1,9 +1,10 @@
 import type { Decision, Placement, PlacementStatus, Reservation, Workload, WorkloadPhase } from "@gantry/shared";
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import { HubError, notFound } from "../errors.ts";
 import type { Db } from "./db.ts";
 import {
   clusters,
+  costLedger,
   decisions,
   outbox,
   type PlacementRow,
@@ -35,6 +36,17 @@ export interface PlacementChange {
   decision: Decision;
   reservations: Reservation[];
   at: Date;
+  /** The burst policy and pool this placement falls under, and why (shown by explain). */
+  policy?: string | null;
+  pool?: string | null;
+  poolNote?: string | null;
+  /**
+   * Drain-back of a service: the workload is Running; the old placements stay active (older
+   * generation) until the new ones run, so there is no capacity gap.
+   */
+  keepOld?: boolean;
+  /** Drain-back of a restartable job: it is Running; stop it where it is and place it again. */
+  restart?: boolean;
 }
 
 /** Workloads, their placements and decisions: the hub's desired state. */
@@ -139,26 +151,34 @@ export const workloadRepository = (db: Db) => ({
   async place(name: string, change: PlacementChange): Promise<boolean> {
     const { decisionId, decision, at } = change;
     return db.transaction(async (tx) => {
+      const expected = change.keepOld || change.restart ? "Running" : "Pending";
       const updated = await tx
         .update(workloads)
         .set({
-          phase: "Placed",
-          message: decision.summary,
+          ...(change.keepOld ? {} : { phase: "Placed", message: decision.summary, placedAt: at }),
           decisionId,
           generation: sql`${workloads.generation} + 1`,
-          placedAt: at,
+          policy: change.policy ?? null,
+          pool: change.pool ?? null,
+          poolNote: change.poolNote ?? null,
           updatedAt: at,
         })
-        .where(and(eq(workloads.name, name), eq(workloads.phase, "Pending")))
-        .returning({ generation: workloads.generation });
-      const generation = updated[0]?.generation;
-      if (generation === undefined) return false;
+        .where(and(eq(workloads.name, name), eq(workloads.phase, expected)))
+        .returning({ generation: workloads.generation, tenant: workloads.tenant, manifest: workloads.manifest });
+      const w = updated[0];
+      if (!w) return false;
+      const { generation } = w;
       await tx.insert(decisions).values({ id: decisionId, workload: name, decision, feasible: true, createdAt: at });
       const previous = await tx
         .select({ cluster: placements.cluster })
         .from(placements)
         .where(and(eq(placements.workload, name), eq(placements.active, true)));
-      await tx.delete(placements).where(eq(placements.workload, name));
+      const target = decision.assignments.map((a) => a.cluster);
+      // Rows for the target clusters are replaced; the others are kept (draining) or retired.
+      await tx.delete(placements).where(and(eq(placements.workload, name), inArray(placements.cluster, target)));
+      if (!change.keepOld) {
+        await tx.update(placements).set({ active: false }).where(eq(placements.workload, name));
+      }
       await tx.insert(placements).values(
         decision.assignments.map((a) => ({
           workload: name,
@@ -169,9 +189,29 @@ export const workloadRepository = (db: Db) => ({
           spot: a.spot,
           gpuModel: a.gpuModel ?? null,
           pricePerGpuHour: a.pricePerGpuHour,
+          gpusPerReplica: w.manifest.spec.resources.gpu.count,
+          pool: change.pool ?? null,
+          policy: change.policy ?? null,
           createdAt: at,
         })),
       );
+      // Moving data is paid once, when the placement is made; split it by replicas.
+      const totalReplicas = decision.assignments.reduce((n, a) => n + a.replicas, 0);
+      if (decision.estimatedCost.egress > 0 && totalReplicas > 0) {
+        await tx.insert(costLedger).values(
+          decision.assignments.map((a) => ({
+            workload: name,
+            tenant: w.tenant,
+            cluster: a.cluster,
+            pool: change.pool ?? null,
+            policy: change.policy ?? null,
+            kind: "egress" as const,
+            usd: (decision.estimatedCost.egress * a.replicas) / totalReplicas,
+            startAt: at,
+            endAt: at,
+          })),
+        );
+      }
       await tx.delete(reservations).where(eq(reservations.workload, name));
       if (change.reservations.length) {
         await tx.insert(reservations).values(
@@ -184,9 +224,57 @@ export const workloadRepository = (db: Db) => ({
           })),
         );
       }
-      await touchClusters(tx, [...previous.map((p) => p.cluster), ...decision.assignments.map((a) => a.cluster)]);
+      await touchClusters(tx, [...previous.map((p) => p.cluster), ...target]);
       return true;
     });
+  },
+
+  /** After a drain-back, retire the placements of older generations once the new ones run. */
+  async retireOld(name: string, generation: number): Promise<string[]> {
+    return db.transaction(async (tx) => {
+      const retired = await tx
+        .update(placements)
+        .set({ active: false })
+        .where(and(eq(placements.workload, name), eq(placements.active, true), lt(placements.generation, generation)))
+        .returning({ cluster: placements.cluster });
+      await touchClusters(
+        tx,
+        retired.map((r) => r.cluster),
+      );
+      return retired.map((r) => r.cluster);
+    });
+  },
+
+  /** Every active placement with its workload's tenant, type and spec: usage, burst caps, drain-back. */
+  async active(): Promise<
+    (PlacementRow & { tenant: string; workloadPhase: string; manifest: Workload; workloadGeneration: number })[]
+  > {
+    const rows = await db
+      .select({ p: placements, w: workloads })
+      .from(placements)
+      .innerJoin(workloads, eq(workloads.name, placements.workload))
+      .where(eq(placements.active, true))
+      .orderBy(asc(placements.workload), asc(placements.cluster));
+    return rows.map(({ p, w }) => ({
+      ...p,
+      tenant: w.tenant,
+      workloadPhase: w.phase,
+      manifest: w.manifest,
+      workloadGeneration: w.generation,
+    }));
+  },
+
+  /** Running workloads (for the runaway guard and drain-back). */
+  running(): Promise<WorkloadRow[]> {
+    return db.select().from(workloads).where(eq(workloads.phase, "Running")).orderBy(asc(workloads.name));
+  },
+
+  /** Set a pending workload's message (why it waits) without a new decision. */
+  async setPendingMessage(name: string, message: string, at: Date): Promise<void> {
+    await db
+      .update(workloads)
+      .set({ message, updatedAt: at })
+      .where(and(eq(workloads.name, name), eq(workloads.phase, "Pending"), ne(workloads.message, message)));
   },
 
   /**

@@ -3,6 +3,7 @@ import type { ClusterVerdict, Decision } from "@gantry/shared";
 import { Command } from "commander";
 import { defaultHub, type HubClient, hubClient } from "../client.ts";
 import { age, CliError, parseFormat, render, table, usd } from "../output.ts";
+import { listBudgets, listPolicies } from "./policies.ts";
 
 /** The shapes the hub's API returns, as far as the CLI reads them. */
 interface WorkloadView {
@@ -89,7 +90,7 @@ export const workloadCommands = (out: Out): Command[] => {
 
   const get = new Command("get")
     .description("list clusters or workloads")
-    .argument("<kind>", "clusters | workloads | datasets")
+    .argument("<kind>", "clusters | workloads | datasets | policies | budgets")
     .option("-o, --output <format>", "table | json | yaml", "table")
     .option("--tenant <tenant>", "only this tenant's workloads")
     .action(async (kind: string, opts: { output: string; tenant?: string }, cmd: Command) => {
@@ -146,8 +147,14 @@ export const workloadCommands = (out: Out): Command[] => {
             ),
           ),
         );
+      } else if (kind === "policies" || kind === "policy") {
+        out(await listPolicies(api, format));
+      } else if (kind === "budgets" || kind === "budget") {
+        out(await listBudgets(api, format));
       } else {
-        throw new CliError(`get: unknown kind ${JSON.stringify(kind)}; use clusters, workloads or datasets`);
+        throw new CliError(
+          `get: unknown kind ${JSON.stringify(kind)}; use clusters, workloads, datasets, policies or budgets`,
+        );
       }
     });
 
@@ -215,13 +222,15 @@ export const workloadCommands = (out: Out): Command[] => {
     });
 
   const del = new Command("delete")
-    .description("delete a workload; its agents remove it from their clusters")
-    .argument("<kind>", "workload")
+    .description("delete a workload (its agents remove it from their clusters), a policy or a budget")
+    .argument("<kind>", "workload | policy | budget")
     .argument("<name>")
     .action(async (kind: string, name: string, _opts: unknown, cmd: Command) => {
-      if (kind !== "workload") throw new CliError(`delete: only 'workload' is supported (got ${JSON.stringify(kind)})`);
-      await client(cmd).delete(`/workloads/${encodeURIComponent(name)}`);
-      out(`workload/${name} deleted`);
+      const paths: Record<string, string> = { workload: "workloads", policy: "policies", budget: "budgets" };
+      const path = paths[kind];
+      if (!path) throw new CliError(`delete: kind must be workload, policy or budget (got ${JSON.stringify(kind)})`);
+      await client(cmd).delete(`/${path}/${encodeURIComponent(name)}`);
+      out(`${kind}/${name} deleted`);
     });
 
   return [submit, get, describe, explain, del];

@@ -1,0 +1,237 @@
+import { Budget, BurstPolicy } from "@gantry/shared";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import { HubError, notFound } from "../../errors.ts";
+import { readBody } from "../body.ts";
+import type { ApiDeps } from "../deps.ts";
+import { problemResponses } from "../openapi.ts";
+
+const NameParam = z.object({
+  name: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "name", in: "path" } }),
+});
+const yamlOrJson = <S extends z.ZodType>(schema: S) => ({
+  "application/json": { schema },
+  "application/yaml": { schema },
+});
+
+const CostRow = z.object({ key: z.string(), compute: z.number(), egress: z.number(), total: z.number() });
+
+/** Operators' resources: burst policies, tenant budgets, and the spend report. */
+export const policyRoutes = (deps: ApiDeps) => {
+  const app = new OpenAPIHono();
+  const { store, clock } = deps;
+
+  const named = <T extends { metadata: { name: string } }>(resource: T, name: string): T => {
+    if (resource.metadata.name !== name) {
+      throw new HubError(
+        "validation_failed",
+        `metadata.name ${JSON.stringify(resource.metadata.name)} does not match the URL's ${JSON.stringify(name)}`,
+        [{ field: "metadata.name", message: `must be ${name}` }],
+      );
+    }
+    return resource;
+  };
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/policies/{name}",
+      summary: "Create or replace a burst policy (JSON or YAML, kind BurstPolicy)",
+      request: { params: NameParam, body: { content: yamlOrJson(BurstPolicy), required: false } },
+      responses: {
+        200: { description: "Replaced", content: { "application/json": { schema: BurstPolicy } } },
+        201: { description: "Created", content: { "application/json": { schema: BurstPolicy } } },
+        ...problemResponses(400, 415),
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid("param");
+      const policy = named(await readBody(c, BurstPolicy, "policy"), name);
+      const result = await store.policies.put(policy, clock.now());
+      void deps.scheduler.kick();
+      return c.json(policy, result === "created" ? 201 : 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/policies",
+      summary: "List burst policies",
+      responses: {
+        200: {
+          description: "Policies",
+          content: { "application/json": { schema: z.object({ items: z.array(BurstPolicy) }) } },
+        },
+      },
+    }),
+    async (c) => c.json({ items: await store.policies.list() }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/policies/{name}",
+      summary: "Get a burst policy",
+      request: { params: NameParam },
+      responses: {
+        200: { description: "The policy", content: { "application/json": { schema: BurstPolicy } } },
+        ...problemResponses(404),
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid("param");
+      const p = await store.policies.get(name);
+      if (!p) throw notFound("policy", name);
+      return c.json(p, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/policies/{name}",
+      summary: "Delete a burst policy (placed work stays where it is)",
+      request: { params: NameParam },
+      responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
+    }),
+    async (c) => {
+      const { name } = c.req.valid("param");
+      if (!(await store.policies.delete(name))) throw notFound("policy", name);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/budgets/{name}",
+      summary: "Set a tenant's budget and fair-share weight (kind Budget; metadata.name is the tenant)",
+      request: { params: NameParam, body: { content: yamlOrJson(Budget), required: false } },
+      responses: {
+        200: { description: "Stored", content: { "application/json": { schema: Budget } } },
+        ...problemResponses(400, 415),
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid("param");
+      const budget = named(await readBody(c, Budget, "budget"), name);
+      await store.budgets.put(budget, clock.now());
+      void deps.scheduler.kick();
+      return c.json(budget, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/budgets",
+      summary: "List tenants' budgets with today's and this month's spend",
+      responses: {
+        200: {
+          description: "Budgets",
+          content: {
+            "application/json": {
+              schema: z.object({
+                items: z.array(
+                  Budget.and(z.object({ status: z.object({ spentToday: z.number(), spentThisMonth: z.number() }) })),
+                ),
+              }),
+            },
+          },
+        },
+      },
+    }),
+    async (c) => {
+      const now = clock.now();
+      const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+      const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+      const items = await Promise.all(
+        (await store.budgets.list()).map(async (b) => ({
+          ...b,
+          status: {
+            spentToday: await store.costs.tenantSpend(b.metadata.name, today),
+            spentThisMonth: await store.costs.tenantSpend(b.metadata.name, month),
+          },
+        })),
+      );
+      return c.json({ items }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/budgets/{name}",
+      summary: "Remove a tenant's budget",
+      request: { params: NameParam },
+      responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
+    }),
+    async (c) => {
+      const { name } = c.req.valid("param");
+      if (!(await store.budgets.delete(name))) throw notFound("budget", name);
+      void deps.scheduler.kick();
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/costs",
+      summary: "Spend by tenant, cluster, pool or workload in [from, to) (default: today, UTC)",
+      request: {
+        query: z.object({
+          groupBy: z.enum(["tenant", "cluster", "pool", "workload"]).default("tenant"),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+        }),
+      },
+      responses: {
+        200: {
+          description: "Spend",
+          content: {
+            "application/json": {
+              schema: z.object({
+                groupBy: z.string(),
+                from: z.string(),
+                to: z.string(),
+                total: z.number(),
+                items: z.array(CostRow),
+              }),
+            },
+          },
+        },
+        ...problemResponses(400),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const now = clock.now();
+      const from = q.from
+        ? new Date(q.from)
+        : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+      const to = q.to ? new Date(q.to) : new Date(now.getTime() + 1);
+      if (from >= to)
+        throw new HubError("validation_failed", "from must be before to", [
+          { field: "from", message: "must be before to" },
+        ]);
+      const items = await store.costs.report(q.groupBy, from, to);
+      return c.json(
+        {
+          groupBy: q.groupBy,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          total: items.reduce((n, r) => n + r.total, 0),
+          items,
+        },
+        200,
+      );
+    },
+  );
+
+  return app;
+};

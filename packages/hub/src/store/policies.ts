@@ -1,0 +1,45 @@
+import type { Budget, BurstPolicy } from "@gantry/shared";
+import { asc, eq } from "drizzle-orm";
+import type { Db } from "./db.ts";
+import { budgets, policies } from "./schema.ts";
+
+/** Operators' burst policies and tenants' budgets. */
+export const policyRepository = (db: Db) => ({
+  async put(policy: BurstPolicy, at: Date): Promise<"created" | "updated"> {
+    const existed = (
+      await db.select({ n: policies.name }).from(policies).where(eq(policies.name, policy.metadata.name))
+    ).length;
+    await db
+      .insert(policies)
+      .values({ name: policy.metadata.name, resource: policy, updatedAt: at })
+      .onConflictDoUpdate({ target: policies.name, set: { resource: policy, updatedAt: at } });
+    return existed ? "updated" : "created";
+  },
+  async get(name: string): Promise<BurstPolicy | undefined> {
+    return (await db.select().from(policies).where(eq(policies.name, name)))[0]?.resource;
+  },
+  async list(): Promise<BurstPolicy[]> {
+    return (await db.select().from(policies).orderBy(asc(policies.name))).map((r) => r.resource);
+  },
+  async delete(name: string): Promise<boolean> {
+    return (await db.delete(policies).where(eq(policies.name, name)).returning({ n: policies.name })).length > 0;
+  },
+});
+
+export const budgetRepository = (db: Db) => ({
+  async put(budget: Budget, at: Date): Promise<void> {
+    await db
+      .insert(budgets)
+      .values({ tenant: budget.metadata.name, resource: budget, updatedAt: at })
+      .onConflictDoUpdate({ target: budgets.tenant, set: { resource: budget, updatedAt: at } });
+  },
+  async get(tenant: string): Promise<Budget | undefined> {
+    return (await db.select().from(budgets).where(eq(budgets.tenant, tenant)))[0]?.resource;
+  },
+  async list(): Promise<Budget[]> {
+    return (await db.select().from(budgets).orderBy(asc(budgets.tenant))).map((r) => r.resource);
+  },
+  async delete(tenant: string): Promise<boolean> {
+    return (await db.delete(budgets).where(eq(budgets.tenant, tenant)).returning({ t: budgets.tenant })).length > 0;
+  },
+});

@@ -17,6 +17,20 @@ import type { AgentLogger } from "./logger.ts";
 
 export const AGENT_VERSION = "0.1.0";
 
+/**
+ * nats.js ignores credentials in a server URL, so `nats://user:pass@host:4222` would connect
+ * anonymously and be refused; lift them into the connect options instead.
+ */
+export const natsServerOptions = (natsUrl: string): { servers: string; user?: string; pass?: string } => {
+  const url = URL.canParse(natsUrl) ? new URL(natsUrl) : undefined;
+  if (!url?.username) return { servers: natsUrl };
+  const user = decodeURIComponent(url.username);
+  const pass = decodeURIComponent(url.password);
+  url.username = "";
+  url.password = "";
+  return { servers: url.toString().replace(/\/$/, ""), user, pass };
+};
+
 export interface AgentDeps {
   config: AgentConfigInput;
   driver: ClusterDriver;
@@ -167,7 +181,7 @@ export const createAgent = (deps: AgentDeps) => {
     async start() {
       await driver.start();
       nc = await connect({
-        servers: config.natsUrl,
+        ...natsServerOptions(config.natsUrl),
         name: `gantry-agent-${cluster}`,
         inboxPrefix: agentInboxPrefix(cluster),
         maxReconnectAttempts: -1,

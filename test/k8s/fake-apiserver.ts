@@ -144,7 +144,16 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
     let start = 0;
     if (after) {
       const last = Buffer.from(after, "base64url").toString("utf8");
-      start = all.findIndex((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}` > last);
+      // Keys are sorted: binary search for the first one after the token.
+      let lo = 0;
+      let hi = all.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const o = all[mid];
+        if (o && `${o.metadata.namespace ?? ""}/${o.metadata.name}` <= last) lo = mid + 1;
+        else hi = mid;
+      }
+      start = lo;
       if (start < 0) start = all.length;
     }
     const page = limit > 0 ? all.slice(start, start + limit) : all.slice(start);

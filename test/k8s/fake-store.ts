@@ -124,13 +124,19 @@ export class FakeStore {
     return this.bucket(resource).get(keyOf(namespace, name));
   }
 
-  /** Objects in key order, optionally in one namespace. */
+  private sorted = new Map<string, { rv: number; objects: Obj[] }>();
+
+  /** Objects in key order, optionally in one namespace. Sorted once per resourceVersion: paging 50,000 pods must not sort 100 times. */
   list(resource: string, namespace?: string): Obj[] {
-    const out = [...this.bucket(resource).entries()]
-      .filter(([, o]) => namespace === undefined || o.metadata.namespace === namespace)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, o]) => o);
-    return out;
+    let cached = this.sorted.get(resource);
+    if (!cached || cached.rv !== this.rv) {
+      const objects = [...this.bucket(resource).entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, o]) => o);
+      cached = { rv: this.rv, objects };
+      this.sorted.set(resource, cached);
+    }
+    return namespace === undefined ? cached.objects : cached.objects.filter((o) => o.metadata.namespace === namespace);
   }
 
   /** Create or replace an object; bumps the resourceVersion and records the change for watches. */

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createKubernetesDriver, type KubernetesDriver } from "../../packages/agent/src/drivers/kubernetes/index.ts";
@@ -35,10 +38,12 @@ const candidate = async (identity: string): Promise<KubernetesDriver> => {
 const childCandidate = (identity: string): Promise<{ child: ChildProcess; leader: boolean }> =>
   new Promise((resolve, reject) => {
     const script = fileURLToPath(new URL("./support/leader-child.ts", import.meta.url));
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), "gantry-k8s-")), "kubeconfig");
+    writeFileSync(kubeconfig, api.kubeconfigYaml());
     const child = spawn(process.execPath, ["--import", "tsx", script], {
       env: {
         ...process.env,
-        KUBECONFIG_YAML: api.kubeconfigYaml(),
+        KUBECONFIG_PATH: kubeconfig,
         IDENTITY: identity,
         LEASE_SECONDS: String(LEASE_SECONDS),
         RENEW_MS: String(RENEW_MS),

@@ -1,16 +1,13 @@
 /**
  * Runs one Kubernetes driver with leader election in its own process, so a test can SIGKILL it
  * (a crash: no lease release). Prints `{"leader":true|false}` lines as leadership changes.
- * Env: KUBECONFIG_YAML, IDENTITY, LEASE_SECONDS, RENEW_MS.
+ * Env: KUBECONFIG_PATH (loaded by the driver itself, without @kubernetes/client-node), IDENTITY, LEASE_SECONDS, RENEW_MS.
  */
-import { KubeConfig } from "@kubernetes/client-node";
 import { createKubernetesDriver } from "../../../packages/agent/src/drivers/kubernetes/index.ts";
 import { aCluster, memoryLogger } from "./driver-fixtures.ts";
 
-const kc = new KubeConfig();
-kc.loadFromString(process.env.KUBECONFIG_YAML ?? "");
 const driver = createKubernetesDriver({
-  kubeConfig: kc,
+  kubeconfigPath: process.env.KUBECONFIG_PATH ?? "",
   cluster: aCluster(),
   logger: memoryLogger(),
   leaderElection: {

@@ -1,10 +1,10 @@
 import type { CapacityReport, ClusterDescription, Placement, PlacementStatus } from "@gantry/shared";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { ClusterDriver } from "../driver.ts";
 import { Applier } from "./apply.ts";
 import { createKubeHttp, type KubeHttp } from "./http.ts";
 import { Inventory } from "./inventory.ts";
 import { KindRegistry } from "./kinds.ts";
+import { loadKubeConnection } from "./kubeconfig.ts";
 import { LeaseElector } from "./leader.ts";
 import {
   DEFAULT_FIELD_MANAGER,
@@ -24,19 +24,14 @@ export interface KubernetesDriver extends ClusterDriver {
 /** Coalesce change notifications: a busy cluster emits thousands of pod events a minute. */
 const NOTIFY_DELAY_MS = 100;
 
-const loadKubeConfig = (options: KubernetesDriverOptions): KubeConfig => {
-  if (options.kubeConfig) return options.kubeConfig;
-  const kc = new KubeConfig();
-  if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
-  else kc.loadFromDefault();
-  return kc;
-};
-
 /** Build a driver that inventories a Kubernetes cluster and applies placements to it. */
 export const createKubernetesDriver = (options: KubernetesDriverOptions): KubernetesDriver => {
   const logger = options.logger;
   const now = options.now ?? Date.now;
-  const http: KubeHttp = createKubeHttp(loadKubeConfig(options));
+  const { kubeConfig, kubeconfigPath } = options;
+  const http: KubeHttp = createKubeHttp(() =>
+    kubeConfig ? Promise.resolve(kubeConfig) : loadKubeConnection(kubeconfigPath),
+  );
   const cluster: ClusterDescription = options.cluster;
   const pageSize = options.pageSize ?? 500;
   const knownModels = [

@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { codeForStatus, KubernetesDriverError } from "./errors.ts";
+import type { KubeConnection } from "./kubeconfig.ts";
 import { ApiStatus } from "./schemas.ts";
 
 /**
@@ -9,7 +9,7 @@ import { ApiStatus } from "./schemas.ts";
  *
  * Why not the generated API classes of @kubernetes/client-node: they deserialise every list item into
  * model objects, which at 50,000 pods is most of the memory budget. We keep the library for what it is
- * good at (kubeconfig, in-cluster tokens, exec plugins, TLS) and parse pages of raw JSON ourselves.
+ * good at (exec plugins, auth providers; see kubeconfig.ts) and parse pages of raw JSON ourselves.
  */
 export interface KubeHttp {
   /** Send one request; resolves with the parsed JSON body, throws a KubernetesDriverError on >= 400. */
@@ -38,16 +38,23 @@ interface Prepared {
   options: https.RequestOptions;
 }
 
-/** Build a KubeHttp from a KubeConfig (current context). */
-export const createKubeHttp = (kc: KubeConfig): KubeHttp => {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new KubernetesDriverError("k8s_no_cluster", "kubeconfig has no current cluster");
-  const base = new URL(cluster.server);
+/** Build a KubeHttp over a connection that is loaded on first use (loading may need an async import). */
+export const createKubeHttp = (load: () => Promise<KubeConnection>): KubeHttp => {
+  let connection: Promise<{ kc: KubeConnection; base: URL }> | undefined;
+  const connect = () => {
+    connection ??= load().then((kc) => {
+      const cluster = kc.getCurrentCluster();
+      if (!cluster) throw new KubernetesDriverError("k8s_no_cluster", "kubeconfig has no current cluster");
+      return { kc, base: new URL(cluster.server) };
+    });
+    return connection;
+  };
   // One agent for the driver's lifetime so connections are reused; headers (tokens may rotate) are
   // taken fresh from the KubeConfig on every request.
   let agent: http.Agent | undefined;
 
   const prepare = async (method: string, path: string, contentType?: string): Promise<Prepared> => {
+    const { kc, base } = await connect();
     const options: https.RequestOptions = { method, headers: {} };
     await kc.applyToHTTPSOptions(options);
     if (!agent && options.agent instanceof http.Agent) agent = options.agent;

@@ -1,8 +1,9 @@
 import type { CapacityReport, NodeReport } from "@gantry/shared";
-import { gpuRequest, type NodeGpu, nodeGpu } from "./gpu.ts";
+import { type NodeGpu, nodeGpu } from "./gpu.ts";
+import { type PodFacts, podFacts } from "./pod-usage.ts";
 import { GIB, parseQuantity, round2 } from "./quantity.ts";
 import type { ReflectorSink } from "./reflector.ts";
-import { KubeNode, KubePod, ObjectMeta } from "./schemas.ts";
+import { KubeNode, ObjectMeta } from "./schemas.ts";
 
 /** Per node, only the numbers a capacity report needs; never the Node object. */
 interface NodeEntry {
@@ -42,22 +43,6 @@ const TERMINAL = new Set(["Succeeded", "Failed"]);
 const WORKLOAD_LABEL = "gantry.dev/workload";
 const BLOCKING_EFFECTS = new Set(["NoSchedule", "NoExecute"]);
 
-/** Effective request of a pod: the sum over its containers, or its largest init container if larger. */
-const podRequests = (pod: KubePod): Usage => {
-  const sum: Usage = { gpus: 0, cpu: 0, memoryBytes: 0 };
-  for (const c of pod.spec.containers) {
-    sum.gpus += gpuRequest(c.resources);
-    sum.cpu += parseQuantity(c.resources?.requests?.cpu);
-    sum.memoryBytes += parseQuantity(c.resources?.requests?.memory);
-  }
-  for (const c of pod.spec.initContainers ?? []) {
-    sum.gpus = Math.max(sum.gpus, gpuRequest(c.resources));
-    sum.cpu = Math.max(sum.cpu, parseQuantity(c.resources?.requests?.cpu));
-    sum.memoryBytes = Math.max(sum.memoryBytes, parseQuantity(c.resources?.requests?.memory));
-  }
-  return sum;
-};
-
 const keyOf = (meta: ObjectMeta): string => `${meta.namespace ?? ""}/${meta.name}`;
 
 /**
@@ -93,7 +78,10 @@ export class Inventory {
     beginSync: () => {
       this.podEpoch++;
     },
-    upsert: (item) => this.upsertPod(KubePod.parse(item)),
+    upsert: (item) => {
+      const facts = podFacts(item, WORKLOAD_LABEL);
+      if (facts) this.upsertPod(facts);
+    },
     remove: (item) => {
       const meta = ObjectMeta.safeParse((item as { metadata?: unknown } | null)?.metadata);
       if (meta.success) this.removePod(keyOf(meta.data));
@@ -133,15 +121,15 @@ export class Inventory {
     });
   }
 
-  private upsertPod(pod: KubePod): void {
-    const key = keyOf(pod.metadata);
-    const nodeName = pod.spec.nodeName;
+  private upsertPod(pod: PodFacts): void {
+    const key = `${pod.namespace}/${pod.name}`;
+    const nodeName = pod.nodeName;
     // Pending pods hold nothing yet, and finished pods have released their GPUs.
-    if (!nodeName || TERMINAL.has(pod.status.phase ?? "")) {
+    if (!nodeName || TERMINAL.has(pod.phase)) {
       this.removePod(key);
       return;
     }
-    const req = podRequests(pod);
+    const req = pod;
     const previous = this.pods.get(key);
     if (previous) this.addUsage(previous.node, previous, -1);
     const entry: PodEntry = {
@@ -149,7 +137,7 @@ export class Inventory {
       gpus: req.gpus,
       cpu: req.cpu,
       memoryBytes: req.memoryBytes,
-      workload: pod.metadata.labels?.[WORKLOAD_LABEL],
+      workload: pod.workload,
       epoch: this.podEpoch,
     };
     this.pods.set(key, entry);

@@ -1,7 +1,7 @@
 import type { ClusterDescription } from "@gantry/shared";
-import type { KubeConfig } from "@kubernetes/client-node";
 
 import type { AgentLogger } from "../../logger.ts";
+import type { KubeConnection } from "./kubeconfig.ts";
 
 /** The agent's logger shape (pino satisfies it); the driver logs through whatever the agent passes. */
 export type DriverLogger = AgentLogger;
@@ -32,8 +32,11 @@ export interface LeaderElectionOptions {
 
 /** Options of `createKubernetesDriver`. */
 export interface KubernetesDriverOptions {
-  /** A loaded KubeConfig; wins over `kubeconfigPath`. Neither: in-cluster config or ~/.kube/config. */
-  kubeConfig?: KubeConfig;
+  /**
+   * A loaded `KubeConfig` from @kubernetes/client-node (or anything of that shape); wins over
+   * `kubeconfigPath`. Neither: in-cluster service account, else $KUBECONFIG or ~/.kube/config.
+   */
+  kubeConfig?: KubeConnection;
   kubeconfigPath?: string;
   /** Identity, tier, region and prices come from configuration: Kubernetes does not know them. */
   cluster: ClusterDescription;

@@ -1,0 +1,47 @@
+import { createAgent, createSimulatedDriver } from "@gantry/agent";
+import { type RunningNatsServer, silentLogger, startNatsServer } from "@gantry/hub";
+import type { Stack, TestAgent } from "./stack.ts";
+
+/**
+ * Kill the stack's nats-server and start a new one on the same port after `downMs`. Clients keep
+ * their URL, so they must reconnect by themselves. The caller stops the returned server after
+ * `stack.close()` (the stack only knows the first one).
+ */
+export const restartNats = async (stack: Stack, downMs = 500): Promise<RunningNatsServer> => {
+  await stack.nats.stop();
+  await new Promise((r) => setTimeout(r, downMs));
+  return startNatsServer({ port: stack.nats.port });
+};
+
+/** Stop a cluster's agent, as if its process died; the stack no longer closes it. */
+export const stopAgent = async (stack: Stack, cluster: string): Promise<void> => {
+  const current = stack.agents.get(cluster);
+  if (!current) throw new Error(`no agent for ${cluster}`);
+  await current.agent.close();
+  stack.agents.delete(cluster);
+};
+
+/**
+ * Start a new agent with a fresh, empty simulated cluster for `cluster` (the same settings as the
+ * stack's own agents), replacing the old one in `stack.agents`.
+ */
+export const startAgent = async (stack: Stack, cluster: string, secondsPerHour = 2): Promise<TestAgent> => {
+  const description = stack.fleet.clusters.find((c) => c.name === cluster);
+  if (!description) throw new Error(`${cluster} is not in the stack's fleet`);
+  const driver = createSimulatedDriver({ cluster: description, now: () => new Date(), secondsPerHour, tickMs: 100 });
+  const agent = createAgent({
+    config: {
+      cluster,
+      natsUrl: stack.nats.url,
+      heartbeatIntervalMs: 300,
+      statusIntervalMs: 1_000,
+      resyncIntervalMs: 2_000,
+    },
+    driver,
+    logger: silentLogger(),
+  });
+  await agent.start();
+  const started = { agent, driver };
+  stack.agents.set(cluster, started);
+  return started;
+};

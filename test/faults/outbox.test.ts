@@ -21,7 +21,11 @@ describe("the hub dies between a decision and its publication", () => {
       return r.items.length === 3 && r.items.every((c) => c.health === "ready") ? r : undefined;
     }, "three ready clusters");
     observer = await connect({ servers: stack.nats.url });
-    observer.subscribe(subjects.desired("edge-c"), { callback: (_, m) => published.push(m.json<DesiredState>()) });
+    observer.subscribe(subjects.desired("edge-c"), {
+      callback: (_, m) => {
+        published.push(m.json<DesiredState>());
+      },
+    });
     await observer.flush();
   });
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import type { Budget } from "@gantry/shared";
+import { usd } from "../util/money.ts";
 
 export const startOfUtcDay = (now: Date): Date =>
   new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
@@ -14,10 +15,10 @@ export const overBudget = (
   const t = budget.metadata.name;
   const { perDay, perMonth } = budget.spec;
   if (perDay !== undefined && spentToday >= perDay) {
-    return `tenant ${t} has spent $${spentToday.toFixed(2)} of its $${perDay.toFixed(2)} daily budget; new work waits until 00:00 UTC or a larger budget`;
+    return `tenant ${t} has spent ${usd(spentToday)} of its ${usd(perDay)} daily budget; new work waits until 00:00 UTC or a larger budget`;
   }
   if (perMonth !== undefined && spentThisMonth >= perMonth) {
-    return `tenant ${t} has spent $${spentThisMonth.toFixed(2)} of its $${perMonth.toFixed(2)} monthly budget`;
+    return `tenant ${t} has spent ${usd(spentThisMonth)} of its ${usd(perMonth)} monthly budget`;
   }
   return undefined;
 };

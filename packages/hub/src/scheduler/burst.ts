@@ -1,5 +1,6 @@
 import type { BurstPolicy, Decision, Fleet, Pool, Workload } from "@gantry/shared";
 import { plan } from "../placement/index.ts";
+import { usd } from "../util/money.ts";
 import { clustersIn, utilisation } from "./pools.ts";
 
 /** What the hub knows, beyond the snapshot, when it applies a policy to one workload. */
@@ -24,8 +25,6 @@ export interface PolicyDecision {
   /** Seconds until the wait trigger fires, when that is what holds it back. */
   retryInSeconds?: number;
 }
-
-const usd = (n: number) => `$${n.toFixed(2)}`;
 
 /** The workload as a pool sees it: a spot pool offers only spot, an on-demand pool never spot. */
 const forPool = (workload: Workload, pool: Pool): Workload => {

@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Gantry agent image: the per-cluster agent (Kubernetes driver). Build from the repository root:
+#   docker build -f deploy/docker/agent.Dockerfile -t gantry-agent .
+# The CLI entry (packages/hub/bin/gantry.mjs) runs the TypeScript sources through tsx, so there is no
+# compile step: the build stage installs production dependencies only, the runtime stage adds sources.
+
+FROM node:20-slim AS deps
+WORKDIR /app
+RUN corepack enable && corepack prepare pnpm@10.34.8 --activate
+# Manifests first, so the dependency layer is cached until a package.json or the lockfile changes.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY packages/shared/package.json packages/shared/
+COPY packages/agent/package.json packages/agent/
+COPY packages/hub/package.json packages/hub/
+COPY test/package.json test/
+RUN pnpm install --frozen-lockfile --prod --filter "@gantry/hub..."
+
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+RUN groupadd --gid 10001 gantry && useradd --uid 10001 --gid gantry --no-create-home --shell /usr/sbin/nologin gantry
+COPY --from=deps /app /app
+COPY packages/shared/src packages/shared/src
+COPY packages/agent/src packages/agent/src
+COPY packages/hub/src packages/hub/src
+COPY packages/hub/bin packages/hub/bin
+USER 10001:10001
+ENTRYPOINT ["node", "packages/hub/bin/gantry.mjs"]
+CMD ["agent", "--driver", "kubernetes", "--describe", "/etc/gantry/cluster.yaml"]

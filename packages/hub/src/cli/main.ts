@@ -1,5 +1,6 @@
 import { ValidationError } from "@gantry/shared";
 import { Command, CommanderError } from "commander";
+import { planCommand } from "./commands/plan.ts";
 import { policyCommands } from "./commands/policies.ts";
 import { serverCommands } from "./commands/servers.ts";
 import { defaultHub, workloadCommands } from "./commands/workloads.ts";
@@ -19,6 +20,7 @@ export const buildProgram = (): Command => {
     ...serverCommands(out, { kubernetes: kubernetesDriverFactory }),
     ...workloadCommands(out),
     ...policyCommands(out),
+    planCommand(),
   ]) {
     program.addCommand(c);
   }

@@ -1,0 +1,132 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { threeClusterFleet } from "../support/fleets.ts";
+import { eventually, type Stack, startStack } from "../support/stack.ts";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const bin = join(root, "packages/hub/bin/gantry.mjs");
+
+/** Run the real `gantry` binary; resolve with its exit code and output instead of throwing. */
+const gantry = async (args: string[], hub?: string): Promise<{ code: number; stdout: string; stderr: string }> => {
+  try {
+    const r = await run("node", [bin, ...(hub ? ["--hub", hub] : []), ...args], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: "silent" },
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+};
+
+describe("the gantry CLI against a running hub", () => {
+  let stack: Stack;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gantry-cli-"));
+    stack = await startStack({ database: "pglite", fleet: threeClusterFleet(), secondsPerHour: 2 });
+    await eventually(async () => {
+      const r = (await (await stack.api("/clusters")).json()) as { items: { health: string }[] };
+      return r.items.length === 3 && r.items.every((c) => c.health === "ready") ? true : undefined;
+    }, "ready clusters");
+  });
+  afterAll(async () => stack?.close());
+
+  it("submits an example, lists it placed, then running or done", async () => {
+    const hub = stack.hub.url;
+    const submitted = await gantry(["submit", "-f", "examples/train-job.yaml"], hub);
+    expect(submitted.stderr).toBe("");
+    expect(submitted.stdout).toMatch(/workload\/resnet-train submitted: Placed — onprem-a×2/);
+    const listed = await gantry(["get", "workloads"], hub);
+    expect(listed.stdout).toMatch(/^NAME\s+TENANT\s+TYPE/);
+    expect(listed.stdout).toMatch(/resnet-train\s+vision\s+job\s+2×4/);
+    await eventually(async () => {
+      const r = await gantry(["get", "workloads", "-o", "json"], hub);
+      const items = JSON.parse(r.stdout) as { status: { phase: string } }[];
+      return items[0]?.status.phase === "Succeeded" ? true : undefined;
+    }, "resnet-train to succeed");
+    const explained = await gantry(["explain", "resnet-train"], hub);
+    expect(explained.stdout).toMatch(/onprem-a\s+selected/);
+    expect(explained.stdout).toMatch(/edge-c\s+filtered\s+.*\[no_matching_gpu\]/);
+    const described = await gantry(["describe", "workload", "resnet-train"], hub);
+    expect(described.stdout).toMatch(/Phase:\s+Succeeded/);
+    expect((await gantry(["get", "clusters"], hub)).stdout).toMatch(/onprem-a\s+onprem\s+self\s+eu-central-1\s+ready/);
+  });
+
+  it("round-trips a burst policy and a budget through apply and get", async () => {
+    const hub = stack.hub.url;
+    const file = join(dir, "policy.yaml");
+    const policy = {
+      apiVersion: "gantry.dev/v1alpha1",
+      kind: "BurstPolicy",
+      metadata: { name: "gpu-burst" },
+      spec: {
+        pools: [
+          { name: "onprem", selector: { tiers: ["onprem"] } },
+          { name: "cloud-spot", selector: { tiers: ["cloud"] }, capacity: "spot" },
+        ],
+        burst: { afterWaitSeconds: 600 },
+        caps: { maxBurstSpendPerDay: 200 },
+      },
+    };
+    const budget = {
+      apiVersion: "gantry.dev/v1alpha1",
+      kind: "Budget",
+      metadata: { name: "vision" },
+      spec: { perDay: 50 },
+    };
+    await writeFile(file, `${JSON.stringify(policy)}\n---\n${JSON.stringify(budget)}\n`);
+    const applied = await gantry(["apply", "-f", file], hub);
+    expect(applied.stdout).toBe("burstpolicy/gpu-burst applied\nbudget/vision applied\n");
+    const got = parse((await gantry(["get", "policies", "-o", "yaml"], hub)).stdout) as (typeof policy)[];
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject(policy);
+    expect((await gantry(["get", "policies"], hub)).stdout).toMatch(
+      /gpu-burst\s+\*\s+onprem → cloud-spot\(spot\)\s+afterWaitSeconds=600/,
+    );
+    expect((await gantry(["get", "budgets"], hub)).stdout).toMatch(/vision\s+\$0\.00\s+\$50\.00/);
+    expect((await gantry(["delete", "policy", "gpu-burst"], hub)).stdout).toBe("policy/gpu-burst deleted\n");
+  });
+
+  it("names the bad field and changes nothing when a file is invalid", async () => {
+    const hub = stack.hub.url;
+    const file = join(dir, "bad.yaml");
+    await writeFile(
+      file,
+      "apiVersion: gantry.dev/v1alpha1\nkind: BurstPolicy\nmetadata: { name: ok }\nspec:\n  pools: [{ name: onprem }, { name: cloud }]\n  caps: { maxBurstGpus: -1 }\n",
+    );
+    const r = await gantry(["apply", "-f", file], hub);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/spec\.burst: a policy with burst pools needs burst triggers/);
+    expect(r.stderr).toMatch(/spec\.caps\.maxBurstGpus/);
+    expect(JSON.parse((await gantry(["get", "policies", "-o", "json"], hub)).stdout)).toEqual([]);
+    const bad = await gantry(["submit", "-f", join(root, "examples/fleet.yaml")], hub);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/validation_failed.*\n\s+- apiVersion:/);
+  });
+
+  it("plans offline with no servers", async () => {
+    const r = await gantry([
+      "plan",
+      "--fleet",
+      "examples/fleet.yaml",
+      "--workload",
+      "examples/llm-pretrain.yaml",
+      "-o",
+      "json",
+    ]);
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.stdout) as { feasible: boolean; assignments: { cluster: string }[]; clusters: unknown[] };
+    expect(d.feasible).toBe(true);
+    expect(d.assignments.map((a) => a.cluster)).toEqual(["aws-us-east-1"]);
+    expect(d.clusters).toHaveLength(4);
+  });
+});

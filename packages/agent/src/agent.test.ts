@@ -7,13 +7,14 @@ import {
   type CapacityReport,
   type DesiredState,
   envelopeFor,
+  natsServerOptions,
   Placement,
   type PlacementStatus,
   subjects,
 } from "@gantry/shared";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Agent, createAgent, natsServerOptions } from "./agent.ts";
+import { type Agent, createAgent } from "./agent.ts";
 import type { ClusterDriver } from "./drivers/driver.ts";
 import type { AgentLogger } from "./logger.ts";
 

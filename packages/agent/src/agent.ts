@@ -5,6 +5,7 @@ import {
   envelopeFor,
   type HeartbeatMessage,
   type HelloMessage,
+  natsServerOptions,
   type Placement,
   type StatusMessage,
   type SyncRequest,
@@ -16,20 +17,6 @@ import type { ClusterDriver } from "./drivers/driver.ts";
 import type { AgentLogger } from "./logger.ts";
 
 export const AGENT_VERSION = "0.1.0";
-
-/**
- * nats.js ignores credentials in a server URL, so `nats://user:pass@host:4222` would connect
- * anonymously and be refused; lift them into the connect options instead.
- */
-export const natsServerOptions = (natsUrl: string): { servers: string; user?: string; pass?: string } => {
-  const url = URL.canParse(natsUrl) ? new URL(natsUrl) : undefined;
-  if (!url?.username) return { servers: natsUrl };
-  const user = decodeURIComponent(url.username);
-  const pass = decodeURIComponent(url.password);
-  url.username = "";
-  url.password = "";
-  return { servers: url.toString().replace(/\/$/, ""), user, pass };
-};
 
 export interface AgentDeps {
   config: AgentConfigInput;

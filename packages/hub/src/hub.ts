@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { natsServerOptions } from "@gantry/shared";
 import { serve } from "@hono/node-server";
 import { connect } from "@nats-io/transport-node";
 import { createApi } from "./api/app.ts";
@@ -36,7 +37,7 @@ export const createHub = async (deps: HubDeps) => {
     (await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }));
   const store = createStore(database.db);
   const nc = await connect({
-    servers: config.natsUrl,
+    ...natsServerOptions(config.natsUrl),
     name: "gantry-hub",
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

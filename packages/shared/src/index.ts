@@ -1,4 +1,5 @@
 export * from "./parse.ts";
+export * from "./protocol/connection.ts";
 export * from "./protocol/messages.ts";
 export * from "./protocol/subjects.ts";
 export * from "./protocol/version.ts";

@@ -67,12 +67,12 @@ export const resolveReservations = (
   return out;
 };
 
-/** Whether nodes of this group can host the offer: usable, and for GPU workloads the right model and memory. */
-export const groupServes = (g: NodeGroup, offer: Offer, req: PlanRequest): boolean => {
+/** Whether nodes of this group can host the workload: usable, and for GPU workloads the right model and memory. */
+export const groupServes = (g: NodeGroup, model: string | undefined, req: PlanRequest): boolean => {
   if (!isUsableNode(g)) return false;
   if (req.gpus === 0) return true;
   const gpu = g.gpu;
-  return gpu !== undefined && gpu.model === offer.model && gpu.memoryGiB >= req.minGpuMemoryGiB;
+  return gpu !== undefined && gpu.model === model && gpu.memoryGiB >= req.minGpuMemoryGiB;
 };
 
 const freeGpusOf = (g: NodeGroup, u: NodeUse | undefined): number =>
@@ -116,7 +116,7 @@ export const countSlots = (
   const groups = cluster.nodes;
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i]!;
-    if (!groupServes(g, offer, req)) continue;
+    if (!groupServes(g, offer.model, req)) continue;
     const r = reservations?.[i];
     if (r === undefined) {
       countNodes(offer, req, g.count, freeGpusOf(g, undefined), freeCpuOf(g, undefined), freeMemOf(g, undefined));

@@ -2,12 +2,12 @@
  * Runs the filter chain on every cluster and prepares the survivors for scoring. This is the hot loop: a rejected
  * cluster costs a few comparisons and one reason; only survivors get a best-fit simulation and cost estimate.
  */
-import type { ClusterVerdict, Fleet } from "@gantry/shared";
+import type { ClusterVerdict, Fleet, Reason } from "@gantry/shared";
 import { indexReservations, resolveReservations } from "./capacity.ts";
-import { fillNodes } from "./fill.ts";
+import { strandedAfter } from "./fill.ts";
 import type { Candidate, ClusterContext, PlanRequest, Rejection } from "./framework.ts";
 import { FILTERS } from "./profile.ts";
-import { dataPlan } from "./scorers/locality.ts";
+import { egressCost, localGB } from "./scorers/locality.ts";
 
 export interface Evaluation {
   /** One verdict per cluster, in fleet order; survivors' entries are completed after scoring. */
@@ -15,6 +15,9 @@ export interface Evaluation {
   readonly candidates: Candidate[];
   readonly rejections: Rejection[];
 }
+
+/** Filtered clusters have no scores; one frozen empty record serves them all. */
+const NO_SCORES: Record<string, number> = Object.freeze({}) as Record<string, number>;
 
 const runFilters = (ctx: ClusterContext): Rejection | undefined => {
   for (const f of FILTERS) {
@@ -26,23 +29,25 @@ const runFilters = (ctx: ClusterContext): Rejection | undefined => {
 
 const prepare = (ctx: ClusterContext, index: number): Candidate => {
   const req = ctx.request;
+  // The context's offers are reused for the next cluster; the candidate copies what it needs.
   const offer = ctx.chosen!;
   const take = ctx.fitReplicas;
-  const fill = fillNodes(ctx.cluster, ctx.reservations, offer, req, take, false);
-  const { localGB, egress } = dataPlan(ctx.cluster, req);
+  const stranded = strandedAfter(ctx.cluster, ctx.reservations, offer.model, req, take);
   return {
     cluster: ctx.cluster,
     index,
-    offer,
+    model: offer.model,
+    pricePerGpuHour: offer.pricePerGpuHour,
+    spot: offer.spot,
     reservations: ctx.reservations,
     take,
     fullFit: take >= req.replicas,
     compute: take * req.gpus * offer.pricePerGpuHour * req.hours,
-    egress,
-    localGB,
-    strandedGpus: fill.strandedGpus,
-    freeAfter: offer.freeGpus - fill.usedGpus,
-    scores: {},
+    egress: egressCost(ctx.cluster, req),
+    localGB: localGB(ctx.cluster, req),
+    strandedGpus: stranded,
+    freeAfter: offer.freeGpus - take * req.gpus,
+    scores: undefined,
     total: 0,
   };
 };
@@ -54,31 +59,40 @@ export const evaluate = (fleet: Fleet, req: PlanRequest): Evaluation => {
   const verdicts: ClusterVerdict[] = new Array(clusters.length);
   const candidates: Candidate[] = [];
   const rejections: Rejection[] = [];
+  // Memoised rejections are shared objects, so their reason lists can be shared too (decisions are never mutated).
+  const reasonLists = new Map<Rejection, Reason[]>();
+  const ctx: ClusterContext = {
+    cluster: clusters[0]!,
+    request: req,
+    reservations: undefined,
+    offers: [],
+    offerCount: 0,
+    chosen: undefined,
+    fitReplicas: 0,
+  };
   for (let i = 0; i < clusters.length; i++) {
     const cluster = clusters[i]!;
     const uses = reserved?.get(cluster.name);
-    const ctx: ClusterContext = {
-      cluster,
-      request: req,
-      reservations: uses === undefined ? undefined : resolveReservations(cluster, uses),
-      offers: [],
-      chosen: undefined,
-      fitReplicas: 0,
-    };
+    ctx.cluster = cluster;
+    ctx.reservations = uses === undefined ? undefined : resolveReservations(cluster, uses);
+    ctx.offerCount = 0;
+    ctx.chosen = undefined;
+    ctx.fitReplicas = 0;
     const rejection = runFilters(ctx);
     if (rejection === undefined) {
       candidates.push(prepare(ctx, i));
       continue;
     }
     rejections.push(rejection);
-    const verdict: ClusterVerdict = {
-      cluster: cluster.name,
-      verdict: "filtered",
-      reasons: [{ code: rejection.code, message: rejection.message }],
-      scores: {},
-    };
-    if (ctx.chosen !== undefined) verdict.fitReplicas = ctx.fitReplicas;
-    verdicts[i] = verdict;
+    let reasons = reasonLists.get(rejection);
+    if (reasons === undefined) {
+      reasons = [{ code: rejection.code, message: rejection.message }];
+      reasonLists.set(rejection, reasons);
+    }
+    verdicts[i] =
+      ctx.chosen === undefined
+        ? { cluster: cluster.name, verdict: "filtered", reasons, scores: NO_SCORES }
+        : { cluster: cluster.name, verdict: "filtered", reasons, scores: NO_SCORES, fitReplicas: ctx.fitReplicas };
   }
   return { verdicts, candidates, rejections };
 };

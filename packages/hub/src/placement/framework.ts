@@ -67,7 +67,21 @@ export interface PlanRequest {
   readonly tierRank: ReadonlyMap<string, number> | null;
   readonly tierPreference: readonly string[];
   readonly weights: Readonly<Record<ScorerName, number>>;
+  /**
+   * Per-decision cache of rejections that depend only on a cluster attribute (its tier, region, taint…), so 10,000
+   * clusters in the same region share one reason instead of building 10,000 equal sentences.
+   */
+  readonly memo: Map<string | number, Rejection>;
 }
+
+/**
+ * Caches a rejection for the rest of the decision. Call sites read `req.memo.get(key)` first and build only on a
+ * miss, with a module-level builder: a closure here would make V8 allocate a context on every filter call.
+ */
+export const remember = (req: PlanRequest, key: string | number, rejection: Rejection): Rejection => {
+  req.memo.set(key, rejection);
+  return rejection;
+};
 
 /** GPU, CPU and memory already held on one node by reservations. */
 export interface NodeUse {
@@ -87,7 +101,7 @@ export interface GroupReservations {
  * Filled in by the model, spot and price filters; the fit filter counts slots per offer.
  */
 export interface Offer {
-  readonly model: string | undefined;
+  model: string | undefined;
   pricePerGpuHour: number;
   spot: boolean;
   /** Replica slots counting GPUs only, and counting GPUs, CPU and memory. */
@@ -99,13 +113,21 @@ export interface Offer {
   freeGpus: number;
 }
 
-/** Per-cluster state the filters read and fill; the engine owns one per cluster under evaluation. */
+/**
+ * Per-cluster state the filters read and fill. The engine reuses one context for every cluster of a decision (it
+ * resets the fields), so the hot loop allocates nothing for clusters that are rejected early.
+ */
 export interface ClusterContext {
-  readonly cluster: FleetCluster;
+  cluster: FleetCluster;
   readonly request: PlanRequest;
   /** Reservations aligned with `cluster.nodes`; undefined when the cluster has none. */
-  readonly reservations: ReadonlyArray<GroupReservations | undefined> | undefined;
-  offers: Offer[];
+  reservations: ReadonlyArray<GroupReservations | undefined> | undefined;
+  /**
+   * Offer objects, reused from cluster to cluster: only the first `offerCount` belong to this cluster. Filters
+   * narrow them with `dropOffer`, which swaps rather than overwrites so no pooled object is lost or shared.
+   */
+  readonly offers: Offer[];
+  offerCount: number;
   /** The offer chosen by the fit filter. */
   chosen: Offer | undefined;
   fitReplicas: number;
@@ -121,7 +143,10 @@ export interface FilterPlugin {
 export interface Candidate {
   readonly cluster: FleetCluster;
   readonly index: number;
-  readonly offer: Offer;
+  /** The chosen GPU model (undefined for GPU-less workloads), its price under the spot policy, and whether spot. */
+  readonly model: string | undefined;
+  readonly pricePerGpuHour: number;
+  readonly spot: boolean;
   readonly reservations: ReadonlyArray<GroupReservations | undefined> | undefined;
   /** Replicas it would take: min(fit, replicas). */
   readonly take: number;
@@ -132,7 +157,7 @@ export interface Candidate {
   /** GPUs left unusable on the nodes the placement touches (best-fit measure). */
   strandedGpus: number;
   freeAfter: number;
-  scores: Record<string, number>;
+  scores: Record<string, number> | undefined;
   total: number;
 }
 
@@ -150,5 +175,36 @@ export interface ScorePlugin {
   score(c: Candidate, req: PlanRequest, stats: CandidateStats): number;
   explain(c: Candidate, req: PlanRequest): { code: ScoreCode; message: string } | undefined;
 }
+
+/** Appends an offer for `model`, reusing a pooled object: the hot loop allocates no offers for rejected clusters. */
+export const addOffer = (ctx: ClusterContext, model: string | undefined): void => {
+  const o = ctx.offers[ctx.offerCount];
+  if (o === undefined) {
+    ctx.offers.push({
+      model,
+      pricePerGpuHour: 0,
+      spot: false,
+      gpuSlots: 0,
+      slots: 0,
+      cpuSlots: 0,
+      memorySlots: 0,
+      largestFreeBlock: 0,
+      freeGpus: 0,
+    });
+  } else {
+    o.model = model;
+    o.pricePerGpuHour = 0;
+    o.spot = false;
+  }
+  ctx.offerCount++;
+};
+
+/** Removes offer `i` by swapping it with the last live one; callers iterating forward must revisit index `i`. */
+export const dropOffer = (ctx: ClusterContext, i: number): void => {
+  const last = --ctx.offerCount;
+  const o = ctx.offers[i]!;
+  ctx.offers[i] = ctx.offers[last]!;
+  ctx.offers[last] = o;
+};
 
 export const isUsableNode = (g: NodeGroup): boolean => g.ready && g.schedulable;

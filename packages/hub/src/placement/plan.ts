@@ -22,41 +22,70 @@ const scoreAll = (candidates: readonly Candidate[], req: PlanRequest): void => {
   const stats: CandidateStats = { minCostPerReplica: Number.POSITIVE_INFINITY };
   for (const c of candidates) stats.minCostPerReplica = Math.min(stats.minCostPerReplica, costPerReplica(c));
   for (const c of candidates) {
+    // Same key order for every cluster: one hidden class, and `total` last as the sum of the others.
+    const scores: Record<string, number> = {};
     let total = 0;
     for (const s of SCORERS) {
       const v = round2(req.weights[s.name] * s.score(c, req, stats));
-      c.scores[s.name] = v;
+      scores[s.name] = v;
       total += v;
     }
     c.total = round2(total);
-    c.scores.total = c.total;
+    scores.total = c.total;
+    c.scores = scores;
   }
 };
 
 const costOf = (c: Candidate, replicas: number, req: PlanRequest): CostEstimate => {
-  const perHour = replicas * req.gpus * c.offer.pricePerGpuHour;
+  const perHour = replicas * req.gpus * c.pricePerGpuHour;
   const compute = perHour * req.hours;
-  return cents({ total: compute + c.egress, perHour, compute, egress: c.egress });
+  return {
+    total: round2(compute + c.egress),
+    perHour: round2(perHour),
+    compute: round2(compute),
+    egress: round2(c.egress),
+  };
 };
 
-const verdictOf = (c: Candidate, req: PlanRequest, selected: number | undefined): ClusterVerdict => {
+const fitsMessage = (c: Candidate, req: PlanRequest, replicas: number, selected: boolean): string => {
+  const model = c.model === undefined ? "no GPU" : `${req.gpus} × ${c.model}${c.spot ? " spot" : ""}`;
+  return `${selected ? "takes" : "fits"} ${replicas}/${req.replicas} replicas of ${model}`;
+};
+
+/**
+ * Verdict of a cluster that passed every filter. The selected clusters and the runner-up carry every scorer's
+ * sentence; the other feasible clusters carry one shared `fits` reason, their scores and their cost as data,
+ * which keeps a 10,000-cluster decision within its latency budget.
+ */
+const verdictOf = (
+  c: Candidate,
+  req: PlanRequest,
+  selected: number | undefined,
+  detailed: boolean,
+  shared: Map<string, Reason[]>,
+): ClusterVerdict => {
   const replicas = selected ?? c.take;
-  const model = c.offer.model === undefined ? "no GPU" : `${req.gpus} × ${c.offer.model}`;
-  const reasons: Reason[] = [
-    {
-      code: "fits",
-      message: `${selected === undefined ? "fits" : "takes"} ${replicas}/${req.replicas} replicas of ${model}`,
-    },
-  ];
-  for (const s of SCORERS) {
-    const r = s.explain(c, req);
-    if (r !== undefined) reasons.push(r);
+  let reasons: Reason[];
+  if (detailed) {
+    reasons = [{ code: "fits", message: fitsMessage(c, req, replicas, selected !== undefined) }];
+    for (const s of SCORERS) {
+      const r = s.explain(c, req);
+      if (r !== undefined) reasons.push(r);
+    }
+  } else {
+    const key = `${replicas}|${c.model}|${c.spot}`;
+    let list = shared.get(key);
+    if (list === undefined) {
+      list = [{ code: "fits", message: fitsMessage(c, req, replicas, false) }];
+      shared.set(key, list);
+    }
+    reasons = list;
   }
   return {
     cluster: c.cluster.name,
     verdict: selected === undefined ? "feasible" : "selected",
     reasons,
-    scores: c.scores,
+    scores: c.scores ?? {},
     estimatedCost: costOf(c, replicas, req),
     fitReplicas: c.take,
   };
@@ -64,15 +93,15 @@ const verdictOf = (c: Candidate, req: PlanRequest, selected: number | undefined)
 
 const assignmentOf = (p: Portion, req: PlanRequest): Assignment => {
   const c = p.candidate;
-  const fill = fillNodes(c.cluster, c.reservations, c.offer, req, p.replicas, true);
+  const fill = fillNodes(c.cluster, c.reservations, c.model, req, p.replicas, true);
   const a: Assignment = {
     cluster: c.cluster.name,
     replicas: p.replicas,
-    spot: c.offer.spot,
+    spot: c.spot,
     nodes: fill.nodes,
-    pricePerGpuHour: c.offer.pricePerGpuHour,
+    pricePerGpuHour: c.pricePerGpuHour,
   };
-  if (c.offer.model !== undefined) a.gpuModel = c.offer.model;
+  if (c.model !== undefined) a.gpuModel = c.model;
   return a;
 };
 
@@ -106,8 +135,13 @@ export const plan = (fleet: Fleet, workload: Workload, options?: PlanOptions): D
   const portions = select(candidates, req.replicas);
   const chosen = new Map<Candidate, number>();
   for (const p of portions ?? []) chosen.set(p.candidate, p.replicas);
-  for (const c of candidates) verdicts[c.index] = verdictOf(c, req, chosen.get(c));
-  const runnerUp = best(candidates, new Set(chosen.keys()))?.cluster.name ?? null;
+  const second = best(candidates, new Set(chosen.keys()));
+  const runnerUp = second?.cluster.name ?? null;
+  const shared = new Map<string, Reason[]>();
+  for (const c of candidates) {
+    const selected = chosen.get(c);
+    verdicts[c.index] = verdictOf(c, req, selected, selected !== undefined || c === second, shared);
+  }
   const n = fleet.clusters.length;
   if (portions === undefined) {
     let fit = 0;

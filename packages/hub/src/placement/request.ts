@@ -71,6 +71,7 @@ export const compileRequest = (fleet: Fleet, workload: Workload, options: PlanOp
     tierRank: tierPreference.length > 0 ? new Map(tierPreference.map((t, i) => [t, i])) : null,
     tierPreference,
     weights: { ...DEFAULT_WEIGHTS, ...stripUndefined(options.weights) },
+    memo: new Map(),
   };
 };
 

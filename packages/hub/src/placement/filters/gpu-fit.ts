@@ -1,5 +1,6 @@
 import { countSlots } from "../capacity.ts";
-import type { ClusterContext, FilterPlugin, Offer } from "../framework.ts";
+import type { ClusterContext, FilterPlugin, Offer, PlanRequest, Rejection } from "../framework.ts";
+import { remember } from "../framework.ts";
 
 /** Replicas the cluster must hold to be feasible: all of a gang, at least one otherwise (the rest may go elsewhere). */
 export const replicasNeeded = (ctx: ClusterContext): number => (ctx.request.gang ? ctx.request.replicas : 1);
@@ -15,6 +16,35 @@ const better = (a: Offer, b: Offer, replicas: number): boolean => {
   return (a.model ?? "") < (b.model ?? "");
 };
 
+const B16 = 65_536;
+
+/**
+ * Keyed by the numbers in the sentence, so clusters with the same free blocks share one rejection. A number, not a
+ * string: building a string key per rejected cluster was a third of a 10,000-cluster decision's garbage.
+ */
+const fitKey = (fragmented: boolean, largest: number, slots: number, free: number): number | string =>
+  largest < B16 && slots < B16 && free < B16
+    ? ((largest * B16 + slots) * B16 + free) * 2 + (fragmented ? 1 : 0)
+    : `fit:${fragmented}:${largest}:${slots}:${free}`;
+
+const noFit = (
+  req: PlanRequest,
+  code: "gpu_fragmented" | "insufficient_gpu",
+  need: number,
+  largest: number,
+  gpuSlots: number,
+  free: number,
+): Rejection => {
+  const label = req.modelLabel;
+  if (largest < req.gpus || need === 1) {
+    const summary = `needs ${req.gpus} free ${label} on one node`;
+    return { code, message: `${summary}; largest free block is ${largest}`, plugin: "gpu-fit", summary };
+  }
+  const summary = `needs ${need} × ${req.gpus} free ${label}`;
+  const message = `${summary}, one block per node; room for ${gpuSlots} (${free} free, largest block ${largest})`;
+  return { code, message, plugin: "gpu-fit", summary };
+};
+
 /**
  * Per-node GPU fit: each replica needs its GPUs on one node, so 32 free GPUs spread 4 per node do not fit 4 × 8.
  * Counts slots per offered model and chooses the model the cluster would use.
@@ -27,7 +57,8 @@ export const gpuFitFilter: FilterPlugin = {
     let largest = 0;
     let free = 0;
     let gpuSlots = 0;
-    for (const o of ctx.offers) {
+    for (let i = 0; i < ctx.offerCount; i++) {
+      const o = ctx.offers[i]!;
       countSlots(ctx.cluster, ctx.reservations, o, req);
       if (chosen === undefined || better(o, chosen, req.replicas)) chosen = o;
       largest = Math.max(largest, o.largestFreeBlock);
@@ -38,22 +69,8 @@ export const gpuFitFilter: FilterPlugin = {
     ctx.fitReplicas = Math.min(req.replicas, chosen?.slots ?? 0);
     const need = replicasNeeded(ctx);
     if (gpuSlots >= need) return undefined;
-    const label = req.modelLabel;
-    if (largest < req.gpus || need === 1) {
-      const summary = `needs ${req.gpus} free ${label} on one node`;
-      return {
-        code: free >= need * req.gpus ? "gpu_fragmented" : "insufficient_gpu",
-        message: `${summary}; largest free block is ${largest}`,
-        plugin: "gpu-fit",
-        summary,
-      };
-    }
-    const summary = `needs ${need} × ${req.gpus} free ${label}`;
-    return {
-      code: free >= need * req.gpus ? "gpu_fragmented" : "insufficient_gpu",
-      message: `${summary}, one block per node; room for ${gpuSlots} (${free} free, largest block ${largest})`,
-      plugin: "gpu-fit",
-      summary,
-    };
+    const code = free >= need * req.gpus ? "gpu_fragmented" : "insufficient_gpu";
+    const key = fitKey(code === "gpu_fragmented", largest, gpuSlots, free);
+    return req.memo.get(key) ?? remember(req, key, noFit(req, code, need, largest, gpuSlots, free));
   },
 };

@@ -1,16 +1,22 @@
-import type { FilterPlugin, Offer } from "../framework.ts";
+import {
+  addOffer,
+  type ClusterContext,
+  type FilterPlugin,
+  type PlanRequest,
+  type Rejection,
+  remember,
+} from "../framework.ts";
 
-const newOffer = (model: string | undefined): Offer => ({
-  model,
-  pricePerGpuHour: 0,
-  spot: false,
-  gpuSlots: 0,
-  slots: 0,
-  cpuSlots: 0,
-  memorySlots: 0,
-  largestFreeBlock: 0,
-  freeGpus: 0,
-});
+const hasOffer = (ctx: ClusterContext, model: string): boolean => {
+  for (let i = 0; i < ctx.offerCount; i++) if (ctx.offers[i]!.model === model) return true;
+  return false;
+};
+
+const noMatch = (req: PlanRequest): Rejection => {
+  const message =
+    req.minGpuMemoryGiB > 0 ? `no ${req.modelLabel} with >=${req.minGpuMemoryGiB} GiB` : `no ${req.modelLabel} GPUs`;
+  return { code: "no_matching_gpu", message, plugin: "gpu-model", summary: message };
+};
 
 /**
  * Finds the GPU models the cluster has that the workload accepts (model list and minimum GPU memory) and makes one
@@ -20,25 +26,18 @@ export const gpuModelFilter: FilterPlugin = {
   name: "gpu-model",
   filter(ctx) {
     const req = ctx.request;
-    ctx.offers = [];
     if (req.gpus === 0) {
-      ctx.offers.push(newOffer(undefined));
+      addOffer(ctx, undefined);
       return undefined;
     }
     for (const g of ctx.cluster.nodes) {
       const gpu = g.gpu;
-      if (gpu === undefined || gpu.count === 0) continue;
+      if (gpu === undefined || gpu.count === 0 || gpu.memoryGiB < req.minGpuMemoryGiB) continue;
       if (req.models.length > 0 && !req.models.includes(gpu.model)) continue;
-      if (gpu.memoryGiB < req.minGpuMemoryGiB) continue;
-      if (!ctx.offers.some((o) => o.model === gpu.model)) ctx.offers.push(newOffer(gpu.model));
+      if (!hasOffer(ctx, gpu.model)) addOffer(ctx, gpu.model);
     }
-    if (ctx.offers.length > 0) return undefined;
-    const summary =
-      req.minGpuMemoryGiB > 0 ? `no ${req.modelLabel} with >=${req.minGpuMemoryGiB} GiB` : `no ${req.modelLabel} GPUs`;
-    const has = ctx.cluster.nodes
-      .flatMap((g) => (g.gpu === undefined || g.gpu.count === 0 ? [] : [`${g.gpu.model} ${g.gpu.memoryGiB} GiB`]))
-      .filter((v, i, a) => a.indexOf(v) === i);
-    const message = `${summary} (has ${has.length > 0 ? has.join(", ") : "no GPUs"})`;
-    return { code: "no_matching_gpu", message, plugin: "gpu-model", summary };
+    if (ctx.offerCount > 0) return undefined;
+    // One sentence per decision, not per cluster: it names what the workload asked for, which is what to change.
+    return req.memo.get("gpu-model") ?? remember(req, "gpu-model", noMatch(req));
   },
 };

@@ -1,15 +1,18 @@
-import type { FilterPlugin } from "../framework.ts";
+import { type FilterPlugin, type Rejection, remember } from "../framework.ts";
+
+const notReady = (health: string): Rejection => ({
+  code: "cluster_not_ready",
+  message: `cluster is ${health}`,
+  plugin: "health",
+  summary: "cluster not ready",
+});
 
 /** Only clusters whose agent reports them ready take new work; `unknown` may be a partition, so it is skipped too. */
 export const healthFilter: FilterPlugin = {
   name: "health",
-  filter({ cluster }) {
+  filter({ cluster, request }) {
     if (cluster.health === "ready") return undefined;
-    return {
-      code: "cluster_not_ready",
-      message: `cluster is ${cluster.health}`,
-      plugin: "health",
-      summary: "cluster not ready",
-    };
+    const key = `health:${cluster.health}`;
+    return request.memo.get(key) ?? remember(request, key, notReady(cluster.health));
   },
 };

@@ -1,11 +1,15 @@
-import type { FilterPlugin } from "../framework.ts";
+import { type FilterPlugin, type Rejection, remember } from "../framework.ts";
+
+const notInPool = (pool: string | undefined): Rejection => {
+  const message = pool === undefined ? "not in the allowed pool" : `not in pool ${pool}`;
+  return { code: "not_in_pool", message, plugin: "pool", summary: message };
+};
 
 /** Restricts the decision to a burst policy's pool of clusters. */
 export const poolFilter: FilterPlugin = {
   name: "pool",
   filter({ cluster, request }) {
     if (request.pool === null || request.pool.has(cluster.name)) return undefined;
-    const message = request.poolName === undefined ? "not in the allowed pool" : `not in pool ${request.poolName}`;
-    return { code: "not_in_pool", message, plugin: "pool", summary: message };
+    return request.memo.get("pool") ?? remember(request, "pool", notInPool(request.poolName));
   },
 };

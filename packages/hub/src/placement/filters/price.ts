@@ -1,6 +1,13 @@
-import type { FilterPlugin } from "../framework.ts";
+import { dropOffer, type FilterPlugin, type Rejection, remember } from "../framework.ts";
 
 const usd = (n: number): string => `$${n.toFixed(2)}`;
+
+const tooDear = (label: string, cheapest: number, max: number): Rejection => ({
+  code: "price_too_high",
+  message: `cheapest ${label} costs ${usd(cheapest)}/GPU-h, above the max ${usd(max)}`,
+  plugin: "price",
+  summary: `above max price ${usd(max)}/GPU-h`,
+});
 
 /** Drops GPU models priced above the workload's `maxGpuHourPrice` (after the spot policy chose the price). */
 export const priceFilter: FilterPlugin = {
@@ -9,16 +16,12 @@ export const priceFilter: FilterPlugin = {
     const max = ctx.request.maxGpuHourPrice;
     if (max === undefined || ctx.request.gpus === 0) return undefined;
     let cheapest = Number.POSITIVE_INFINITY;
-    for (const o of ctx.offers) cheapest = Math.min(cheapest, o.pricePerGpuHour);
+    for (let i = 0; i < ctx.offerCount; i++) cheapest = Math.min(cheapest, ctx.offers[i]!.pricePerGpuHour);
     if (cheapest <= max) {
-      ctx.offers = ctx.offers.filter((o) => o.pricePerGpuHour <= max);
+      for (let i = 0; i < ctx.offerCount; i++) if (ctx.offers[i]!.pricePerGpuHour > max) dropOffer(ctx, i--);
       return undefined;
     }
-    return {
-      code: "price_too_high",
-      message: `cheapest ${ctx.request.modelLabel} costs ${usd(cheapest)}/GPU-h, above the max ${usd(max)}`,
-      plugin: "price",
-      summary: `above max price ${usd(max)}/GPU-h`,
-    };
+    const key = `price:${cheapest}`;
+    return ctx.request.memo.get(key) ?? remember(ctx.request, key, tooDear(ctx.request.modelLabel, cheapest, max));
   },
 };

@@ -1,5 +1,17 @@
-import type { FilterPlugin } from "../framework.ts";
+import { type FilterPlugin, type PlanRequest, type Rejection, remember } from "../framework.ts";
+
 import { replicasNeeded } from "./gpu-fit.ts";
+
+const tooSmall = (req: PlanRequest, cpu: boolean, model: string, slots: number, need: number): Rejection => {
+  const beside = req.gpus > 0 ? ` beside ${req.gpus} ${model}` : "";
+  const per = cpu ? `${req.cpu} CPU` : `${req.memoryGiB} GiB memory`;
+  return {
+    code: cpu ? "insufficient_cpu" : "insufficient_memory",
+    message: `needs ${per} per replica${beside}; room for ${slots} of ${need} replicas`,
+    plugin: "resources",
+    summary: cpu ? "insufficient CPU" : "insufficient memory",
+  };
+};
 
 /** CPU and memory per replica, on the same nodes as its GPUs (reads the slot counts the gpu-fit filter made). */
 export const resourcesFilter: FilterPlugin = {
@@ -9,20 +21,10 @@ export const resourcesFilter: FilterPlugin = {
     const o = ctx.chosen;
     if (o === undefined || ctx.fitReplicas >= need) return undefined;
     const req = ctx.request;
-    const where = req.gpus > 0 ? ` beside ${req.gpus} ${o.model ?? "GPU"}` : "";
-    if (o.cpuSlots < need) {
-      return {
-        code: "insufficient_cpu",
-        message: `needs ${req.cpu} CPU per replica${where}; room for ${o.cpuSlots} of ${need} replicas`,
-        plugin: "resources",
-        summary: "insufficient CPU",
-      };
-    }
-    return {
-      code: "insufficient_memory",
-      message: `needs ${req.memoryGiB} GiB memory per replica${where}; room for ${o.memorySlots} of ${need} replicas`,
-      plugin: "resources",
-      summary: "insufficient memory",
-    };
+    const model = o.model ?? "GPU";
+    const cpu = o.cpuSlots < need;
+    const slots = cpu ? o.cpuSlots : o.memorySlots;
+    const key = `${cpu ? "cpu" : "memory"}:${model}:${slots}`;
+    return req.memo.get(key) ?? remember(req, key, tooSmall(req, cpu, model, slots, need));
   },
 };

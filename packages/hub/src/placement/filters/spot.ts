@@ -1,5 +1,5 @@
 import type { ClusterDescription, SpotPolicy } from "@gantry/shared";
-import type { FilterPlugin, Offer } from "../framework.ts";
+import { dropOffer, type FilterPlugin, type Offer, type Rejection, remember } from "../framework.ts";
 
 /**
  * Prices one offer under the spot policy. `never`: on-demand only. `allowed`: the cheaper of spot and on-demand.
@@ -20,26 +20,33 @@ export const priceOffer = (cluster: ClusterDescription, offer: Offer, policy: Sp
   return true;
 };
 
+const unpriced = (models: string, spotOnly: boolean, policy: SpotPolicy): Rejection => ({
+  code: "no_usable_price",
+  message: spotOnly
+    ? `${models} is sold only as spot here and the spot policy is never`
+    : `no price for ${models} under spot policy ${policy}`,
+  plugin: "spot",
+  summary: spotOnly ? "spot only, spot policy never" : "no usable GPU price",
+});
+
 /** Drops GPU models without a price the spot policy allows; an unpriced GPU is never treated as free. */
 export const spotFilter: FilterPlugin = {
   name: "spot",
   filter(ctx) {
     const policy = ctx.request.spot;
-    const kept = ctx.offers.filter((o) => priceOffer(ctx.cluster, o, policy));
-    const dropped = ctx.offers;
-    ctx.offers = kept;
-    if (kept.length > 0) return undefined;
-    const models = dropped.map((o) => o.model ?? "").join("/");
+    const before = ctx.offerCount;
+    for (let i = 0; i < ctx.offerCount; i++) if (!priceOffer(ctx.cluster, ctx.offers[i]!, policy)) dropOffer(ctx, i--);
+    if (ctx.offerCount > 0) return undefined;
+    // Every offer was dropped, so the first `before` slots hold them all (in swapped order): sort for a stable text.
+    const offers = ctx.offers.slice(0, before);
+    const models = offers
+      .map((o) => o.model ?? "")
+      .sort()
+      .join("/");
     const spotOnly =
       policy === "never" &&
-      dropped.some((o) => o.model !== undefined && ctx.cluster.pricing.spotGpuHour[o.model] !== undefined);
-    return {
-      code: "no_usable_price",
-      message: spotOnly
-        ? `${models} is sold only as spot here and the spot policy is never`
-        : `no price for ${models} under spot policy ${policy}`,
-      plugin: "spot",
-      summary: spotOnly ? "spot only, spot policy never" : "no usable GPU price",
-    };
+      offers.some((o) => o.model !== undefined && ctx.cluster.pricing.spotGpuHour[o.model] !== undefined);
+    const key = `spot:${models}:${spotOnly}`;
+    return ctx.request.memo.get(key) ?? remember(ctx.request, key, unpriced(models, spotOnly, policy));
   },
 };

@@ -14,7 +14,7 @@ export const availabilityScorer: ScorePlugin = {
     if (req.gpus === 0) return undefined;
     return {
       code: "availability",
-      message: `leaves ${c.freeAfter} free ${c.offer.model ?? "GPU"}; ${c.strandedGpus} stranded on the nodes it uses`,
+      message: `leaves ${c.freeAfter} free ${c.model ?? "GPU"}; ${c.strandedGpus} stranded on the nodes it uses`,
     };
   },
 };

@@ -18,7 +18,7 @@ export const costScorer: ScorePlugin = {
     return (100 * (stats.minCostPerReplica + EPSILON_USD)) / (costPerReplica(c) + EPSILON_USD);
   },
   explain(c, req) {
-    const price = `${usd(c.offer.pricePerGpuHour)}/GPU-h ${c.offer.spot ? "spot" : "on-demand"}`;
+    const price = `${usd(c.pricePerGpuHour)}/GPU-h ${c.spot ? "spot" : "on-demand"}`;
     const gpu = req.gpus > 0 ? ` at ${price}` : "";
     return {
       code: "cost",

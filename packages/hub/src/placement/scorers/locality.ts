@@ -8,18 +8,23 @@ export const TRANSFER_GB_PER_SECOND = 1.25;
 const holds = (cluster: FleetCluster, locations: PlanRequest["data"][number]["locations"]): boolean =>
   locations.matches(cluster.name) || (cluster.region !== "" && locations.matches(cluster.region));
 
+/** GB of the workload's data already in the cluster. */
+export const localGB = (cluster: FleetCluster, req: PlanRequest): number => {
+  let gb = 0;
+  for (const d of req.data) if (holds(cluster, d.locations)) gb += d.sizeGB;
+  return gb;
+};
+
 /**
- * GB of the workload's data already in the cluster, and the USD to copy the rest in: GB × the egress price of the
- * cheapest cluster holding a copy (the destination's own egress price when no cluster in the fleet holds one).
+ * USD to copy the data the cluster lacks: GB × the egress price of the cheapest cluster holding a copy (the
+ * destination's own egress price when no cluster in the fleet holds one).
  */
-export const dataPlan = (cluster: FleetCluster, req: PlanRequest): { localGB: number; egress: number } => {
-  let localGB = 0;
-  let egress = 0;
+export const egressCost = (cluster: FleetCluster, req: PlanRequest): number => {
+  let usd = 0;
   for (const d of req.data) {
-    if (holds(cluster, d.locations)) localGB += d.sizeGB;
-    else egress += d.sizeGB * (d.sourceEgressPerGB ?? cluster.pricing.egressPerGB);
+    if (!holds(cluster, d.locations)) usd += d.sizeGB * (d.sourceEgressPerGB ?? cluster.pricing.egressPerGB);
   }
-  return { localGB, egress };
+  return usd;
 };
 
 /** Share of the workload's data bytes already in the cluster (100 when it reads no data). */

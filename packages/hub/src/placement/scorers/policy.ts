@@ -15,7 +15,7 @@ export const policyScorer: ScorePlugin = {
       const rank = req.tierRank.get(c.cluster.tier);
       s = rank === undefined ? 0 : 100 * (1 - rank / req.tierPreference.length);
     }
-    if (req.spot === "preferred" && !c.offer.spot) s = Math.max(0, s - SPOT_PREFERRED_PENALTY);
+    if (req.spot === "preferred" && !c.spot) s = Math.max(0, s - SPOT_PREFERRED_PENALTY);
     return s;
   },
   explain(c, req) {
@@ -29,7 +29,7 @@ export const policyScorer: ScorePlugin = {
           : `tier ${c.cluster.tier} is #${rank + 1} in ${order}`,
       );
     }
-    if (req.spot === "preferred") parts.push(c.offer.spot ? "spot as preferred" : "no spot here");
+    if (req.spot === "preferred") parts.push(c.spot ? "spot as preferred" : "no spot here");
     return parts.length === 0 ? undefined : { code: "policy", message: parts.join("; ") };
   },
 };

@@ -25,6 +25,7 @@ export const runFilter = (
     request: compileRequest(fleet, workload, options),
     reservations: uses === undefined ? undefined : resolveReservations(cluster, uses),
     offers: [],
+    offerCount: 0,
     chosen: undefined,
     fitReplicas: 0,
   };

@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { lockDataDir } from "./lock.ts";
 import * as schema from "./schema.ts";
 
 /** One drizzle database type over both drivers: the store's queries are written once. */
@@ -31,8 +32,22 @@ export const openDatabase = async (options: { url?: string; dataDir?: string }):
     await migratePg(db, { migrationsFolder });
     return { db: db as unknown as Db, kind: "postgres", close: () => pool.end() };
   }
-  const client = new PGlite(options.dataDir ?? "memory://");
-  const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder });
-  return { db: db as unknown as Db, kind: "pglite", close: () => client.close() };
+  const dataDir = options.dataDir ?? "memory://";
+  const unlock = dataDir.startsWith("memory://") ? () => undefined : lockDataDir(dataDir);
+  try {
+    const client = new PGlite(dataDir);
+    const db = drizzlePglite(client, { schema });
+    await migratePglite(db, { migrationsFolder });
+    return {
+      db: db as unknown as Db,
+      kind: "pglite",
+      close: async () => {
+        await client.close();
+        unlock();
+      },
+    };
+  } catch (e) {
+    unlock();
+    throw e;
+  }
 };

@@ -3,3 +3,9 @@ export { AgentConfig } from "./config.ts";
 export type { ClusterDriver, Leadership } from "./drivers/driver.ts";
 export { createSimulatedDriver, type SimulatedDriverOptions } from "./drivers/simulated/simulated.ts";
 export type { AgentLogger } from "./logger.ts";
+export {
+  createKubernetesDriver,
+  type KubernetesDriver,
+  type KubernetesDriverOptions,
+  KubernetesDriverError,
+} from "./drivers/kubernetes/index.ts";

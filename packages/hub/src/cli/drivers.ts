@@ -1,11 +1,42 @@
-import type { ClusterDriver } from "@gantry/agent";
+import { readFile } from "node:fs/promises";
+import { type AgentLogger, type ClusterDriver, createKubernetesDriver } from "@gantry/agent";
+import { ClusterDescription, parseDocument, parseWith } from "@gantry/shared";
 import { CliError } from "./output.ts";
 
-/** Builds the Kubernetes driver for `gantry agent --driver kubernetes`. */
-export const kubernetesDriverFactory = async (_options: {
+/**
+ * Builds the Kubernetes driver for `gantry agent --driver kubernetes`. Tier, region and prices come
+ * from `--describe`; the DaemonSet's downward-API variables switch on leader election.
+ */
+export const kubernetesDriverFactory = async (options: {
   cluster: string;
   describe: string;
   kubeconfig: string | undefined;
+  logger: AgentLogger;
 }): Promise<ClusterDriver> => {
-  throw new CliError("the kubernetes driver is not wired yet");
+  let text: string;
+  try {
+    text = await readFile(options.describe, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read --describe ${options.describe}: ${(e as Error).message}`);
+  }
+  const description = parseWith(ClusterDescription, parseDocument(text, options.describe), options.describe);
+  if (description.name !== options.cluster) {
+    throw new CliError(`--cluster ${options.cluster} does not match name ${description.name} in ${options.describe}`);
+  }
+  const env = process.env;
+  const leaderElection =
+    env.GANTRY_LEADER_ELECTION === "true"
+      ? {
+          namespace: env.POD_NAMESPACE ?? "gantry-system",
+          identity: env.POD_NAME ?? `${options.cluster}-${process.pid}`,
+          ...(env.NODE_NAME ? { nodeName: env.NODE_NAME } : {}),
+        }
+      : undefined;
+  return createKubernetesDriver({
+    cluster: description,
+    logger: options.logger,
+    ...(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
+    namespaces: { create: env.GANTRY_CREATE_NAMESPACES === "true" },
+    ...(leaderElection ? { leaderElection } : {}),
+  });
 };

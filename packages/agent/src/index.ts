@@ -1,11 +1,11 @@
 export { AGENT_VERSION, type Agent, type AgentDeps, createAgent } from "./agent.ts";
 export { AgentConfig } from "./config.ts";
 export type { ClusterDriver, Leadership } from "./drivers/driver.ts";
-export { createSimulatedDriver, type SimulatedDriverOptions } from "./drivers/simulated/simulated.ts";
-export type { AgentLogger } from "./logger.ts";
 export {
   createKubernetesDriver,
   type KubernetesDriver,
-  type KubernetesDriverOptions,
   KubernetesDriverError,
+  type KubernetesDriverOptions,
 } from "./drivers/kubernetes/index.ts";
+export { createSimulatedDriver, type SimulatedDriverOptions } from "./drivers/simulated/simulated.ts";
+export type { AgentLogger } from "./logger.ts";

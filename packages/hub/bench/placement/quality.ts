@@ -1,0 +1,122 @@
+/**
+ * Decision quality: 200 workloads arrive in order on 50 clusters. Gantry places each one greedily on the snapshot
+ * plus the reservations of the decisions before it; the MILP places all of them at once, knowing the future. The
+ * ratio of their total costs is what the greedy, online engine gives away; violations must be 0.
+ */
+import type { Decision, Fleet, Workload } from "@gantry/shared";
+import { type PlanOptions, plan, reservationsFor } from "../../src/placement/index.ts";
+import { costFor, eligible, GPUS_PER_NODE, priceFor, qualityInstance } from "./instance.ts";
+import { type MilpResult, solveOptimum } from "./milp.ts";
+
+export interface GreedyResult {
+  label: string;
+  placed: number;
+  totalCost: number;
+  violations: string[];
+  /** Largest gap between the engine's own estimate and the independent cost model, USD. */
+  estimateGap: number;
+  placedNames: Set<string>;
+}
+
+/** Checks one decision against the independent rules and the node capacity left so far; returns violations. */
+const check = (
+  fleet: Fleet,
+  w: Workload,
+  d: Decision,
+  used: Map<string, { gpus: number; cpu: number; mem: number }>,
+): string[] => {
+  const out: string[] = [];
+  const s = w.spec;
+  if (!d.feasible) return out;
+  if (d.assignments.reduce((n, a) => n + a.replicas, 0) !== s.replicas) out.push(`${w.metadata.name}: replica count`);
+  if (s.gang && d.assignments.length !== 1) out.push(`${w.metadata.name}: gang split`);
+  for (const a of d.assignments) {
+    const c = fleet.clusters.find((x) => x.name === a.cluster);
+    const model = a.gpuModel ?? "";
+    if (c === undefined || !eligible(w, c, model)) {
+      out.push(`${w.metadata.name}: not allowed on ${a.cluster}/${model}`);
+      continue;
+    }
+    if (priceFor(w, c, model)?.price !== a.pricePerGpuHour) out.push(`${w.metadata.name}: wrong price on ${a.cluster}`);
+    for (const n of a.nodes) {
+      const g = c.nodes.find((x) => n.node.startsWith(`${x.name}-`) || n.node === x.name);
+      const key = `${c.name}/${n.node}`;
+      const u = used.get(key) ?? { gpus: 0, cpu: 0, mem: 0 };
+      u.gpus += n.replicas * s.resources.gpu.count;
+      u.cpu += n.replicas * s.resources.cpu;
+      u.mem += n.replicas * s.resources.memoryGiB;
+      used.set(key, u);
+      if (g?.gpu?.model !== model) out.push(`${w.metadata.name}: node ${key} has no ${model}`);
+      if (u.gpus > GPUS_PER_NODE || u.cpu > (g?.cpu ?? 0) || u.mem > (g?.memoryGiB ?? 0)) {
+        out.push(`${key} over-committed`);
+      }
+    }
+  }
+  return out;
+};
+
+/** Runs the workloads through `plan` in order, with reservations between decisions. */
+export const runGreedy = (fleet0: Fleet, workloads: readonly Workload[], label: string, options?: PlanOptions) => {
+  let fleet = fleet0;
+  const used = new Map<string, { gpus: number; cpu: number; mem: number }>();
+  const result: GreedyResult = {
+    label,
+    placed: 0,
+    totalCost: 0,
+    violations: [],
+    estimateGap: 0,
+    placedNames: new Set(),
+  };
+  for (const w of workloads) {
+    const d = plan(fleet, w, options);
+    result.violations.push(...check(fleet0, w, d, used));
+    if (!d.feasible) continue;
+    const a = d.assignments[0]!;
+    const c = fleet0.clusters.find((x) => x.name === a.cluster)!;
+    const cost = d.assignments.length === 1 ? costFor(fleet0, w, c, a.gpuModel ?? "") : d.estimatedCost.total;
+    result.estimateGap = Math.max(result.estimateGap, Math.abs(cost - d.estimatedCost.total));
+    result.totalCost += cost;
+    result.placed++;
+    result.placedNames.add(w.metadata.name);
+    fleet = { ...fleet, reservations: [...fleet.reservations, ...reservationsFor(w.metadata.name, w, d)] };
+  }
+  return result;
+};
+
+export interface QualityReport {
+  clusters: number;
+  workloads: number;
+  capacityGpus: number;
+  demandGpus: number;
+  greedy: GreedyResult[];
+  optimum: MilpResult;
+  /** The optimum over only the workloads a greedy run placed, when it placed fewer than all. */
+  optimumOnPlaced: Map<string, MilpResult>;
+}
+
+export const runQuality = async (timeLimitSeconds: number): Promise<QualityReport> => {
+  const { fleet, workloads } = qualityInstance();
+  const greedy = [
+    runGreedy(fleet, workloads, "default weights"),
+    runGreedy(fleet, workloads, "cost only", { weights: { cost: 1, locality: 0, availability: 0, policy: 0 } }),
+  ];
+  const optimum = await solveOptimum(fleet, workloads, timeLimitSeconds);
+  const optimumOnPlaced = new Map<string, MilpResult>();
+  for (const g of greedy) {
+    if (g.placed === workloads.length) continue;
+    const subset = workloads.filter((w) => g.placedNames.has(w.metadata.name));
+    optimumOnPlaced.set(g.label, await solveOptimum(fleet, subset, timeLimitSeconds));
+  }
+  let capacityGpus = 0;
+  for (const c of fleet.clusters) for (const g of c.nodes) capacityGpus += g.count * (g.gpu?.count ?? 0);
+  const demandGpus = workloads.reduce((n, w) => n + w.spec.replicas * w.spec.resources.gpu.count, 0);
+  return {
+    clusters: fleet.clusters.length,
+    workloads: workloads.length,
+    capacityGpus,
+    demandGpus,
+    greedy,
+    optimum,
+    optimumOnPlaced,
+  };
+};

@@ -1,0 +1,104 @@
+/**
+ * `pnpm bench [--only placement|placement:latency|placement:quality] [--quick] [--json FILE]`
+ *
+ * The benchmark runner. Suites are named `<area>:<name>`; `--only` takes an area or a suite, repeatable. This
+ * runner owns the placement suites; other areas add their own entry to SUITES.
+ */
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { type LatencyRow, runLatency } from "./placement/latency.ts";
+import { runQuality } from "./placement/quality.ts";
+
+interface Context {
+  quick: boolean;
+  results: Record<string, unknown>;
+}
+
+const ms = (n: number): string => n.toFixed(3);
+
+const printTable = (header: string[], rows: string[][]): void => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  console.log();
+};
+
+const latency = async (ctx: Context): Promise<void> => {
+  console.log("## placement:latency — plan() per decision, every cluster's verdict and reasons included\n");
+  const rows: LatencyRow[] = runLatency(ctx.quick);
+  printTable(
+    ["clusters", "samples", "median ms", "p99 ms", "max ms", "target p99", "feasible"],
+    rows.map((r) => [
+      String(r.clusters),
+      String(r.samples),
+      ms(r.medianMs),
+      ms(r.p99Ms),
+      ms(r.maxMs),
+      r.targetP99Ms === undefined ? "-" : `<= ${r.targetP99Ms} ms ${r.p99Ms <= r.targetP99Ms ? "ok" : "MISSED"}`,
+      `${Math.round(r.feasibleShare * 100)}%`,
+    ]),
+  );
+  ctx.results["placement:latency"] = rows;
+};
+
+const quality = async (ctx: Context): Promise<void> => {
+  console.log("## placement:quality — greedy online placement vs exact MILP optimum (HiGHS)\n");
+  const q = await runQuality(ctx.quick ? 20 : 60);
+  console.log(
+    `${q.workloads} workloads on ${q.clusters} clusters; demand ${q.demandGpus} GPUs of ${q.capacityGpus} ` +
+      `(${Math.round((100 * q.demandGpus) / q.capacityGpus)}%). MILP: ${q.optimum.variables} binaries, ` +
+      `${q.optimum.status} in ${q.optimum.seconds.toFixed(1)} s, places ${q.optimum.placed}/${q.workloads}.\n`,
+  );
+  printTable(
+    ["engine", "placed", "total cost $", "optimum $", "ratio", "violations", "estimate gap $"],
+    q.greedy.map((g) => {
+      const opt = q.optimumOnPlaced.get(g.label) ?? q.optimum;
+      return [
+        `gantry (${g.label})`,
+        `${g.placed}/${q.workloads}`,
+        g.totalCost.toFixed(2),
+        opt.totalCost.toFixed(2),
+        (g.totalCost / opt.totalCost).toFixed(4),
+        String(g.violations.length),
+        g.estimateGap.toFixed(4),
+      ];
+    }),
+  );
+  for (const g of q.greedy) for (const v of g.violations.slice(0, 5)) console.log(`violation (${g.label}): ${v}`);
+  ctx.results["placement:quality"] = {
+    ...q,
+    greedy: q.greedy.map(({ placedNames: _, ...g }) => g),
+    optimumOnPlaced: Object.fromEntries(q.optimumOnPlaced),
+  };
+};
+
+const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
+  "placement:latency": latency,
+  "placement:quality": quality,
+};
+
+const main = async (): Promise<void> => {
+  const { values } = parseArgs({
+    options: {
+      only: { type: "string", multiple: true },
+      quick: { type: "boolean", default: false },
+      json: { type: "string" },
+    },
+  });
+  const only = values.only ?? [];
+  const selected = Object.keys(SUITES).filter(
+    (name) => only.length === 0 || only.some((o) => name === o || name.startsWith(`${o}:`)),
+  );
+  if (selected.length === 0) {
+    console.error(`no suite matches --only ${only.join(", ")}; suites: ${Object.keys(SUITES).join(", ")}`);
+    process.exitCode = 2;
+    return;
+  }
+  console.log(`# Gantry benchmarks — node ${process.version}, ${process.platform}/${process.arch}\n`);
+  const ctx: Context = { quick: values.quick, results: {} };
+  for (const name of selected) await SUITES[name]!(ctx);
+  if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(ctx.results, null, 2)}\n`);
+};
+
+await main();

@@ -7,7 +7,7 @@ import { indexReservations, resolveReservations } from "./capacity.ts";
 import { strandedAfter } from "./fill.ts";
 import type { Candidate, ClusterContext, PlanRequest, Rejection } from "./framework.ts";
 import { FILTERS } from "./profile.ts";
-import { egressCost, localGB } from "./scorers/locality.ts";
+import { egressOf, localGBOf, scanData } from "./scorers/locality.ts";
 
 export interface Evaluation {
   /** One verdict per cluster, in fleet order; survivors' entries are completed after scoring. */
@@ -27,7 +27,7 @@ const runFilters = (ctx: ClusterContext): Rejection | undefined => {
   return undefined;
 };
 
-const prepare = (ctx: ClusterContext, index: number): Candidate => {
+const prepare = (ctx: ClusterContext, index: number, holds: number): Candidate => {
   const req = ctx.request;
   // The context's offers are reused for the next cluster; the candidate copies what it needs.
   const offer = ctx.chosen!;
@@ -43,8 +43,9 @@ const prepare = (ctx: ClusterContext, index: number): Candidate => {
     take,
     fullFit: take >= req.replicas,
     compute: take * req.gpus * offer.pricePerGpuHour * req.hours,
-    egress: egressCost(ctx.cluster, req),
-    localGB: localGB(ctx.cluster, req),
+    egress: 0,
+    localGB: 0,
+    holds,
     strandedGpus: stranded,
     freeAfter: offer.freeGpus - take * req.gpus,
     scores: undefined,
@@ -78,9 +79,11 @@ export const evaluate = (fleet: Fleet, req: PlanRequest): Evaluation => {
     ctx.offerCount = 0;
     ctx.chosen = undefined;
     ctx.fitReplicas = 0;
+    // Every cluster is scanned for data, rejected or not: a rejected cluster can still be the cheapest source.
+    const holds = req.data.length === 0 ? 0 : scanData(cluster, req);
     const rejection = runFilters(ctx);
     if (rejection === undefined) {
-      candidates.push(prepare(ctx, i));
+      candidates.push(prepare(ctx, i, holds));
       continue;
     }
     rejections.push(rejection);
@@ -93,6 +96,12 @@ export const evaluate = (fleet: Fleet, req: PlanRequest): Evaluation => {
       ctx.chosen === undefined
         ? { cluster: cluster.name, verdict: "filtered", reasons, scores: NO_SCORES }
         : { cluster: cluster.name, verdict: "filtered", reasons, scores: NO_SCORES, fitReplicas: ctx.fitReplicas };
+  }
+  if (req.data.length > 0) {
+    for (const c of candidates) {
+      c.localGB = localGBOf(c, req);
+      c.egress = egressOf(c, req);
+    }
   }
   return { verdicts, candidates, rejections };
 };

@@ -34,8 +34,11 @@ export interface DataNeed {
   readonly name: string;
   readonly sizeGB: number;
   readonly locations: Matcher;
-  /** Cheapest egress price among clusters holding a copy; undefined when no cluster in the fleet holds one. */
-  readonly sourceEgressPerGB: number | undefined;
+  /**
+   * Cheapest egress price among clusters holding a copy; undefined when no cluster in the fleet holds one. Filled
+   * in by the engine's single pass over the clusters, so the fleet is walked once per decision, not once per dataset.
+   */
+  sourceEgressPerGB: number | undefined;
 }
 
 /** The workload and options compiled once per decision, so per-cluster checks are lookups. */
@@ -154,6 +157,8 @@ export interface Candidate {
   compute: number;
   egress: number;
   localGB: number;
+  /** Bit i set when the cluster holds a copy of `request.data[i]` (the first 31 datasets; the rest are re-checked). */
+  holds: number;
   /** GPUs left unusable on the nodes the placement touches (best-fit measure). */
   strandedGpus: number;
   freeAfter: number;

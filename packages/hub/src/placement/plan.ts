@@ -21,9 +21,13 @@ const cents = (c: CostEstimate): CostEstimate => ({
 const scoreAll = (candidates: readonly Candidate[], req: PlanRequest): void => {
   const stats: CandidateStats = { minCostPerReplica: Number.POSITIVE_INFINITY };
   for (const c of candidates) stats.minCostPerReplica = Math.min(stats.minCostPerReplica, costPerReplica(c));
+  // Every cluster's scores are a copy of one template: same keys in the same order (one hidden class, properties
+  // in-object), and `total` last as the sum of the others.
+  const template: Record<string, number> = {};
+  for (const s of SCORERS) template[s.name] = 0;
+  template.total = 0;
   for (const c of candidates) {
-    // Same key order for every cluster: one hidden class, and `total` last as the sum of the others.
-    const scores: Record<string, number> = {};
+    const scores = { ...template };
     let total = 0;
     for (const s of SCORERS) {
       const v = round2(req.weights[s.name] * s.score(c, req, stats));
@@ -52,6 +56,25 @@ const fitsMessage = (c: Candidate, req: PlanRequest, replicas: number, selected:
   return `${selected ? "takes" : "fits"} ${replicas}/${req.replicas} replicas of ${model}`;
 };
 
+/** A `fits` reason list shared by every feasible cluster that fits the same replicas of the same offer. */
+interface SharedFits {
+  readonly replicas: number;
+  readonly model: string | undefined;
+  readonly spot: boolean;
+  readonly reasons: Reason[];
+}
+
+/** Bounds the scan below; past it (many distinct replica counts) lists are simply not shared. */
+const MAX_SHARED_FITS = 32;
+
+/** A linear scan: a decision has a handful of distinct (replicas, model, spot), and a scan allocates nothing. */
+const sharedFits = (shared: SharedFits[], c: Candidate, req: PlanRequest, replicas: number): Reason[] => {
+  for (const f of shared) if (f.replicas === replicas && f.model === c.model && f.spot === c.spot) return f.reasons;
+  const reasons = [{ code: "fits", message: fitsMessage(c, req, replicas, false) }];
+  if (shared.length < MAX_SHARED_FITS) shared.push({ replicas, model: c.model, spot: c.spot, reasons });
+  return reasons;
+};
+
 /**
  * Verdict of a cluster that passed every filter. The selected clusters and the runner-up carry every scorer's
  * sentence; the other feasible clusters carry one shared `fits` reason, their scores and their cost as data,
@@ -62,7 +85,7 @@ const verdictOf = (
   req: PlanRequest,
   selected: number | undefined,
   detailed: boolean,
-  shared: Map<string, Reason[]>,
+  shared: SharedFits[],
 ): ClusterVerdict => {
   const replicas = selected ?? c.take;
   let reasons: Reason[];
@@ -73,13 +96,7 @@ const verdictOf = (
       if (r !== undefined) reasons.push(r);
     }
   } else {
-    const key = `${replicas}|${c.model}|${c.spot}`;
-    let list = shared.get(key);
-    if (list === undefined) {
-      list = [{ code: "fits", message: fitsMessage(c, req, replicas, false) }];
-      shared.set(key, list);
-    }
-    reasons = list;
+    reasons = sharedFits(shared, c, req, replicas);
   }
   return {
     cluster: c.cluster.name,
@@ -137,7 +154,7 @@ export const plan = (fleet: Fleet, workload: Workload, options?: PlanOptions): D
   for (const p of portions ?? []) chosen.set(p.candidate, p.replicas);
   const second = best(candidates, new Set(chosen.keys()));
   const runnerUp = second?.cluster.name ?? null;
-  const shared = new Map<string, Reason[]>();
+  const shared: SharedFits[] = [];
   for (const c of candidates) {
     const selected = chosen.get(c);
     verdicts[c.index] = verdictOf(c, req, selected, selected !== undefined || c === second, shared);

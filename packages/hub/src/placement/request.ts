@@ -19,22 +19,15 @@ const modelLabelOf = (models: readonly string[]): string =>
   models.length === 0 ? "GPU" : [...models].sort().join("/");
 
 /**
- * Resolves the workload's datasets against the fleet: size and the cheapest egress price of a cluster holding a
- * copy. Datasets the fleet does not describe are ignored (nothing known to move, nothing to charge).
+ * Resolves the workload's datasets against the fleet's catalogue. Datasets the fleet does not describe are ignored
+ * (nothing known to move, nothing to charge). Source prices are filled in by the engine's pass over the clusters.
  */
 const resolveData = (fleet: Fleet, names: readonly string[]): DataNeed[] => {
   const out: DataNeed[] = [];
   for (const name of names) {
     const ds = fleet.datasets.find((d) => d.name === name);
     if (ds === undefined || ds.sizeGB === 0) continue;
-    const locations = compileMatcher(ds.locations);
-    let source: number | undefined;
-    for (const c of fleet.clusters) {
-      if (!locations.matches(c.name) && !(c.region !== "" && locations.matches(c.region))) continue;
-      const price = c.pricing.egressPerGB;
-      if (source === undefined || price < source) source = price;
-    }
-    out.push({ name, sizeGB: ds.sizeGB, locations, sourceEgressPerGB: source });
+    out.push({ name, sizeGB: ds.sizeGB, locations: compileMatcher(ds.locations), sourceEgressPerGB: undefined });
   }
   return out;
 };

@@ -161,3 +161,33 @@ describe("plan: reservations and determinism", () => {
     expect(d.estimatedCost.total).toBe(0);
   });
 });
+
+describe("plan: edges", () => {
+  it("explains an empty fleet", () => {
+    const d = plan(aFleet([]), aWorkload());
+    expect(d).toMatchObject({ feasible: false, clusters: [], runnerUp: null });
+    expect(d.summary).toBe("0/0 clusters can run w1: the fleet is empty");
+  });
+  it("applies a reservation that names a whole group to each of its nodes, and ignores unknown nodes", () => {
+    const c = aCluster({ nodes: [aNodeGroup({ count: 2 })] });
+    const fleet = aFleet([c], {
+      reservations: [
+        { workload: "x", cluster: "c1", nodes: [{ node: "gpu", gpus: 4 }] },
+        { workload: "y", cluster: "c1", nodes: [{ node: "gone-7", gpus: 8 }] },
+      ],
+    });
+    expect(plan(fleet, h100Gang(2, 4)).assignments[0]?.nodes).toEqual([
+      { node: "gpu-0", replicas: 1 },
+      { node: "gpu-1", replicas: 1 },
+    ]);
+    expect(plan(fleet, h100Gang(1, 8)).feasible).toBe(false);
+  });
+  it("restricts to a pool and says which", () => {
+    const d = plan(aFleet([aCluster({ name: "a" }), aCluster({ name: "b" })]), aWorkload(), {
+      onlyClusters: ["b"],
+      poolName: "burst",
+    });
+    expect(d.assignments[0]?.cluster).toBe("b");
+    expect(verdictOf(d, "a")?.reasons).toEqual([{ code: "not_in_pool", message: "not in pool burst" }]);
+  });
+});

@@ -112,7 +112,7 @@ describe.each<DatabaseKind>(["pglite", "postgres"])("the whole loop on %s", (dat
     await phaseOf("train-2", "Succeeded");
   });
 
-  it("explains the decision and serves the OpenAPI document", async () => {
+  it("explains the decision and serves the OpenAPI document, metrics and the dashboard", async () => {
     const e = (await (await stack.api("/workloads/train-1/explain")).json()) as {
       decision: { clusters: { cluster: string; verdict: string }[]; runnerUp: string | null };
     };
@@ -121,5 +121,11 @@ describe.each<DatabaseKind>(["pglite", "postgres"])("the whole loop on %s", (dat
     expect(verdicts["edge-c"]).toBe("filtered");
     const doc = (await (await stack.api("/openapi.json")).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/workloads", "/workloads/{name}", "/clusters"]));
+    const metrics = await (await fetch(`${stack.hub.url}/metrics`)).text();
+    expect(metrics).toMatch(/gantry_decisions_total\{outcome="placed"\} [1-9]/);
+    expect(metrics).toMatch(/gantry_agent_messages_total\{kind="heartbeat",result="accepted"\} [1-9]/);
+    const dashboard = await fetch(`${stack.hub.url}/`);
+    expect(dashboard.headers.get("content-type")).toContain("text/html");
+    expect(await dashboard.text()).toContain("<title>Gantry</title>");
   });
 });

@@ -7,6 +7,7 @@ import { createHubBus } from "./bus/hub-bus.ts";
 import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
 import type { HealthThresholds } from "./fleet/health.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
 import { createAdmission } from "./scheduler/admission.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 import { createUpkeep } from "./scheduler/upkeep.ts";
@@ -18,6 +19,7 @@ export interface HubDeps {
   config: HubConfigInput;
   logger?: Logger;
   clock?: Clock;
+  metrics?: Metrics;
   /** An already-open database (tests share one); otherwise opened from the config. */
   database?: OpenDatabase;
 }
@@ -32,6 +34,7 @@ export const createHub = async (deps: HubDeps) => {
   const clock = deps.clock ?? systemClock;
   const thresholds: HealthThresholds = { unknownAfterMs: config.unknownAfterMs, offlineAfterMs: config.offlineAfterMs };
 
+  const metrics = deps.metrics ?? createMetrics();
   const database =
     deps.database ??
     (await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }));
@@ -48,14 +51,18 @@ export const createHub = async (deps: HubDeps) => {
     store,
     clock,
     logger,
-    publish: (cluster, state) => bus?.publishDesired(cluster, state),
+    publish: (cluster, state) => {
+      bus?.publishDesired(cluster, state);
+      metrics.publishes.inc();
+    },
   });
   const onDesiredStateChanged = () => void relay.kick();
-  const scheduler = createScheduler({ store, clock, logger, thresholds, onDesiredStateChanged });
+  const scheduler = createScheduler({ store, clock, logger, thresholds, onDesiredStateChanged, metrics });
 
   bus = createHubBus({
     nc,
     logger,
+    onMessage: (kind, accepted) => metrics.messages.inc({ kind, result: accepted ? "accepted" : "dropped" }),
     handlers: {
       async hello(m) {
         await store.clusters.announce({
@@ -94,6 +101,7 @@ export const createHub = async (deps: HubDeps) => {
     logger,
     thresholds,
     databaseKind: database.kind,
+    metrics,
     onDesiredStateChanged,
   });
 
@@ -105,6 +113,7 @@ export const createHub = async (deps: HubDeps) => {
     store,
     scheduler,
     upkeep,
+    metrics,
     api,
     nc,
     /** The bound HTTP URL once started. */

@@ -34,6 +34,10 @@ export const createApi = (deps: ApiDeps) => {
   );
 
   app.get("/", (c) => c.html(dashboard));
+  app.get("/metrics", async (c) => {
+    if (!deps.metrics) return c.text("metrics are off", 404);
+    return c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });
+  });
   app.get("/healthz", (c) => c.json({ status: "ok", database: deps.databaseKind }));
 
   const api = new OpenAPIHono({ defaultHook: app.defaultHook });

@@ -1,5 +1,6 @@
 import type { Workload } from "@gantry/shared";
 import type { HealthThresholds } from "../fleet/health.ts";
+import type { Metrics } from "../metrics.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { Store, WorkloadWithPlacements } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
@@ -13,6 +14,7 @@ export interface ApiDeps {
   logger: Logger;
   thresholds: HealthThresholds;
   databaseKind: string;
+  metrics?: Metrics;
   onDesiredStateChanged: () => void;
   /** Admission checks before a workload is accepted (budgets); throws a HubError to refuse. */
   admit?: (workload: Workload) => Promise<void>;

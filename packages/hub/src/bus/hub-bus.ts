@@ -24,9 +24,38 @@ export interface HubBusHandlers {
  * state. A message whose subject and body name different clusters is dropped: an agent may only
  * speak for its own cluster.
  */
-export const createHubBus = (deps: { nc: NatsConnection; logger: Logger; handlers: HubBusHandlers }) => {
+export const createHubBus = (deps: {
+  nc: NatsConnection;
+  logger: Logger;
+  handlers: HubBusHandlers;
+  /** Counts each message by kind and whether it passed the boundary checks. */
+  onMessage?: (kind: string, accepted: boolean) => void;
+}) => {
   const { nc, logger, handlers } = deps;
+  const count = (subject: string, accepted: boolean) =>
+    deps.onMessage?.(subject.split(".").pop() ?? "unknown", accepted);
   const subs: Subscription[] = [];
+
+  /** Parse a message at the boundary; undefined (and a log line) when it must be dropped. */
+  const admit = <S extends z.ZodType<{ cluster: string }>>(msg: Msg, schema: S): z.infer<S> | undefined => {
+    let body: unknown;
+    try {
+      body = msg.json();
+    } catch {
+      logger.warn({ subject: msg.subject }, "dropped a message that is not JSON");
+      return undefined;
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      logger.warn({ subject: msg.subject, issues: parsed.error.issues.slice(0, 3) }, "dropped invalid message");
+      return undefined;
+    }
+    if (clusterOfSubject(msg.subject) !== parsed.data.cluster) {
+      logger.warn({ subject: msg.subject, cluster: parsed.data.cluster }, "dropped message for another cluster");
+      return undefined;
+    }
+    return parsed.data;
+  };
 
   const listen = <S extends z.ZodType<{ cluster: string }>>(
     subject: string,
@@ -36,28 +65,10 @@ export const createHubBus = (deps: { nc: NatsConnection; logger: Logger; handler
     const sub = nc.subscribe(subject, {
       callback: (error, msg) => {
         if (error) return logger.error({ err: error, subject }, "subscription error");
-        let body: unknown;
-        try {
-          body = msg.json();
-        } catch {
-          return logger.warn({ subject: msg.subject }, "dropped a message that is not JSON");
-        }
-        const parsed = schema.safeParse(body);
-        if (!parsed.success) {
-          return logger.warn(
-            { subject: msg.subject, issues: parsed.error.issues.slice(0, 3) },
-            "dropped invalid message",
-          );
-        }
-        if (clusterOfSubject(msg.subject) !== parsed.data.cluster) {
-          return logger.warn(
-            { subject: msg.subject, cluster: parsed.data.cluster },
-            "dropped message for another cluster",
-          );
-        }
-        handle(parsed.data, msg).catch((e: unknown) =>
-          logger.error({ err: e, subject: msg.subject }, "handler failed"),
-        );
+        const parsed = admit(msg, schema);
+        count(msg.subject, parsed !== undefined);
+        if (!parsed) return;
+        handle(parsed, msg).catch((e: unknown) => logger.error({ err: e, subject: msg.subject }, "handler failed"));
       },
     });
     subs.push(sub);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { BurstPolicy, Decision, Fleet, PlacementStatus, Workload } from "@gantry/shared";
 import type { HealthThresholds } from "../fleet/health.ts";
 import { buildSnapshot } from "../fleet/snapshot.ts";
+import type { Metrics } from "../metrics.ts";
 import { plan, reservationsFor } from "../placement/index.ts";
 import type { Store, WorkloadRow } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
@@ -19,6 +20,7 @@ export interface SchedulerDeps {
   thresholds: HealthThresholds;
   /** Called after a transaction queued desired-state changes, so the relay publishes now. */
   onDesiredStateChanged: () => void;
+  metrics?: Metrics;
 }
 
 const gpusOf = (w: Workload) => w.spec.replicas * w.spec.resources.gpu.count;
@@ -75,8 +77,43 @@ export const createScheduler = (deps: SchedulerDeps) => {
     return held;
   };
 
+  /** One workload's decision: under its burst policy when it has one, else on the whole fleet. */
+  const decide = (
+    row: WorkloadRow,
+    fleet: Fleet,
+    policies: BurstPolicy[],
+    contexts: Map<string, Omit<BurstContext, "waitedSeconds" | "queuedGpus">>,
+    queuedGpus: Map<string, number>,
+    now: Date,
+  ): {
+    decision: Decision;
+    policy?: BurstPolicy;
+    pool: string | null;
+    note: string | null;
+    retryInSeconds?: number;
+  } => {
+    const workload = row.manifest;
+    const policy = policyFor(workload, policies);
+    if (!policy) return { decision: plan(fleet, workload), pool: null, note: null };
+    const ctx = contexts.get(policy.metadata.name);
+    const outcome = decideUnderPolicy(fleet, workload, policy, {
+      burstGpusInUse: ctx?.burstGpusInUse ?? 0,
+      burstSpendPerHour: ctx?.burstSpendPerHour ?? 0,
+      burstSpendToday: ctx?.burstSpendToday ?? 0,
+      waitedSeconds: (now.getTime() - row.createdAt.getTime()) / 1000,
+      queuedGpus: queuedGpus.get(policy.metadata.name) ?? 0,
+    });
+    // What this pass bursts counts against the caps of the next decision in the same pass.
+    if (outcome.decision.feasible && ctx && outcome.pool !== policy.spec.pools[0]?.name) {
+      ctx.burstGpusInUse += gpusOf(workload);
+      ctx.burstSpendPerHour += outcome.decision.estimatedCost.perHour;
+    }
+    return { ...outcome, policy };
+  };
+
   const schedulePass = async (): Promise<void> => {
     const pending = await store.workloads.pending();
+    deps.metrics?.pending.set(pending.length);
     if (pending.length === 0) return;
     const [fleet, policies, budgets, active] = await Promise.all([
       snapshot(),
@@ -110,30 +147,11 @@ export const createScheduler = (deps: SchedulerDeps) => {
         continue;
       }
       const workload = row.manifest;
-      const policy = policyFor(workload, policies);
-      let decision: Decision;
-      let pool: string | null = null;
-      let note: string | null = null;
-      if (policy) {
-        const ctx = contexts.get(policy.metadata.name);
-        const outcome = decideUnderPolicy(fleet, workload, policy, {
-          burstGpusInUse: ctx?.burstGpusInUse ?? 0,
-          burstSpendPerHour: ctx?.burstSpendPerHour ?? 0,
-          burstSpendToday: ctx?.burstSpendToday ?? 0,
-          waitedSeconds: (now.getTime() - row.createdAt.getTime()) / 1000,
-          queuedGpus: queuedGpus.get(policy.metadata.name) ?? 0,
-        });
-        decision = outcome.decision;
-        pool = outcome.pool;
-        note = outcome.note;
-        if (outcome.retryInSeconds !== undefined) retryIn = Math.min(retryIn, outcome.retryInSeconds);
-        if (decision.feasible && ctx && pool !== policy.spec.pools[0]?.name) {
-          ctx.burstGpusInUse += gpusOf(workload);
-          ctx.burstSpendPerHour += decision.estimatedCost.perHour;
-        }
-      } else {
-        decision = plan(fleet, workload);
-      }
+      const started = performance.now();
+      const { decision, policy, pool, note, retryInSeconds } = decide(row, fleet, policies, contexts, queuedGpus, now);
+      deps.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
+      deps.metrics?.decisions.inc({ outcome: decision.feasible ? "placed" : "unplaced" });
+      if (retryInSeconds !== undefined) retryIn = Math.min(retryIn, retryInSeconds);
       const decisionId = randomUUID();
       if (!decision.feasible) {
         const message = note ?? decision.summary;

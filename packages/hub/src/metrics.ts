@@ -1,0 +1,39 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** The hub's Prometheus metrics, on a registry of its own (no global state; tests get their own). */
+export const createMetrics = () => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "gantry_hub_" });
+  return {
+    registry,
+    decisions: new Counter({
+      name: "gantry_decisions_total",
+      help: "Placement decisions, by outcome",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    decisionSeconds: new Histogram({
+      name: "gantry_decision_duration_seconds",
+      help: "Time the placement engine took for one decision",
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1],
+      registers: [registry],
+    }),
+    pending: new Gauge({
+      name: "gantry_pending_workloads",
+      help: "Workloads waiting in the queue",
+      registers: [registry],
+    }),
+    messages: new Counter({
+      name: "gantry_agent_messages_total",
+      help: "Messages received from agents, by kind and whether they were accepted",
+      labelNames: ["kind", "result"] as const,
+      registers: [registry],
+    }),
+    publishes: new Counter({
+      name: "gantry_desired_state_publishes_total",
+      help: "Desired states published to agents",
+      registers: [registry],
+    }),
+  };
+};
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -3,15 +3,20 @@
  * (every cluster's verdict, reasons and scores). One thread, one decision at a time, as the scheduler runs it.
  */
 import type { Fleet } from "@gantry/shared";
-import { plan, reservationsFor } from "../../src/placement/index.ts";
+import { compileFleet, plan, planOn, reservationsFor } from "../../src/placement/index.ts";
 import { generateFleet, latencyWorkloads } from "./generate.ts";
 
 export interface LatencyRow {
   clusters: number;
   samples: number;
+  /** `planOn` on a snapshot compiled once (the scheduler's loop). */
   medianMs: number;
   p99Ms: number;
   maxMs: number;
+  /** `plan(fleet, …)`: compiles the fleet on every call. */
+  coldMedianMs: number;
+  coldP99Ms: number;
+  compileMs: number;
   feasibleShare: number;
   targetP99Ms: number | undefined;
 }
@@ -31,28 +36,48 @@ const withReservations = (fleet: Fleet): Fleet => {
   return f;
 };
 
-/** Measures `samples` decisions after `warmup` unmeasured ones, cycling through the workload mix. */
+const time = (f: () => void): number => {
+  const start = process.hrtime.bigint();
+  f();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+};
+
+/**
+ * Measures `samples` decisions after `warmup` unmeasured ones, cycling through the workload mix: first with the
+ * snapshot compiled once (`planOn`, as the scheduler runs between capacity reports), then cold (`plan`, compiling
+ * the fleet on every call).
+ */
 export const measureLatency = (clusters: number, samples: number, warmup: number, seed = 42): LatencyRow => {
   const fleet = withReservations(generateFleet(clusters, seed));
   const workloads = latencyWorkloads();
-  for (let i = 0; i < warmup; i++) plan(fleet, workloads[i % workloads.length]!);
+  const snapshot = compileFleet(fleet);
+  const warm = (i: number) => planOn(snapshot, fleet.reservations, workloads[i % workloads.length]!);
+  for (let i = 0; i < warmup; i++) warm(i);
   const times: number[] = [];
   let feasible = 0;
   for (let i = 0; i < samples; i++) {
-    const w = workloads[i % workloads.length]!;
-    const start = process.hrtime.bigint();
-    const d = plan(fleet, w);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (d.feasible) feasible++;
-    if (d.clusters.length !== clusters) throw new Error("a decision must carry one verdict per cluster");
+    let d: ReturnType<typeof warm> | undefined;
+    times.push(time(() => (d = warm(i))));
+    if (d?.feasible === true) feasible++;
+    if (d?.clusters.length !== clusters) throw new Error("a decision must carry one verdict per cluster");
   }
+  const cold: number[] = [];
+  const coldSamples = Math.max(20, Math.floor(samples / 4));
+  for (let i = 0; i < coldSamples; i++) cold.push(time(() => plan(fleet, workloads[i % workloads.length]!)));
+  const compile: number[] = [];
+  for (let i = 0; i < 20; i++) compile.push(time(() => compileFleet(fleet)));
   times.sort((a, b) => a - b);
+  cold.sort((a, b) => a - b);
+  compile.sort((a, b) => a - b);
   return {
     clusters,
     samples,
     medianMs: quantile(times, 0.5),
     p99Ms: quantile(times, 0.99),
     maxMs: times[times.length - 1] ?? Number.NaN,
+    coldMedianMs: quantile(cold, 0.5),
+    coldP99Ms: quantile(cold, 0.99),
+    compileMs: quantile(compile, 0.5),
     feasibleShare: feasible / samples,
     targetP99Ms: TARGETS[clusters],
   };

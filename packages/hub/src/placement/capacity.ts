@@ -3,18 +3,18 @@
  * A group with `count: N` stands for N identical nodes; the counts are computed per group with arithmetic, so a
  * 1,000-node group costs the same as one node. Only nodes named in reservations are looked at one by one.
  */
-import type { Fleet, FleetCluster, NodeGroup } from "@gantry/shared";
+import type { FleetCluster, NodeGroup, Reservation } from "@gantry/shared";
 import type { GroupReservations, NodeUse, Offer, PlanRequest } from "./framework.ts";
-import { isUsableNode } from "./framework.ts";
+import type { FleetSnapshot } from "./snapshot.ts";
 
 /** The name of node `index` of a group: the group name when it has one node, `group-index` otherwise. */
 export const nodeName = (group: NodeGroup, index: number): string =>
   group.count === 1 ? group.name : `${group.name}-${index}`;
 
-/** Sums the fleet's reservations per cluster and node name, once per decision. */
-export const indexReservations = (fleet: Fleet): Map<string, Map<string, NodeUse>> => {
+/** Sums reservations per cluster and node name, once per decision. */
+export const indexReservations = (reservations: readonly Reservation[]): Map<string, Map<string, NodeUse>> => {
   const out = new Map<string, Map<string, NodeUse>>();
-  for (const r of fleet.reservations) {
+  for (const r of reservations) {
     let byNode = out.get(r.cluster);
     if (byNode === undefined) {
       byNode = new Map();
@@ -67,19 +67,10 @@ export const resolveReservations = (
   return out;
 };
 
-/** Whether nodes of this group can host the workload: usable, and for GPU workloads the right model and memory. */
-export const groupServes = (g: NodeGroup, model: string | undefined, req: PlanRequest): boolean => {
-  if (!isUsableNode(g)) return false;
-  if (req.gpus === 0) return true;
-  const gpu = g.gpu;
-  return gpu !== undefined && gpu.model === model && gpu.memoryGiB >= req.minGpuMemoryGiB;
-};
-
-const freeGpusOf = (g: NodeGroup, u: NodeUse | undefined): number =>
-  Math.max(0, (g.gpu?.count ?? 0) - g.gpusUsed - (u?.gpus ?? 0));
-const freeCpuOf = (g: NodeGroup, u: NodeUse | undefined): number => Math.max(0, g.cpu - g.cpuUsed - (u?.cpu ?? 0));
-const freeMemOf = (g: NodeGroup, u: NodeUse | undefined): number =>
-  Math.max(0, g.memoryGiB - g.memoryUsedGiB - (u?.memoryGiB ?? 0));
+/** Whether nodes of snapshot group `g` can host the workload: usable, and for GPU work the model and memory. */
+export const groupServes = (snap: FleetSnapshot, g: number, modelId: number, req: PlanRequest): boolean =>
+  snap.groupUsable[g] === 1 &&
+  (req.gpus === 0 || (snap.groupModel[g] === modelId && snap.groupGpuMemory[g]! >= req.minGpuMemoryGiB));
 
 /** Replicas one node fits along one resource; `cap` bounds it (no node needs more than all replicas). */
 const per = (free: number, need: number, cap: number): number =>
@@ -100,9 +91,12 @@ const countNodes = (offer: Offer, req: PlanRequest, count: number, fg: number, f
   if (fg > offer.largestFreeBlock) offer.largestFreeBlock = fg;
 };
 
-/** Counts replica slots for one offer across the cluster's nodes, honouring reservations. */
+const less = (free: number, used: number): number => Math.max(0, free - used);
+
+/** Counts replica slots for one offer across the cluster's node groups, honouring reservations. */
 export const countSlots = (
-  cluster: FleetCluster,
+  snap: FleetSnapshot,
+  cluster: number,
   reservations: ReadonlyArray<GroupReservations | undefined> | undefined,
   offer: Offer,
   req: PlanRequest,
@@ -113,20 +107,38 @@ export const countSlots = (
   offer.slots = 0;
   offer.freeGpus = 0;
   offer.largestFreeBlock = 0;
-  const groups = cluster.nodes;
-  for (let i = 0; i < groups.length; i++) {
-    const g = groups[i]!;
-    if (!groupServes(g, offer.model, req)) continue;
-    const r = reservations?.[i];
+  const start = snap.groupStart[cluster]!;
+  const end = snap.groupStart[cluster + 1]!;
+  for (let g = start; g < end; g++) {
+    if (!groupServes(snap, g, offer.modelId, req)) continue;
+    const fg = snap.groupFreeGpus[g]!;
+    const fc = snap.groupFreeCpu[g]!;
+    const fm = snap.groupFreeMemory[g]!;
+    const r = reservations?.[g - start];
     if (r === undefined) {
-      countNodes(offer, req, g.count, freeGpusOf(g, undefined), freeCpuOf(g, undefined), freeMemOf(g, undefined));
+      countNodes(offer, req, snap.groupNodes[g]!, fg, fc, fm);
       continue;
     }
-    const all = r.all;
-    countNodes(offer, req, g.count - r.byIndex.size, freeGpusOf(g, all), freeCpuOf(g, all), freeMemOf(g, all));
+    const all = r.all ?? NO_USE;
+    countNodes(
+      offer,
+      req,
+      snap.groupNodes[g]! - r.byIndex.size,
+      less(fg, all.gpus),
+      less(fc, all.cpu),
+      less(fm, all.memoryGiB),
+    );
     for (const u of r.byIndex.values()) {
-      const use = all === undefined ? u : addUse(all, u);
-      countNodes(offer, req, 1, freeGpusOf(g, use), freeCpuOf(g, use), freeMemOf(g, use));
+      countNodes(
+        offer,
+        req,
+        1,
+        less(fg, all.gpus + u.gpus),
+        less(fc, all.cpu + u.cpu),
+        less(fm, all.memoryGiB + u.memoryGiB),
+      );
     }
   }
 };
+
+export const NO_USE: NodeUse = { gpus: 0, cpu: 0, memoryGiB: 0 };

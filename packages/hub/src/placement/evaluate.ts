@@ -1,13 +1,14 @@
 /**
  * Runs the filter chain on every cluster and prepares the survivors for scoring. This is the hot loop: a rejected
- * cluster costs a few comparisons and one reason; only survivors get a best-fit simulation and cost estimate.
+ * cluster costs a few array reads and one shared reason; only survivors get a best-fit simulation and a cost.
  */
-import type { ClusterVerdict, Fleet, Reason } from "@gantry/shared";
+import type { ClusterVerdict, Reason, Reservation } from "@gantry/shared";
 import { indexReservations, resolveReservations } from "./capacity.ts";
 import { strandedAfter } from "./fill.ts";
-import type { Candidate, ClusterContext, PlanRequest, Rejection } from "./framework.ts";
+import type { Candidate, ClusterContext, GroupReservations, PlanRequest, Rejection } from "./framework.ts";
 import { FILTERS } from "./profile.ts";
-import { egressOf, localGBOf, scanData } from "./scorers/locality.ts";
+import { egressOf, localGBOf } from "./scorers/locality.ts";
+import { type FleetSnapshot, TIERS } from "./snapshot.ts";
 
 export interface Evaluation {
   /** One verdict per cluster, in fleet order; survivors' entries are completed after scoring. */
@@ -15,6 +16,8 @@ export interface Evaluation {
   readonly candidates: Candidate[];
   readonly rejections: Rejection[];
 }
+
+type Reserved = ReadonlyArray<GroupReservations | undefined>;
 
 /** Filtered clusters have no scores; one frozen empty record serves them all. */
 const NO_SCORES: Record<string, number> = Object.freeze({}) as Record<string, number>;
@@ -27,26 +30,40 @@ const runFilters = (ctx: ClusterContext): Rejection | undefined => {
   return undefined;
 };
 
-const prepare = (ctx: ClusterContext, index: number, holds: number): Candidate => {
+/** Reservations per cluster index, mapped onto node groups; reservations for unknown clusters hold nothing. */
+const reservationsByCluster = (snap: FleetSnapshot, reservations: readonly Reservation[]): Map<number, Reserved> => {
+  const out = new Map<number, Reserved>();
+  for (const [name, uses] of indexReservations(reservations)) {
+    const i = snap.indexByName.get(name);
+    if (i !== undefined) out.set(i, resolveReservations(snap.clusters[i]!, uses));
+  }
+  return out;
+};
+
+const prepare = (ctx: ClusterContext): Candidate => {
   const req = ctx.request;
+  const snap = ctx.snapshot;
+  const i = ctx.index;
   // The context's offers are reused for the next cluster; the candidate copies what it needs.
   const offer = ctx.chosen!;
   const take = ctx.fitReplicas;
-  const stranded = strandedAfter(ctx.cluster, ctx.reservations, offer.model, req, take);
   return {
     cluster: ctx.cluster,
-    index,
+    name: snap.names[i]!,
+    nameOrder: snap.nameOrder[i]!,
+    tier: TIERS[snap.tier[i]!]!,
+    index: i,
     model: offer.model,
+    modelId: offer.modelId,
     pricePerGpuHour: offer.pricePerGpuHour,
     spot: offer.spot,
     reservations: ctx.reservations,
     take,
     fullFit: take >= req.replicas,
     compute: take * req.gpus * offer.pricePerGpuHour * req.hours,
-    egress: 0,
-    localGB: 0,
-    holds,
-    strandedGpus: stranded,
+    egress: req.data.length === 0 ? 0 : egressOf(snap, i, req),
+    localGB: req.data.length === 0 ? 0 : localGBOf(i, req),
+    strandedGpus: strandedAfter(snap, i, ctx.reservations, offer.modelId, req, take),
     freeAfter: offer.freeGpus - take * req.gpus,
     scores: undefined,
     total: 0,
@@ -54,16 +71,19 @@ const prepare = (ctx: ClusterContext, index: number, holds: number): Candidate =
 };
 
 /** Filters every cluster and returns the verdicts of the rejected ones plus the candidates to score. */
-export const evaluate = (fleet: Fleet, req: PlanRequest): Evaluation => {
-  const reserved = fleet.reservations.length > 0 ? indexReservations(fleet) : undefined;
-  const clusters = fleet.clusters;
-  const verdicts: ClusterVerdict[] = new Array(clusters.length);
+export const evaluate = (snap: FleetSnapshot, reservations: readonly Reservation[], req: PlanRequest): Evaluation => {
+  const reserved = reservations.length > 0 ? reservationsByCluster(snap, reservations) : undefined;
+  const n = snap.size;
+  const names = snap.names;
+  const verdicts: ClusterVerdict[] = new Array(n);
   const candidates: Candidate[] = [];
   const rejections: Rejection[] = [];
   // Memoised rejections are shared objects, so their reason lists can be shared too (decisions are never mutated).
   const reasonLists = new Map<Rejection, Reason[]>();
   const ctx: ClusterContext = {
-    cluster: clusters[0]!,
+    snapshot: snap,
+    index: 0,
+    cluster: snap.clusters[0]!,
     request: req,
     reservations: undefined,
     offers: [],
@@ -71,19 +91,16 @@ export const evaluate = (fleet: Fleet, req: PlanRequest): Evaluation => {
     chosen: undefined,
     fitReplicas: 0,
   };
-  for (let i = 0; i < clusters.length; i++) {
-    const cluster = clusters[i]!;
-    const uses = reserved?.get(cluster.name);
-    ctx.cluster = cluster;
-    ctx.reservations = uses === undefined ? undefined : resolveReservations(cluster, uses);
+  for (let i = 0; i < n; i++) {
+    ctx.index = i;
+    ctx.cluster = snap.clusters[i]!;
+    ctx.reservations = reserved?.get(i);
     ctx.offerCount = 0;
     ctx.chosen = undefined;
     ctx.fitReplicas = 0;
-    // Every cluster is scanned for data, rejected or not: a rejected cluster can still be the cheapest source.
-    const holds = req.data.length === 0 ? 0 : scanData(cluster, req);
     const rejection = runFilters(ctx);
     if (rejection === undefined) {
-      candidates.push(prepare(ctx, i, holds));
+      candidates.push(prepare(ctx));
       continue;
     }
     rejections.push(rejection);
@@ -94,14 +111,8 @@ export const evaluate = (fleet: Fleet, req: PlanRequest): Evaluation => {
     }
     verdicts[i] =
       ctx.chosen === undefined
-        ? { cluster: cluster.name, verdict: "filtered", reasons, scores: NO_SCORES }
-        : { cluster: cluster.name, verdict: "filtered", reasons, scores: NO_SCORES, fitReplicas: ctx.fitReplicas };
-  }
-  if (req.data.length > 0) {
-    for (const c of candidates) {
-      c.localGB = localGBOf(c, req);
-      c.egress = egressOf(c, req);
-    }
+        ? { cluster: names[i]!, verdict: "filtered", reasons, scores: NO_SCORES }
+        : { cluster: names[i]!, verdict: "filtered", reasons, scores: NO_SCORES, fitReplicas: ctx.fitReplicas };
   }
   return { verdicts, candidates, rejections };
 };

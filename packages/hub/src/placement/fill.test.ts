@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fillNodes, strandedAfter } from "./fill.ts";
 import { compileRequest } from "./request.ts";
+import { compileFleet } from "./snapshot.ts";
 import { aCluster, aFleet, aNodeGroup, aWorkload } from "./testing/builders.ts";
 
 describe("fillNodes", () => {
@@ -10,7 +11,8 @@ describe("fillNodes", () => {
       nodes: [aNodeGroup({ name: "big", count: 2 }), aNodeGroup({ name: "half", count: 3, gpusUsed: 4 })],
     });
     const w = aWorkload({ replicas: 4, resources: { gpu: { count: 4 } } });
-    const r = fillNodes(c, undefined, "H100", compileRequest(aFleet([c]), w), 4, true);
+    const snap = compileFleet(aFleet([c]));
+    const r = fillNodes(snap, 0, undefined, snap.modelIds.get("H100")!, compileRequest(snap, w), 4, true);
     expect(r.nodes).toEqual([
       { node: "half-0", replicas: 1 },
       { node: "half-1", replicas: 1 },
@@ -42,11 +44,12 @@ describe("fillNodes", () => {
     });
     fc.assert(
       fc.property(arb, ({ groups, gpus, cpu, replicas }) => {
-        const c = aCluster({ nodes: groups });
-        const req = compileRequest(aFleet([c]), aWorkload({ replicas, resources: { gpu: { count: gpus }, cpu } }));
-        for (const model of ["H100", "A100"]) {
-          const slow = fillNodes(c, undefined, model, req, replicas, false).strandedGpus;
-          expect(strandedAfter(c, undefined, model, req, replicas)).toBe(slow);
+        const snap = compileFleet(aFleet([aCluster({ nodes: groups })]));
+        const req = compileRequest(snap, aWorkload({ replicas, resources: { gpu: { count: gpus }, cpu } }));
+        for (const model of snap.models) {
+          const id = snap.modelIds.get(model)!;
+          const slow = fillNodes(snap, 0, undefined, id, req, replicas, false).strandedGpus;
+          expect(strandedAfter(snap, 0, undefined, id, req, replicas)).toBe(slow);
         }
       }),
       { numRuns: 300, seed: 11 },

@@ -3,13 +3,13 @@
  * first, so large free blocks stay whole for later gangs. Used to score candidates (how many GPUs a placement
  * strands) and to name the nodes of the selected ones.
  */
-import type { FleetCluster, NodeGroup } from "@gantry/shared";
-import { groupServes, nodeName } from "./capacity.ts";
+import { groupServes, NO_USE, nodeName } from "./capacity.ts";
 import type { GroupReservations, NodeUse, PlanRequest } from "./framework.ts";
+import type { FleetSnapshot } from "./snapshot.ts";
 
 interface Bucket {
-  readonly group: NodeGroup;
-  readonly order: number;
+  /** Snapshot group index. */
+  readonly group: number;
   /** A single reserved node's index, or -1 for the group's unreserved nodes. */
   readonly index: number;
   readonly count: number;
@@ -29,21 +29,6 @@ export interface FillResult {
 
 const sub = (a: number, b: number): number => Math.max(0, a - b);
 
-const bucketOf = (
-  g: NodeGroup,
-  order: number,
-  index: number,
-  count: number,
-  skip: ReadonlyMap<number, NodeUse> | undefined,
-  u: NodeUse,
-  req: PlanRequest,
-): Bucket => {
-  const fg = sub((g.gpu?.count ?? 0) - g.gpusUsed, u.gpus);
-  const fc = sub(g.cpu - g.cpuUsed, u.cpu);
-  const fm = sub(g.memoryGiB - g.memoryUsedGiB, u.memoryGiB);
-  return { group: g, order, index, count, skip, freeGpus: fg, freeCpu: fc, slots: slotsPerNode(fg, fc, fm, req) };
-};
-
 /** Replicas one node with these free resources holds (capped at the workload's replicas). */
 const slotsPerNode = (fg: number, fc: number, fm: number, req: PlanRequest): number => {
   let slots = req.replicas;
@@ -56,28 +41,42 @@ const slotsPerNode = (fg: number, fc: number, fm: number, req: PlanRequest): num
 /** GPUs a touched node keeps that no further replica of this shape could use. */
 const strandedOn = (free: number, gpus: number): number => (free < gpus ? free : 0);
 
-const NO_USE: NodeUse = { gpus: 0, cpu: 0, memoryGiB: 0 };
+const bucketOf = (
+  snap: FleetSnapshot,
+  g: number,
+  index: number,
+  count: number,
+  skip: ReadonlyMap<number, NodeUse> | undefined,
+  u: NodeUse,
+  req: PlanRequest,
+): Bucket => {
+  const fg = sub(snap.groupFreeGpus[g]!, u.gpus);
+  const fc = sub(snap.groupFreeCpu[g]!, u.cpu);
+  const fm = sub(snap.groupFreeMemory[g]!, u.memoryGiB);
+  return { group: g, index, count, skip, freeGpus: fg, freeCpu: fc, slots: slotsPerNode(fg, fc, fm, req) };
+};
 
 const bucketsFor = (
-  cluster: FleetCluster,
+  snap: FleetSnapshot,
+  cluster: number,
   reservations: ReadonlyArray<GroupReservations | undefined> | undefined,
-  model: string | undefined,
+  modelId: number,
   req: PlanRequest,
 ): Bucket[] => {
   const out: Bucket[] = [];
-  const groups = cluster.nodes;
-  for (let i = 0; i < groups.length; i++) {
-    const g = groups[i]!;
-    if (!groupServes(g, model, req)) continue;
-    const r = reservations?.[i];
+  const start = snap.groupStart[cluster]!;
+  const end = snap.groupStart[cluster + 1]!;
+  for (let g = start; g < end; g++) {
+    if (!groupServes(snap, g, modelId, req)) continue;
+    const r = reservations?.[g - start];
     const all = r?.all ?? NO_USE;
     const skip = r?.byIndex;
-    const free = g.count - (skip?.size ?? 0);
-    if (free > 0) out.push(bucketOf(g, i, -1, free, skip, all, req));
+    const free = snap.groupNodes[g]! - (skip?.size ?? 0);
+    if (free > 0) out.push(bucketOf(snap, g, -1, free, skip, all, req));
     if (skip === undefined) continue;
     for (const [index, u] of skip) {
       const use = { gpus: all.gpus + u.gpus, cpu: all.cpu + u.cpu, memoryGiB: all.memoryGiB + u.memoryGiB };
-      out.push(bucketOf(g, i, index, 1, undefined, use, req));
+      out.push(bucketOf(snap, g, index, 1, undefined, use, req));
     }
   }
   return out;
@@ -87,18 +86,21 @@ const bucketsFor = (
 const byBestFit =
   (gpu: boolean) =>
   (a: Bucket, b: Bucket): number =>
-    (gpu ? a.freeGpus - b.freeGpus : a.freeCpu - b.freeCpu) || a.order - b.order || a.index - b.index;
+    (gpu ? a.freeGpus - b.freeGpus : a.freeCpu - b.freeCpu) || a.group - b.group || a.index - b.index;
 
 /** Places up to `replicas` replicas; names nodes only when `withNodes` (the selected clusters). */
 export const fillNodes = (
-  cluster: FleetCluster,
+  snap: FleetSnapshot,
+  cluster: number,
   reservations: ReadonlyArray<GroupReservations | undefined> | undefined,
-  model: string | undefined,
+  modelId: number,
   req: PlanRequest,
   replicas: number,
   withNodes: boolean,
 ): FillResult => {
-  const buckets = bucketsFor(cluster, reservations, model, req).sort(byBestFit(req.gpus > 0));
+  const buckets = bucketsFor(snap, cluster, reservations, modelId, req).sort(byBestFit(req.gpus > 0));
+  const groups = snap.clusters[cluster]!.nodes;
+  const start = snap.groupStart[cluster]!;
   const nodes: { node: string; replicas: number }[] = [];
   let left = replicas;
   let stranded = 0;
@@ -118,7 +120,7 @@ export const fillNodes = (
         while (b.skip?.has(nextIndex) === true) nextIndex++;
         index = nextIndex++;
       }
-      nodes.push({ node: nodeName(b.group, index), replicas: take });
+      nodes.push({ node: nodeName(groups[b.group - start]!, index), replicas: take });
     }
   }
   const placed = replicas - left;
@@ -134,16 +136,18 @@ const MAX_FAST_GROUPS = 31;
  * nodes arithmetically. Falls back to `fillNodes` when reservations split groups into single nodes.
  */
 export const strandedAfter = (
-  cluster: FleetCluster,
+  snap: FleetSnapshot,
+  cluster: number,
   reservations: ReadonlyArray<GroupReservations | undefined> | undefined,
-  model: string | undefined,
+  modelId: number,
   req: PlanRequest,
   replicas: number,
 ): number => {
   if (req.gpus === 0) return 0;
-  const groups = cluster.nodes;
-  if (reservations !== undefined || groups.length > MAX_FAST_GROUPS) {
-    return fillNodes(cluster, reservations, model, req, replicas, false).strandedGpus;
+  const start = snap.groupStart[cluster]!;
+  const end = snap.groupStart[cluster + 1]!;
+  if (reservations !== undefined || end - start > MAX_FAST_GROUPS) {
+    return fillNodes(snap, cluster, reservations, modelId, req, replicas, false).strandedGpus;
   }
   let visited = 0;
   let left = replicas;
@@ -152,20 +156,18 @@ export const strandedAfter = (
     let pick = -1;
     let pickFree = 0;
     let pickSlots = 0;
-    for (let i = 0; i < groups.length; i++) {
-      if ((visited & (1 << i)) !== 0) continue;
-      const g = groups[i]!;
-      if (!groupServes(g, model, req)) continue;
-      const fg = sub((g.gpu?.count ?? 0) - g.gpusUsed, 0);
-      const slots = slotsPerNode(fg, sub(g.cpu - g.cpuUsed, 0), sub(g.memoryGiB - g.memoryUsedGiB, 0), req);
+    for (let g = start; g < end; g++) {
+      if ((visited & (1 << (g - start))) !== 0 || !groupServes(snap, g, modelId, req)) continue;
+      const fg = snap.groupFreeGpus[g]!;
+      const slots = slotsPerNode(fg, snap.groupFreeCpu[g]!, snap.groupFreeMemory[g]!, req);
       if (slots === 0 || (pick >= 0 && fg >= pickFree)) continue;
-      pick = i;
+      pick = g;
       pickFree = fg;
       pickSlots = slots;
     }
     if (pick < 0) break;
-    visited |= 1 << pick;
-    const nodes = groups[pick]!.count;
+    visited |= 1 << (pick - start);
+    const nodes = snap.groupNodes[pick]!;
     const full = Math.min(nodes, Math.floor(left / pickSlots));
     left -= full * pickSlots;
     stranded += full * strandedOn(pickFree - pickSlots * req.gpus, req.gpus);

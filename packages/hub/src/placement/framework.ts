@@ -1,5 +1,6 @@
-import type { FleetCluster, NodeGroup, SpotPolicy, Toleration } from "@gantry/shared";
+import type { FleetCluster, SpotPolicy, Tier, Toleration } from "@gantry/shared";
 import type { Matcher } from "./glob.ts";
+import type { FleetSnapshot } from "./snapshot.ts";
 
 /** Closed set of reasons a filter rejects a cluster; stable for machines, documented in the README. */
 export type FilterCode =
@@ -29,16 +30,14 @@ export interface Rejection {
   readonly summary: string;
 }
 
-/** A dataset the workload reads, resolved against the fleet once per decision. */
+/** A dataset the workload reads, resolved against the snapshot. */
 export interface DataNeed {
   readonly name: string;
   readonly sizeGB: number;
-  readonly locations: Matcher;
-  /**
-   * Cheapest egress price among clusters holding a copy; undefined when no cluster in the fleet holds one. Filled
-   * in by the engine's single pass over the clusters, so the fleet is walked once per decision, not once per dataset.
-   */
-  sourceEgressPerGB: number | undefined;
+  /** 1 where the cluster holds a copy. */
+  readonly holds: Uint8Array;
+  /** Cheapest egress price among clusters holding a copy; undefined when no cluster in the fleet holds one. */
+  readonly sourceEgressPerGB: number | undefined;
 }
 
 /** The workload and options compiled once per decision, so per-cluster checks are lookups. */
@@ -54,9 +53,16 @@ export interface PlanRequest {
   /** "H100", "A100/H100" or "GPU", for messages. */
   readonly modelLabel: string;
   readonly minGpuMemoryGiB: number;
-  readonly tiers: ReadonlySet<string> | null;
+  /** 1 at the ids (`TIERS`) of allowed tiers; null allows every tier. */
+  readonly tiers: Uint8Array | null;
   readonly tiersLabel: string;
   readonly regions: Matcher | null;
+  /** Region allow-list verdict per snapshot region id, decided on first use: -1 unknown, 0 no, 1 yes. */
+  readonly regionOk: Int8Array;
+  /** Taint check per snapshot taint-set id, decided on first use: undefined unknown, null tolerated. */
+  readonly taintVerdicts: (Rejection | null | undefined)[];
+  /** 1 per snapshot GPU model id the workload accepts (model list; memory is checked per group). */
+  readonly modelOk: Uint8Array;
   readonly tolerations: readonly Toleration[];
   readonly maxGpuHourPrice: number | undefined;
   readonly spot: SpotPolicy;
@@ -64,10 +70,11 @@ export interface PlanRequest {
   readonly hours: number;
   readonly data: readonly DataNeed[];
   readonly totalDataGB: number;
-  readonly pool: ReadonlySet<string> | null;
+  /** 1 per cluster index in the burst policy's pool; null when there is no pool. */
+  readonly pool: Uint8Array | null;
   readonly poolName: string | undefined;
   /** Rank of each tier in the burst policy's order (0 = most preferred). */
-  readonly tierRank: ReadonlyMap<string, number> | null;
+  readonly tierRank: ReadonlyMap<Tier, number> | null;
   readonly tierPreference: readonly string[];
   readonly weights: Readonly<Record<ScorerName, number>>;
   /**
@@ -105,6 +112,8 @@ export interface GroupReservations {
  */
 export interface Offer {
   model: string | undefined;
+  /** Snapshot model id; -1 for the GPU-less offer. */
+  modelId: number;
   pricePerGpuHour: number;
   spot: boolean;
   /** Replica slots counting GPUs only, and counting GPUs, CPU and memory. */
@@ -121,6 +130,10 @@ export interface Offer {
  * resets the fields), so the hot loop allocates nothing for clusters that are rejected early.
  */
 export interface ClusterContext {
+  readonly snapshot: FleetSnapshot;
+  /** Index of the cluster in the snapshot. */
+  index: number;
+  /** The cluster as parsed, for messages; hot checks read the snapshot's arrays instead. */
   cluster: FleetCluster;
   readonly request: PlanRequest;
   /** Reservations aligned with `cluster.nodes`; undefined when the cluster has none. */
@@ -145,9 +158,15 @@ export interface FilterPlugin {
 /** A cluster that passed every filter, with what the scorers need. */
 export interface Candidate {
   readonly cluster: FleetCluster;
+  readonly name: string;
+  /** The name's position in code-unit order (snapshot `nameOrder`), for tie-breaks. */
+  readonly nameOrder: number;
+  readonly tier: Tier;
+  /** Index of the cluster in the snapshot. */
   readonly index: number;
   /** The chosen GPU model (undefined for GPU-less workloads), its price under the spot policy, and whether spot. */
   readonly model: string | undefined;
+  readonly modelId: number;
   readonly pricePerGpuHour: number;
   readonly spot: boolean;
   readonly reservations: ReadonlyArray<GroupReservations | undefined> | undefined;
@@ -157,8 +176,6 @@ export interface Candidate {
   compute: number;
   egress: number;
   localGB: number;
-  /** Bit i set when the cluster holds a copy of `request.data[i]` (the first 31 datasets; the rest are re-checked). */
-  holds: number;
   /** GPUs left unusable on the nodes the placement touches (best-fit measure). */
   strandedGpus: number;
   freeAfter: number;
@@ -182,11 +199,13 @@ export interface ScorePlugin {
 }
 
 /** Appends an offer for `model`, reusing a pooled object: the hot loop allocates no offers for rejected clusters. */
-export const addOffer = (ctx: ClusterContext, model: string | undefined): void => {
+export const addOffer = (ctx: ClusterContext, modelId: number): void => {
+  const model = modelId < 0 ? undefined : ctx.snapshot.models[modelId];
   const o = ctx.offers[ctx.offerCount];
   if (o === undefined) {
     ctx.offers.push({
       model,
+      modelId,
       pricePerGpuHour: 0,
       spot: false,
       gpuSlots: 0,
@@ -198,6 +217,7 @@ export const addOffer = (ctx: ClusterContext, model: string | undefined): void =
     });
   } else {
     o.model = model;
+    o.modelId = modelId;
     o.pricePerGpuHour = 0;
     o.spot = false;
   }
@@ -211,5 +231,3 @@ export const dropOffer = (ctx: ClusterContext, i: number): void => {
   ctx.offers[i] = ctx.offers[last]!;
   ctx.offers[last] = o;
 };
-
-export const isUsableNode = (g: NodeGroup): boolean => g.ready && g.schedulable;

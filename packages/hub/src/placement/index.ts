@@ -15,7 +15,8 @@
  */
 export { nodeName } from "./capacity.ts";
 export type { FilterCode, ScoreCode, ScorerName } from "./framework.ts";
-export { plan } from "./plan.ts";
+export { plan, planOn } from "./plan.ts";
 export { DEFAULT_WEIGHTS, FILTERS, SCORERS } from "./profile.ts";
 export type { PlanOptions } from "./request.ts";
 export { reservationsFor } from "./reservations.ts";
+export { compileFleet, type FleetSnapshot } from "./snapshot.ts";

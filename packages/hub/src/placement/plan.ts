@@ -1,4 +1,13 @@
-import type { Assignment, ClusterVerdict, CostEstimate, Decision, Fleet, Reason, Workload } from "@gantry/shared";
+import type {
+  Assignment,
+  ClusterVerdict,
+  CostEstimate,
+  Decision,
+  Fleet,
+  Reason,
+  Reservation,
+  Workload,
+} from "@gantry/shared";
 import { evaluate } from "./evaluate.ts";
 import { infeasibleSummary, placedSummary } from "./explain.ts";
 import { fillNodes } from "./fill.ts";
@@ -7,6 +16,7 @@ import { SCORERS } from "./profile.ts";
 import { compileRequest, type PlanOptions } from "./request.ts";
 import { costPerReplica } from "./scorers/cost.ts";
 import { best, type Portion, select } from "./select.ts";
+import { compileFleet, type FleetSnapshot } from "./snapshot.ts";
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
@@ -26,11 +36,13 @@ const scoreAll = (candidates: readonly Candidate[], req: PlanRequest): void => {
   const template: Record<string, number> = {};
   for (const s of SCORERS) template[s.name] = 0;
   template.total = 0;
+  const weights = SCORERS.map((s) => req.weights[s.name]);
   for (const c of candidates) {
     const scores = { ...template };
     let total = 0;
-    for (const s of SCORERS) {
-      const v = round2(req.weights[s.name] * s.score(c, req, stats));
+    for (let k = 0; k < SCORERS.length; k++) {
+      const s = SCORERS[k]!;
+      const v = round2(weights[k]! * s.score(c, req, stats));
       scores[s.name] = v;
       total += v;
     }
@@ -99,7 +111,7 @@ const verdictOf = (
     reasons = sharedFits(shared, c, req, replicas);
   }
   return {
-    cluster: c.cluster.name,
+    cluster: c.name,
     verdict: selected === undefined ? "feasible" : "selected",
     reasons,
     scores: c.scores ?? {},
@@ -108,11 +120,11 @@ const verdictOf = (
   };
 };
 
-const assignmentOf = (p: Portion, req: PlanRequest): Assignment => {
+const assignmentOf = (snap: FleetSnapshot, p: Portion, req: PlanRequest): Assignment => {
   const c = p.candidate;
-  const fill = fillNodes(c.cluster, c.reservations, c.model, req, p.replicas, true);
+  const fill = fillNodes(snap, c.index, c.reservations, c.modelId, req, p.replicas, true);
   const a: Assignment = {
-    cluster: c.cluster.name,
+    cluster: c.name,
     replicas: p.replicas,
     spot: c.spot,
     nodes: fill.nodes,
@@ -136,7 +148,8 @@ const sumCosts = (costs: readonly CostEstimate[]): CostEstimate => {
 };
 
 /**
- * Decides where a workload runs on a fleet snapshot. Pure and deterministic: same input, same decision.
+ * Decides where a workload runs on a fleet. Pure and deterministic: same input, same decision. Compiles the fleet
+ * first; callers making several decisions on one fleet compile it once and call `planOn`.
  *
  * Pipeline: every cluster runs the profile's filters in order (the first rejection is its reason); survivors are
  * scored by each scorer on 0..100 (higher is better), multiplied by the scorer's weight. `scores` holds the
@@ -145,21 +158,33 @@ const sumCosts = (costs: readonly CostEstimate[]): CostEstimate => {
  * cheapest per replica first. Workloads requesting no GPUs are checked on CPU and memory and cost only their
  * data egress (prices are per GPU-hour; `maxGpuHourPrice` and the spot policy do not apply to them).
  */
-export const plan = (fleet: Fleet, workload: Workload, options?: PlanOptions): Decision => {
-  const req = compileRequest(fleet, workload, options);
-  const { verdicts, candidates, rejections } = evaluate(fleet, req);
+export const plan = (fleet: Fleet, workload: Workload, options?: PlanOptions): Decision =>
+  planOn(compileFleet(fleet), fleet.reservations, workload, options);
+
+/**
+ * `plan` on a compiled fleet: the decision for `workload` given the capacity `reservations` already hold (those of
+ * earlier decisions not yet visible in the snapshot). The snapshot is read, never changed.
+ */
+export const planOn = (
+  snapshot: FleetSnapshot,
+  reservations: readonly Reservation[],
+  workload: Workload,
+  options?: PlanOptions,
+): Decision => {
+  const req = compileRequest(snapshot, workload, options);
+  const { verdicts, candidates, rejections } = evaluate(snapshot, reservations, req);
   scoreAll(candidates, req);
   const portions = select(candidates, req.replicas);
   const chosen = new Map<Candidate, number>();
   for (const p of portions ?? []) chosen.set(p.candidate, p.replicas);
   const second = best(candidates, new Set(chosen.keys()));
-  const runnerUp = second?.cluster.name ?? null;
+  const runnerUp = second?.name ?? null;
   const shared: SharedFits[] = [];
   for (const c of candidates) {
     const selected = chosen.get(c);
     verdicts[c.index] = verdictOf(c, req, selected, selected !== undefined || c === second, shared);
   }
-  const n = fleet.clusters.length;
+  const n = snapshot.size;
   if (portions === undefined) {
     let fit = 0;
     for (const c of candidates) fit += c.take;
@@ -176,7 +201,7 @@ export const plan = (fleet: Fleet, workload: Workload, options?: PlanOptions): D
       summary: infeasibleSummary(req.workload, n, rejections, note),
     };
   }
-  const assignments = portions.map((p) => assignmentOf(p, req));
+  const assignments = portions.map((p) => assignmentOf(snapshot, p, req));
   const estimatedCost = sumCosts(portions.map((p) => costOf(p.candidate, p.replicas, req)));
   return {
     feasible: true,

@@ -1,7 +1,8 @@
-import type { Fleet, Workload } from "@gantry/shared";
-import type { DataNeed, PlanRequest, ScorerName } from "./framework.ts";
+import type { Tier, Workload } from "@gantry/shared";
+import type { DataNeed, PlanRequest, Rejection, ScorerName } from "./framework.ts";
 import { compileMatcher } from "./glob.ts";
 import { DEFAULT_WEIGHTS } from "./profile.ts";
+import { type FleetSnapshot, TIERS } from "./snapshot.ts";
 
 /** Options a caller (the scheduler, a burst policy, the CLI) passes to `plan`. */
 export interface PlanOptions {
@@ -18,50 +19,76 @@ export interface PlanOptions {
 const modelLabelOf = (models: readonly string[]): string =>
   models.length === 0 ? "GPU" : [...models].sort().join("/");
 
-/**
- * Resolves the workload's datasets against the fleet's catalogue. Datasets the fleet does not describe are ignored
- * (nothing known to move, nothing to charge). Source prices are filled in by the engine's pass over the clusters.
- */
-const resolveData = (fleet: Fleet, names: readonly string[]): DataNeed[] => {
+/** The workload's datasets as the snapshot resolved them; datasets the fleet does not describe are ignored. */
+const resolveData = (snap: FleetSnapshot, names: readonly string[]): DataNeed[] => {
   const out: DataNeed[] = [];
   for (const name of names) {
-    const ds = fleet.datasets.find((d) => d.name === name);
+    const ds = snap.datasets.get(name);
     if (ds === undefined || ds.sizeGB === 0) continue;
-    out.push({ name, sizeGB: ds.sizeGB, locations: compileMatcher(ds.locations), sourceEgressPerGB: undefined });
+    out.push({ name, sizeGB: ds.sizeGB, holds: ds.holds, sourceEgressPerGB: ds.cheapestSourceEgressPerGB });
   }
   return out;
 };
 
-/** Compiles a workload and options into the form the filters and scorers read: sets, matchers, resolved data. */
-export const compileRequest = (fleet: Fleet, workload: Workload, options: PlanOptions = {}): PlanRequest => {
+const mask = (size: number, ids: Iterable<number | undefined>): Uint8Array => {
+  const out = new Uint8Array(size);
+  for (const id of ids) if (id !== undefined) out[id] = 1;
+  return out;
+};
+
+/** Compiles a workload and options against a snapshot: masks and lazy verdict tables instead of per-cluster work. */
+export const compileRequest = (snap: FleetSnapshot, workload: Workload, options: PlanOptions = {}): PlanRequest => {
   const spec = workload.spec;
   const placement = spec.placement;
-  const data = resolveData(fleet, spec.data);
+  const gpu = spec.resources.gpu;
+  const data = resolveData(snap, spec.data);
   let totalDataGB = 0;
   for (const d of data) totalDataGB += d.sizeGB;
   const tierPreference = options.tierPreference ?? [];
+  const models = gpu.models;
   return {
     workload: workload.metadata.name,
     replicas: spec.replicas,
     gang: spec.gang,
-    gpus: spec.resources.gpu.count,
+    gpus: gpu.count,
     cpu: spec.resources.cpu,
     memoryGiB: spec.resources.memoryGiB,
-    models: spec.resources.gpu.models,
-    modelLabel: modelLabelOf(spec.resources.gpu.models),
-    minGpuMemoryGiB: spec.resources.gpu.minMemoryGiB,
-    tiers: placement.tiers.length > 0 ? new Set(placement.tiers) : null,
+    models,
+    modelLabel: modelLabelOf(models),
+    minGpuMemoryGiB: gpu.minMemoryGiB,
+    modelOk:
+      models.length === 0
+        ? new Uint8Array(snap.models.length).fill(1)
+        : mask(
+            snap.models.length,
+            models.map((m) => snap.modelIds.get(m)),
+          ),
+    tiers:
+      placement.tiers.length > 0
+        ? mask(
+            TIERS.length,
+            placement.tiers.map((t) => TIERS.indexOf(t)),
+          )
+        : null,
     tiersLabel: placement.tiers.join(", "),
     regions: placement.regions.length > 0 ? compileMatcher(placement.regions) : null,
+    regionOk: new Int8Array(snap.regions.length).fill(-1),
+    taintVerdicts: new Array<Rejection | null | undefined>(snap.taintSets.length),
     tolerations: placement.tolerations,
     maxGpuHourPrice: placement.maxGpuHourPrice,
     spot: placement.spot,
     hours: spec.durationHours ?? 1,
     data,
     totalDataGB,
-    pool: options.onlyClusters === undefined ? null : new Set(options.onlyClusters),
+    pool:
+      options.onlyClusters === undefined
+        ? null
+        : mask(
+            snap.size,
+            options.onlyClusters.map((name) => snap.indexByName.get(name)),
+          ),
     poolName: options.poolName,
-    tierRank: tierPreference.length > 0 ? new Map(tierPreference.map((t, i) => [t, i])) : null,
+    tierRank: tierPreference.length > 0 ? new Map(tierPreference.map((t, i) => [t as Tier, i])) : null,
     tierPreference,
     weights: { ...DEFAULT_WEIGHTS, ...stripUndefined(options.weights) },
     memo: new Map(),

@@ -2,8 +2,7 @@
 import type { Candidate } from "./framework.ts";
 import { costPerReplica } from "./scorers/cost.ts";
 
-const byName = (a: Candidate, b: Candidate): number =>
-  a.cluster.name < b.cluster.name ? -1 : a.cluster.name > b.cluster.name ? 1 : 0;
+const byName = (a: Candidate, b: Candidate): number => a.nameOrder - b.nameOrder;
 
 /** Ranking order: clusters that take every replica first, then higher total score, then name. */
 export const rank = (a: Candidate, b: Candidate): number =>

@@ -59,7 +59,7 @@ export const gpuFitFilter: FilterPlugin = {
     let gpuSlots = 0;
     for (let i = 0; i < ctx.offerCount; i++) {
       const o = ctx.offers[i]!;
-      countSlots(ctx.cluster, ctx.reservations, o, req);
+      countSlots(ctx.snapshot, ctx.index, ctx.reservations, o, req);
       if (chosen === undefined || better(o, chosen, req.replicas)) chosen = o;
       largest = Math.max(largest, o.largestFreeBlock);
       free += o.freeGpus;

@@ -7,8 +7,8 @@ import {
   remember,
 } from "../framework.ts";
 
-const hasOffer = (ctx: ClusterContext, model: string): boolean => {
-  for (let i = 0; i < ctx.offerCount; i++) if (ctx.offers[i]!.model === model) return true;
+const hasOffer = (ctx: ClusterContext, modelId: number): boolean => {
+  for (let i = 0; i < ctx.offerCount; i++) if (ctx.offers[i]!.modelId === modelId) return true;
   return false;
 };
 
@@ -27,14 +27,15 @@ export const gpuModelFilter: FilterPlugin = {
   filter(ctx) {
     const req = ctx.request;
     if (req.gpus === 0) {
-      addOffer(ctx, undefined);
+      addOffer(ctx, -1);
       return undefined;
     }
-    for (const g of ctx.cluster.nodes) {
-      const gpu = g.gpu;
-      if (gpu === undefined || gpu.count === 0 || gpu.memoryGiB < req.minGpuMemoryGiB) continue;
-      if (req.models.length > 0 && !req.models.includes(gpu.model)) continue;
-      if (!hasOffer(ctx, gpu.model)) addOffer(ctx, gpu.model);
+    const snap = ctx.snapshot;
+    const end = snap.groupStart[ctx.index + 1]!;
+    for (let g = snap.groupStart[ctx.index]!; g < end; g++) {
+      const model = snap.groupModel[g]!;
+      if (model < 0 || req.modelOk[model] !== 1 || snap.groupGpuMemory[g]! < req.minGpuMemoryGiB) continue;
+      if (!hasOffer(ctx, model)) addOffer(ctx, model);
     }
     if (ctx.offerCount > 0) return undefined;
     // One sentence per decision, not per cluster: it names what the workload asked for, which is what to change.

@@ -8,8 +8,8 @@ const notInPool = (pool: string | undefined): Rejection => {
 /** Restricts the decision to a burst policy's pool of clusters. */
 export const poolFilter: FilterPlugin = {
   name: "pool",
-  filter({ cluster, request }) {
-    if (request.pool === null || request.pool.has(cluster.name)) return undefined;
+  filter({ index, request }) {
+    if (request.pool === null || request.pool[index] === 1) return undefined;
     return request.memo.get("pool") ?? remember(request, "pool", notInPool(request.poolName));
   },
 };

@@ -1,20 +1,23 @@
-import type { ClusterDescription, SpotPolicy } from "@gantry/shared";
+import type { SpotPolicy } from "@gantry/shared";
 import { dropOffer, type FilterPlugin, type Offer, type Rejection, remember } from "../framework.ts";
+import type { FleetSnapshot } from "../snapshot.ts";
 
 /**
  * Prices one offer under the spot policy. `never`: on-demand only. `allowed`: the cheaper of spot and on-demand.
  * `preferred`: spot whenever the cluster sells it for the model. Returns false when no usable price exists.
  */
-export const priceOffer = (cluster: ClusterDescription, offer: Offer, policy: SpotPolicy): boolean => {
-  if (offer.model === undefined) return true;
-  const onDemand = cluster.pricing.gpuHour[offer.model];
-  const spot = cluster.spot === false || policy === "never" ? undefined : cluster.pricing.spotGpuHour[offer.model];
-  if (spot !== undefined && (onDemand === undefined || policy === "preferred" || spot < onDemand)) {
+export const priceOffer = (snap: FleetSnapshot, cluster: number, offer: Offer, policy: SpotPolicy): boolean => {
+  if (offer.modelId < 0) return true;
+  const at = cluster * snap.models.length + offer.modelId;
+  // NaN marks "not sold"; the snapshot already leaves out spot prices of clusters with `spot: false`.
+  const onDemand = snap.onDemand[at]!;
+  const spot = policy === "never" ? Number.NaN : snap.spot[at]!;
+  if (!Number.isNaN(spot) && (Number.isNaN(onDemand) || policy === "preferred" || spot < onDemand)) {
     offer.pricePerGpuHour = spot;
     offer.spot = true;
     return true;
   }
-  if (onDemand === undefined) return false;
+  if (Number.isNaN(onDemand)) return false;
   offer.pricePerGpuHour = onDemand;
   offer.spot = false;
   return true;
@@ -35,7 +38,8 @@ export const spotFilter: FilterPlugin = {
   filter(ctx) {
     const policy = ctx.request.spot;
     const before = ctx.offerCount;
-    for (let i = 0; i < ctx.offerCount; i++) if (!priceOffer(ctx.cluster, ctx.offers[i]!, policy)) dropOffer(ctx, i--);
+    for (let i = 0; i < ctx.offerCount; i++)
+      if (!priceOffer(ctx.snapshot, ctx.index, ctx.offers[i]!, policy)) dropOffer(ctx, i--);
     if (ctx.offerCount > 0) return undefined;
     // Every offer was dropped, so the first `before` slots hold them all (in swapped order): sort for a stable text.
     const offers = ctx.offers.slice(0, before);
@@ -45,7 +49,7 @@ export const spotFilter: FilterPlugin = {
       .join("/");
     const spotOnly =
       policy === "never" &&
-      offers.some((o) => o.model !== undefined && ctx.cluster.pricing.spotGpuHour[o.model] !== undefined);
+      offers.some((o) => !Number.isNaN(ctx.snapshot.spot[ctx.index * ctx.snapshot.models.length + o.modelId]!));
     const key = `spot:${models}:${spotOnly}`;
     return ctx.request.memo.get(key) ?? remember(ctx.request, key, unpriced(models, spotOnly, policy));
   },

@@ -1,4 +1,5 @@
 import { type FilterPlugin, type Rejection, remember } from "../framework.ts";
+import { TIERS } from "../snapshot.ts";
 
 const notAllowed = (tier: string, allowed: string): Rejection => ({
   code: "tier_not_allowed",
@@ -10,9 +11,10 @@ const notAllowed = (tier: string, allowed: string): Rejection => ({
 /** The workload's tier allow-list (`spec.placement.tiers`); empty allows every tier. */
 export const tierFilter: FilterPlugin = {
   name: "tier",
-  filter({ cluster, request }) {
-    if (request.tiers === null || request.tiers.has(cluster.tier)) return undefined;
-    const key = `tier:${cluster.tier}`;
-    return request.memo.get(key) ?? remember(request, key, notAllowed(cluster.tier, request.tiersLabel));
+  filter({ snapshot, index, request }) {
+    const tier = snapshot.tier[index]!;
+    if (request.tiers === null || request.tiers[tier] === 1) return undefined;
+    const key = `tier:${tier}`;
+    return request.memo.get(key) ?? remember(request, key, notAllowed(TIERS[tier]!, request.tiersLabel));
   },
 };

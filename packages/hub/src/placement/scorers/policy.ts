@@ -12,7 +12,7 @@ export const policyScorer: ScorePlugin = {
   score(c, req) {
     let s = 100;
     if (req.tierRank !== null) {
-      const rank = req.tierRank.get(c.cluster.tier);
+      const rank = req.tierRank.get(c.tier);
       s = rank === undefined ? 0 : 100 * (1 - rank / req.tierPreference.length);
     }
     if (req.spot === "preferred" && !c.spot) s = Math.max(0, s - SPOT_PREFERRED_PENALTY);
@@ -21,12 +21,10 @@ export const policyScorer: ScorePlugin = {
   explain(c, req) {
     const parts: string[] = [];
     if (req.tierRank !== null) {
-      const rank = req.tierRank.get(c.cluster.tier);
+      const rank = req.tierRank.get(c.tier);
       const order = req.tierPreference.join(" > ");
       parts.push(
-        rank === undefined
-          ? `tier ${c.cluster.tier} is not in ${order}`
-          : `tier ${c.cluster.tier} is #${rank + 1} in ${order}`,
+        rank === undefined ? `tier ${c.tier} is not in ${order}` : `tier ${c.tier} is #${rank + 1} in ${order}`,
       );
     }
     if (req.spot === "preferred") parts.push(c.spot ? "spot as preferred" : "no spot here");

@@ -4,6 +4,7 @@ import { indexReservations, resolveReservations } from "../capacity.ts";
 import type { ClusterContext, Rejection } from "../framework.ts";
 import { FILTERS } from "../profile.ts";
 import { compileRequest, type PlanOptions } from "../request.ts";
+import { compileFleet } from "../snapshot.ts";
 import { aFleet } from "./builders.ts";
 
 export interface FilterOutcome {
@@ -19,10 +20,14 @@ export const runFilter = (
   options: PlanOptions = {},
   fleet = aFleet([cluster]),
 ): FilterOutcome => {
-  const uses = indexReservations(fleet).get(cluster.name);
+  const snapshot = compileFleet(fleet);
+  const index = snapshot.indexByName.get(cluster.name) ?? 0;
+  const uses = indexReservations(fleet.reservations).get(cluster.name);
   const ctx: ClusterContext = {
+    snapshot,
+    index,
     cluster,
-    request: compileRequest(fleet, workload, options),
+    request: compileRequest(snapshot, workload, options),
     reservations: uses === undefined ? undefined : resolveReservations(cluster, uses),
     offers: [],
     offerCount: 0,

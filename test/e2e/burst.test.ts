@@ -91,11 +91,7 @@ describe("hybrid burst: queue, burst trigger, spend cap, drain-back (PostgreSQL)
       secondsPerHour: 2,
       hub: { upkeepIntervalMs: 200, queueIntervalMs: 300 },
     });
-    await until<{ items: { health: string }[] }>(
-      "/clusters",
-      (r) => r.items.length === 2 && r.items.every((c) => c.health === "ready"),
-      "two ready clusters",
-    );
+    await stack.readyClusters(2);
     for (const p of [policy, onpremOnly]) {
       const r = await stack.api(`/policies/${p.metadata.name}`, {
         method: "PUT",
@@ -211,10 +207,7 @@ describe("budgets and the runaway guard (PostgreSQL)", () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ database: "postgres", fleet, secondsPerHour: 2, hub: { upkeepIntervalMs: 200 } });
-    await eventually(async () => {
-      const r = (await (await stack.api("/clusters")).json()) as { items: { health: string }[] };
-      return r.items.length === 2 && r.items.every((c) => c.health === "ready") ? true : undefined;
-    }, "ready clusters");
+    await stack.readyClusters(2);
   });
   afterAll(async () => stack?.close());
 

@@ -33,10 +33,7 @@ describe("the gantry CLI against a running hub", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "gantry-cli-"));
     stack = await startStack({ database: "pglite", fleet: threeClusterFleet(), secondsPerHour: 2 });
-    await eventually(async () => {
-      const r = (await (await stack.api("/clusters")).json()) as { items: { health: string }[] };
-      return r.items.length === 3 && r.items.every((c) => c.health === "ready") ? true : undefined;
-    }, "ready clusters");
+    await stack.readyClusters(3);
   });
   afterAll(async () => stack?.close());
 

@@ -15,10 +15,7 @@ describe.each<DatabaseKind>(["pglite", "postgres"])("the whole loop on %s", (dat
 
   beforeAll(async () => {
     stack = await startStack({ database, fleet: threeClusterFleet(), secondsPerHour: 2 });
-    await eventually(async () => {
-      const r = (await (await stack.api("/clusters")).json()) as { items: { name: string; health: string }[] };
-      return r.items.length === 3 && r.items.every((c) => c.health === "ready") ? r : undefined;
-    }, "three ready clusters");
+    await stack.readyClusters(3);
   });
   afterAll(async () => stack?.close());
 

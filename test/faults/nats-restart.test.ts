@@ -24,10 +24,7 @@ describe("the bus goes away and comes back", () => {
 
   beforeAll(async () => {
     stack = await startStack({ database: "pglite", fleet: threeClusterFleet(), secondsPerHour: 2 });
-    await eventually(async () => {
-      const r = (await (await stack.api("/clusters")).json()) as { items: ClusterBody[] };
-      return r.items.length === 3 && r.items.every((c) => c.health === "ready") ? r : undefined;
-    }, "three ready clusters");
+    await stack.readyClusters(3);
   });
   afterAll(async () => {
     await stack?.close();

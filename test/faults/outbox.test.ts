@@ -4,11 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aService, threeClusterFleet } from "../support/fleets.ts";
 import { eventually, type Stack, startStack } from "../support/stack.ts";
 
-interface ClusterBody {
-  name: string;
-  health: string;
-}
-
 describe("the hub dies between a decision and its publication", () => {
   let stack: Stack;
   let observer: NatsConnection;
@@ -16,10 +11,7 @@ describe("the hub dies between a decision and its publication", () => {
 
   beforeAll(async () => {
     stack = await startStack({ database: "pglite", fleet: threeClusterFleet(), secondsPerHour: 2 });
-    await eventually(async () => {
-      const r = (await (await stack.api("/clusters")).json()) as { items: ClusterBody[] };
-      return r.items.length === 3 && r.items.every((c) => c.health === "ready") ? r : undefined;
-    }, "three ready clusters");
+    await stack.readyClusters(3);
     observer = await connect({ servers: stack.nats.url });
     observer.subscribe(subjects.desired("edge-c"), {
       callback: (_, m) => {

@@ -1,6 +1,5 @@
-import { createAgent, createSimulatedDriver } from "@gantry/agent";
-import { type RunningNatsServer, silentLogger, startNatsServer } from "@gantry/hub";
-import type { Stack, TestAgent } from "./stack.ts";
+import { type RunningNatsServer, startNatsServer } from "@gantry/hub";
+import { type Stack, startSimAgent, type TestAgent } from "./stack.ts";
 
 /**
  * Kill the stack's nats-server and start a new one on the same port after `downMs`. Clients keep
@@ -28,20 +27,7 @@ export const stopAgent = async (stack: Stack, cluster: string): Promise<void> =>
 export const startAgent = async (stack: Stack, cluster: string, secondsPerHour = 2): Promise<TestAgent> => {
   const description = stack.fleet.clusters.find((c) => c.name === cluster);
   if (!description) throw new Error(`${cluster} is not in the stack's fleet`);
-  const driver = createSimulatedDriver({ cluster: description, now: () => new Date(), secondsPerHour, tickMs: 100 });
-  const agent = createAgent({
-    config: {
-      cluster,
-      natsUrl: stack.nats.url,
-      heartbeatIntervalMs: 300,
-      statusIntervalMs: 1_000,
-      resyncIntervalMs: 2_000,
-    },
-    driver,
-    logger: silentLogger(),
-  });
-  await agent.start();
-  const started = { agent, driver };
+  const started = await startSimAgent(description, stack.nats.url, secondsPerHour);
   stack.agents.set(cluster, started);
   return started;
 };

@@ -10,7 +10,7 @@ import {
   type RunningNatsServer,
   silentLogger,
 } from "@gantry/hub";
-import { type Fleet, type FleetInput, Fleet as FleetSchema } from "@gantry/shared";
+import { type Fleet, type FleetCluster, type FleetInput, Fleet as FleetSchema } from "@gantry/shared";
 import { startTestNats } from "./nats.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
@@ -28,6 +28,8 @@ export interface Stack {
   fleet: Fleet;
   agents: Map<string, TestAgent>;
   api(path: string, init?: RequestInit): Promise<Response>;
+  /** Wait until the hub lists `count` clusters, all ready. */
+  readyClusters(count: number): Promise<void>;
   /** Stop the hub and start a new one on the same database (state must survive). */
   restartHub(): Promise<void>;
   close(): Promise<void>;
@@ -41,6 +43,28 @@ export interface StackOptions {
   secondsPerHour?: number;
 }
 
+/** A simulated cluster's agent with the short intervals tests want. */
+export const startSimAgent = async (
+  cluster: FleetCluster,
+  natsUrl: string,
+  secondsPerHour: number,
+): Promise<TestAgent> => {
+  const driver = createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour, tickMs: 100 });
+  const agent = createAgent({
+    config: {
+      cluster: cluster.name,
+      natsUrl,
+      heartbeatIntervalMs: 300,
+      statusIntervalMs: 1_000,
+      resyncIntervalMs: 2_000,
+    },
+    driver,
+    logger: silentLogger(),
+  });
+  await agent.start();
+  return { agent, driver };
+};
+
 export const startStack = async (options: StackOptions): Promise<Stack> => {
   const fleet = FleetSchema.parse(options.fleet);
   const nats = await startTestNats();
@@ -52,8 +76,9 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
   const hubConfig: HubConfigInput = {
     port: 0,
     natsUrl: nats.url,
-    unknownAfterMs: 3_000,
-    offlineAfterMs: 6_000,
+    // Ten missed heartbeats before a cluster is unknown: a busy 2-core machine must not flap.
+    unknownAfterMs: 5_000,
+    offlineAfterMs: 10_000,
     queueIntervalMs: 500,
     relayIntervalMs: 500,
     ...(pgdb ? { databaseUrl: pgdb.url } : { dataDir }),
@@ -70,25 +95,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
 
   const agents = new Map<string, TestAgent>();
   for (const cluster of fleet.clusters) {
-    const driver = createSimulatedDriver({
-      cluster,
-      now: () => new Date(),
-      secondsPerHour: options.secondsPerHour ?? 2,
-      tickMs: 100,
-    });
-    const agent = createAgent({
-      config: {
-        cluster: cluster.name,
-        natsUrl: nats.url,
-        heartbeatIntervalMs: 300,
-        statusIntervalMs: 1_000,
-        resyncIntervalMs: 2_000,
-      },
-      driver,
-      logger: silentLogger(),
-    });
-    await agent.start();
-    agents.set(cluster.name, { agent, driver });
+    agents.set(cluster.name, await startSimAgent(cluster, nats.url, options.secondsPerHour ?? 2));
   }
 
   const stack: Stack = {
@@ -99,6 +106,12 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     fleet,
     agents,
     api: (path, init) => fetch(`${current.h.url}/api/v1${path}`, init),
+    async readyClusters(count) {
+      await eventually(async () => {
+        const r = (await (await stack.api("/clusters")).json()) as { items: { health: string }[] };
+        return r.items.length === count && r.items.every((c) => c.health === "ready") ? true : undefined;
+      }, `${count} ready clusters`);
+    },
     async restartHub() {
       await current.h.close();
       await current.database.close();

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 
 export const Problem = z.object({
   type: z.string(),
@@ -25,3 +25,11 @@ export const problemResponses = <const C extends number>(...codes: C[]) =>
       { description: descriptions[code] ?? "Error", content: { "application/problem+json": { schema: Problem } } },
     ]),
   ) as Record<C, { description: string; content: { "application/problem+json": { schema: typeof Problem } } }>;
+
+/** The `{name}` path parameter every resource route takes. */
+export const NameParam = z.object({
+  name: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "name", in: "path" } }),
+});

@@ -5,15 +5,8 @@ import { notFound } from "../../errors.ts";
 import { fleetClusterOf } from "../../fleet/snapshot.ts";
 import { readBody } from "../body.ts";
 import type { ApiDeps } from "../deps.ts";
-import { problemResponses } from "../openapi.ts";
+import { NameParam, problemResponses } from "../openapi.ts";
 import { ClusterView, clusterView } from "../views.ts";
-
-const NameParam = z.object({
-  name: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "name", in: "path" } }),
-});
 
 /** Clusters (as their agents report them) and datasets (as operators register them). */
 export const fleetRoutes = (deps: ApiDeps) => {

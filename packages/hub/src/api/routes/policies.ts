@@ -4,14 +4,8 @@ import { z } from "zod";
 import { HubError, notFound } from "../../errors.ts";
 import { readBody } from "../body.ts";
 import type { ApiDeps } from "../deps.ts";
-import { problemResponses } from "../openapi.ts";
+import { NameParam, problemResponses } from "../openapi.ts";
 
-const NameParam = z.object({
-  name: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "name", in: "path" } }),
-});
 const yamlOrJson = <S extends z.ZodType>(schema: S) => ({
   "application/json": { schema },
   "application/yaml": { schema },

@@ -4,15 +4,9 @@ import { z } from "zod";
 import { notFound } from "../../errors.ts";
 import { readBody } from "../body.ts";
 import type { ApiDeps } from "../deps.ts";
-import { Problem, problemResponses } from "../openapi.ts";
+import { NameParam, Problem, problemResponses } from "../openapi.ts";
 import { WorkloadView, workloadView } from "../views.ts";
 
-const NameParam = z.object({
-  name: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "name", in: "path" } }),
-});
 const bodyContent = {
   "application/json": { schema: Workload },
   "application/yaml": { schema: Workload },

@@ -6,6 +6,7 @@ import { createApi } from "./api/app.ts";
 import { createHubBus } from "./bus/hub-bus.ts";
 import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
+import { capacityChanges } from "./fleet/capacity-change.ts";
 import type { HealthThresholds } from "./fleet/health.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createAdmission } from "./scheduler/admission.ts";
@@ -59,6 +60,7 @@ export const createHub = async (deps: HubDeps) => {
   const onDesiredStateChanged = () => void relay.kick();
   const scheduler = createScheduler({ store, clock, logger, thresholds, onDesiredStateChanged, metrics });
 
+  const capacityChanged = capacityChanges();
   bus = createHubBus({
     nc,
     logger,
@@ -75,7 +77,8 @@ export const createHub = async (deps: HubDeps) => {
         logger.info({ cluster: m.cluster, agent: m.agentId, driver: m.driver }, "agent said hello");
       },
       async heartbeat(m) {
-        if (await store.clusters.heartbeat(m.cluster, m.capacity, clock.now())) void scheduler.kick();
+        const known = await store.clusters.heartbeat(m.cluster, m.capacity, clock.now());
+        if (known && capacityChanged(m.cluster, m.capacity)) void scheduler.kick();
       },
       status: (m) => scheduler.onStatuses(m.cluster, m.statuses),
       sync: (m) => relay.desiredState(m.cluster),

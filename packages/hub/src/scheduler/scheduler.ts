@@ -3,13 +3,13 @@ import type { BurstPolicy, Decision, Fleet, PlacementStatus, Workload } from "@g
 import type { HealthThresholds } from "../fleet/health.ts";
 import { buildSnapshot } from "../fleet/snapshot.ts";
 import type { Metrics } from "../metrics.ts";
-import { plan, reservationsFor } from "../placement/index.ts";
+import { compileFleet, plan, planOn, reservationsFor } from "../placement/index.ts";
 import type { Store, WorkloadRow } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { coalesced, mutex } from "../util/serial.ts";
 import { overBudget, startOfUtcDay, startOfUtcMonth } from "./budgets.ts";
-import { type BurstContext, decideUnderPolicy, policyFor } from "./burst.ts";
+import { type BurstContext, decideUnderPolicy, type Planner, policyFor } from "./burst.ts";
 import { aggregatePhase } from "./phase.ts";
 import { queueOrder } from "./queue.ts";
 
@@ -81,6 +81,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
   const decide = (
     row: WorkloadRow,
     fleet: Fleet,
+    planner: Planner,
     policies: BurstPolicy[],
     contexts: Map<string, Omit<BurstContext, "waitedSeconds" | "queuedGpus">>,
     queuedGpus: Map<string, number>,
@@ -94,15 +95,21 @@ export const createScheduler = (deps: SchedulerDeps) => {
   } => {
     const workload = row.manifest;
     const policy = policyFor(workload, policies);
-    if (!policy) return { decision: plan(fleet, workload), pool: null, note: null };
+    if (!policy) return { decision: planner(workload), pool: null, note: null };
     const ctx = contexts.get(policy.metadata.name);
-    const outcome = decideUnderPolicy(fleet, workload, policy, {
-      burstGpusInUse: ctx?.burstGpusInUse ?? 0,
-      burstSpendPerHour: ctx?.burstSpendPerHour ?? 0,
-      burstSpendToday: ctx?.burstSpendToday ?? 0,
-      waitedSeconds: (now.getTime() - row.createdAt.getTime()) / 1000,
-      queuedGpus: queuedGpus.get(policy.metadata.name) ?? 0,
-    });
+    const outcome = decideUnderPolicy(
+      fleet,
+      workload,
+      policy,
+      {
+        burstGpusInUse: ctx?.burstGpusInUse ?? 0,
+        burstSpendPerHour: ctx?.burstSpendPerHour ?? 0,
+        burstSpendToday: ctx?.burstSpendToday ?? 0,
+        waitedSeconds: (now.getTime() - row.createdAt.getTime()) / 1000,
+        queuedGpus: queuedGpus.get(policy.metadata.name) ?? 0,
+      },
+      planner,
+    );
     // What this pass bursts counts against the caps of the next decision in the same pass.
     if (outcome.decision.feasible && ctx && outcome.pool !== policy.spec.pools[0]?.name) {
       ctx.burstGpusInUse += gpusOf(workload);
@@ -132,6 +139,9 @@ export const createScheduler = (deps: SchedulerDeps) => {
       if (p) queuedGpus.set(p.metadata.name, (queuedGpus.get(p.metadata.name) ?? 0) + gpusOf(row.manifest));
     }
 
+    // Compile the snapshot once; each decision adds its reservations to `fleet.reservations`.
+    const compiled = compileFleet(fleet);
+    const planner: Planner = (w, o) => planOn(compiled, fleet.reservations, w, o);
     const order = queueOrder(
       pending.map((row) => ({ ...row, gpus: gpusOf(row.manifest) })),
       usage,
@@ -148,7 +158,15 @@ export const createScheduler = (deps: SchedulerDeps) => {
       }
       const workload = row.manifest;
       const started = performance.now();
-      const { decision, policy, pool, note, retryInSeconds } = decide(row, fleet, policies, contexts, queuedGpus, now);
+      const { decision, policy, pool, note, retryInSeconds } = decide(
+        row,
+        fleet,
+        planner,
+        policies,
+        contexts,
+        queuedGpus,
+        now,
+      );
       deps.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
       deps.metrics?.decisions.inc({ outcome: decision.feasible ? "placed" : "unplaced" });
       if (retryInSeconds !== undefined) retryIn = Math.min(retryIn, retryInSeconds);

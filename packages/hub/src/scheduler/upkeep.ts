@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BurstPolicy } from "@gantry/shared";
-import { reservationsFor } from "../placement/index.ts";
+import { compileFleet, planOn, reservationsFor } from "../placement/index.ts";
 import type { Store } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -48,6 +48,7 @@ export const createUpkeep = (deps: UpkeepDeps) => {
     return scheduler.exclusive(async () => {
       const running = await store.workloads.running();
       const fleet = await scheduler.snapshot();
+      const compiled = compileFleet(fleet);
       const now = clock.now();
       const seen = new Set<string>();
       let moved = false;
@@ -68,13 +69,19 @@ export const createUpkeep = (deps: UpkeepDeps) => {
           ...policy,
           spec: { ...policy.spec, pools: [preferred], burst: undefined },
         };
-        const outcome = decideUnderPolicy(fleet, w.manifest, onlyPreferred, {
-          waitedSeconds: 0,
-          queuedGpus: 0,
-          burstGpusInUse: 0,
-          burstSpendPerHour: 0,
-          burstSpendToday: 0,
-        });
+        const outcome = decideUnderPolicy(
+          fleet,
+          w.manifest,
+          onlyPreferred,
+          {
+            waitedSeconds: 0,
+            queuedGpus: 0,
+            burstGpusInUse: 0,
+            burstSpendPerHour: 0,
+            burstSpendToday: 0,
+          },
+          (wl, o) => planOn(compiled, fleet.reservations, wl, o),
+        );
         if (!outcome.decision.feasible) {
           roomSince.delete(w.name);
           continue;

@@ -21,6 +21,7 @@ export const AGENT_VERSION = "0.1.0";
 export interface AgentDeps {
   config: AgentConfigInput;
   driver: ClusterDriver;
+  /** Should already carry the cluster's name (a pino child logger does): the agent does not repeat it. */
   logger: AgentLogger;
   now?: () => Date;
 }
@@ -152,10 +153,10 @@ export const createAgent = (deps: AgentDeps) => {
   const watchConnection = async (conn: NatsConnection) => {
     for await (const s of conn.status()) {
       if (s.type === "reconnect") {
-        logger.info({ cluster }, "reconnected to NATS; resyncing");
+        logger.info({}, "reconnected to NATS; resyncing");
         void greet();
       } else if (s.type === "disconnect") {
-        logger.warn({ cluster }, "disconnected from NATS");
+        logger.warn({}, "disconnected from NATS");
       }
     }
   };
@@ -194,7 +195,7 @@ export const createAgent = (deps: AgentDeps) => {
       void watchConnection(nc);
       driver.onChange(reportSoon);
       driver.leadership?.onChange((isLeader) => {
-        logger.info({ cluster, leader: isLeader }, "leadership changed");
+        logger.info({ leader: isLeader }, "leadership changed");
         if (isLeader) void greet();
       });
       timers.push(setInterval(heartbeat, config.heartbeatIntervalMs));
@@ -207,7 +208,7 @@ export const createAgent = (deps: AgentDeps) => {
         }, config.resyncIntervalMs),
       );
       await greet();
-      logger.info({ cluster, agentId, driver: driver.kind }, "agent started");
+      logger.info({ agentId, driver: driver.kind }, "agent started");
     },
     /** Wait until the current reconcile (if any) has finished. */
     async idle() {

@@ -94,11 +94,14 @@ export interface QualityReport {
   optimumOnPlaced: Map<string, MilpResult>;
 }
 
-export const runQuality = async (timeLimitSeconds: number): Promise<QualityReport> => {
-  const { fleet, workloads } = qualityInstance();
+export const runQuality = async (timeLimitSeconds: number, seed = 7): Promise<QualityReport> => {
+  const { fleet, workloads } = qualityInstance(seed);
+  const costOnly = { cost: 1, locality: 0, availability: 0, policy: 0 };
   const greedy = [
-    runGreedy(fleet, workloads, "default weights"),
-    runGreedy(fleet, workloads, "cost only", { weights: { cost: 1, locality: 0, availability: 0, policy: 0 } }),
+    runGreedy(fleet, workloads, "default"),
+    runGreedy(fleet, workloads, "default, no headroom charge", { headroomFactor: 0 }),
+    runGreedy(fleet, workloads, "cost + headroom only", { weights: costOnly }),
+    runGreedy(fleet, workloads, "cost only", { weights: costOnly, headroomFactor: 0 }),
   ];
   const optimum = await solveOptimum(fleet, workloads, timeLimitSeconds);
   const optimumOnPlaced = new Map<string, MilpResult>();

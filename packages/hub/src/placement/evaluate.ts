@@ -7,6 +7,7 @@ import { indexReservations, resolveReservations } from "./capacity.ts";
 import { strandedAfter } from "./fill.ts";
 import type { Candidate, ClusterContext, GroupReservations, PlanRequest, Rejection } from "./framework.ts";
 import { FILTERS } from "./profile.ts";
+import { headroomCharge } from "./scorers/headroom.ts";
 import { egressOf, localGBOf } from "./scorers/locality.ts";
 import { type FleetSnapshot, TIERS } from "./snapshot.ts";
 
@@ -47,7 +48,7 @@ const prepare = (ctx: ClusterContext): Candidate => {
   // The context's offers are reused for the next cluster; the candidate copies what it needs.
   const offer = ctx.chosen!;
   const take = ctx.fitReplicas;
-  return {
+  const c: Candidate = {
     cluster: ctx.cluster,
     name: snap.names[i]!,
     nameOrder: snap.nameOrder[i]!,
@@ -65,9 +66,13 @@ const prepare = (ctx: ClusterContext): Candidate => {
     localGB: req.data.length === 0 ? 0 : localGBOf(i, req),
     strandedGpus: strandedAfter(snap, i, ctx.reservations, offer.modelId, req, take),
     freeAfter: offer.freeGpus - take * req.gpus,
+    capacityGpus: offer.modelId < 0 ? 0 : snap.modelGpus[i * snap.models.length + offer.modelId]!,
+    headroom: 0,
     scores: undefined,
     total: 0,
   };
+  c.headroom = headroomCharge(c, req);
+  return c;
 };
 
 /** Filters every cluster and returns the verdicts of the rejected ones plus the candidates to score. */

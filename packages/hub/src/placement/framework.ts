@@ -77,6 +77,8 @@ export interface PlanRequest {
   readonly tierRank: ReadonlyMap<Tier, number> | null;
   readonly tierPreference: readonly string[];
   readonly weights: Readonly<Record<ScorerName, number>>;
+  /** Hours of a GPU's price charged for the last free GPU of a cluster's model; 0 turns the charge off. */
+  readonly headroomFactor: number;
   /**
    * Per-decision cache of rejections that depend only on a cluster attribute (its tier, region, taint…), so 10,000
    * clusters in the same region share one reason instead of building 10,000 equal sentences.
@@ -179,13 +181,18 @@ export interface Candidate {
   /** GPUs left unusable on the nodes the placement touches (best-fit measure). */
   strandedGpus: number;
   freeAfter: number;
+  /** GPUs of the chosen model the cluster has on usable nodes, used or free (0 for GPU-less workloads). */
+  capacityGpus: number;
+  /** USD the headroom charge adds to the cost the cluster is ranked by (`scorers/headroom.ts`); not billed. */
+  headroom: number;
   scores: Record<string, number> | undefined;
   total: number;
 }
 
 /** Stats over all candidates, for scorers that normalise relative to the best one. */
 export interface CandidateStats {
-  minCostPerReplica: number;
+  /** Lowest estimated cost plus headroom charge per replica (`rankedCostPerReplica`). */
+  minRankedCostPerReplica: number;
 }
 
 /**

@@ -14,7 +14,7 @@ import { fillNodes } from "./fill.ts";
 import type { Candidate, CandidateStats, PlanRequest } from "./framework.ts";
 import { SCORERS } from "./profile.ts";
 import { compileRequest, type PlanOptions } from "./request.ts";
-import { costPerReplica } from "./scorers/cost.ts";
+import { rankedCostPerReplica } from "./scorers/cost.ts";
 import { best, type Portion, select } from "./select.ts";
 import { compileFleet, type FleetSnapshot } from "./snapshot.ts";
 
@@ -29,8 +29,10 @@ const cents = (c: CostEstimate): CostEstimate => ({
 });
 
 const scoreAll = (candidates: readonly Candidate[], req: PlanRequest): void => {
-  const stats: CandidateStats = { minCostPerReplica: Number.POSITIVE_INFINITY };
-  for (const c of candidates) stats.minCostPerReplica = Math.min(stats.minCostPerReplica, costPerReplica(c));
+  const stats: CandidateStats = { minRankedCostPerReplica: Number.POSITIVE_INFINITY };
+  for (const c of candidates) {
+    stats.minRankedCostPerReplica = Math.min(stats.minRankedCostPerReplica, rankedCostPerReplica(c));
+  }
   // Every cluster's scores are a copy of one template: same keys in the same order (one hidden class, properties
   // in-object), and `total` last as the sum of the others.
   const template: Record<string, number> = {};

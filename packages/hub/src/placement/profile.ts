@@ -45,3 +45,10 @@ export const DEFAULT_WEIGHTS: Readonly<Record<ScorerName, number>> = {
   availability: 1,
   policy: 3,
 };
+
+/**
+ * The headroom charge the cost scorer ranks by (`scorers/headroom.ts`): the last free GPU of a cluster's model is
+ * charged 4 hours of its price, a GPU at half fill a quarter of that. Keeps room in cheap clusters for later
+ * workloads that can only run there; measured on the quality benchmark (docs/benchmarks.md).
+ */
+export const DEFAULT_HEADROOM_FACTOR = 1;

@@ -1,7 +1,7 @@
 import type { Tier, Workload } from "@gantry/shared";
 import type { DataNeed, PlanRequest, Rejection, ScorerName } from "./framework.ts";
 import { compileMatcher } from "./glob.ts";
-import { DEFAULT_WEIGHTS } from "./profile.ts";
+import { DEFAULT_HEADROOM_FACTOR, DEFAULT_WEIGHTS } from "./profile.ts";
 import { type FleetSnapshot, TIERS } from "./snapshot.ts";
 
 /** Options a caller (the scheduler, a burst policy, the CLI) passes to `plan`. */
@@ -14,6 +14,11 @@ export interface PlanOptions {
   poolName?: string;
   /** Tier order from a burst policy, most preferred first (e.g. ["onprem", "cloud"]). */
   tierPreference?: string[];
+  /**
+   * Headroom charge: hours of a GPU's price charged for the last free GPU of a cluster's model (see
+   * `scorers/headroom.ts`); 0 ranks by estimated cost alone. Defaults to `DEFAULT_HEADROOM_FACTOR`.
+   */
+  headroomFactor?: number;
 }
 
 const modelLabelOf = (models: readonly string[]): string =>
@@ -91,6 +96,7 @@ export const compileRequest = (snap: FleetSnapshot, workload: Workload, options:
     tierRank: tierPreference.length > 0 ? new Map(tierPreference.map((t, i) => [t as Tier, i])) : null,
     tierPreference,
     weights: { ...DEFAULT_WEIGHTS, ...stripUndefined(options.weights) },
+    headroomFactor: options.headroomFactor ?? DEFAULT_HEADROOM_FACTOR,
     memo: new Map(),
   };
 };

@@ -46,6 +46,11 @@ export interface FleetSnapshot {
   /** Price per GPU-hour at `cluster * models.length + model`; NaN when not sold (spot: or cluster.spot false). */
   readonly onDemand: Float64Array;
   readonly spot: Float64Array;
+  /**
+   * GPUs of each model a cluster has on usable nodes, at `cluster * models.length + model` (used or not): the
+   * denominator of the cluster's utilisation for the headroom scorer.
+   */
+  readonly modelGpus: Float64Array;
   /** Node groups of cluster c are `groupStart[c]` .. `groupStart[c + 1] - 1`, in the cluster's order. */
   readonly groupStart: Uint32Array;
   /** GPU model id; -1 for groups without GPUs. */
@@ -135,6 +140,7 @@ export const compileFleet = (fleet: Fleet): FleetSnapshot => {
     modelIds,
     onDemand: new Float64Array(n * m).fill(Number.NaN),
     spot: new Float64Array(n * m).fill(Number.NaN),
+    modelGpus: new Float64Array(n * m),
     groupStart: new Uint32Array(n + 1),
     groupModel: new Int32Array(groups),
     groupGpuMemory: new Float64Array(groups),
@@ -175,6 +181,10 @@ export const compileFleet = (fleet: Fleet): FleetSnapshot => {
       s.groupFreeGpus[g] = usable ? Math.max(0, (gpu?.count ?? 0) - node.gpusUsed) : 0;
       s.groupFreeCpu[g] = usable ? Math.max(0, node.cpu - node.cpuUsed) : 0;
       s.groupFreeMemory[g] = usable ? Math.max(0, node.memoryGiB - node.memoryUsedGiB) : 0;
+      if (usable && gpu !== undefined && gpu.count > 0) {
+        const at = i * m + s.groupModel[g]!;
+        s.modelGpus[at] = s.modelGpus[at]! + node.count * gpu.count;
+      }
       g++;
     }
   }

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { startFakeApiServer } from "../../../test/k8s/fake-apiserver.ts";
 import { aGpuNode, aPod } from "../../../test/k8s/fixtures.ts";
 
@@ -37,10 +38,26 @@ for (let i = 0; i < PODS; i++) {
 const kubeconfig = join(mkdtempSync(join(tmpdir(), "gantry-bench-")), "kubeconfig");
 writeFileSync(kubeconfig, api.kubeconfigYaml());
 
-/** Run the driver once in a fresh child with extra V8 flags; returns the child's figures. */
-const measure = async (v8Flags: string[]): Promise<Record<string, number | boolean>> => {
-  const script = fileURLToPath(new URL("./k8s-memory-child.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--expose-gc", ...v8Flags, "--import", "tsx", script], {
+const childSource = fileURLToPath(new URL("./k8s-memory-child.ts", import.meta.url));
+/** The child bundled the way the agent image is built (packages/agent/build.mjs): one ESM file, no tsx. */
+const bundle = join(mkdtempSync(join(tmpdir(), "gantry-bench-bundle-")), "child.mjs");
+await build({
+  entryPoints: [childSource],
+  outfile: bundle,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: ["@kubernetes/client-node"],
+  banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+  logLevel: "warning",
+});
+
+/** Run the driver once in a fresh child (bundled, or the sources under tsx) with extra V8 flags. */
+const measure = async (v8Flags: string[], bundled: boolean): Promise<Record<string, number | boolean>> => {
+  const script = bundled ? bundle : childSource;
+  const loader = bundled ? [] : ["--import", "tsx"];
+  const child = spawn(process.execPath, ["--expose-gc", ...v8Flags, ...loader, script], {
     env: { ...process.env, KUBECONFIG_PATH: kubeconfig },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -56,8 +73,9 @@ const measure = async (v8Flags: string[]): Promise<Record<string, number | boole
 // Default V8 settings, then the agent image's NODE_OPTIONS (a small young generation: the driver
 // allocates short-lived page objects, and V8 otherwise keeps up to 3 x 16 MB of semi-space committed).
 const runs: [string, Record<string, number | boolean>][] = [
-  ["node defaults", await measure([])],
-  ["--max-semi-space-size=2", await measure(["--max-semi-space-size=2"])],
+  ["sources under tsx, node defaults", await measure([], false)],
+  ["sources under tsx, --max-semi-space-size=2", await measure(["--max-semi-space-size=2"], false)],
+  ["bundled, --max-semi-space-size=2 (as the image runs it)", await measure(["--max-semi-space-size=2"], true)],
 ];
 await api.close();
 const line = (k: string, v: unknown) => process.stdout.write(`${k.padEnd(28)} ${String(v)}\n`);

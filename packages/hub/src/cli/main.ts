@@ -1,11 +1,9 @@
-import { ValidationError } from "@gantry/shared";
+import { reportCliError } from "@gantry/agent";
 import { Command, CommanderError } from "commander";
 import { planCommand } from "./commands/plan.ts";
 import { policyCommands } from "./commands/policies.ts";
 import { serverCommands } from "./commands/servers.ts";
 import { defaultHub, workloadCommands } from "./commands/workloads.ts";
-import { kubernetesDriverFactory } from "./drivers.ts";
-import { CliError } from "./output.ts";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -16,36 +14,15 @@ export const buildProgram = (): Command => {
     .option("--hub <url>", "hub URL (GANTRY_HUB)", defaultHub(process.env))
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [
-    ...serverCommands(out, { kubernetes: kubernetesDriverFactory }),
-    ...workloadCommands(out),
-    ...policyCommands(out),
-    planCommand(),
-  ]) {
+  for (const c of [...serverCommands(out), ...workloadCommands(out), ...policyCommands(out), planCommand()]) {
     program.addCommand(c);
   }
   return program;
 };
 
-const main = async () => {
-  try {
-    await buildProgram().parseAsync(process.argv);
-  } catch (e) {
-    if (e instanceof CommanderError) process.exit(e.exitCode);
-    if (e instanceof CliError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(e.exitCode);
-    }
-    if (e instanceof ValidationError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(2);
-    }
-    if (e instanceof Error && "code" in e && typeof e.code === "string") {
-      process.stderr.write(`error: ${e.code}: ${e.message}\n`);
-      process.exit(1);
-    }
-    throw e;
-  }
-};
-
-await main();
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) process.exit(e.exitCode);
+  reportCliError(e);
+}

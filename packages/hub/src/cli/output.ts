@@ -1,3 +1,4 @@
+import { CliError } from "@gantry/agent";
 import { stringify } from "yaml";
 
 export type OutputFormat = "table" | "json" | "yaml";
@@ -21,16 +22,7 @@ export const parseFormat = (value: string): OutputFormat => {
   throw new CliError(`-o must be one of json, yaml, table (got ${JSON.stringify(value)})`);
 };
 
-/** An error the CLI reports as a message (no stack) with a non-zero exit code. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
+export { CliError };
 
 export const age = (iso: string | null | undefined, now = Date.now()): string => {
   if (!iso) return "-";

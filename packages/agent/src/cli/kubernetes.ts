@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { type AgentLogger, type ClusterDriver, createKubernetesDriver } from "@gantry/agent";
 import { ClusterDescription, parseDocument, parseWith } from "@gantry/shared";
-import { CliError } from "./output.ts";
+import type { ClusterDriver } from "../drivers/driver.ts";
+import { createKubernetesDriver } from "../drivers/kubernetes/index.ts";
+import type { AgentLogger } from "../logger.ts";
+import { CliError } from "./errors.ts";
 
 /**
  * Builds the Kubernetes driver for `gantry agent --driver kubernetes`. Tier, region and prices come

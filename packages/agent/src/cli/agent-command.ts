@@ -1,0 +1,88 @@
+import type { FleetCluster } from "@gantry/shared";
+import { Command } from "commander";
+import { createAgent } from "../agent.ts";
+import type { ClusterDriver } from "../drivers/driver.ts";
+import { createSimulatedDriver } from "../drivers/simulated/simulated.ts";
+import { CliError } from "./errors.ts";
+import { kubernetesDriverFactory } from "./kubernetes.ts";
+import { createLogger, nonNegative, readFleet, untilSignal } from "./process.ts";
+
+interface AgentFlags {
+  cluster: string;
+  driver: string;
+  sim?: string;
+  describe?: string;
+  kubeconfig?: string;
+  natsUrl?: string;
+  secondsPerHour: number;
+  heartbeatMs?: number;
+}
+
+const findCluster = (clusters: FleetCluster[], name: string, file: string): FleetCluster => {
+  const cluster = clusters.find((c) => c.name === name);
+  if (!cluster) {
+    throw new CliError(
+      `--cluster ${name}: no such cluster in ${file} (it has ${clusters.map((c) => c.name).join(", ") || "none"})`,
+    );
+  }
+  return cluster;
+};
+
+/** `gantry agent`: one cluster's agent, simulated or on Kubernetes. */
+export const agentCommand = (out: (text: string) => void): Command =>
+  new Command("agent")
+    .description("run one cluster's agent")
+    .requiredOption("--cluster <name>", "the cluster this agent serves")
+    .option("--driver <driver>", "simulated | kubernetes", "simulated")
+    .option("--sim <file>", "fleet file holding the simulated cluster (driver simulated)")
+    .option("--describe <file>", "cluster description YAML: tier, region, pricing (driver kubernetes)")
+    .option("--kubeconfig <file>", "kubeconfig (default: in-cluster service account, then KUBECONFIG, ~/.kube/config)")
+    .option("--nats-url <url>", "NATS URL (NATS_URL)")
+    .option(
+      "--seconds-per-hour <n>",
+      "simulated driver: real seconds per simulated hour",
+      nonNegative("--seconds-per-hour"),
+      60,
+    )
+    .option("--heartbeat-ms <n>", "heartbeat interval", nonNegative("--heartbeat-ms"))
+    .action(async (o: AgentFlags) => {
+      const natsUrl = o.natsUrl ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+      const logger = createLogger("gantry-agent").child({ cluster: o.cluster });
+      let driver: ClusterDriver;
+      if (o.driver === "simulated") {
+        if (!o.sim) throw new CliError("--sim FILE is required with --driver simulated");
+        const cluster = findCluster((await readFleet(o.sim)).clusters, o.cluster, o.sim);
+        driver = createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour: o.secondsPerHour });
+      } else if (o.driver === "kubernetes") {
+        if (!o.describe) throw new CliError("--describe FILE is required with --driver kubernetes");
+        driver = await kubernetesDriverFactory({
+          cluster: o.cluster,
+          describe: o.describe,
+          kubeconfig: o.kubeconfig,
+          logger,
+        });
+      } else {
+        throw new CliError(`--driver must be simulated or kubernetes (got ${JSON.stringify(o.driver)})`);
+      }
+      const agent = createAgent({
+        config: { cluster: o.cluster, natsUrl, ...(o.heartbeatMs ? { heartbeatIntervalMs: o.heartbeatMs } : {}) },
+        driver,
+        logger,
+      });
+      await agent.start();
+      out(`gantry agent for ${o.cluster} (${driver.kind}) connected to ${natsUrl}`);
+      await untilSignal(() => agent.close());
+    });
+
+/** Exit with the message (no stack) for errors that carry one; rethrow bugs. */
+export const reportCliError = (e: unknown): never => {
+  if (e instanceof CliError) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(e.exitCode);
+  }
+  if (e instanceof Error && "code" in e && typeof e.code === "string") {
+    process.stderr.write(`error: ${e.code}: ${e.message}\n`);
+    process.exit(e.code === "validation_failed" ? 2 : 1);
+  }
+  throw e;
+};

@@ -1,0 +1,42 @@
+import { readFile } from "node:fs/promises";
+import { Fleet, parseDocument, parseWith } from "@gantry/shared";
+import { pino } from "pino";
+import { CliError } from "./errors.ts";
+
+/** Structured JSON logs to stderr (stdout is the command's own output); `LOG_LEVEL` sets the level. */
+export const createLogger = (name: string, level = process.env.LOG_LEVEL ?? "info"): pino.Logger =>
+  pino({ name, level }, pino.destination(2));
+
+/** Read and validate a fleet file; errors name the file and the field. */
+export const readFleet = async (file: string): Promise<Fleet> => {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read fleet file ${file}: ${(e as Error).message}`);
+  }
+  return parseWith(Fleet, parseDocument(text, file), file);
+};
+
+/** Stop everything on Ctrl-C or SIGTERM, in reverse order of starting. */
+export const untilSignal = (stop: () => Promise<void>) =>
+  new Promise<void>((resolve) => {
+    let stopping = false;
+    const handler = () => {
+      if (stopping) return;
+      stopping = true;
+      stop()
+        .catch((e: unknown) => process.stderr.write(`shutdown failed: ${(e as Error).message}\n`))
+        .finally(resolve);
+    };
+    process.once("SIGINT", handler);
+    process.once("SIGTERM", handler);
+  });
+
+/** A commander argument parser for non-negative numbers that names the flag when it fails. */
+export const nonNegative = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new CliError(`${flag} must be a non-negative number (got ${JSON.stringify(value)})`);
+  return n;
+};

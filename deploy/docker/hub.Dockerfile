@@ -6,7 +6,8 @@
 
 FROM node:20-slim AS deps
 WORKDIR /app
-RUN corepack enable && corepack prepare pnpm@10.34.8 --activate
+# corepack cannot fetch pnpm from every registry; npm can.
+RUN npm install -g pnpm@10.34.8
 # Manifests first, so the dependency layer is cached until a package.json or the lockfile changes.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY packages/shared/package.json packages/shared/

@@ -206,13 +206,35 @@ describe("deploy/ manifests", () => {
     expect(env.find((e) => e.name === "NODE_NAME")?.valueFrom?.fieldRef?.fieldPath).toBe("spec.nodeName");
   });
 
-  it("builds hub and agent images in two stages, from a frozen lockfile, as a non-root user", () => {
-    for (const role of ["hub", "agent"]) {
+  it("builds hub and agent images in stages, from a frozen lockfile, as a non-root user", () => {
+    const entrypoints = {
+      hub: 'ENTRYPOINT ["node", "packages/hub/bin/gantry.mjs"]',
+      agent: 'ENTRYPOINT ["node", "packages/agent/dist/gantry-agent.mjs"]',
+    };
+    for (const [role, entrypoint] of Object.entries(entrypoints)) {
       const text = readFileSync(join(DEPLOY, "docker", `${role}.Dockerfile`), "utf8");
-      expect(text.match(/^FROM node:20-slim AS \w+$/gm)?.length, role).toBe(2);
+      expect(text.match(/^FROM node:20-slim AS \w+$/gm)?.length, role).toBeGreaterThanOrEqual(2);
       expect(text).toContain("pnpm install --frozen-lockfile");
       expect(text).toMatch(/^USER 10001:10001$/m);
-      expect(text).toContain('ENTRYPOINT ["node", "packages/hub/bin/gantry.mjs"]');
+      expect(text).toContain(entrypoint);
     }
+  });
+
+  it("bundles the agent the way its image does, and the bundle runs without tsx or the hub", () => {
+    const build = spawnSync(process.execPath, [join(ROOT, "packages/agent/build.mjs")], { encoding: "utf8" });
+    expect(build.status, build.stderr).toBe(0);
+    const bundle = join(ROOT, "packages/agent/dist/gantry-agent.mjs");
+    const source = readFileSync(bundle, "utf8");
+    expect(source).not.toContain("packages/hub/");
+    const help = spawnSync(process.execPath, [bundle, "agent", "--help"], { encoding: "utf8" });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain("--driver");
+    expect(help.stdout).toContain("--cluster");
+    // A bad flag value is named, as with `gantry agent`.
+    const bad = spawnSync(process.execPath, [bundle, "agent", "--cluster", "gpu-east", "--driver", "vmware"], {
+      encoding: "utf8",
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("--driver");
   });
 });

@@ -1,6 +1,6 @@
 /**
- * `pnpm bench [--only placement|placement:latency|placement:quality] [--quick] [--json FILE] [--semi-space MB]
- *   [--seed N]`
+ * `pnpm bench [--only placement|placement:latency|placement:quality|agent|agent:memory] [--quick] [--json FILE]
+ *   [--semi-space MB] [--seed N]`
  *
  * The benchmark runner. Suites are named `<area>:<name>`; `--only` takes an area or a suite, repeatable. This
  * runner owns the placement suites; other areas add their own entry to SUITES.
@@ -11,6 +11,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type LatencyRow, runLatency } from "./placement/latency.ts";
 import { runQuality } from "./placement/quality.ts";
@@ -84,9 +85,23 @@ const quality = async (ctx: Context): Promise<void> => {
   };
 };
 
+/**
+ * The agent's memory on a 5,000-node, 50,000-pod inventory (issue 5's target). It runs in its own processes
+ * (a fake API server and the driver), so this suite only launches it; --quick serves a tenth of the inventory.
+ */
+const agentMemory = async (ctx: Context): Promise<void> => {
+  console.log("## agent:memory — Kubernetes driver RSS while listing and watching a large cluster\n");
+  const script = fileURLToPath(new URL("../../agent/bench/k8s-memory.ts", import.meta.url));
+  const size = ctx.quick ? ["500", "5000"] : [];
+  const child = spawnSync(process.execPath, ["--import", "tsx", script, ...size], { stdio: "inherit" });
+  if (child.status !== 0) throw new Error(`agent:memory exited with ${child.status ?? child.signal}`);
+  console.log("");
+};
+
 const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
   "placement:latency": latency,
   "placement:quality": quality,
+  "agent:memory": agentMemory,
 };
 
 /** Semi-space size the hub process runs with, in MB (see the module comment). */

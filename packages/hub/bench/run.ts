@@ -77,6 +77,9 @@ const quality = async (ctx: Context): Promise<void> => {
       ];
     }),
   );
+  console.log(
+    `\nThe "one pass" row decides all ${q.workloads} as one batch (placeInRegretOrder): ${q.batchMs.toFixed(0)} ms in all.`,
+  );
   for (const g of q.greedy) for (const v of g.violations.slice(0, 5)) console.log(`violation (${g.label}): ${v}`);
   ctx.results["placement:quality"] = {
     ...q,

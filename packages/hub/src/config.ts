@@ -17,6 +17,11 @@ export const HubConfig = z.object({
   relayIntervalMs: z.coerce.number().int().positive().default(2_000),
   /** How often cost is accrued, runaways stopped and drain-back considered. */
   upkeepIntervalMs: z.coerce.number().int().positive().default(10_000),
+  /**
+   * A pass with at most this many waiting workloads also decides them as one batch in regret order (O(n²)
+   * decisions), and keeps that when it places everything queue order did, and more or for less.
+   */
+  batchLimit: z.coerce.number().int().nonnegative().default(64),
   /** Operator default for the runaway guard (hours); a workload's own `maxRuntimeHours` wins. */
   defaultMaxRuntimeHours: z.coerce.number().positive().optional(),
 });
@@ -30,5 +35,6 @@ export const hubConfigFromEnv = (env: NodeJS.ProcessEnv): HubConfigInput => ({
   ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
   ...(env.GANTRY_DATA_DIR ? { dataDir: env.GANTRY_DATA_DIR } : {}),
   ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}),
+  ...(env.GANTRY_BATCH_LIMIT ? { batchLimit: env.GANTRY_BATCH_LIMIT } : {}),
   ...(env.GANTRY_MAX_RUNTIME_HOURS ? { defaultMaxRuntimeHours: env.GANTRY_MAX_RUNTIME_HOURS } : {}),
 });

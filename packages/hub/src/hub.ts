@@ -58,7 +58,15 @@ export const createHub = async (deps: HubDeps) => {
     },
   });
   const onDesiredStateChanged = () => void relay.kick();
-  const scheduler = createScheduler({ store, clock, logger, thresholds, onDesiredStateChanged, metrics });
+  const scheduler = createScheduler({
+    store,
+    clock,
+    logger,
+    thresholds,
+    onDesiredStateChanged,
+    metrics,
+    batchLimit: config.batchLimit,
+  });
 
   const capacityChanged = capacityChanges();
   bus = createHubBus({

@@ -3,8 +3,15 @@
  * plus the reservations of the decisions before it; the MILP places all of them at once, knowing the future. The
  * ratio of their total costs is what the greedy, online engine gives away; violations must be 0.
  */
-import type { Decision, Fleet, Workload } from "@gantry/shared";
-import { type PlanOptions, plan, reservationsFor } from "../../src/placement/index.ts";
+import type { Decision, Fleet, Reservation, Workload } from "@gantry/shared";
+import {
+  compileFleet,
+  type PlanOptions,
+  placeInRegretOrder,
+  plan,
+  planOn,
+  reservationsFor,
+} from "../../src/placement/index.ts";
 import { costFor, eligible, GPUS_PER_NODE, priceFor, qualityInstance } from "./instance.ts";
 import { type MilpResult, solveOptimum } from "./milp.ts";
 
@@ -55,9 +62,8 @@ const check = (
   return out;
 };
 
-/** Runs the workloads through `plan` in order, with reservations between decisions. */
-export const runGreedy = (fleet0: Fleet, workloads: readonly Workload[], label: string, options?: PlanOptions) => {
-  let fleet = fleet0;
+/** Checks and costs a sequence of decisions, in the order they were made (each on the ones before it). */
+const tally = (fleet0: Fleet, decided: readonly { w: Workload; d: Decision }[], label: string): GreedyResult => {
   const used = new Map<string, { gpus: number; cpu: number; mem: number }>();
   const result: GreedyResult = {
     label,
@@ -67,8 +73,7 @@ export const runGreedy = (fleet0: Fleet, workloads: readonly Workload[], label: 
     estimateGap: 0,
     placedNames: new Set(),
   };
-  for (const w of workloads) {
-    const d = plan(fleet, w, options);
+  for (const { w, d } of decided) {
     result.violations.push(...check(fleet0, w, d, used));
     if (!d.feasible) continue;
     const a = d.assignments[0]!;
@@ -78,9 +83,48 @@ export const runGreedy = (fleet0: Fleet, workloads: readonly Workload[], label: 
     result.totalCost += cost;
     result.placed++;
     result.placedNames.add(w.metadata.name);
-    fleet = { ...fleet, reservations: [...fleet.reservations, ...reservationsFor(w.metadata.name, w, d)] };
   }
   return result;
+};
+
+/** Runs the workloads through `plan` in order, with reservations between decisions: arrivals one at a time. */
+export const runGreedy = (fleet0: Fleet, workloads: readonly Workload[], label: string, options?: PlanOptions) => {
+  let fleet = fleet0;
+  const decided: { w: Workload; d: Decision }[] = [];
+  for (const w of workloads) {
+    const d = plan(fleet, w, options);
+    decided.push({ w, d });
+    if (d.feasible) {
+      fleet = { ...fleet, reservations: [...fleet.reservations, ...reservationsFor(w.metadata.name, w, d)] };
+    }
+  }
+  return tally(fleet0, decided, label);
+};
+
+/**
+ * All workloads waiting in one scheduler pass: `placeInRegretOrder` on a snapshot compiled once, as the scheduler
+ * decides a pass's batch. Also returns the wall time of the whole batch.
+ */
+export const runBatch = (fleet0: Fleet, workloads: readonly Workload[], label: string) => {
+  const started = performance.now();
+  const compiled = compileFleet(fleet0);
+  const reservations: Reservation[] = [...fleet0.reservations];
+  const { placed } = placeInRegretOrder(
+    workloads,
+    (w) => planOn(compiled, reservations, w),
+    (w, d) => {
+      reservations.push(...reservationsFor(w.metadata.name, w, d));
+    },
+  );
+  const ms = performance.now() - started;
+  return {
+    ...tally(
+      fleet0,
+      placed.map((p) => ({ w: p.item, d: p.decision })),
+      label,
+    ),
+    ms,
+  };
 };
 
 export interface QualityReport {
@@ -89,6 +133,8 @@ export interface QualityReport {
   capacityGpus: number;
   demandGpus: number;
   greedy: GreedyResult[];
+  /** Wall time of deciding all workloads as one batch (`placeInRegretOrder`), ms. */
+  batchMs: number;
   optimum: MilpResult;
   /** The optimum over only the workloads a greedy run placed, when it placed fewer than all. */
   optimumOnPlaced: Map<string, MilpResult>;
@@ -103,6 +149,8 @@ export const runQuality = async (timeLimitSeconds: number, seed = 7): Promise<Qu
     runGreedy(fleet, workloads, "cost + headroom only", { weights: costOnly }),
     runGreedy(fleet, workloads, "cost only", { weights: costOnly, headroomFactor: 0 }),
   ];
+  const batch = runBatch(fleet, workloads, "one pass, regret order");
+  greedy.push(batch);
   const optimum = await solveOptimum(fleet, workloads, timeLimitSeconds);
   const optimumOnPlaced = new Map<string, MilpResult>();
   for (const g of greedy) {
@@ -119,6 +167,7 @@ export const runQuality = async (timeLimitSeconds: number, seed = 7): Promise<Qu
     capacityGpus,
     demandGpus,
     greedy,
+    batchMs: batch.ms,
     optimum,
     optimumOnPlaced,
   };

@@ -12,9 +12,13 @@
  *   of the data the cluster lacks. GPU-less workloads are checked on CPU and memory and cost only egress.
  * - Node groups of `count: N` are N nodes `group-0` … `group-(N-1)` (the group name when N is 1). Pass the
  *   decision's `reservationsFor(...)` in `fleet.reservations` to the next decision on the same snapshot.
+ * - Workloads waiting together (one scheduler pass) go through `placeInRegretOrder` (`batch.ts`): most
+ *   constrained first, then by regret, each decided on the reservations of the ones before it.
  * - `plan(fleet, …)` compiles the fleet on every call (~15 ms at 10,000 clusters). For many decisions on one
  *   snapshot, `compileFleet(fleet)` once and `planOn(snapshot, reservations, workload, options)` per decision.
  */
+
+export { type BatchPlacement, type BatchResult, CONSTRAINED_OPTIONS, placeInRegretOrder } from "./batch.ts";
 export { nodeName } from "./capacity.ts";
 export type { FilterCode, ScoreCode, ScorerName } from "./framework.ts";
 export { plan, planOn } from "./plan.ts";

@@ -2,9 +2,18 @@
  * Invariants over random fleets and workloads. The checks re-derive node capacity and constraints from the raw
  * snapshot on their own (naming, globs, taints), so they do not trust the engine's helpers.
  */
-import { type Decision, Fleet, type FleetCluster, type FleetInput, Workload, type WorkloadInput } from "@gantry/shared";
+import {
+  type Decision,
+  Fleet,
+  type FleetCluster,
+  type FleetInput,
+  type Reservation,
+  Workload,
+  type WorkloadInput,
+} from "@gantry/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { placeInRegretOrder } from "./batch.ts";
 import { plan } from "./plan.ts";
 import { reservationsFor } from "./reservations.ts";
 
@@ -159,6 +168,25 @@ const checkConstraints = (fleet: Fleet, w: Workload, d: Decision): void => {
 
 const RUNS = { numRuns: 300, seed: 20260 };
 
+/** Every reservation names a real node, and no node holds more than it had free. */
+const expectWithinCapacity = (fleet: Fleet, reservations: readonly Reservation[]): void => {
+  const free = freeByNode(fleet);
+  const held = new Map<string, { gpus: number; cpu: number; mem: number }>();
+  for (const r of reservations)
+    for (const n of r.nodes) {
+      const key = `${r.cluster}/${n.node}`;
+      expect(free.has(key)).toBe(true);
+      const h = held.get(key) ?? { gpus: 0, cpu: 0, mem: 0 };
+      held.set(key, { gpus: h.gpus + n.gpus, cpu: h.cpu + n.cpu, mem: h.mem + n.memoryGiB });
+    }
+  for (const [key, h] of held) {
+    const f = free.get(key)!;
+    expect(h.gpus).toBeLessThanOrEqual(f.gpus);
+    expect(h.cpu).toBeLessThanOrEqual(f.cpu);
+    expect(h.mem).toBeLessThanOrEqual(f.mem);
+  }
+};
+
 describe("placement properties", () => {
   it("never over-commits a node across back-to-back decisions with reservations", () => {
     const arb = fc.tuple(
@@ -172,21 +200,35 @@ describe("placement properties", () => {
           const d = plan(fleet, w);
           fleet = { ...fleet, reservations: [...fleet.reservations, ...reservationsFor(w.metadata.name, w, d)] };
         }
-        const free = freeByNode(fleet0);
-        const held = new Map<string, { gpus: number; cpu: number; mem: number }>();
-        for (const r of fleet.reservations)
-          for (const n of r.nodes) {
-            const key = `${r.cluster}/${n.node}`;
-            expect(free.has(key)).toBe(true);
-            const h = held.get(key) ?? { gpus: 0, cpu: 0, mem: 0 };
-            held.set(key, { gpus: h.gpus + n.gpus, cpu: h.cpu + n.cpu, mem: h.mem + n.memoryGiB });
-          }
-        for (const [key, h] of held) {
-          const f = free.get(key)!;
-          expect(h.gpus).toBeLessThanOrEqual(f.gpus);
-          expect(h.cpu).toBeLessThanOrEqual(f.cpu);
-          expect(h.mem).toBeLessThanOrEqual(f.mem);
-        }
+        expectWithinCapacity(fleet0, fleet.reservations);
+      }),
+      RUNS,
+    );
+  });
+
+  it("never over-commits a node, breaks a constraint or decides differently when a batch goes in regret order", () => {
+    const arb = fc.tuple(
+      fleetArb,
+      fc.tuple(workloadArb("w0"), workloadArb("w1"), workloadArb("w2"), workloadArb("w3"), workloadArb("w4")),
+    );
+    const batch = (fleet: Fleet, workloads: readonly Workload[]) => {
+      const reservations: Reservation[] = [];
+      const result = placeInRegretOrder(
+        workloads,
+        (w) => plan({ ...fleet, reservations }, w),
+        (w, d) => {
+          reservations.push(...reservationsFor(w.metadata.name, w, d));
+        },
+      );
+      return { result, reservations };
+    };
+    fc.assert(
+      fc.property(arb, ([fleet, workloads]) => {
+        const { result, reservations } = batch(fleet, workloads);
+        expect(result.placed.length + result.unplaced.length).toBe(workloads.length);
+        for (const p of result.placed) checkConstraints(fleet, p.item, p.decision);
+        expectWithinCapacity(fleet, reservations);
+        expect(batch(fleet, workloads).result).toEqual(result);
       }),
       RUNS,
     );

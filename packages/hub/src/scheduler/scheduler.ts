@@ -3,7 +3,14 @@ import type { BurstPolicy, Decision, Fleet, PlacementStatus, Workload } from "@g
 import type { HealthThresholds } from "../fleet/health.ts";
 import { buildSnapshot } from "../fleet/snapshot.ts";
 import type { Metrics } from "../metrics.ts";
-import { compileFleet, plan, planOn, reservationsFor } from "../placement/index.ts";
+import {
+  compileFleet,
+  type FleetSnapshot,
+  placeInRegretOrder,
+  plan,
+  planOn,
+  reservationsFor,
+} from "../placement/index.ts";
 import type { Store, WorkloadRow } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -13,6 +20,32 @@ import { type BurstContext, decideUnderPolicy, type Planner, policyFor } from ".
 import { aggregatePhase } from "./phase.ts";
 import { queueOrder } from "./queue.ts";
 
+interface PassPlan {
+  /** In the order they were decided. */
+  placed: { row: WorkloadRow; outcome: PassOutcome }[];
+  unplaced: { row: WorkloadRow; outcome: PassOutcome }[];
+}
+
+interface PassOutcome {
+  decision: Decision;
+  policy?: BurstPolicy;
+  pool: string | null;
+  note: string | null;
+  retryInSeconds?: number;
+}
+
+/** Most workloads decided as one batch: regret order costs O(n²) decisions (~1.2 s for 200 on 50 clusters). */
+export const DEFAULT_BATCH_LIMIT = 64;
+
+const costOf = (p: PassPlan) => p.placed.reduce((n, x) => n + x.outcome.decision.estimatedCost.total, 0);
+
+/** The batch wins when it places everything queue order placed, and then more, or the same for less. */
+const batchIsBetter = (batch: PassPlan, queue: PassPlan): boolean => {
+  const placed = new Set(batch.placed.map((p) => p.row.name));
+  if (!queue.placed.every((p) => placed.has(p.row.name))) return false;
+  return batch.placed.length > queue.placed.length || costOf(batch) < costOf(queue) - 1e-6;
+};
+
 export interface SchedulerDeps {
   store: Store;
   clock: Clock;
@@ -21,6 +54,8 @@ export interface SchedulerDeps {
   /** Called after a transaction queued desired-state changes, so the relay publishes now. */
   onDesiredStateChanged: () => void;
   metrics?: Metrics;
+  /** Passes with more waiting workloads than this decide in queue order only (default `DEFAULT_BATCH_LIMIT`). */
+  batchLimit?: number;
 }
 
 const gpusOf = (w: Workload) => w.spec.replicas * w.spec.resources.gpu.count;
@@ -32,6 +67,7 @@ const gpusOf = (w: Workload) => w.spec.replicas * w.spec.resources.gpu.count;
  */
 export const createScheduler = (deps: SchedulerDeps) => {
   const { store, clock, logger } = deps;
+  const batchLimit = deps.batchLimit ?? DEFAULT_BATCH_LIMIT;
   const exclusive = mutex();
   let retryTimer: NodeJS.Timeout | undefined;
 
@@ -86,13 +122,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
     contexts: Map<string, Omit<BurstContext, "waitedSeconds" | "queuedGpus">>,
     queuedGpus: Map<string, number>,
     now: Date,
-  ): {
-    decision: Decision;
-    policy?: BurstPolicy;
-    pool: string | null;
-    note: string | null;
-    retryInSeconds?: number;
-  } => {
+  ): PassOutcome => {
     const workload = row.manifest;
     const policy = policyFor(workload, policies);
     if (!policy) return { decision: planner(workload), pool: null, note: null };
@@ -110,12 +140,64 @@ export const createScheduler = (deps: SchedulerDeps) => {
       },
       planner,
     );
-    // What this pass bursts counts against the caps of the next decision in the same pass.
-    if (outcome.decision.feasible && ctx && outcome.pool !== policy.spec.pools[0]?.name) {
-      ctx.burstGpusInUse += gpusOf(workload);
-      ctx.burstSpendPerHour += outcome.decision.estimatedCost.perHour;
-    }
     return { ...outcome, policy };
+  };
+
+  type Contexts = Map<string, Omit<BurstContext, "waitedSeconds" | "queuedGpus">>;
+
+  /**
+   * Decides a pass's workloads on one compiled snapshot, without touching the store: in queue order (priority,
+   * fair share, age), or as one batch in regret order (`placeInRegretOrder`). Each placement's reservations and
+   * burst usage count against the decisions after it.
+   */
+  const planPass = (
+    rows: readonly WorkloadRow[],
+    mode: "queue" | "batch",
+    base: { fleet: Fleet; compiled: FleetSnapshot; policies: BurstPolicy[]; contexts: Contexts },
+    queuedGpus: Map<string, number>,
+    now: Date,
+  ): PassPlan => {
+    const reservations = [...base.fleet.reservations];
+    const fleet = { ...base.fleet, reservations };
+    const contexts: Contexts = new Map([...base.contexts].map(([k, v]) => [k, { ...v }]));
+    const planner: Planner = (w, o) => planOn(base.compiled, reservations, w, o);
+    const run = (row: WorkloadRow): PassOutcome => {
+      const started = performance.now();
+      const outcome = decide(row, fleet, planner, base.policies, contexts, queuedGpus, now);
+      deps.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
+      return outcome;
+    };
+    const commit = (row: WorkloadRow, outcome: PassOutcome) => {
+      reservations.push(...reservationsFor(row.name, row.manifest, outcome.decision));
+      // What this pass bursts counts against the caps of the next decision in the same pass.
+      const ctx = outcome.policy && contexts.get(outcome.policy.metadata.name);
+      if (ctx && outcome.pool !== outcome.policy?.spec.pools[0]?.name) {
+        ctx.burstGpusInUse += gpusOf(row.manifest);
+        ctx.burstSpendPerHour += outcome.decision.estimatedCost.perHour;
+      }
+    };
+    const result: PassPlan = { placed: [], unplaced: [] };
+    if (mode === "queue") {
+      for (const row of rows) {
+        const outcome = run(row);
+        if (outcome.decision.feasible) commit(row, outcome);
+        result[outcome.decision.feasible ? "placed" : "unplaced"].push({ row, outcome });
+      }
+      return result;
+    }
+    const last = new Map<WorkloadRow, PassOutcome>();
+    const batch = placeInRegretOrder(
+      rows,
+      (row) => {
+        const outcome = run(row);
+        last.set(row, outcome);
+        return outcome.decision;
+      },
+      (row) => commit(row, last.get(row)!),
+    );
+    for (const { item } of batch.placed) result.placed.push({ row: item, outcome: last.get(item)! });
+    for (const { item } of batch.unplaced) result.unplaced.push({ row: item, outcome: last.get(item)! });
+    return result;
   };
 
   const schedulePass = async (): Promise<void> => {
@@ -139,48 +221,54 @@ export const createScheduler = (deps: SchedulerDeps) => {
       if (p) queuedGpus.set(p.metadata.name, (queuedGpus.get(p.metadata.name) ?? 0) + gpusOf(row.manifest));
     }
 
-    // Compile the snapshot once; each decision adds its reservations to `fleet.reservations`.
-    const compiled = compileFleet(fleet);
-    const planner: Planner = (w, o) => planOn(compiled, fleet.reservations, w, o);
+    const now = clock.now();
     const order = queueOrder(
       pending.map((row) => ({ ...row, gpus: gpusOf(row.manifest) })),
       usage,
       weights,
     );
-    let placedAny = false;
-    let retryIn = Number.POSITIVE_INFINITY;
-    const now = clock.now();
+    const candidates: WorkloadRow[] = [];
     for (const row of order) {
       const holdReason = held.get(row.tenant);
-      if (holdReason) {
-        await store.workloads.setPendingMessage(row.name, `held: ${holdReason}`, now);
-        continue;
+      if (holdReason) await store.workloads.setPendingMessage(row.name, `held: ${holdReason}`, now);
+      else candidates.push(row);
+    }
+    // Compile the snapshot once per pass; every decision in it adds its reservations on top.
+    const base = { fleet, compiled: compileFleet(fleet), policies, contexts };
+    let chosen = planPass(candidates, "queue", base, queuedGpus, now);
+    // Several workloads waiting together: decide them as one batch too, and keep that when it places every
+    // workload queue order placed (so priority and fair share still decide who gets scarce capacity) and
+    // either places more or costs less.
+    if (candidates.length >= 2 && candidates.length <= batchLimit && chosen.placed.length > 0) {
+      const batch = planPass(candidates, "batch", base, queuedGpus, now);
+      if (batchIsBetter(batch, chosen)) {
+        logger.info(
+          { workloads: candidates.length, placed: batch.placed.length, saves: costOf(chosen) - costOf(batch) },
+          "batch placement in regret order",
+        );
+        chosen = batch;
       }
-      const workload = row.manifest;
-      const started = performance.now();
-      const { decision, policy, pool, note, retryInSeconds } = decide(
-        row,
-        fleet,
-        planner,
-        policies,
-        contexts,
-        queuedGpus,
-        now,
-      );
-      deps.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
-      deps.metrics?.decisions.inc({ outcome: decision.feasible ? "placed" : "unplaced" });
-      if (retryInSeconds !== undefined) retryIn = Math.min(retryIn, retryInSeconds);
-      const decisionId = randomUUID();
-      if (!decision.feasible) {
-        const message = note ?? decision.summary;
-        if (row.message !== message) await store.workloads.recordUnplaced(row.name, decisionId, decision, message, now);
-        continue;
+    }
+
+    let placedAny = false;
+    let retryIn = Number.POSITIVE_INFINITY;
+    for (const { outcome } of [...chosen.placed, ...chosen.unplaced]) {
+      if (outcome.retryInSeconds !== undefined) retryIn = Math.min(retryIn, outcome.retryInSeconds);
+    }
+    for (const { row, outcome } of chosen.unplaced) {
+      deps.metrics?.decisions.inc({ outcome: "unplaced" });
+      const message = outcome.note ?? outcome.decision.summary;
+      if (row.message !== message) {
+        await store.workloads.recordUnplaced(row.name, randomUUID(), outcome.decision, message, now);
       }
-      const reservations = reservationsFor(row.name, workload, decision);
+    }
+    for (const { row, outcome } of chosen.placed) {
+      deps.metrics?.decisions.inc({ outcome: "placed" });
+      const { decision, policy, pool, note } = outcome;
       const placed = await store.workloads.place(row.name, {
-        decisionId,
+        decisionId: randomUUID(),
         decision,
-        reservations,
+        reservations: reservationsFor(row.name, row.manifest, decision),
         at: now,
         policy: policy?.metadata.name ?? null,
         pool,
@@ -188,8 +276,6 @@ export const createScheduler = (deps: SchedulerDeps) => {
       });
       if (!placed) continue;
       placedAny = true;
-      fleet.reservations.push(...reservations);
-      usage.set(row.tenant, (usage.get(row.tenant) ?? 0) + gpusOf(workload));
       logger.info(
         { workload: row.name, pool, assignments: decision.assignments.map((a) => `${a.cluster}×${a.replicas}`) },
         "placed",

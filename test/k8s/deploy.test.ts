@@ -190,7 +190,8 @@ describe("deploy/ manifests", () => {
     const leases = base.find((o) => o.kind === "Role") as
       | { rules: { resources: string[]; resourceNames?: string[]; verbs: string[] }[] }
       | undefined;
-    expect(leases?.rules.find((r) => r.verbs.includes("update"))?.resourceNames).toEqual(["gantry-agent-leader"]);
+    const leaseVerbs = leases?.rules.filter((r) => r.resources.includes("leases")).map((r) => r.verbs.join(","));
+    expect(leaseVerbs).toEqual(["create", "get,list,watch,update"]);
     const ds = base.find((o) => o.kind === "DaemonSet") as unknown as {
       spec: {
         template: {

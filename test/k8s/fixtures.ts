@@ -18,6 +18,8 @@ export interface GpuNodeSpec {
   taints?: { key: string; value?: string; effect: string }[];
   mig?: Record<string, number>;
   zone?: string;
+  /** False: a node without GPU feature discovery (no `nvidia.com/gpu.*` labels; the device plugin still runs). */
+  gfd?: boolean;
 }
 
 export const aGpuNode = (s: GpuNodeSpec): Obj => {
@@ -33,7 +35,7 @@ export const aGpuNode = (s: GpuNodeSpec): Obj => {
   };
   if (s.mig) for (const [profile, n] of Object.entries(s.mig)) resources[`nvidia.com/mig-${profile}`] = String(n);
   else if (gpus > 0) resources["nvidia.com/gpu"] = String(gpus);
-  return {
+  const node = {
     metadata: {
       name: s.name,
       labels: {
@@ -124,6 +126,11 @@ export const aGpuNode = (s: GpuNodeSpec): Obj => {
       },
     },
   };
+  if (s.gfd === false) {
+    const labels = node.metadata.labels as Record<string, string>;
+    for (const key of Object.keys(labels)) if (key.startsWith("nvidia.com/gpu.")) delete labels[key];
+  }
+  return node;
 };
 
 export interface PodSpec {

@@ -131,10 +131,13 @@ export class Applier {
   private async objectsFor(placement: Placement, desiredKeys: Set<string>): Promise<DesiredObject[]> {
     const namespace = this.o.namespaceFor(placement.tenant);
     const gpuProducts = placement.gpuModel ? this.o.inventory.productsFor(placement.gpuModel) : [];
+    const gpuNodes = placement.gpuModel ? this.o.inventory.nodesFor(placement.gpuModel) : [];
+    const unseen = placement.gpuModel !== undefined && gpuProducts.length === 0 && gpuNodes.length === 0;
     const ctx = {
       namespace,
       // No node reports this model yet: select on the name as given, which is right when it is a raw product.
-      gpuProducts: placement.gpuModel && gpuProducts.length === 0 ? [placement.gpuModel] : gpuProducts,
+      gpuProducts: unseen && placement.gpuModel ? [placement.gpuModel] : gpuProducts,
+      gpuNodes,
     };
     const out: DesiredObject[] = [];
     for (const [i, manifest] of placement.spec.template.entries()) {

@@ -6,6 +6,7 @@ import { Inventory } from "./inventory.ts";
 import { KindRegistry } from "./kinds.ts";
 import { loadKubeConnection } from "./kubeconfig.ts";
 import { LeaseElector } from "./leader.ts";
+import { NODE_FACTS_LABEL, NodeFactsReporter, readNvidiaSmi } from "./node-facts.ts";
 import {
   DEFAULT_FIELD_MANAGER,
   DEFAULT_REPORT_LABELS,
@@ -38,6 +39,7 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
     ...new Set([...Object.keys(cluster.pricing.gpuHour), ...Object.keys(cluster.pricing.spotGpuHour)]),
   ];
   const inventory = new Inventory({
+    now,
     reportLabels: options.reportLabels ?? DEFAULT_REPORT_LABELS,
     // Cluster-level taints are known to the hub (workloads tolerate them explicitly), so they do not
     // make a node unschedulable in the report.
@@ -68,6 +70,29 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
   };
   const nodes = createReflector({ ...reflectorOptions, path: "/api/v1/nodes", sink: inventory.nodeSink });
   const pods = createReflector({ ...reflectorOptions, path: "/api/v1/pods", sink: inventory.podSink });
+  const le = options.leaderElection;
+  // DaemonSet mode: the per-node Leases the agent pods keep (node-facts.ts), watched like nodes and pods.
+  const facts = le
+    ? createReflector({
+        ...reflectorOptions,
+        path: `/apis/coordination.k8s.io/v1/namespaces/${le.namespace}/leases`,
+        labelSelector: `${NODE_FACTS_LABEL}=true`,
+        sink: inventory.factsSink,
+      })
+    : undefined;
+  const reporter =
+    le?.nodeName !== undefined
+      ? new NodeFactsReporter({
+          http,
+          namespace: le.namespace,
+          node: le.nodeName,
+          identity: le.identity,
+          intervalMs: le.nodeFacts?.intervalMs ?? 30_000,
+          now,
+          logger,
+          read: le.nodeFacts?.read ?? (() => readNvidiaSmi()),
+        })
+      : undefined;
 
   const kinds = new KindRegistry(http, now);
   const template = options.namespaces?.template ?? "gantry-{tenant}";
@@ -82,7 +107,6 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
     pageSize,
   });
 
-  const le = options.leaderElection;
   const elector = le
     ? new LeaseElector({
         http,
@@ -107,13 +131,14 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
     ...(elector ? { leadership: elector } : {}),
     stats: { nodes: nodes.stats, pods: pods.stats, inventory: () => inventory.size },
     async start() {
-      await Promise.all([nodes.start(), pods.start()]);
+      await reporter?.start();
+      await Promise.all([nodes.start(), pods.start(), facts?.start()]);
       await elector?.start();
       logger.info({ cluster: cluster.name, ...inventory.size }, "kubernetes inventory synced");
     },
     async close() {
       if (notifyTimer) clearTimeout(notifyTimer);
-      await Promise.all([nodes.close(), pods.close()]);
+      await Promise.all([nodes.close(), pods.close(), facts?.close(), reporter?.close()]);
       await elector?.close({ release: true });
       await queue.catch(() => undefined);
     },

@@ -6,6 +6,9 @@ export const GPU_MEMORY_LABEL = "nvidia.com/gpu.memory";
 export const GPU_COUNT_LABEL = "nvidia.com/gpu.count";
 export const AMD_PRODUCT_LABEL = "amd.com/gpu.product-name";
 
+/** Product of a node with GPUs but no product label (no GPU feature discovery). */
+export const UNKNOWN_PRODUCT = "unknown";
+
 const WHOLE_GPU_RESOURCES = ["nvidia.com/gpu", "amd.com/gpu"] as const;
 const MIG_PREFIX = "nvidia.com/mig-";
 
@@ -50,7 +53,7 @@ export const nodeGpu = (
 ): NodeGpu | undefined => {
   const alloc = allocatable ?? {};
   const lab = labels ?? {};
-  const product = lab[GPU_PRODUCT_LABEL] ?? lab[AMD_PRODUCT_LABEL] ?? "unknown";
+  const product = lab[GPU_PRODUCT_LABEL] ?? lab[AMD_PRODUCT_LABEL] ?? UNKNOWN_PRODUCT;
   const memoryMiB = Number(lab[GPU_MEMORY_LABEL] ?? "0");
   let whole = 0;
   for (const r of WHOLE_GPU_RESOURCES) whole += parseQuantity(alloc[r]);

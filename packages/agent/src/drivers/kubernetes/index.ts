@@ -7,6 +7,7 @@ export {
   LABEL_TENANT,
   LABEL_WORKLOAD,
 } from "./manifest.ts";
+export { type NodeGpuFacts, parseNvidiaSmi, readNvidiaSmi } from "./node-facts.ts";
 export type {
   DriverLogger,
   KubernetesDriverOptions,

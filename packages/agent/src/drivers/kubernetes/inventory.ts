@@ -1,9 +1,10 @@
 import type { CapacityReport, NodeReport } from "@gantry/shared";
-import { type NodeGpu, nodeGpu } from "./gpu.ts";
+import { modelName, type NodeGpu, nodeGpu, UNKNOWN_PRODUCT } from "./gpu.ts";
+import { factsFromLease, type NodeGpuFacts } from "./node-facts.ts";
 import { type PodFacts, podFacts } from "./pod-usage.ts";
 import { GIB, parseQuantity, round2 } from "./quantity.ts";
 import type { ReflectorSink } from "./reflector.ts";
-import { KubeNode, ObjectMeta } from "./schemas.ts";
+import { KubeLease, KubeNode, ObjectMeta } from "./schemas.ts";
 
 /** Per node, only the numbers a capacity report needs; never the Node object. */
 interface NodeEntry {
@@ -33,6 +34,8 @@ interface Usage {
 }
 
 export interface InventoryOptions {
+  /** Milliseconds since the epoch: per-node facts lapse with their Lease. */
+  now: () => number;
   reportLabels: readonly string[];
   toleratedTaintKeys: readonly string[];
   /** Short model names the cluster's prices use (`A100`), for naming GPUs. */
@@ -55,8 +58,12 @@ export class Inventory {
   private readonly used = new Map<string, Usage>();
   /** Node names are interned so 50,000 pod entries share ~5,000 strings. */
   private readonly names = new Map<string, string>();
+  /** GPU facts the agent pod on each node reported on its Lease (DaemonSet mode), by node name. */
+  private readonly facts = new Map<string, { facts: NodeGpuFacts; expiresAt: number }>();
   private nodeEpoch = 0;
   private podEpoch = 0;
+  private factsEpoch = 0;
+  private readonly factsEpochs = new Map<string, number>();
 
   constructor(private readonly options: InventoryOptions) {}
 
@@ -90,6 +97,56 @@ export class Inventory {
       for (const [key, entry] of this.pods) if (entry.epoch !== this.podEpoch) this.removePod(key);
     },
   };
+
+  readonly factsSink: ReflectorSink = {
+    beginSync: () => {
+      this.factsEpoch++;
+    },
+    upsert: (item) => {
+      const lease = KubeLease.safeParse(item);
+      const entry = lease.success ? factsFromLease(lease.data) : undefined;
+      if (!entry) return;
+      this.facts.set(entry.node, { facts: entry.facts, expiresAt: entry.expiresAt });
+      this.factsEpochs.set(entry.node, this.factsEpoch);
+    },
+    remove: (item) => {
+      const lease = KubeLease.safeParse(item);
+      if (!lease.success) return;
+      const node = factsFromLease(lease.data)?.node;
+      if (node) this.facts.delete(node);
+    },
+    endSync: () => {
+      for (const [node, epoch] of this.factsEpochs) {
+        if (epoch === this.factsEpoch) continue;
+        this.facts.delete(node);
+        this.factsEpochs.delete(node);
+      }
+    },
+  };
+
+  /**
+   * The node's GPUs: from its labels, with the model and memory its agent pod saw filled in where GPU feature
+   * discovery left them out. The count stays the device plugin's: that is what pods can be scheduled on.
+   */
+  private gpuOf(name: string, entry: NodeEntry): (NodeGpu & { fromFacts: boolean }) | undefined {
+    const gpu = entry.gpu;
+    if (!gpu) return undefined;
+    const reported = this.facts.get(name);
+    const unlabelled = gpu.product === UNKNOWN_PRODUCT;
+    if (!reported || reported.expiresAt < this.options.now() || (!unlabelled && gpu.memoryGiB > 0)) {
+      return { ...gpu, fromFacts: false };
+    }
+    // MIG slices keep their own model and memory; only a missing product name is filled in for them.
+    const mig = gpu.model.includes(" MIG ");
+    const model = unlabelled ? modelName(reported.facts.product, this.options.knownModels) : gpu.model;
+    return {
+      product: unlabelled ? reported.facts.product : gpu.product,
+      model: mig ? gpu.model.replace(/^.* MIG /, `${model} MIG `) : model,
+      count: gpu.count,
+      memoryGiB: mig || gpu.memoryGiB > 0 ? gpu.memoryGiB : round2(reported.facts.memoryMiB / 1024),
+      fromFacts: unlabelled,
+    };
+  }
 
   private intern(name: string): string {
     const known = this.names.get(name);
@@ -163,8 +220,21 @@ export class Inventory {
   /** Raw GPU product labels seen for a short model name, for node selectors. */
   productsFor(model: string): string[] {
     const out = new Set<string>();
-    for (const entry of this.nodes.values()) if (entry.gpu?.model === model) out.add(entry.gpu.product);
+    for (const [name, entry] of this.nodes) {
+      const gpu = this.gpuOf(name, entry);
+      if (gpu?.model === model && !gpu.fromFacts) out.add(gpu.product);
+    }
     return [...out].sort();
+  }
+
+  /** Nodes of a model known only from their agent pod's facts (no product label to select on), by name. */
+  nodesFor(model: string): string[] {
+    const out: string[] = [];
+    for (const [name, entry] of this.nodes) {
+      const gpu = this.gpuOf(name, entry);
+      if (gpu?.model === model && gpu.fromFacts) out.push(name);
+    }
+    return out.sort();
   }
 
   /** Workloads with at least one pod holding resources now. */
@@ -186,11 +256,12 @@ export class Inventory {
       const n = this.nodes.get(name);
       if (!n) continue;
       const u = this.used.get(name) ?? { gpus: 0, cpu: 0, memoryBytes: 0 };
+      const gpu = this.gpuOf(name, n);
       out.push({
         name,
         count: 1,
-        ...(n.gpu ? { gpu: { model: n.gpu.model, count: n.gpu.count, memoryGiB: n.gpu.memoryGiB } } : {}),
-        gpusUsed: Math.max(0, Math.min(u.gpus, n.gpu?.count ?? u.gpus)),
+        ...(gpu ? { gpu: { model: gpu.model, count: gpu.count, memoryGiB: gpu.memoryGiB } } : {}),
+        gpusUsed: Math.max(0, Math.min(u.gpus, gpu?.count ?? u.gpus)),
         cpu: round2(n.cpu),
         cpuUsed: round2(Math.max(0, u.cpu)),
         memoryGiB: round2(n.memoryBytes / GIB),

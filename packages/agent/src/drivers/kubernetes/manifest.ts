@@ -27,8 +27,10 @@ const objectsAt = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject)
 
 export interface DecorateContext {
   namespace: string;
-  /** Raw `nvidia.com/gpu.product` values that match the placement's model; empty: no GPU steering. */
+  /** Raw `nvidia.com/gpu.product` values that match the placement's model. */
   gpuProducts: readonly string[];
+  /** Nodes of the model that have no product label (known from their agent pod). Both empty: no GPU steering. */
+  gpuNodes: readonly string[];
 }
 
 const toleration = (t: Toleration): Json => ({
@@ -43,20 +45,34 @@ const decoratePodTemplate = (template: Json, placement: Placement, ctx: Decorate
   const meta = child(template, "metadata");
   Object.assign(child(meta, "labels"), ownershipLabels(placement));
   const spec = child(template, "spec");
+  // A node qualifies by its product label, or by name when only its agent pod knows its GPUs (no GFD label).
+  const alternatives: Json[] = [];
   if (ctx.gpuProducts.length > 0) {
-    // Add our expression to every existing term: terms are ORed, expressions within a term ANDed, so
-    // the user's own affinity still holds and every alternative is restricted to the chosen model.
+    alternatives.push({ matchExpressions: [{ key: GPU_PRODUCT_LABEL, operator: "In", values: [...ctx.gpuProducts] }] });
+  }
+  if (ctx.gpuNodes.length > 0) {
+    alternatives.push({ matchFields: [{ key: "metadata.name", operator: "In", values: [...ctx.gpuNodes] }] });
+  }
+  if (alternatives.length > 0) {
+    // Terms are ORed, requirements within a term ANDed: every user term is combined with every alternative, so
+    // the user's own affinity still holds and each way to run is restricted to the chosen model.
     const required = child(
       child(child(spec, "affinity"), "nodeAffinity"),
       "requiredDuringSchedulingIgnoredDuringExecution",
     );
-    const expression = { key: GPU_PRODUCT_LABEL, operator: "In", values: [...ctx.gpuProducts] };
     const terms = objectsAt(required.nodeSelectorTerms);
-    if (terms.length === 0) required.nodeSelectorTerms = [{ matchExpressions: [expression] }];
-    else
-      for (const term of terms) {
-        term.matchExpressions = [...objectsAt(term.matchExpressions), expression];
+    const combined: Json[] = [];
+    for (const term of terms.length === 0 ? [{}] : terms) {
+      for (const alt of alternatives) {
+        const next: Json = { ...term };
+        for (const field of ["matchExpressions", "matchFields"] as const) {
+          const extra = objectsAt(alt[field]);
+          if (extra.length > 0) next[field] = [...objectsAt(term[field]), ...extra];
+        }
+        combined.push(next);
       }
+    }
+    required.nodeSelectorTerms = combined;
   }
   const tolerations = placement.spec.placement.tolerations.map(toleration);
   if (tolerations.length > 0) spec.tolerations = [...objectsAt(spec.tolerations), ...tolerations];

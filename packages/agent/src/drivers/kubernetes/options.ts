@@ -2,6 +2,7 @@ import type { ClusterDescription } from "@gantry/shared";
 
 import type { AgentLogger } from "../../logger.ts";
 import type { KubeConnection } from "./kubeconfig.ts";
+import type { NodeGpuFacts } from "./node-facts.ts";
 
 /** The agent's logger shape (pino satisfies it); the driver logs through whatever the agent passes. */
 export type DriverLogger = AgentLogger;
@@ -28,6 +29,11 @@ export interface LeaderElectionOptions {
   leaseDurationSeconds?: number;
   /** Default 5000. */
   renewIntervalMs?: number;
+  /**
+   * With `nodeName`: how this pod learns its node's GPUs for its per-node Lease (default: nvidia-smi), and how
+   * often it renews that Lease (default 30000 ms; it lapses after three missed renewals).
+   */
+  nodeFacts?: { read?: () => Promise<NodeGpuFacts | undefined>; intervalMs?: number };
 }
 
 /** Options of `createKubernetesDriver`. */

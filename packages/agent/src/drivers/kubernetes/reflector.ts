@@ -17,6 +17,8 @@ export interface ReflectorOptions {
   http: KubeHttp;
   /** Collection path, e.g. `/api/v1/nodes` or `/api/v1/pods`. */
   path: string;
+  /** Only objects with these labels (`key=value`), on the list and on the watch. */
+  labelSelector?: string;
   sink: ReflectorSink;
   logger: DriverLogger;
   /** Items per list page; paging keeps a 50,000-pod list from arriving as one huge string. */
@@ -81,7 +83,7 @@ export const createReflector = (options: ReflectorOptions): Reflector => {
     do {
       const page = ListEnvelope.parse(
         await http.request("GET", path, {
-          query: { limit: options.pageSize, continue: cont },
+          query: { limit: options.pageSize, continue: cont, labelSelector: options.labelSelector },
           signal: controller.signal,
         }),
       );
@@ -123,6 +125,7 @@ export const createReflector = (options: ReflectorOptions): Reflector => {
       resourceVersion,
       allowWatchBookmarks: "true",
       timeoutSeconds: String(options.watchTimeoutSeconds),
+      ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
     });
     await http.stream(`${path}?${query.toString()}`, handle, controller.signal);
   };

@@ -18,10 +18,10 @@ export const HubConfig = z.object({
   /** How often cost is accrued, runaways stopped and drain-back considered. */
   upkeepIntervalMs: z.coerce.number().int().positive().default(10_000),
   /**
-   * A pass with at most this many waiting workloads also decides them as one batch in regret order (O(n²)
-   * decisions), and keeps that when it places everything queue order did, and more or for less.
+   * A pass also decides up to this many waiting workloads as one batch in regret order (fewer on large fleets),
+   * and keeps that when it places everything queue order did, and more or for less. 0 turns it off.
    */
-  batchLimit: z.coerce.number().int().nonnegative().default(64),
+  batchLimit: z.coerce.number().int().nonnegative().default(200),
   /** Operator default for the runaway guard (hours); a workload's own `maxRuntimeHours` wins. */
   defaultMaxRuntimeHours: z.coerce.number().positive().optional(),
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aWorkload } from "../placement/testing/builders.ts";
 import { createStore, type OpenDatabase, openDatabase, type Store } from "../store/index.ts";
 import { silentLogger } from "../util/logger.ts";
-import { createScheduler } from "./scheduler.ts";
+import { batchSize, createScheduler } from "./scheduler.ts";
 
 const oneH100Node = (): CapacityReport => ({
   nodes: [
@@ -78,5 +78,15 @@ describe("scheduler pass with several workloads waiting", () => {
 
   it("decides in queue order alone above the batch limit: the older workload takes the cheap cluster", async () => {
     expect(await run([flexible("flex-2"), pinned("pin-2")], 1)).toEqual({ "flex-2": "Placed:us", "pin-2": "Pending:" });
+  });
+});
+
+describe("batchSize", () => {
+  it("batches up to the limit on a small fleet, fewer as the fleet grows, never more than wait", () => {
+    expect(batchSize(500, 50, 200)).toBe(200);
+    expect(batchSize(500, 1_000, 200)).toBe(44);
+    expect(batchSize(500, 10_000, 200)).toBe(14);
+    expect(batchSize(3, 50, 200)).toBe(3);
+    expect(batchSize(500, 50, 0)).toBe(0);
   });
 });

@@ -2,10 +2,15 @@ import type { Decision } from "@gantry/shared";
 
 /**
  * A workload with at most this many clusters left that can take it is "constrained" and goes before every
- * unconstrained one, fewest options first. Chosen on the quality benchmark (3, 6 and 10 tried; 6 placed every
- * workload on every seed; docs/benchmarks.md).
+ * unconstrained one, fewest options first. Chosen on the quality benchmark (3–10 tried; docs/benchmarks.md).
  */
 export const CONSTRAINED_OPTIONS = 6;
+
+/**
+ * Regret is measured against the option this far down the cheapest-first list: a workload with three near-equal
+ * alternatives loses little when the cheapest is taken, whatever the gap to the second (1–6 tried).
+ */
+export const REGRET_RANK = 3;
 
 /** One batch member's decision and the order it was committed in. */
 export interface BatchPlacement<T> {
@@ -24,7 +29,7 @@ export interface BatchResult<T> {
  * Places a batch of workloads that wait together, most constrained first, then by regret: the workload that
  * would lose the most by not getting its best cluster now goes next. Deciding one at a time in arrival order
  * lets early, flexible workloads take the cheap capacity that later, constrained ones needed (benchmark:
- * 11–15 % over the optimum in arrival order, 5–10 % in regret order, more workloads placed).
+ * 11–15 % over the optimum in arrival order, 3–8 % in regret order, and every workload placed).
  *
  * `decide` must decide on the caller's current state, and `commit` must add a decision's reservations to it:
  * every round re-decides what is left, since each commit can change every other workload's options. Capacity
@@ -65,7 +70,7 @@ export const placeInRegretOrder = <T>(
 interface Urgency {
   /** Clusters that could take the workload now (whole, or part of a split). */
   options: number;
-  /** USD between its cheapest and next-cheapest cluster (constrained: cheapest and dearest). */
+  /** USD between its cheapest cluster and the `REGRET_RANK`-th next (constrained: cheapest and dearest). */
   regret: number;
 }
 
@@ -78,7 +83,7 @@ const urgencyOf = (decision: Decision): Urgency => {
   costs.sort((a, b) => a - b);
   const cheapest = costs[0] ?? 0;
   if (costs.length <= CONSTRAINED_OPTIONS) return { options: costs.length, regret: (costs.at(-1) ?? 0) - cheapest };
-  return { options: Number.POSITIVE_INFINITY, regret: costs[1]! - cheapest };
+  return { options: Number.POSITIVE_INFINITY, regret: costs[REGRET_RANK]! - cheapest };
 };
 
 const moreUrgent = (a: Urgency, b: Urgency): boolean =>

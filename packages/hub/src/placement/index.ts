@@ -18,7 +18,13 @@
  *   snapshot, `compileFleet(fleet)` once and `planOn(snapshot, reservations, workload, options)` per decision.
  */
 
-export { type BatchPlacement, type BatchResult, CONSTRAINED_OPTIONS, placeInRegretOrder, REGRET_RANK } from "./batch.ts";
+export {
+  type BatchPlacement,
+  type BatchResult,
+  CONSTRAINED_OPTIONS,
+  placeInRegretOrder,
+  REGRET_RANK,
+} from "./batch.ts";
 export { nodeName } from "./capacity.ts";
 export type { FilterCode, ScoreCode, ScorerName } from "./framework.ts";
 export { plan, planOn } from "./plan.ts";

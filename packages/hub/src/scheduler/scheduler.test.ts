@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aWorkload } from "../placement/testing/builders.ts";
 import { createStore, type OpenDatabase, openDatabase, type Store } from "../store/index.ts";
 import { silentLogger } from "../util/logger.ts";
-import { batchSize, createScheduler } from "./scheduler.ts";
+import { batchSize } from "./pass.ts";
+import { createScheduler } from "./scheduler.ts";
 
 const oneH100Node = (): CapacityReport => ({
   nodes: [

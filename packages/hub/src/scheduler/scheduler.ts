@@ -3,62 +3,25 @@ import type { BurstPolicy, Decision, Fleet, PlacementStatus, Workload } from "@g
 import type { HealthThresholds } from "../fleet/health.ts";
 import { buildSnapshot } from "../fleet/snapshot.ts";
 import type { Metrics } from "../metrics.ts";
-import {
-  compileFleet,
-  type FleetSnapshot,
-  placeInRegretOrder,
-  plan,
-  planOn,
-  reservationsFor,
-} from "../placement/index.ts";
+import { compileFleet, plan, reservationsFor } from "../placement/index.ts";
 import type { Store, WorkloadRow } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { coalesced, mutex } from "../util/serial.ts";
 import { overBudget, startOfUtcDay, startOfUtcMonth } from "./budgets.ts";
-import { type BurstContext, decideUnderPolicy, type Planner, policyFor } from "./burst.ts";
+import { policyFor } from "./burst.ts";
+import {
+  type BurstUsage,
+  batchIsBetter,
+  batchSize,
+  costOf,
+  DEFAULT_BATCH_LIMIT,
+  gpusOf,
+  type PassInput,
+  planPass,
+} from "./pass.ts";
 import { aggregatePhase } from "./phase.ts";
 import { queueOrder } from "./queue.ts";
-
-interface PassPlan {
-  /** In the order they were decided. */
-  placed: { row: WorkloadRow; outcome: PassOutcome }[];
-  unplaced: { row: WorkloadRow; outcome: PassOutcome }[];
-}
-
-interface PassOutcome {
-  decision: Decision;
-  policy?: BurstPolicy;
-  pool: string | null;
-  note: string | null;
-  retryInSeconds?: number;
-}
-
-/** Most waiting workloads decided as one batch (the quality benchmark's 200). */
-export const DEFAULT_BATCH_LIMIT = 200;
-
-/**
- * Regret order re-decides every waiting workload after each placement: n(n+1)/2 decisions, each over every
- * cluster. This bounds that work per pass (~1.3 s on the benchmark machine; 200 workloads on 50 clusters,
- * 44 on 1,000, 14 on 10,000), so a long queue on a large fleet cannot stall the hub.
- */
-const BATCH_CLUSTER_DECISIONS = 1_000_000;
-
-/** How many of the waiting workloads a pass decides as one batch. */
-export const batchSize = (waiting: number, clusters: number, limit: number): number => {
-  // n(n+1)/2 decisions of `clusters` each: about n²/2 × clusters.
-  const byWork = Math.floor(Math.sqrt((2 * BATCH_CLUSTER_DECISIONS) / Math.max(1, clusters)));
-  return Math.min(waiting, limit, byWork);
-};
-
-const costOf = (p: PassPlan) => p.placed.reduce((n, x) => n + x.outcome.decision.estimatedCost.total, 0);
-
-/** The batch wins when it places everything queue order placed, and then more, or the same for less. */
-const batchIsBetter = (batch: PassPlan, queue: PassPlan): boolean => {
-  const placed = new Set(batch.placed.map((p) => p.row.name));
-  if (!queue.placed.every((p) => placed.has(p.row.name))) return false;
-  return batch.placed.length > queue.placed.length || costOf(batch) < costOf(queue) - 1e-6;
-};
 
 export interface SchedulerDeps {
   store: Store;
@@ -74,8 +37,6 @@ export interface SchedulerDeps {
    */
   batchLimit?: number;
 }
-
-const gpusOf = (w: Workload) => w.spec.replicas * w.spec.resources.gpu.count;
 
 /**
  * The loop around the pure engine: it orders the queue, applies burst policies and budgets, asks
@@ -100,7 +61,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
   /** Per-policy burst usage from active placements and the ledger. */
   const burstContexts = async (policies: BurstPolicy[], active: Awaited<ReturnType<Store["workloads"]["active"]>>) => {
     const today = startOfUtcDay(clock.now());
-    const out = new Map<string, Omit<BurstContext, "waitedSeconds" | "queuedGpus">>();
+    const out: BurstUsage = new Map();
     for (const p of policies) {
       const preferred = p.spec.pools[0]?.name;
       const burst = active.filter((a) => a.policy === p.metadata.name && a.pool !== null && a.pool !== preferred);
@@ -128,91 +89,6 @@ export const createScheduler = (deps: SchedulerDeps) => {
       if (reason) held.set(tenant, reason);
     }
     return held;
-  };
-
-  /** One workload's decision: under its burst policy when it has one, else on the whole fleet. */
-  const decide = (
-    row: WorkloadRow,
-    fleet: Fleet,
-    planner: Planner,
-    policies: BurstPolicy[],
-    contexts: Map<string, Omit<BurstContext, "waitedSeconds" | "queuedGpus">>,
-    queuedGpus: Map<string, number>,
-    now: Date,
-  ): PassOutcome => {
-    const workload = row.manifest;
-    const policy = policyFor(workload, policies);
-    if (!policy) return { decision: planner(workload), pool: null, note: null };
-    const ctx = contexts.get(policy.metadata.name);
-    const outcome = decideUnderPolicy(
-      fleet,
-      workload,
-      policy,
-      {
-        burstGpusInUse: ctx?.burstGpusInUse ?? 0,
-        burstSpendPerHour: ctx?.burstSpendPerHour ?? 0,
-        burstSpendToday: ctx?.burstSpendToday ?? 0,
-        waitedSeconds: (now.getTime() - row.createdAt.getTime()) / 1000,
-        queuedGpus: queuedGpus.get(policy.metadata.name) ?? 0,
-      },
-      planner,
-    );
-    return { ...outcome, policy };
-  };
-
-  type Contexts = Map<string, Omit<BurstContext, "waitedSeconds" | "queuedGpus">>;
-
-  /**
-   * Decides a pass's workloads on one compiled snapshot, without touching the store: in queue order (priority,
-   * fair share, age), or the first `batched` of them as one batch in regret order (`placeInRegretOrder`) and the
-   * rest in queue order after them. Each placement's reservations and burst usage count against the decisions
-   * after it.
-   */
-  const planPass = (
-    rows: readonly WorkloadRow[],
-    batched: number,
-    base: { fleet: Fleet; compiled: FleetSnapshot; policies: BurstPolicy[]; contexts: Contexts },
-    queuedGpus: Map<string, number>,
-    now: Date,
-  ): PassPlan => {
-    const reservations = [...base.fleet.reservations];
-    const fleet = { ...base.fleet, reservations };
-    const contexts: Contexts = new Map([...base.contexts].map(([k, v]) => [k, { ...v }]));
-    const planner: Planner = (w, o) => planOn(base.compiled, reservations, w, o);
-    const run = (row: WorkloadRow): PassOutcome => {
-      const started = performance.now();
-      const outcome = decide(row, fleet, planner, base.policies, contexts, queuedGpus, now);
-      deps.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
-      return outcome;
-    };
-    const commit = (row: WorkloadRow, outcome: PassOutcome) => {
-      reservations.push(...reservationsFor(row.name, row.manifest, outcome.decision));
-      // What this pass bursts counts against the caps of the next decision in the same pass.
-      const ctx = outcome.policy && contexts.get(outcome.policy.metadata.name);
-      if (ctx && outcome.pool !== outcome.policy?.spec.pools[0]?.name) {
-        ctx.burstGpusInUse += gpusOf(row.manifest);
-        ctx.burstSpendPerHour += outcome.decision.estimatedCost.perHour;
-      }
-    };
-    const result: PassPlan = { placed: [], unplaced: [] };
-    const last = new Map<WorkloadRow, PassOutcome>();
-    const batch = placeInRegretOrder(
-      rows.slice(0, batched),
-      (row) => {
-        const outcome = run(row);
-        last.set(row, outcome);
-        return outcome.decision;
-      },
-      (row) => commit(row, last.get(row)!),
-    );
-    for (const { item } of batch.placed) result.placed.push({ row: item, outcome: last.get(item)! });
-    for (const { item } of batch.unplaced) result.unplaced.push({ row: item, outcome: last.get(item)! });
-    for (const row of rows.slice(batched)) {
-      const outcome = run(row);
-      if (outcome.decision.feasible) commit(row, outcome);
-      result[outcome.decision.feasible ? "placed" : "unplaced"].push({ row, outcome });
-    }
-    return result;
   };
 
   const schedulePass = async (): Promise<void> => {
@@ -249,14 +125,22 @@ export const createScheduler = (deps: SchedulerDeps) => {
       else candidates.push(row);
     }
     // Compile the snapshot once per pass; every decision in it adds its reservations on top.
-    const base = { fleet, compiled: compileFleet(fleet), policies, contexts };
-    let chosen = planPass(candidates, 0, base, queuedGpus, now);
+    const input: PassInput = {
+      fleet,
+      compiled: compileFleet(fleet),
+      policies,
+      usage: contexts,
+      queuedGpus,
+      now,
+      observe: (seconds) => deps.metrics?.decisionSeconds.observe(seconds),
+    };
+    let chosen = planPass(candidates, 0, input);
     // Several workloads waiting together: decide them as one batch too, and keep that when it places every
     // workload queue order placed (so priority and fair share still decide who gets scarce capacity) and
     // either places more or costs less.
     const batched = batchSize(candidates.length, fleet.clusters.length, batchLimit);
     if (batched >= 2 && chosen.placed.length > 0) {
-      const batch = planPass(candidates, batched, base, queuedGpus, now);
+      const batch = planPass(candidates, batched, input);
       if (batchIsBetter(batch, chosen)) {
         logger.info(
           { workloads: batched, placed: batch.placed.length, saves: costOf(chosen) - costOf(batch) },

@@ -18,6 +18,18 @@ export const createMetrics = () => {
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1],
       registers: [registry],
     }),
+    batches: new Counter({
+      name: "gantry_batch_plans_total",
+      help: "Passes that also decided their waiting workloads as one batch, by whether the batch was kept",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    passSeconds: new Histogram({
+      name: "gantry_pass_duration_seconds",
+      help: "Time one scheduling pass took to decide (queue order and batch), before recording",
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 2, 5],
+      registers: [registry],
+    }),
     pending: new Gauge({
       name: "gantry_pending_workloads",
       help: "Workloads waiting in the queue",

@@ -1,5 +1,6 @@
 import { type CapacityReport, ClusterDescription, type Workload } from "@gantry/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMetrics } from "../metrics.ts";
 import { aWorkload } from "../placement/testing/builders.ts";
 import { createStore, type OpenDatabase, openDatabase, type Store } from "../store/index.ts";
 import { silentLogger } from "../util/logger.ts";
@@ -48,7 +49,7 @@ describe("scheduler pass with several workloads waiting", () => {
     await database.close();
   });
 
-  const run = async (workloads: Workload[], batchLimit?: number) => {
+  const run = async (workloads: Workload[], batchLimit?: number, metrics = createMetrics()) => {
     for (const [i, w] of workloads.entries()) await store.workloads.create(w, new Date(at.getTime() + i));
     const scheduler = createScheduler({
       store,
@@ -56,6 +57,7 @@ describe("scheduler pass with several workloads waiting", () => {
       logger: silentLogger(),
       thresholds: { unknownAfterMs: 60_000, offlineAfterMs: 120_000 },
       onDesiredStateChanged: () => undefined,
+      metrics,
       ...(batchLimit === undefined ? {} : { batchLimit }),
     });
     await scheduler.kick();
@@ -74,7 +76,12 @@ describe("scheduler pass with several workloads waiting", () => {
     aWorkload({ resources: { gpu: { count: 8 } }, placement: { regions: ["us-*"] } }, name);
 
   it("decides them as one batch, so the older flexible workload does not strand the pinned one", async () => {
-    expect(await run([flexible("flex-1"), pinned("pin-1")])).toEqual({ "flex-1": "Placed:eu", "pin-1": "Placed:us" });
+    const metrics = createMetrics();
+    expect(await run([flexible("flex-1"), pinned("pin-1")], undefined, metrics)).toEqual({
+      "flex-1": "Placed:eu",
+      "pin-1": "Placed:us",
+    });
+    expect((await metrics.batches.get()).values).toEqual([{ labels: { result: "kept" }, value: 1 }]);
   });
 
   it("decides in queue order alone above the batch limit: the older workload takes the cheap cluster", async () => {

@@ -134,6 +134,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
       now,
       observe: (seconds) => deps.metrics?.decisionSeconds.observe(seconds),
     };
+    const started = performance.now();
     let chosen = planPass(candidates, 0, input);
     // Several workloads waiting together: decide them as one batch too, and keep that when it places every
     // workload queue order placed (so priority and fair share still decide who gets scarce capacity) and
@@ -141,7 +142,9 @@ export const createScheduler = (deps: SchedulerDeps) => {
     const batched = batchSize(candidates.length, fleet.clusters.length, batchLimit);
     if (batched >= 2 && chosen.placed.length > 0) {
       const batch = planPass(candidates, batched, input);
-      if (batchIsBetter(batch, chosen)) {
+      const kept = batchIsBetter(batch, chosen);
+      deps.metrics?.batches.inc({ result: kept ? "kept" : "discarded" });
+      if (kept) {
         logger.info(
           { workloads: batched, placed: batch.placed.length, saves: costOf(chosen) - costOf(batch) },
           "batch placement in regret order",
@@ -149,6 +152,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
         chosen = batch;
       }
     }
+    deps.metrics?.passSeconds.observe((performance.now() - started) / 1000);
 
     let placedAny = false;
     let retryIn = Number.POSITIVE_INFINITY;

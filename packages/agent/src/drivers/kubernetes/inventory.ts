@@ -1,6 +1,6 @@
 import type { CapacityReport, NodeReport } from "@gantry/shared";
 import { modelName, type NodeGpu, nodeGpu, UNKNOWN_PRODUCT } from "./gpu.ts";
-import { factsFromLease, type NodeGpuFacts } from "./node-facts.ts";
+import { factsFromLease, type NodeGpuFacts, nodeOfLease } from "./node-facts.ts";
 import { type PodFacts, podFacts } from "./pod-usage.ts";
 import { GIB, parseQuantity, round2 } from "./quantity.ts";
 import type { ReflectorSink } from "./reflector.ts";
@@ -59,11 +59,10 @@ export class Inventory {
   /** Node names are interned so 50,000 pod entries share ~5,000 strings. */
   private readonly names = new Map<string, string>();
   /** GPU facts the agent pod on each node reported on its Lease (DaemonSet mode), by node name. */
-  private readonly facts = new Map<string, { facts: NodeGpuFacts; expiresAt: number }>();
+  private readonly facts = new Map<string, { facts: NodeGpuFacts; expiresAt: number; epoch: number }>();
   private nodeEpoch = 0;
   private podEpoch = 0;
   private factsEpoch = 0;
-  private readonly factsEpochs = new Map<string, number>();
 
   constructor(private readonly options: InventoryOptions) {}
 
@@ -104,23 +103,18 @@ export class Inventory {
     },
     upsert: (item) => {
       const lease = KubeLease.safeParse(item);
-      const entry = lease.success ? factsFromLease(lease.data) : undefined;
-      if (!entry) return;
-      this.facts.set(entry.node, { facts: entry.facts, expiresAt: entry.expiresAt });
-      this.factsEpochs.set(entry.node, this.factsEpoch);
+      if (!lease.success) return;
+      const entry = factsFromLease(lease.data);
+      if (entry) this.facts.set(entry.node, { ...entry, epoch: this.factsEpoch });
+      else this.factsSink.remove(item); // a Lease that no longer carries facts withdraws the old ones
     },
     remove: (item) => {
-      const lease = KubeLease.safeParse(item);
-      if (!lease.success) return;
-      const node = factsFromLease(lease.data)?.node;
+      const meta = ObjectMeta.safeParse((item as { metadata?: unknown } | null)?.metadata);
+      const node = meta.success ? nodeOfLease(meta.data.name) : undefined;
       if (node) this.facts.delete(node);
     },
     endSync: () => {
-      for (const [node, epoch] of this.factsEpochs) {
-        if (epoch === this.factsEpoch) continue;
-        this.facts.delete(node);
-        this.factsEpochs.delete(node);
-      }
+      for (const [node, entry] of this.facts) if (entry.epoch !== this.factsEpoch) this.facts.delete(node);
     },
   };
 

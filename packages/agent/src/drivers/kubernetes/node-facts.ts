@@ -24,7 +24,15 @@ export interface NodeGpuFacts {
   memoryMiB: number;
 }
 
-export const leaseNameFor = (node: string): string => `gantry-node-${node}`;
+const LEASE_PREFIX = "gantry-node-";
+
+export const leaseNameFor = (node: string): string => `${LEASE_PREFIX}${node}`;
+
+/** The node a per-node Lease is for, or undefined for any other Lease. */
+export const nodeOfLease = (leaseName: string): string | undefined =>
+  leaseName.startsWith(LEASE_PREFIX) && leaseName.length > LEASE_PREFIX.length
+    ? leaseName.slice(LEASE_PREFIX.length)
+    : undefined;
 
 /**
  * Parses `nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits`: one line per GPU,
@@ -64,8 +72,7 @@ export const factsFromLease = (
   lease: KubeLease,
 ): { node: string; facts: NodeGpuFacts; expiresAt: number } | undefined => {
   const a = lease.metadata.annotations ?? {};
-  const prefix = leaseNameFor("");
-  const node = lease.metadata.name.startsWith(prefix) ? lease.metadata.name.slice(prefix.length) : "";
+  const node = nodeOfLease(lease.metadata.name);
   const product = a[FACT_PRODUCT];
   const count = Number(a[FACT_COUNT]);
   const memoryMiB = Number(a[FACT_MEMORY_MIB]);

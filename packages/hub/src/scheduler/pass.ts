@@ -105,11 +105,13 @@ export const planPass = (rows: readonly WorkloadRow[], batched: number, input: P
   const commit = (row: WorkloadRow, outcome: PassOutcome) => {
     reservations.push(...reservationsFor(row.name, row.manifest, outcome.decision));
     // What this pass bursts counts against the caps of the next decision in the same pass.
-    const ctx = outcome.policy && usage.get(outcome.policy.metadata.name);
-    if (ctx && outcome.pool !== outcome.policy?.spec.pools[0]?.name) {
-      ctx.burstGpusInUse += gpusOf(row.manifest);
-      ctx.burstSpendPerHour += outcome.decision.estimatedCost.perHour;
-    }
+    const policy = outcome.policy;
+    if (policy === undefined || outcome.pool === policy.spec.pools[0]?.name) return;
+    const name = policy.metadata.name;
+    const ctx = usage.get(name) ?? { burstGpusInUse: 0, burstSpendPerHour: 0, burstSpendToday: 0 };
+    usage.set(name, ctx);
+    ctx.burstGpusInUse += gpusOf(row.manifest);
+    ctx.burstSpendPerHour += outcome.decision.estimatedCost.perHour;
   };
   const result: PassPlan = { placed: [], unplaced: [] };
   const last = new Map<WorkloadRow, PassOutcome>();

@@ -1,0 +1,127 @@
+import {
+  BurstPolicy,
+  type BurstPolicyInput,
+  Fleet,
+  type FleetInput,
+  Workload,
+  type WorkloadInput,
+} from "@gantry/shared";
+import { describe, expect, it } from "vitest";
+import { compileFleet } from "../placement/index.ts";
+import type { WorkloadRow } from "../store/index.ts";
+import { type BurstUsage, batchIsBetter, type PassInput, planPass } from "./pass.ts";
+
+const NOW = new Date("2026-11-30T12:00:00Z");
+
+// On-prem holds one 8-GPU job; the cloud holds four.
+const fleet = Fleet.parse({
+  clusters: [
+    {
+      name: "dc",
+      tier: "onprem",
+      region: "eu-central-1",
+      pricing: { gpuHour: { A100: 1 } },
+      nodes: [{ name: "n", gpu: { model: "A100", count: 8, memoryGiB: 80 } }],
+    },
+    {
+      name: "cloud",
+      tier: "cloud",
+      region: "us-east-1",
+      pricing: { gpuHour: { A100: 4 } },
+      nodes: [{ name: "m", count: 4, gpu: { model: "A100", count: 8, memoryGiB: 80 } }],
+    },
+  ],
+} satisfies FleetInput);
+
+const policy = BurstPolicy.parse({
+  apiVersion: "gantry.dev/v1alpha1",
+  kind: "BurstPolicy",
+  metadata: { name: "p" },
+  spec: {
+    pools: [
+      { name: "onprem", selector: { tiers: ["onprem"] } },
+      { name: "cloud", selector: { tiers: ["cloud"] } },
+    ],
+    burst: { afterWaitSeconds: 0 },
+    caps: { maxBurstGpus: 8 },
+  },
+} satisfies BurstPolicyInput);
+
+const row = (name: string, ageSeconds: number): WorkloadRow => {
+  const manifest = Workload.parse({
+    apiVersion: "gantry.dev/v1alpha1",
+    kind: "Workload",
+    metadata: { name, tenant: "t" },
+    spec: {
+      type: "job",
+      durationHours: 1,
+      resources: { gpu: { count: 8, models: ["A100"] } },
+      placement: { policy: "p" },
+    },
+  } satisfies WorkloadInput);
+  const createdAt = new Date(NOW.getTime() - ageSeconds * 1000);
+  return {
+    name,
+    tenant: "t",
+    manifest,
+    phase: "Pending",
+    message: "",
+    generation: 0,
+    priority: 0,
+    decisionId: null,
+    createdAt,
+    updatedAt: createdAt,
+    placedAt: null,
+    policy: null,
+    pool: null,
+    poolNote: null,
+    startedAt: null,
+    finishedAt: null,
+  };
+};
+
+const input = (usage: BurstUsage = new Map()): PassInput => ({
+  fleet,
+  compiled: compileFleet(fleet),
+  policies: [policy],
+  usage,
+  queuedGpus: new Map([["p", 24]]),
+  now: NOW,
+});
+
+const summary = (plan: ReturnType<typeof planPass>) => ({
+  placed: plan.placed.map((p) => `${p.row.name}@${p.outcome.pool}`),
+  unplaced: plan.unplaced.map((p) => p.row.name),
+});
+
+describe("planPass", () => {
+  const rows = [row("a", 30), row("b", 20), row("c", 10)];
+
+  it("in queue order: the oldest takes on-prem, the next bursts up to the cap, the last waits", () => {
+    expect(summary(planPass(rows, 0, input()))).toEqual({ placed: ["a@onprem", "b@cloud"], unplaced: ["c"] });
+  });
+
+  it("as a batch, re-deciding every round, still counts only committed bursts against the cap", () => {
+    const plan = planPass(rows, 3, input());
+    expect(plan.placed).toHaveLength(2);
+    expect(plan.placed.filter((p) => p.outcome.pool === "cloud")).toHaveLength(1);
+    expect(plan.unplaced).toHaveLength(1);
+    expect(plan.unplaced[0]!.outcome.note ?? plan.unplaced[0]!.outcome.decision.summary).toMatch(/8/);
+  });
+
+  it("starts from the burst usage it is given and leaves it untouched", () => {
+    const usage: BurstUsage = new Map([["p", { burstGpusInUse: 8, burstSpendPerHour: 32, burstSpendToday: 0 }]]);
+    expect(summary(planPass(rows, 0, input(usage)))).toEqual({ placed: ["a@onprem"], unplaced: ["b", "c"] });
+    expect(summary(planPass(rows, 3, input(usage))).placed).toHaveLength(1);
+    expect(usage.get("p")).toEqual({ burstGpusInUse: 8, burstSpendPerHour: 32, burstSpendToday: 0 });
+  });
+
+  it("keeps a batch only when it places all queue order placed, and more or for less", () => {
+    const queue = planPass(rows, 0, input());
+    expect(batchIsBetter(queue, queue)).toBe(false);
+    const fewer = { placed: queue.placed.slice(1), unplaced: [] };
+    expect(batchIsBetter(fewer, queue)).toBe(false);
+    const more = { placed: [...queue.placed, ...planPass([row("d", 5)], 0, input()).placed], unplaced: [] };
+    expect(batchIsBetter(more, queue)).toBe(true);
+  });
+});

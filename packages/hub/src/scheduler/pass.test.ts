@@ -107,6 +107,13 @@ describe("planPass", () => {
     expect(plan.placed.filter((p) => p.outcome.pool === "cloud")).toHaveLength(1);
     expect(plan.unplaced).toHaveLength(1);
     expect(plan.unplaced[0]!.outcome.note ?? plan.unplaced[0]!.outcome.decision.summary).toMatch(/8/);
+    // Each placement says it was decided in a batch, and after which workloads.
+    expect(plan.placed[0]!.outcome.decision.summary).toMatch(
+      /; decided in a batch of 3 waiting workloads, 1st in regret order$/,
+    );
+    expect(plan.placed[1]!.outcome.decision.summary).toMatch(
+      new RegExp(`2nd in regret order \\(after ${plan.placed[0]!.row.name}\\)$`),
+    );
   });
 
   it("starts from the burst usage it is given and leaves it untouched", () => {

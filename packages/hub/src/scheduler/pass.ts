@@ -64,6 +64,12 @@ export const batchIsBetter = (batch: PassPlan, queue: PassPlan): boolean => {
   return batch.placed.length > queue.placed.length || costOf(batch) < costOf(queue) - 1e-6;
 };
 
+const ordinal = (n: number): string => {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
+  return `${n}${suffix}`;
+};
+
 /** One workload's decision: under its burst policy when it has one, else on the whole fleet. */
 const decide = (row: WorkloadRow, fleet: Fleet, planner: Planner, input: PassInput, usage: BurstUsage): PassOutcome => {
   const workload = row.manifest;
@@ -124,7 +130,18 @@ export const planPass = (rows: readonly WorkloadRow[], batched: number, input: P
     },
     (row) => commit(row, last.get(row)!),
   );
-  for (const { item } of batch.placed) result.placed.push({ row: item, outcome: last.get(item)! });
+  for (const [i, { item }] of batch.placed.entries()) {
+    const outcome = last.get(item)!;
+    const before = batch.placed.slice(Math.max(0, i - 3), i).map((p) => p.item.name);
+    // Say why a cheaper cluster may have been taken: by workloads decided before this one in the same batch.
+    const note =
+      `; decided in a batch of ${batched} waiting workloads, ${ordinal(i + 1)} in regret order` +
+      (before.length > 0 ? ` (after ${i > 3 ? "…, " : ""}${before.join(", ")})` : "");
+    result.placed.push({
+      row: item,
+      outcome: { ...outcome, decision: { ...outcome.decision, summary: `${outcome.decision.summary}${note}` } },
+    });
+  }
   for (const { item } of batch.unplaced) result.unplaced.push({ row: item, outcome: last.get(item)! });
   for (const row of rows.slice(batched)) {
     const outcome = run(row);

@@ -10,7 +10,13 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  external: ["@kubernetes/client-node"],
+  // The OpenTelemetry SDK loads only when tracing is configured (cli/tracing.ts); the image installs it.
+  external: [
+    "@kubernetes/client-node",
+    "@opentelemetry/sdk-trace-node",
+    "@opentelemetry/exporter-trace-otlp-http",
+    "@opentelemetry/resources",
+  ],
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __gantryRequire } from 'node:module'; const require = __gantryRequire(import.meta.url);",

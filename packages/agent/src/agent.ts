@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   agentInboxPrefix,
+  contextFromHeaders,
   DesiredState,
   envelopeFor,
   type HeartbeatMessage,
@@ -12,11 +13,14 @@ import {
   subjects,
 } from "@gantry/shared";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { type Context, context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { AgentConfig, type AgentConfigInput } from "./config.ts";
 import type { ClusterDriver } from "./drivers/driver.ts";
 import type { AgentLogger } from "./logger.ts";
 
 export const AGENT_VERSION = "0.1.0";
+
+const tracer = trace.getTracer("gantry-agent");
 
 export interface AgentDeps {
   config: AgentConfigInput;
@@ -41,6 +45,8 @@ export const createAgent = (deps: AgentDeps) => {
   let nc: NatsConnection | undefined;
   let desired: Placement[] = [];
   let revision = -1;
+  /** Trace context of the last desired state pushed by the hub, for the reconcile it causes. */
+  let pushedFrom: Context | undefined;
   let seq = 0;
   let closed = false;
   let reconciling: Promise<void> | undefined;
@@ -102,11 +108,30 @@ export const createAgent = (deps: AgentDeps) => {
       do {
         reconcileAgain = false;
         if (!leader()) break;
-        try {
-          await driver.reconcile(desired);
-        } catch (e) {
-          logger.error({ err: e }, "reconcile failed; will retry on the next resync");
-        }
+        // Continue the trace of the newest desired state the hub pushed (its publish span), if any.
+        const parent = pushedFrom ?? context.active();
+        pushedFrom = undefined;
+        const attributes = {
+          "gantry.cluster": cluster,
+          "gantry.revision": revision,
+          "gantry.placements": desired.length,
+        };
+        await tracer.startActiveSpan(
+          "gantry.agent.reconcile",
+          { kind: SpanKind.CONSUMER, attributes },
+          parent,
+          async (span) => {
+            try {
+              await driver.reconcile(desired);
+            } catch (e) {
+              span.recordException(e instanceof Error ? e : String(e));
+              span.setStatus({ code: SpanStatusCode.ERROR });
+              logger.error({ err: e }, "reconcile failed; will retry on the next resync");
+            } finally {
+              span.end();
+            }
+          },
+        );
       } while (reconcileAgain);
       reconciling = undefined;
       reportSoon();
@@ -114,13 +139,14 @@ export const createAgent = (deps: AgentDeps) => {
     return reconciling;
   };
 
-  const accept = (state: DesiredState, authoritative: boolean) => {
+  const accept = (state: DesiredState, authoritative: boolean, traceContext?: Context) => {
     if (!authoritative && state.revision < revision) {
       logger.debug({ revision: state.revision, have: revision }, "dropped a stale desired state");
       return;
     }
     revision = state.revision;
     desired = state.placements;
+    if (traceContext) pushedFrom = traceContext;
     void reconcile();
   };
 
@@ -189,7 +215,11 @@ export const createAgent = (deps: AgentDeps) => {
           if (!parsed.success || parsed.data.cluster !== cluster) {
             return logger.warn({}, "dropped an invalid desired state");
           }
-          accept(parsed.data, false);
+          accept(
+            parsed.data,
+            false,
+            contextFromHeaders((key) => msg.headers?.get(key) || undefined),
+          );
         },
       });
       void watchConnection(nc);

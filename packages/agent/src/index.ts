@@ -2,6 +2,7 @@ export { AGENT_VERSION, type Agent, type AgentDeps, createAgent } from "./agent.
 export { agentCommand, reportCliError } from "./cli/agent-command.ts";
 export { CliError } from "./cli/errors.ts";
 export { nonNegative, readFleet, untilSignal } from "./cli/process.ts";
+export { startTracing } from "./cli/tracing.ts";
 export { AgentConfig } from "./config.ts";
 export type { ClusterDriver, Leadership } from "./drivers/driver.ts";
 export {

@@ -2,6 +2,7 @@ export * from "./parse.ts";
 export * from "./protocol/connection.ts";
 export * from "./protocol/messages.ts";
 export * from "./protocol/subjects.ts";
+export * from "./protocol/trace.ts";
 export * from "./protocol/version.ts";
 export * from "./schemas/cluster.ts";
 export * from "./schemas/common.ts";

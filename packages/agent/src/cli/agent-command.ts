@@ -6,6 +6,7 @@ import { createSimulatedDriver } from "../drivers/simulated/simulated.ts";
 import { CliError } from "./errors.ts";
 import { kubernetesDriverFactory } from "./kubernetes.ts";
 import { createLogger, nonNegative, readFleet, untilSignal } from "./process.ts";
+import { startTracing } from "./tracing.ts";
 
 interface AgentFlags {
   cluster: string;
@@ -48,6 +49,7 @@ export const agentCommand = (out: (text: string) => void): Command =>
     .action(async (o: AgentFlags) => {
       const natsUrl = o.natsUrl ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
       const logger = createLogger("gantry-agent").child({ cluster: o.cluster });
+      const stopTracing = await startTracing("gantry-agent");
       let driver: ClusterDriver;
       if (o.driver === "simulated") {
         if (!o.sim) throw new CliError("--sim FILE is required with --driver simulated");
@@ -71,7 +73,10 @@ export const agentCommand = (out: (text: string) => void): Command =>
       });
       await agent.start();
       out(`gantry agent for ${o.cluster} (${driver.kind}) connected to ${natsUrl}`);
-      await untilSignal(() => agent.close());
+      await untilSignal(async () => {
+        await agent.close();
+        await stopTracing();
+      });
     });
 
 /** Exit with the message (no stack) for errors that carry one; rethrow bugs. */

@@ -6,10 +6,14 @@ import {
   StatusMessage,
   SyncRequest,
   subjects,
+  traceHeaders,
 } from "@gantry/shared";
-import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import { headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { SpanKind, trace } from "@opentelemetry/api";
 import type { z } from "zod";
 import type { Logger } from "../util/logger.ts";
+
+const tracer = trace.getTracer("gantry-hub");
 
 export interface HubBusHandlers {
   hello(message: HelloMessage): Promise<void>;
@@ -83,8 +87,25 @@ export const createHubBus = (deps: {
         msg.respond(JSON.stringify(await handlers.sync(m)));
       });
     },
+    /** Publish a cluster's desired state, in a span whose context travels in the message's headers. */
     publishDesired(cluster: string, state: DesiredState): void {
-      nc.publish(subjects.desired(cluster), JSON.stringify(state));
+      tracer.startActiveSpan(
+        "gantry.desired.publish",
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            "gantry.cluster": cluster,
+            "gantry.revision": state.revision,
+            "gantry.placements": state.placements.length,
+          },
+        },
+        (span) => {
+          const h = headers();
+          for (const [key, value] of Object.entries(traceHeaders())) h.set(key, value);
+          nc.publish(subjects.desired(cluster), JSON.stringify(state), { headers: h });
+          span.end();
+        },
+      );
     },
     async close(): Promise<void> {
       for (const sub of subs) sub.unsubscribe();

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BurstPolicy, Decision, Fleet, PlacementStatus, Workload } from "@gantry/shared";
+import { type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { HealthThresholds } from "../fleet/health.ts";
 import { buildSnapshot } from "../fleet/snapshot.ts";
 import type { Metrics } from "../metrics.ts";
@@ -22,6 +23,21 @@ import {
 } from "./pass.ts";
 import { aggregatePhase } from "./phase.ts";
 import { queueOrder } from "./queue.ts";
+
+const tracer = trace.getTracer("gantry-hub");
+
+/** Runs `body` in `span`, records a failure on it, and always ends it. */
+const traced = async (span: Span, body: (span: Span) => Promise<void>): Promise<void> => {
+  try {
+    await body(span);
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+};
 
 export interface SchedulerDeps {
   store: Store;
@@ -91,9 +107,10 @@ export const createScheduler = (deps: SchedulerDeps) => {
     return held;
   };
 
-  const schedulePass = async (): Promise<void> => {
+  const schedulePass = async (span: Span): Promise<void> => {
     const pending = await store.workloads.pending();
     deps.metrics?.pending.set(pending.length);
+    span.setAttribute("gantry.waiting", pending.length);
     if (pending.length === 0) return;
     const [fleet, policies, budgets, active] = await Promise.all([
       snapshot(),
@@ -143,6 +160,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
     if (batched >= 2 && chosen.placed.length > 0) {
       const batch = planPass(candidates, batched, input);
       const kept = batchIsBetter(batch, chosen);
+      span.setAttributes({ "gantry.batch.size": batched, "gantry.batch.kept": kept });
       deps.metrics?.batches.inc({ result: kept ? "kept" : "discarded" });
       if (kept) {
         logger.info(
@@ -153,6 +171,15 @@ export const createScheduler = (deps: SchedulerDeps) => {
       }
     }
     deps.metrics?.passSeconds.observe((performance.now() - started) / 1000);
+    span.setAttributes({ "gantry.placed": chosen.placed.length, "gantry.unplaced": chosen.unplaced.length });
+    // One event per placement, so a trace shows where each workload went and at what estimated cost.
+    for (const { row, outcome } of chosen.placed) {
+      span.addEvent("placed", {
+        "gantry.workload": row.name,
+        "gantry.assignments": outcome.decision.assignments.map((a) => `${a.cluster}×${a.replicas}`).join(","),
+        "gantry.estimated_cost_usd": outcome.decision.estimatedCost.total,
+      });
+    }
 
     let placedAny = false;
     let retryIn = Number.POSITIVE_INFINITY;
@@ -195,7 +222,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
   };
 
   const pass = coalesced(
-    () => exclusive(schedulePass),
+    () => exclusive(() => tracer.startActiveSpan("gantry.schedule.pass", (span) => traced(span, schedulePass))),
     (error) => logger.error({ err: error }, "scheduling pass failed"),
   );
 

@@ -6,6 +6,7 @@ import {
   createSimulatedDriver,
   nonNegative,
   readFleet,
+  startTracing,
   untilSignal,
 } from "@gantry/agent";
 import type { FleetCluster } from "@gantry/shared";
@@ -56,10 +57,14 @@ const flagsToConfig = (o: HubFlags) => ({
 export const serverCommands = (out: Out): Command[] => {
   const hub = hubOptions(new Command("hub").description("run the hub (API, scheduler, NATS bus)")).action(
     async (o: HubFlags) => {
+      const stopTracing = await startTracing("gantry-hub");
       const h = await createHub({ config: flagsToConfig(o) });
       await h.start();
       out(`gantry hub listening on ${h.url}`);
-      await untilSignal(() => h.close());
+      await untilSignal(async () => {
+        await h.close();
+        await stopTracing();
+      });
     },
   );
 
@@ -71,6 +76,7 @@ export const serverCommands = (out: Out): Command[] => {
   ).action(async (o: HubFlags & { fleet: string; secondsPerHour: number }) => {
     const fleet = await readFleet(o.fleet);
     const config = flagsToConfig(o);
+    const stopTracing = await startTracing("gantry");
     let nats: RunningNatsServer | undefined;
     if (!o.natsUrl && !process.env.NATS_URL) {
       nats = await startNatsServer({ port: await preferredOrFreePort(4222) });
@@ -104,6 +110,7 @@ export const serverCommands = (out: Out): Command[] => {
       for (const a of agents.reverse()) await a.close();
       await h.close();
       await nats?.stop();
+      await stopTracing();
     });
   });
 

@@ -6,6 +6,7 @@ import {
   envelopeFor,
   type HeartbeatMessage,
   type HelloMessage,
+  inSpan,
   natsServerOptions,
   type Placement,
   type StatusMessage,
@@ -13,7 +14,7 @@ import {
   subjects,
 } from "@gantry/shared";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { type Context, context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Context, context, SpanKind, trace } from "@opentelemetry/api";
 import { AgentConfig, type AgentConfigInput } from "./config.ts";
 import type { ClusterDriver } from "./drivers/driver.ts";
 import type { AgentLogger } from "./logger.ts";
@@ -120,17 +121,10 @@ export const createAgent = (deps: AgentDeps) => {
           "gantry.agent.reconcile",
           { kind: SpanKind.CONSUMER, attributes },
           parent,
-          async (span) => {
-            try {
-              await driver.reconcile(desired);
-            } catch (e) {
-              span.recordException(e instanceof Error ? e : String(e));
-              span.setStatus({ code: SpanStatusCode.ERROR });
+          (span) =>
+            inSpan(span, () => driver.reconcile(desired)).catch((e: unknown) => {
               logger.error({ err: e }, "reconcile failed; will retry on the next resync");
-            } finally {
-              span.end();
-            }
-          },
+            }),
         );
       } while (reconcileAgain);
       reconciling = undefined;

@@ -12,4 +12,4 @@ export {
   type KubernetesDriverOptions,
 } from "./drivers/kubernetes/index.ts";
 export { createSimulatedDriver, type SimulatedDriverOptions } from "./drivers/simulated/simulated.ts";
-export type { AgentLogger } from "./logger.ts";
+export { type AgentLogger, createLogger } from "./logger.ts";

@@ -3,9 +3,10 @@ import { Command } from "commander";
 import { createAgent } from "../agent.ts";
 import type { ClusterDriver } from "../drivers/driver.ts";
 import { createSimulatedDriver } from "../drivers/simulated/simulated.ts";
+import { createLogger } from "../logger.ts";
 import { CliError } from "./errors.ts";
 import { kubernetesDriverFactory } from "./kubernetes.ts";
-import { createLogger, nonNegative, readFleet, untilSignal } from "./process.ts";
+import { nonNegative, readFleet, untilSignal } from "./process.ts";
 import { startTracing } from "./tracing.ts";
 
 interface AgentFlags {

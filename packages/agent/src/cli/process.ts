@@ -1,11 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Fleet, parseDocument, parseWith } from "@gantry/shared";
-import { pino } from "pino";
 import { CliError } from "./errors.ts";
-
-/** Structured JSON logs to stderr (stdout is the command's own output); `LOG_LEVEL` sets the level. */
-export const createLogger = (name: string, level = process.env.LOG_LEVEL ?? "info"): pino.Logger =>
-  pino({ name, level }, pino.destination(2));
 
 /** Read and validate a fleet file; errors name the file and the field. */
 export const readFleet = async (file: string): Promise<Fleet> => {

@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { BurstPolicy, Decision, Fleet, PlacementStatus, Workload } from "@gantry/shared";
-import { type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  type BurstPolicy,
+  type Decision,
+  type Fleet,
+  inSpan,
+  type PlacementStatus,
+  type Workload,
+} from "@gantry/shared";
+import { type Span, trace } from "@opentelemetry/api";
 import type { HealthThresholds } from "../fleet/health.ts";
 import { buildSnapshot } from "../fleet/snapshot.ts";
 import type { Metrics } from "../metrics.ts";
@@ -25,19 +32,6 @@ import { aggregatePhase } from "./phase.ts";
 import { queueOrder } from "./queue.ts";
 
 const tracer = trace.getTracer("gantry-hub");
-
-/** Runs `body` in `span`, records a failure on it, and always ends it. */
-const traced = async (span: Span, body: (span: Span) => Promise<void>): Promise<void> => {
-  try {
-    await body(span);
-  } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR });
-    throw error;
-  } finally {
-    span.end();
-  }
-};
 
 export interface SchedulerDeps {
   store: Store;
@@ -222,7 +216,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
   };
 
   const pass = coalesced(
-    () => exclusive(() => tracer.startActiveSpan("gantry.schedule.pass", (span) => traced(span, schedulePass))),
+    () => exclusive(() => tracer.startActiveSpan("gantry.schedule.pass", (span) => inSpan(span, schedulePass))),
     (error) => logger.error({ err: error }, "scheduling pass failed"),
   );
 

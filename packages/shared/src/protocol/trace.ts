@@ -1,4 +1,4 @@
-import { type Context, context, propagation } from "@opentelemetry/api";
+import { type Context, context, propagation, type Span, SpanStatusCode } from "@opentelemetry/api";
 
 /**
  * Trace context across NATS: the hub puts the W3C `traceparent` (and `tracestate`) of the span that publishes a
@@ -19,3 +19,16 @@ export const contextFromHeaders = (get: (key: string) => string | undefined): Co
     get: (_carrier, key) => get(key),
     keys: () => ["traceparent", "tracestate"],
   });
+
+/** Runs `body` in `span`, records a failure on it (and rethrows), and always ends the span. */
+export const inSpan = async <T>(span: Span, body: (span: Span) => Promise<T>): Promise<T> => {
+  try {
+    return await body(span);
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+};

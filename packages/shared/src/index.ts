@@ -11,5 +11,6 @@ export * from "./schemas/decision.ts";
 export * from "./schemas/fleet.ts";
 export * from "./schemas/placement.ts";
 export * from "./schemas/policy.ts";
+export * from "./schemas/serving.ts";
 export * from "./schemas/status.ts";
 export * from "./schemas/workload.ts";

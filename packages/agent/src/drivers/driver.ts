@@ -1,4 +1,4 @@
-import type { CapacityReport, ClusterDescription, Placement, PlacementStatus } from "@gantry/shared";
+import type { CapacityReport, ClusterDescription, Placement, PlacementStatus, ServingSignal } from "@gantry/shared";
 
 /**
  * What the agent needs from a cluster. The simulated and Kubernetes drivers implement it and run
@@ -22,6 +22,11 @@ export interface ClusterDriver {
   reconcile(desired: readonly Placement[]): Promise<void>;
   /** Status of every placement Gantry owns in this cluster. */
   statuses(): Promise<PlacementStatus[]>;
+  /**
+   * Per service in this cluster: load, latency and readiness over the last window, for the hub's autoscaler.
+   * Optional: a driver that cannot observe serving reports nothing and its services scale on replica counts only.
+   */
+  servingSignals?(): Promise<ServingSignal[]>;
   /** Called when something changed that the hub should hear about soon (capacity or status). */
   onChange(listener: () => void): void;
   /**

@@ -92,6 +92,9 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
   };
   let current = await newHub();
   for (const d of fleet.datasets) await current.h.store.datasets.put(d);
+  for (const { name, nodes: _nodes, health: _health, ...registration } of fleet.clusters) {
+    await current.h.registerCluster(name, registration);
+  }
 
   const agents = new Map<string, TestAgent>();
   for (const cluster of fleet.clusters) {
@@ -108,7 +111,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     api: (path, init) => fetch(`${current.h.url}/api/v1${path}`, init),
     async readyClusters(count) {
       await eventually(async () => {
-        const r = (await (await stack.api("/clusters")).json()) as { items: { health: string }[] };
+        const r = (await (await stack.api("/clusters?limit=1000")).json()) as { items: { health: string }[] };
         return r.items.length === count && r.items.every((c) => c.health === "ready") ? true : undefined;
       }, `${count} ready clusters`);
     },

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import {
   type CapacityReport,
   type DesiredState,
-  envelopeFor,
   natsServerOptions,
+  PROTOCOL_VERSION,
   Placement,
   type PlacementStatus,
   subjects,
@@ -110,7 +110,7 @@ const recordingDriver = () => {
     }),
     capacity: (): CapacityReport => ({
       nodes: [],
-      accountedWorkloads: desired.map((p) => ({ workload: p.workload, generation: p.generation })),
+      accountedWorkloads: desired.map((p) => ({ uid: p.uid, generation: p.generation })),
     }),
     async reconcile(d) {
       desired = d;
@@ -119,6 +119,8 @@ const recordingDriver = () => {
     },
     statuses: async (): Promise<PlacementStatus[]> =>
       desired.map((p) => ({
+        uid: p.uid,
+        tenant: p.tenant,
         workload: p.workload,
         generation: p.generation,
         phase: "Running",
@@ -132,22 +134,29 @@ const recordingDriver = () => {
   return { driver, reconciled, last: () => reconciled.at(-1) };
 };
 
-const aPlacement = (workload: string, generation = 1): Placement =>
+const aPlacement = (workload: string, generation = 1, type: "job" | "service" = "service"): Placement =>
   Placement.parse({
+    uid: `uid-${workload}`,
     workload,
     tenant: "t",
     cluster: "c1",
     replicas: 1,
     generation,
     decisionId: `d-${workload}`,
-    spec: { type: "service" },
+    spec: { type },
   });
 
-const desired = (revision: number, workloads: string[], cluster = "c1"): DesiredState => ({
-  ...envelopeFor(cluster, new Date()),
+/** A desired state from the hub; a workload named `job-…` is a job (stopped when fenced), others services. */
+const desired = (revision: number, workloads: string[], cluster = "c1", origin = "o1"): DesiredState => ({
+  protocol: PROTOCOL_VERSION,
+  cluster,
+  sentAt: new Date().toISOString(),
   kind: "desired",
+  origin,
   revision,
-  placements: workloads.map((w) => aPlacement(w)),
+  fenceAfterSeconds: 60,
+  unchanged: false,
+  placements: workloads.map((w) => aPlacement(w, 1, w.startsWith("job-") ? "job" : "service")),
 });
 
 interface Seen {
@@ -164,11 +173,16 @@ const fakeHub = async (url: string) => {
   });
   const seen: Seen[] = [];
   let answer: DesiredState = desired(0, []);
+  /** How heartbeats are acknowledged: a lease of this many seconds, or not at all (no leader, partition). */
+  let ack: { leaseSeconds: number; revision: number } | undefined = { leaseSeconds: 60, revision: 0 };
   nc.subscribe("gantry.v1.agent.>", {
     callback: (_, msg) => {
       const body = msg.json<Seen["body"]>();
       seen.push({ subject: msg.subject, body });
       if (body.kind === "sync" && msg.reply) msg.respond(JSON.stringify(answer));
+      if (body.kind === "heartbeat" && msg.reply && ack) {
+        msg.respond(JSON.stringify({ protocol: PROTOCOL_VERSION, kind: "ack", ...ack, registered: true }));
+      }
     },
   });
   await nc.flush();
@@ -178,6 +192,9 @@ const fakeHub = async (url: string) => {
     kinds: (kind: string) => seen.filter((s) => s.body.kind === kind),
     answerWith(state: DesiredState) {
       answer = state;
+    },
+    ackWith(next: { leaseSeconds: number; revision: number } | undefined) {
+      ack = next;
     },
     publish: (subject: string, state: unknown) => nc.publish(subject, JSON.stringify(state)),
   };
@@ -258,7 +275,9 @@ describe("agent against a real nats-server", () => {
       description: { name: "c1" },
     });
     const seqs = hub.kinds("heartbeat").map((h) => (h.body as { seq: number }).seq);
-    expect(seqs.slice(0, 3)).toEqual([0, 1, 2]);
+    // Sequence numbers only grow (and start from the clock, so they keep growing across restarts).
+    expect(seqs.every((v, i) => i === 0 || v > (seqs[i - 1] ?? 0))).toBe(true);
+    expect(seqs[0]).toBeGreaterThan(Date.now() * 1_000 - 60_000_000);
     for (const m of hub.seen) {
       expect(m.subject.startsWith(`${subjects.agentPrefix("c1")}.`)).toBe(true);
       expect(m.body.cluster).toBe("c1");
@@ -309,17 +328,56 @@ describe("agent against a real nats-server", () => {
     expect(reconciled.at(-1)).toEqual(["beta"]);
   });
 
-  it("takes a sync reply as authoritative even when its revision went back", async () => {
+  it("ignores a sync reply whose revision went back, but takes a new origin whatever its revision", async () => {
     hub = await fakeHub(nats.url("hub"));
     hub.answerWith(desired(7, ["alpha"]));
     const { agent: a, last } = await startAgent({ resyncIntervalMs: 200 });
     await a.idle();
     expect(a.revision).toBe(7);
-    // The hub was restored from an older backup: its revision restarts lower.
-    hub.answerWith(desired(1, ["restored"]));
+    // A late or replayed answer from the same origin must not make the agent delete what the hub still wants.
+    hub.answerWith(desired(1, ["stale"]));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(a.revision).toBe(7);
+    // The cluster was registered again (or the hub's database is new): revisions count anew.
+    hub.answerWith(desired(1, ["restored"], "c1", "o2"));
     await settle(() => a.revision).toBe(1);
     await a.idle();
     expect(last()).toEqual(["restored"]);
+  });
+
+  it("asks for the full desired state when a heartbeat ack says it is behind", async () => {
+    hub = await fakeHub(nats.url("hub"));
+    hub.answerWith(desired(1, ["alpha"]));
+    const { agent: a, last } = await startAgent();
+    await a.idle();
+    hub.answerWith(desired(3, ["alpha", "beta"]));
+    hub.ackWith({ leaseSeconds: 60, revision: 3 });
+    await settle(() => a.revision).toBe(3);
+    await a.idle();
+    expect(last()).toEqual(["alpha", "beta"]);
+  });
+
+  it("stops its jobs but keeps its services when its lease runs out, and reports them fenced", async () => {
+    hub = await fakeHub(nats.url("hub"));
+    hub.answerWith(desired(1, ["job-train", "svc"]));
+    hub.ackWith({ leaseSeconds: 0.6, revision: 1 });
+    const { agent: a, last } = await startAgent();
+    await a.idle();
+    expect(last()).toEqual(["job-train", "svc"]);
+    // The hub stops answering (partition, no leader): past the lease the job stops, the service keeps serving.
+    hub.ackWith(undefined);
+    await settle(() => a.fenced, 5_000).toBe(true);
+    await a.idle();
+    expect(last()).toEqual(["svc"]);
+    await settle(() => {
+      const statuses = hub.kinds("status").at(-1)?.body.statuses ?? [];
+      return statuses.find((x) => x.workload === "job-train")?.reason;
+    }).toBe("fenced");
+    // The hub answers again: the job stays stopped (the hub decides whether it runs again, and where).
+    hub.ackWith({ leaseSeconds: 60, revision: 1 });
+    await settle(() => a.fenced, 5_000).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(last()).toEqual(["svc"]);
   });
 
   it("reconnects after the server restarts on the same port, says hello again and resyncs", async () => {

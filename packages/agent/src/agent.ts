@@ -4,11 +4,16 @@ import {
   contextFromHeaders,
   DesiredState,
   envelopeFor,
+  HeartbeatAck,
   type HeartbeatMessage,
   type HelloMessage,
   inSpan,
   natsServerOptions,
   type Placement,
+  type PlacementStatus,
+  partitionPolicyOf,
+  placementKey,
+  type SignalsMessage,
   type StatusMessage,
   type SyncRequest,
   subjects,
@@ -19,7 +24,7 @@ import { AgentConfig, type AgentConfigInput } from "./config.ts";
 import type { ClusterDriver } from "./drivers/driver.ts";
 import type { AgentLogger } from "./logger.ts";
 
-export const AGENT_VERSION = "0.1.0";
+export const AGENT_VERSION = "0.2.0";
 
 const tracer = trace.getTracer("gantry-agent");
 
@@ -29,42 +34,75 @@ export interface AgentDeps {
   /** Should already carry the cluster's name (a pino child logger does): the agent does not repeat it. */
   logger: AgentLogger;
   now?: () => Date;
+  /** Monotonic milliseconds (leases are timed with it, never with the wall clock). */
+  monotonic?: () => number;
+  /** Open the NATS connection (credentials, TLS); by default from the config's URL. */
+  connectNats?: (options: { name: string; inboxPrefix: string }) => Promise<NatsConnection>;
 }
 
+/** The key fenced placements are remembered by: one incarnation and generation. */
+const fenceKey = (p: { uid: string; generation: number }) => `${p.uid}@${p.generation}`;
+
 /**
- * The agent's composition root: it reports the cluster (hello, heartbeats, statuses) and converges
- * it on the desired state the hub sends, pulling the full state on start, on reconnect and
- * periodically. It publishes only under its own cluster's subjects.
+ * The agent's composition root: it reports the cluster (hello, heartbeats, statuses, serving signals) and converges it
+ * on the desired state the hub sends, pulling the full state on start, on reconnect and when a heartbeat ack says it
+ * is behind. It publishes only under its own cluster's subjects.
+ *
+ * Leases and fencing: every heartbeat is a request; the leading hub's ack grants a lease of `leaseSeconds`, counted
+ * from when the heartbeat was *sent*. An agent whose lease ran out — cut off from the hub — stops the workloads whose
+ * partition policy is `stop` (jobs, by default) and reports them `Failed` with reason `fenced`; services keep serving.
+ * The hub fails such a job over only after the lease has surely run out, so a job never runs in two clusters.
  */
 export const createAgent = (deps: AgentDeps) => {
   const config = AgentConfig.parse(deps.config);
   const { driver, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  const monotonic = deps.monotonic ?? (() => performance.now());
   const cluster = config.cluster;
   const agentId = config.agentId ?? `${cluster}-${randomUUID().slice(0, 8)}`;
   const timers: NodeJS.Timeout[] = [];
   let nc: NatsConnection | undefined;
   let desired: Placement[] = [];
+  let origin: string | undefined;
   let revision = -1;
   /** Trace context of the last desired state pushed by the hub, for the reconcile it causes. */
   let pushedFrom: Context | undefined;
-  let seq = 0;
+  // Sequence numbers start from the clock, so they keep growing across restarts of the agent.
+  let seq = Date.now() * 1_000;
   let closed = false;
   let reconciling: Promise<void> | undefined;
   let reconcileAgain = false;
   let reportTimer: NodeJS.Timeout | undefined;
+  /** Monotonic time until which the agent may run `stop` workloads; Infinity until the hub first grants a lease. */
+  let leaseUntil = Number.POSITIVE_INFINITY;
+  let fenceAfterMs = config.fenceAfterMsDefault;
+  let fenced = false;
+  /** Placements this agent stopped because its lease ran out: never started again; reported Failed. */
+  const stopped = new Map<string, Placement>();
+  let missedAcks = 0;
+  let registered = true;
 
+  const nextSeq = () => {
+    seq = Math.max(seq + 1, Date.now() * 1_000);
+    return seq;
+  };
+  const envelope = () => envelopeFor(cluster, agentId, nextSeq(), now());
   const leader = () => driver.leadership?.isLeader() ?? true;
   const send = (subject: string, body: object) => {
-    if (nc && !nc.isClosed()) nc.publish(subject, JSON.stringify(body));
+    if (!nc || nc.isClosed() || nc.isDraining()) return;
+    try {
+      nc.publish(subject, JSON.stringify(body));
+    } catch (e) {
+      // A connection closing under us (shutdown, credentials swapped): the next report carries the same state.
+      logger.debug({ err: e }, "could not publish");
+    }
   };
 
   const hello = () => {
     if (!leader()) return;
     const m: HelloMessage = {
-      ...envelopeFor(cluster, now()),
+      ...envelope(),
       kind: "hello",
-      agentId,
       agentVersion: AGENT_VERSION,
       driver: driver.kind,
       description: driver.describe(),
@@ -72,22 +110,76 @@ export const createAgent = (deps: AgentDeps) => {
     send(subjects.hello(cluster), m);
   };
 
-  const heartbeat = () => {
-    if (!leader()) return;
-    const m: HeartbeatMessage = {
-      ...envelopeFor(cluster, now()),
-      kind: "heartbeat",
-      agentId,
-      seq: seq++,
-      capacity: driver.capacity(),
-    };
-    send(subjects.heartbeat(cluster), m);
+  /** Renew the lease from `sentAt` (monotonic): the hub heard us at or after then. */
+  const renew = (sentAt: number, leaseSeconds: number) => {
+    fenceAfterMs = leaseSeconds * 1_000;
+    leaseUntil = Math.max(leaseUntil === Number.POSITIVE_INFINITY ? 0 : leaseUntil, sentAt + fenceAfterMs);
+    if (fenced) {
+      fenced = false;
+      logger.info({ stopped: stopped.size }, "the hub answers again; fenced workloads stay stopped until it re-places them");
+    }
   };
 
-  const reportStatus = async () => {
+  const heartbeat = async () => {
+    if (closed || !leader() || !nc || nc.isClosed() || nc.isDraining()) return;
+    const sentAt = monotonic();
+    const m: HeartbeatMessage = { ...envelope(), kind: "heartbeat", revision, capacity: driver.capacity() };
+    try {
+      const reply = await nc.request(subjects.heartbeat(cluster), JSON.stringify(m), {
+        timeout: config.heartbeatTimeoutMs,
+      });
+      const ack = HeartbeatAck.safeParse(reply.json());
+      if (!ack.success) return void logger.warn({ issues: ack.error.issues.slice(0, 3) }, "hub sent an invalid ack");
+      missedAcks = 0;
+      renew(sentAt, ack.data.leaseSeconds);
+      if (registered !== ack.data.registered) {
+        registered = ack.data.registered;
+        if (!registered) logger.warn({}, "the hub does not know this cluster as registered: no work until an operator approves it");
+      }
+      // Behind what the hub published (a lost message): pull the full state.
+      if (ack.data.revision > revision) void sync();
+    } catch {
+      // No leader answered (none elected, hub down, partition); after two misses in a row, say who we are again.
+      if (closed) return;
+      if (++missedAcks >= 2) {
+        missedAcks = 0;
+        hello();
+      }
+    }
+  };
+
+  const statusesNow = async (): Promise<PlacementStatus[]> => {
+    const out = await driver.statuses();
+    for (const p of stopped.values()) {
+      if (out.some((s) => s.uid === p.uid && s.generation === p.generation)) continue;
+      out.push({
+        uid: p.uid,
+        tenant: p.tenant,
+        workload: p.workload,
+        generation: p.generation,
+        phase: "Failed",
+        reason: "fenced",
+        replicas: p.replicas,
+        readyReplicas: 0,
+        message: `stopped after ${Math.round(fenceAfterMs / 1000)} s without the hub (partition policy stop)`,
+        events: [],
+      });
+    }
+    return out;
+  };
+
+  const reportStatus = async (full: boolean) => {
     if (!leader()) return;
-    const m: StatusMessage = { ...envelopeFor(cluster, now()), kind: "status", statuses: await driver.statuses() };
+    const m: StatusMessage = { ...envelope(), kind: "status", full, revision, statuses: await statusesNow() };
     send(subjects.status(cluster), m);
+  };
+
+  const reportSignals = async () => {
+    if (!leader() || !driver.servingSignals) return;
+    const signals = await driver.servingSignals();
+    if (signals.length === 0) return;
+    const m: SignalsMessage = { ...envelope(), kind: "signals", signals };
+    send(subjects.signals(cluster), m);
   };
 
   /** Debounced report after a change: many changes in a burst become one heartbeat and one status. */
@@ -95,10 +187,13 @@ export const createAgent = (deps: AgentDeps) => {
     if (reportTimer) return;
     reportTimer = setTimeout(() => {
       reportTimer = undefined;
-      heartbeat();
-      reportStatus().catch((e: unknown) => logger.error({ err: e }, "status report failed"));
+      void heartbeat();
+      reportStatus(false).catch((e: unknown) => logger.error({ err: e }, "status report failed"));
     }, 100);
   };
+
+  /** What the driver should run: the desired state minus what fencing stopped. */
+  const runnable = (): Placement[] => desired.filter((p) => !stopped.has(fenceKey(p)));
 
   const reconcile = (): Promise<void> => {
     if (reconciling) {
@@ -112,17 +207,14 @@ export const createAgent = (deps: AgentDeps) => {
         // Continue the trace of the newest desired state the hub pushed (its publish span), if any.
         const parent = pushedFrom ?? context.active();
         pushedFrom = undefined;
-        const attributes = {
-          "gantry.cluster": cluster,
-          "gantry.revision": revision,
-          "gantry.placements": desired.length,
-        };
+        const target = runnable();
+        const attributes = { "gantry.cluster": cluster, "gantry.revision": revision, "gantry.placements": target.length };
         await tracer.startActiveSpan(
           "gantry.agent.reconcile",
           { kind: SpanKind.CONSUMER, attributes },
           parent,
           (span) =>
-            inSpan(span, () => driver.reconcile(desired)).catch((e: unknown) => {
+            inSpan(span, () => driver.reconcile(target)).catch((e: unknown) => {
               logger.error({ err: e }, "reconcile failed; will retry on the next resync");
             }),
         );
@@ -133,26 +225,67 @@ export const createAgent = (deps: AgentDeps) => {
     return reconciling;
   };
 
-  const accept = (state: DesiredState, authoritative: boolean, traceContext?: Context) => {
-    if (!authoritative && state.revision < revision) {
+  /** Lease check: past the lease, stop every `stop` workload (once) and keep the rest serving. */
+  const checkLease = () => {
+    if (fenced || monotonic() <= leaseUntil) return;
+    fenced = true;
+    const victims = desired.filter((p) => partitionPolicyOf(p.spec) === "stop" && !stopped.has(fenceKey(p)));
+    for (const p of victims) stopped.set(fenceKey(p), p);
+    logger.warn(
+      { stopping: victims.map(placementKey), keeping: desired.length - victims.length },
+      "no heartbeat ack from the hub within the lease: fencing (stopping jobs, keeping services)",
+    );
+    if (victims.length > 0) void reconcile();
+  };
+
+  /**
+   * Take a desired state: one with another origin (the cluster was registered anew, or the hub's database is new)
+   * replaces what we hold; within an origin, only a newer revision (a push) or a revision at least as new (a sync
+   * reply) does, so a late or replayed message can never make us delete what the hub still wants.
+   */
+  const accept = (state: DesiredState, fromSync: boolean, traceContext?: Context) => {
+    if (state.unchanged && state.origin === origin && state.revision === revision) return;
+    const sameOrigin = state.origin === origin;
+    if (sameOrigin && (fromSync ? state.revision < revision : state.revision <= revision)) {
       logger.debug({ revision: state.revision, have: revision }, "dropped a stale desired state");
       return;
     }
+    if (state.unchanged) return void sync();
+    origin = state.origin;
     revision = state.revision;
+    fenceAfterMs = state.fenceAfterSeconds * 1_000;
     desired = state.placements;
+    // Forget fenced placements the hub no longer asks for (it re-placed or ended them).
+    const wanted = new Set(desired.map(fenceKey));
+    for (const key of stopped.keys()) if (!wanted.has(key)) stopped.delete(key);
     if (traceContext) pushedFrom = traceContext;
     void reconcile();
   };
 
-  /** Pull the full desired state; the reply is authoritative even if its revision went back (hub restore). */
-  const sync = async (): Promise<boolean> => {
-    if (!nc || !leader()) return false;
-    const request: SyncRequest = { ...envelopeFor(cluster, now()), kind: "sync", agentId };
+  /**
+   * Pull the full desired state (or hear it is unchanged). The reply does not renew the lease: only the leader's
+   * heartbeat acks do, because the leader decides failover from the heartbeats it hears.
+   */
+  let syncing: Promise<boolean> | undefined;
+  const sync = (): Promise<boolean> => {
+    syncing ??= pull().finally(() => {
+      syncing = undefined;
+    });
+    return syncing;
+  };
+  const pull = async (): Promise<boolean> => {
+    if (closed || !nc || nc.isClosed() || nc.isDraining() || !leader()) return false;
+    const request: SyncRequest = {
+      ...envelope(),
+      kind: "sync",
+      revision,
+      ...(origin !== undefined ? { origin } : {}),
+    };
     try {
       const reply = await nc.request(subjects.sync(cluster), JSON.stringify(request), { timeout: 5_000 });
       const parsed = DesiredState.safeParse(reply.json());
-      if (!parsed.success) {
-        logger.warn({ issues: parsed.error.issues.slice(0, 3) }, "hub sent an invalid desired state");
+      if (!parsed.success || parsed.data.cluster !== cluster) {
+        logger.warn({ issues: parsed.success ? [] : parsed.error.issues.slice(0, 3) }, "hub sent an invalid desired state");
         return false;
       }
       accept(parsed.data, true);
@@ -165,9 +298,9 @@ export const createAgent = (deps: AgentDeps) => {
 
   const greet = async () => {
     hello();
-    heartbeat();
     await nc?.flush().catch(() => undefined);
     await sync();
+    await heartbeat();
   };
 
   const watchConnection = async (conn: NatsConnection) => {
@@ -181,49 +314,66 @@ export const createAgent = (deps: AgentDeps) => {
     }
   };
 
+  const connectNats =
+    deps.connectNats ??
+    ((o: { name: string; inboxPrefix: string }) =>
+      connect({
+        ...natsServerOptions(config.natsUrl),
+        name: o.name,
+        inboxPrefix: o.inboxPrefix,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        waitOnFirstConnect: true,
+      }));
+
+  const listen = (conn: NatsConnection) => {
+    conn.subscribe(subjects.desired(cluster), {
+      callback: (error, msg) => {
+        if (error) return logger.error({ err: error }, "desired-state subscription failed");
+        let body: unknown;
+        try {
+          body = msg.json();
+        } catch {
+          return logger.warn({}, "dropped a desired state that is not JSON");
+        }
+        const parsed = DesiredState.safeParse(body);
+        if (!parsed.success || parsed.data.cluster !== cluster) {
+          return logger.warn({}, "dropped an invalid desired state");
+        }
+        accept(
+          parsed.data,
+          false,
+          contextFromHeaders((key) => msg.headers?.get(key) || undefined),
+        );
+      },
+    });
+    void watchConnection(conn);
+  };
+
   return {
     agentId,
     get revision() {
       return revision;
     },
+    /** True while the lease has run out and `stop` workloads are held stopped. */
+    get fenced() {
+      return fenced;
+    },
     async start() {
       await driver.start();
-      nc = await connect({
-        ...natsServerOptions(config.natsUrl),
-        name: `gantry-agent-${cluster}`,
-        inboxPrefix: agentInboxPrefix(cluster),
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 500,
-        waitOnFirstConnect: true,
-      });
-      nc.subscribe(subjects.desired(cluster), {
-        callback: (error, msg) => {
-          if (error) return logger.error({ err: error }, "desired-state subscription failed");
-          let body: unknown;
-          try {
-            body = msg.json();
-          } catch {
-            return logger.warn({}, "dropped a desired state that is not JSON");
-          }
-          const parsed = DesiredState.safeParse(body);
-          if (!parsed.success || parsed.data.cluster !== cluster) {
-            return logger.warn({}, "dropped an invalid desired state");
-          }
-          accept(
-            parsed.data,
-            false,
-            contextFromHeaders((key) => msg.headers?.get(key) || undefined),
-          );
-        },
-      });
-      void watchConnection(nc);
+      nc = await connectNats({ name: `gantry-agent-${cluster}`, inboxPrefix: agentInboxPrefix(cluster) });
+      listen(nc);
       driver.onChange(reportSoon);
       driver.leadership?.onChange((isLeader) => {
         logger.info({ leader: isLeader }, "leadership changed");
         if (isLeader) void greet();
       });
-      timers.push(setInterval(heartbeat, config.heartbeatIntervalMs));
-      timers.push(setInterval(() => void reportStatus().catch(() => undefined), config.statusIntervalMs));
+      timers.push(setInterval(() => void heartbeat(), config.heartbeatIntervalMs));
+      timers.push(setInterval(() => void reportStatus(true).catch(() => undefined), config.statusIntervalMs));
+      timers.push(setInterval(checkLease, Math.min(1_000, config.heartbeatIntervalMs)));
+      if (driver.servingSignals) {
+        timers.push(setInterval(() => void reportSignals().catch(() => undefined), config.heartbeatIntervalMs));
+      }
       timers.push(
         setInterval(() => {
           // A hub that lost us (restarted on a fresh database) learns who we are again.
@@ -234,17 +384,34 @@ export const createAgent = (deps: AgentDeps) => {
       await greet();
       logger.info({ agentId, driver: driver.kind }, "agent started");
     },
+    /**
+     * Use a new NATS connection (rotated credentials): make it first, move the subscriptions, then drain the old one,
+     * so no heartbeat is missed.
+     */
+    async reconnect(): Promise<void> {
+      const next = await connectNats({ name: `gantry-agent-${cluster}`, inboxPrefix: agentInboxPrefix(cluster) });
+      listen(next);
+      const old = nc;
+      nc = next;
+      await greet();
+      await old?.drain().catch(() => undefined);
+    },
     /** Wait until the current reconcile (if any) has finished. */
     async idle() {
       while (reconciling) await reconciling;
     },
+    /** Stop within a few seconds whatever state NATS is in. */
     async close() {
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
       if (reportTimer) clearTimeout(reportTimer);
-      await this.idle();
-      await nc?.drain().catch(() => undefined);
+      await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      const conn = nc;
+      if (conn) {
+        await Promise.race([conn.drain(), new Promise((r) => setTimeout(r, 1_000).unref())]).catch(() => undefined);
+        if (!conn.isClosed()) await conn.close().catch(() => undefined);
+      }
       await driver.close();
     },
   };

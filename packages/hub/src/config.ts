@@ -1,40 +1,80 @@
+import { hostname } from "node:os";
 import { z } from "zod";
 
+const ms = (fallback: number) => z.coerce.number().int().positive().max(86_400_000).default(fallback);
+
 /** Hub configuration, parsed once at the edge (flags and environment) and passed down. */
-export const HubConfig = z.object({
+export const HubConfig = z.strictObject({
   host: z.string().default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   /** PostgreSQL URL; without it the hub uses embedded PGlite in `dataDir`. */
   databaseUrl: z.string().optional(),
   dataDir: z.string().default(".gantry/data"),
   natsUrl: z.string().default("nats://127.0.0.1:4222"),
+  /** A NATS credentials file (JWT and seed) for the hub's own identity on the bus. */
+  natsCreds: z.string().optional(),
+  /** This replica's name in the leader lease (hostname and pid by default). */
+  hubId: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
   /** No heartbeat for this long: the cluster is `unknown` and gets no new work. */
-  unknownAfterMs: z.coerce.number().int().positive().default(15_000),
-  offlineAfterMs: z.coerce.number().int().positive().default(60_000),
+  unknownAfterMs: ms(15_000),
+  offlineAfterMs: ms(60_000),
+  /** An agent that has had no heartbeat ack for this long stops its `stop` workloads (fencing). */
+  fenceAfterMs: ms(120_000),
+  /** Time an agent needs to stop what it fences; the hub never fails a job over sooner than fence + this. */
+  stopGraceMs: ms(15_000),
+  /** Operator default for failover: a cluster silent this long loses its work (a workload may set its own). */
+  failoverAfterMs: ms(180_000),
+  /** Leader lease between hub replicas: a new leader takes over within about ttl + renew. */
+  leaseTtlMs: ms(6_000),
+  leaseRenewMs: ms(2_000),
   /** How often the pending queue is re-evaluated even when nothing else wakes it. */
-  queueIntervalMs: z.coerce.number().int().positive().default(5_000),
+  queueIntervalMs: ms(5_000),
   /** How often the outbox is swept for rows a crash left unpublished. */
-  relayIntervalMs: z.coerce.number().int().positive().default(2_000),
-  /** How often cost is accrued, runaways stopped and drain-back considered. */
-  upkeepIntervalMs: z.coerce.number().int().positive().default(10_000),
+  relayIntervalMs: ms(2_000),
+  /** How often cost is accrued, lost clusters failed over, runaways stopped, the fleet checkpointed. */
+  upkeepIntervalMs: ms(5_000),
   /**
    * A pass also decides up to this many waiting workloads as one batch in regret order (fewer on large fleets),
    * and keeps that when it places everything queue order did, and more or for less. 0 turns it off.
    */
-  batchLimit: z.coerce.number().int().nonnegative().default(200),
+  batchLimit: z.coerce.number().int().nonnegative().max(10_000).default(200),
   /** Operator default for the runaway guard (hours); a workload's own `maxRuntimeHours` wins. */
-  defaultMaxRuntimeHours: z.coerce.number().positive().optional(),
+  defaultMaxRuntimeHours: z.coerce.number().positive().max(87_600).optional(),
+  /** Largest request body the API reads (bytes); larger ones get 413. */
+  bodyLimitBytes: z.coerce.number().int().positive().max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Accept a workload no cluster could ever run (capacity is coming): with a warning instead of a 422. */
+  acceptUnsatisfiable: z.union([z.boolean(), z.stringbool()]).default(false),
+  /** PostgreSQL: give up waiting for the server at start after this long. */
+  databaseConnectTimeoutMs: ms(30_000),
 });
 export type HubConfig = z.infer<typeof HubConfig>;
 export type HubConfigInput = z.input<typeof HubConfig>;
 
+const ENV: [keyof HubConfigInput, string][] = [
+  ["host", "GANTRY_HOST"],
+  ["port", "PORT"],
+  ["databaseUrl", "DATABASE_URL"],
+  ["dataDir", "GANTRY_DATA_DIR"],
+  ["natsUrl", "NATS_URL"],
+  ["natsCreds", "NATS_CREDS"],
+  ["hubId", "GANTRY_HUB_ID"],
+  ["batchLimit", "GANTRY_BATCH_LIMIT"],
+  ["defaultMaxRuntimeHours", "GANTRY_MAX_RUNTIME_HOURS"],
+  ["unknownAfterMs", "GANTRY_UNKNOWN_AFTER_MS"],
+  ["offlineAfterMs", "GANTRY_OFFLINE_AFTER_MS"],
+  ["fenceAfterMs", "GANTRY_FENCE_AFTER_MS"],
+  ["failoverAfterMs", "GANTRY_FAILOVER_AFTER_MS"],
+  ["leaseTtlMs", "GANTRY_LEASE_TTL_MS"],
+  ["bodyLimitBytes", "GANTRY_BODY_LIMIT_BYTES"],
+  ["acceptUnsatisfiable", "GANTRY_ACCEPT_UNSATISFIABLE"],
+];
+
 /** Read the hub's settings from the environment (flags override them in the CLI). */
-export const hubConfigFromEnv = (env: NodeJS.ProcessEnv): HubConfigInput => ({
-  ...(env.GANTRY_HOST ? { host: env.GANTRY_HOST } : {}),
-  ...(env.PORT ? { port: env.PORT } : {}),
-  ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
-  ...(env.GANTRY_DATA_DIR ? { dataDir: env.GANTRY_DATA_DIR } : {}),
-  ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}),
-  ...(env.GANTRY_BATCH_LIMIT ? { batchLimit: env.GANTRY_BATCH_LIMIT } : {}),
-  ...(env.GANTRY_MAX_RUNTIME_HOURS ? { defaultMaxRuntimeHours: env.GANTRY_MAX_RUNTIME_HOURS } : {}),
-});
+export const hubConfigFromEnv = (env: NodeJS.ProcessEnv): HubConfigInput => {
+  const out: Record<string, string> = {};
+  for (const [key, name] of ENV) {
+    const v = env[name];
+    if (v !== undefined && v !== "") out[key] = v;
+  }
+  return out as HubConfigInput;
+};

@@ -5,7 +5,12 @@ export type HubErrorCode =
   | "conflict"
   | "budget_exceeded"
   | "unsupported_media_type"
-  | "bad_request";
+  | "bad_request"
+  | "database_unavailable"
+  | "not_leader"
+  | "payload_too_large"
+  | "unsatisfiable"
+  | "unknown_reference";
 
 export class HubError extends Error {
   constructor(

@@ -1,20 +1,36 @@
 import type { AddressInfo } from "node:net";
-import { natsServerOptions } from "@gantry/shared";
+import {
+  type DesiredState,
+  type HeartbeatAck,
+  natsServerOptions,
+  PROTOCOL_VERSION,
+  type ServingSignal,
+  subjects,
+} from "@gantry/shared";
 import { serve } from "@hono/node-server";
-import { connect } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createApi } from "./api/app.ts";
 import { createHubBus } from "./bus/hub-bus.ts";
 import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
-import { capacityChanges } from "./fleet/capacity-change.ts";
 import type { HealthThresholds } from "./fleet/health.ts";
+import { createFleetView } from "./fleet/view.ts";
+import { createLeadership } from "./ha/leadership.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createAdmission } from "./scheduler/admission.ts";
+import { statusTransition } from "./scheduler/phase.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 import { createUpkeep } from "./scheduler/upkeep.ts";
-import { createStore, type OpenDatabase, openDatabase } from "./store/index.ts";
+import {
+  type ClusterRegistration,
+  createStore,
+  FencedError,
+  type OpenDatabase,
+  openDatabase,
+} from "./store/index.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
+import { withTimeout } from "./util/timeout.ts";
 
 export interface HubDeps {
   config: HubConfigInput;
@@ -23,81 +39,179 @@ export interface HubDeps {
   metrics?: Metrics;
   /** An already-open database (tests share one); otherwise opened from the config. */
   database?: OpenDatabase;
+  /** Connect to NATS (tests and `gantry up` pass credentials this way); defaults to the config's URL and creds. */
+  connectNats?: () => Promise<NatsConnection>;
 }
 
 /**
- * The hub's composition root: database, store, scheduler, NATS bus, outbox relay and HTTP API.
- * `start()` brings them up in dependency order; `close()` takes them down in reverse.
+ * The hub's composition root: database, store, the in-memory fleet view, leader election, scheduler, NATS bus,
+ * outbox relay and HTTP API. Every replica serves the API and keeps the fleet view from heartbeats; only the leader
+ * (one per database, fenced by its epoch) schedules, publishes desired state and runs upkeep.
  */
 export const createHub = async (deps: HubDeps) => {
   const config = HubConfig.parse(deps.config);
   const logger = deps.logger ?? createLogger("gantry-hub");
   const clock = deps.clock ?? systemClock;
   const thresholds: HealthThresholds = { unknownAfterMs: config.unknownAfterMs, offlineAfterMs: config.offlineAfterMs };
-
   const metrics = deps.metrics ?? createMetrics();
+
   const database =
     deps.database ??
-    (await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }));
+    (await openDatabase({
+      ...(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }),
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      onPoolError: (error) => logger.warn({ err: error }, "database connection lost; the pool reconnects"),
+    }));
   const store = createStore(database.db);
-  const nc = await connect({
-    ...natsServerOptions(config.natsUrl),
-    name: "gantry-hub",
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
-  });
+  const view = createFleetView({ clock, thresholds });
+  view.load(await store.clusters.list());
+  const startedAt = clock.now();
+
+  const nc = await (deps.connectNats ??
+    (() =>
+      connect({
+        ...natsServerOptions(config.natsUrl),
+        name: `gantry-hub-${config.hubId}`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        waitOnFirstConnect: true,
+      })))();
 
   let bus: ReturnType<typeof createHubBus> | undefined;
+  const leadership = createLeadership({
+    leases: store.leases,
+    holder: config.hubId,
+    logger,
+    options: { ttlMs: config.leaseTtlMs, renewMs: config.leaseRenewMs },
+    onChange: (leader) => {
+      metrics.leader.set(leader ? 1 : 0);
+      if (!leader) return;
+      // A new leader may have missed publishes: forget the cache, publish what the outbox holds, schedule.
+      relay.clear();
+      void relay.kick();
+      void scheduler.kick();
+    },
+  });
+  const epoch = () => leadership.epoch();
+  const onFenced = (error: FencedError) => leadership.stepDown(error.message);
+
   const relay = createRelay({
     store,
     clock,
     logger,
+    epoch,
+    fenceAfterSeconds: config.fenceAfterMs / 1000,
     publish: (cluster, state) => {
       bus?.publishDesired(cluster, state);
       metrics.publishes.inc();
     },
   });
-  const onDesiredStateChanged = () => void relay.kick();
+  /** A write queued desired-state changes: the leader publishes now; another replica tells the leader. */
+  const onDesiredStateChanged = () => {
+    if (leadership.isLeader()) void relay.kick();
+    else if (!nc.isClosed()) nc.publish(subjects.hubsKick, JSON.stringify({ relay: true }));
+  };
   const scheduler = createScheduler({
     store,
+    view,
     clock,
     logger,
-    thresholds,
+    epoch,
+    onFenced,
     onDesiredStateChanged,
     metrics,
     batchLimit: config.batchLimit,
   });
+  const kickScheduler = () => {
+    if (leadership.isLeader()) void scheduler.kick();
+    else if (!nc.isClosed()) nc.publish(subjects.hubsKick, JSON.stringify({ schedule: true }));
+  };
 
-  const capacityChanged = capacityChanges();
+  const signals = new Map<string, { at: Date; signals: ServingSignal[] }>();
+
   bus = createHubBus({
     nc,
     logger,
-    onMessage: (kind, accepted) => metrics.messages.inc({ kind, result: accepted ? "accepted" : "dropped" }),
+    view,
+    onMessage: (kind, result, reason) => metrics.messages.inc({ kind, result, reason: reason ?? "" }),
     handlers: {
-      async hello(m) {
-        await store.clusters.announce({
-          description: m.description,
-          agentId: m.agentId,
-          driver: m.driver,
-          agentVersion: m.agentVersion,
-          at: clock.now(),
-        });
-        logger.info({ cluster: m.cluster, agent: m.agentId, driver: m.driver }, "agent said hello");
+      async hello(cluster, m) {
+        let entry = view.get(cluster);
+        if (!entry || !leadership.isLeader()) {
+          // Another replica may have registered it meanwhile; the leader records what the agent says.
+          const row = await store.clusters.get(cluster);
+          if (row) entry = view.upsert(row);
+        }
+        if (leadership.isLeader()) {
+          const row = await store.clusters.announce({
+            name: cluster,
+            reported: m.description,
+            agentId: m.agentId,
+            driver: m.driver,
+            agentVersion: m.agentVersion,
+            at: clock.now(),
+          });
+          entry = view.upsert(row);
+          if (row.state === "pending") logger.warn({ cluster, agent: m.agentId }, "unregistered cluster said hello; pending approval");
+        }
+        if (entry) view.hello(cluster, m.agentId, m.seq);
+        logger.info({ cluster, agent: m.agentId, driver: m.driver, state: entry?.state }, "agent said hello");
       },
-      async heartbeat(m) {
-        const known = await store.clusters.heartbeat(m.cluster, m.capacity, clock.now());
-        if (known && capacityChanged(m.cluster, m.capacity)) void scheduler.kick();
+      heartbeat(cluster, m): HeartbeatAck | undefined {
+        const changed = view.heartbeat(cluster, m.capacity);
+        const entry = view.get(cluster);
+        if (!leadership.isLeader() || !entry) return undefined;
+        if (changed && entry.state === "registered") void scheduler.kick();
+        // The agent compares this with what it holds and, when behind (a lost publish), asks for the full state.
+        const revision = relay.revisionOf(cluster);
+        return {
+          protocol: PROTOCOL_VERSION,
+          kind: "ack",
+          leaseSeconds: config.fenceAfterMs / 1000,
+          revision: revision ?? 0,
+          registered: entry.state === "registered",
+        };
       },
-      status: (m) => scheduler.onStatuses(m.cluster, m.statuses),
-      sync: (m) => relay.desiredState(m.cluster),
+      async status(cluster, m) {
+        if (view.get(cluster)?.state !== "registered") return;
+        const outcome = await store.placing.applyStatuses(cluster, m.seq, m.statuses, clock.now(), statusTransition);
+        if (m.full) {
+          const desired = await relay.desiredState(cluster);
+          if (m.revision >= desired.revision) {
+            const listed = new Set(m.statuses.map((s) => s.uid));
+            const missing = desired.placements.filter((p) => !listed.has(p.uid)).map((p) => p.uid);
+            await store.placing.markMissing(cluster, missing, [...listed], clock.now());
+            if (missing.length > 0) onDesiredStateChanged();
+          }
+        }
+        if (outcome.desiredChanged) onDesiredStateChanged();
+        if (outcome.freed.length > 0) kickScheduler();
+      },
+      async sync(cluster, m): Promise<DesiredState | undefined> {
+        return relay.sync(cluster, m.origin, m.revision);
+      },
+      signals(cluster, m) {
+        signals.set(cluster, { at: clock.now(), signals: m.signals });
+      },
+      published(_cluster, state) {
+        relay.remember(state);
+      },
     },
   });
 
   const upkeep = createUpkeep({
     store,
+    view,
     clock,
     logger,
     scheduler,
+    epoch,
+    failover: {
+      fenceAfterMs: config.fenceAfterMs,
+      stopGraceMs: config.stopGraceMs,
+      defaultAfterMs: config.failoverAfterMs,
+    },
+    listeningSince: () => startedAt,
     onDesiredStateChanged,
     ...(config.defaultMaxRuntimeHours ? { defaultMaxRuntimeHours: config.defaultMaxRuntimeHours } : {}),
   });
@@ -107,31 +221,69 @@ export const createHub = async (deps: HubDeps) => {
     admit: admission.admit,
     explainExtra: admission.explain,
     store,
+    view,
     scheduler,
+    kickScheduler,
     clock,
     logger,
     thresholds,
     databaseKind: database.kind,
     metrics,
     onDesiredStateChanged,
+    config,
+    ready: async () => {
+      await withTimeout(database.ping(), 2_000, "database ping");
+      if (nc.isClosed() || nc.isDraining()) throw new Error("NATS connection closed");
+      await withTimeout(nc.flush(), 2_000, "NATS flush");
+    },
+    leader: () => leadership.isLeader(),
   });
 
   let server: ReturnType<typeof serve> | undefined;
   const timers: NodeJS.Timeout[] = [];
+  let closing: Promise<void> | undefined;
+
+  const onFailure = (what: string) => (error: unknown) => {
+    if (error instanceof FencedError) onFenced(error);
+    else logger.error({ err: error }, `${what} failed; will retry`);
+  };
 
   return {
     config,
     store,
+    view,
     scheduler,
     upkeep,
     metrics,
     api,
     nc,
+    leadership,
+    signals,
     /** The bound HTTP URL once started. */
     url: "",
+    /** Register a cluster as an operator would (`gantry up` registers its fleet file's clusters). */
+    async registerCluster(name: string, registration: ClusterRegistration): Promise<void> {
+      view.upsert(await store.clusters.register(name, registration, clock.now()));
+      onDesiredStateChanged();
+    },
     async start() {
+      // Leaders elsewhere hear about this replica's writes through this subject.
+      nc.subscribe(subjects.hubsKick, {
+        callback: (_e, msg) => {
+          if (!leadership.isLeader()) return;
+          let body: { relay?: boolean; schedule?: boolean } = {};
+          try {
+            body = msg.json();
+          } catch {
+            return;
+          }
+          if (body.relay) void relay.kick();
+          if (body.schedule) void scheduler.kick();
+        },
+      });
       bus?.start();
       await nc.flush();
+      await leadership.start();
       await new Promise<void>((resolve) => {
         server = serve({ fetch: api.fetch, hostname: config.host, port: config.port }, (info: AddressInfo) => {
           this.url = `http://${config.host}:${info.port}`;
@@ -140,22 +292,36 @@ export const createHub = async (deps: HubDeps) => {
       });
       timers.push(setInterval(() => void scheduler.kick(), config.queueIntervalMs));
       timers.push(setInterval(() => void relay.kick(), config.relayIntervalMs));
-      const upkeepTick = () =>
-        upkeep.tick().catch((e: unknown) => logger.error({ err: e }, "upkeep failed; will retry"));
-      timers.push(setInterval(upkeepTick, config.upkeepIntervalMs));
+      timers.push(setInterval(() => void upkeep.tick().catch(onFailure("upkeep")), config.upkeepIntervalMs));
       void relay.kick();
       void scheduler.kick();
-      logger.info({ url: this.url, database: database.kind, nats: config.natsUrl }, "hub started");
+      logger.info(
+        { url: this.url, database: database.kind, nats: config.natsUrl, leader: leadership.isLeader() },
+        "hub started",
+      );
     },
-    async close() {
-      for (const t of timers) clearInterval(t);
-      scheduler.close();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-      await scheduler.idle();
-      await relay.idle();
-      await bus?.close();
-      await nc.drain().catch(() => undefined);
-      if (!deps.database) await database.close();
+    /**
+     * Stop within a few seconds whatever state NATS and the database are in: stop taking requests, let running
+     * work finish (bounded), give up the lease so another replica takes over at once, then close connections.
+     */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        for (const t of timers) clearInterval(t);
+        scheduler.close();
+        await withTimeout(
+          new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+          2_000,
+          "HTTP server close",
+        ).catch(() => (server as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.());
+        await withTimeout(Promise.all([scheduler.idle(), relay.idle(), bus?.idle()]), 2_000, "work in flight").catch(
+          () => undefined,
+        );
+        await bus?.close();
+        await withTimeout(leadership.close(), 1_000, "lease release").catch(() => undefined);
+        await withTimeout(nc.drain(), 1_000, "NATS drain").catch(() => nc.close());
+        if (!deps.database) await withTimeout(database.close(), 2_000, "database close").catch(() => undefined);
+      })();
+      return closing;
     },
   };
 };

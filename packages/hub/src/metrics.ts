@@ -37,8 +37,13 @@ export const createMetrics = () => {
     }),
     messages: new Counter({
       name: "gantry_agent_messages_total",
-      help: "Messages received from agents, by kind and whether they were accepted",
-      labelNames: ["kind", "result"] as const,
+      help: "Messages received from agents, by kind, result (accepted, dropped, retried) and why one was dropped",
+      labelNames: ["kind", "result", "reason"] as const,
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: "gantry_hub_leader",
+      help: "1 while this hub replica holds the leader lease (schedules, publishes, runs upkeep)",
       registers: [registry],
     }),
     publishes: new Counter({

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { issuesOf, ValidationError } from "@gantry/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { ApiDeps } from "./deps.ts";
+import { bodyLimit } from "hono/body-limit";
+import { HubError } from "../errors.ts";
+import type { ApiDeps, DefaultHook } from "./deps.ts";
 import { problemOf, respondProblem } from "./problem.ts";
 import { fleetRoutes } from "./routes/clusters.ts";
 import { policyRoutes } from "./routes/policies.ts";
@@ -12,15 +14,17 @@ const dashboard = readFileSync(new URL("./dashboard.html", import.meta.url), "ut
 
 /** The hub's HTTP API: thin routes over the scheduler and the store, errors mapped in one place. */
 export const createApi = (deps: ApiDeps) => {
-  const app = new OpenAPIHono({
-    defaultHook: (result, c) => {
-      if (!result.success) return respondProblem(c, problemOf(new ValidationError(issuesOf(result.error), "request")));
-    },
-  });
+  const defaultHook: DefaultHook = (result, c) => {
+    if (!result.success) return respondProblem(c, problemOf(new ValidationError(issuesOf(result.error), "request")));
+  };
+  const routeDeps: ApiDeps = { ...deps, defaultHook };
+  const app = new OpenAPIHono({ defaultHook });
 
   app.onError((error, c) => {
     const problem = problemOf(error);
-    if (problem.status >= 500) deps.logger.error({ err: error, path: c.req.path }, "request failed");
+    if (problem.status >= 500 && problem.code === "internal") {
+      deps.logger.error({ err: error, path: c.req.path, method: c.req.method }, "request failed");
+    }
     return respondProblem(c, problem);
   });
   app.notFound((c) =>
@@ -32,18 +36,37 @@ export const createApi = (deps: ApiDeps) => {
       detail: `no route ${c.req.method} ${c.req.path}`,
     }),
   );
+  // Bodies are read whole: bound them before they are read (a 50 MB body must not reach the parser).
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: () => {
+        throw new HubError("payload_too_large", `the request body is larger than ${deps.config.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
 
   app.get("/", (c) => c.html(dashboard));
   app.get("/metrics", async (c) => {
     if (!deps.metrics) return c.text("metrics are off", 404);
     return c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });
   });
+  // Liveness: the process answers. Readiness: the database and NATS answer too.
   app.get("/healthz", (c) => c.json({ status: "ok", database: deps.databaseKind }));
+  app.get("/readyz", async (c) => {
+    try {
+      await deps.ready?.();
+      return c.json({ status: "ready", database: deps.databaseKind, leader: deps.leader?.() ?? true });
+    } catch (error) {
+      return c.json({ status: "unready", reason: error instanceof Error ? error.message : String(error) }, 503);
+    }
+  });
 
-  const api = new OpenAPIHono({ defaultHook: app.defaultHook });
-  api.route("/", workloadRoutes(deps));
-  api.route("/", fleetRoutes(deps));
-  api.route("/", policyRoutes(deps));
+  const api = new OpenAPIHono({ defaultHook });
+  api.route("/", workloadRoutes(routeDeps));
+  api.route("/", fleetRoutes(routeDeps));
+  api.route("/", policyRoutes(routeDeps));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Gantry hub API", version: "v1", description: "Place AI workloads across GPU clusters." },

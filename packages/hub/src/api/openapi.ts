@@ -13,8 +13,13 @@ const descriptions: Record<number, string> = {
   400: "Invalid input; `errors` names each field",
   404: "Not found",
   409: "Conflict",
+  401: "No or invalid bearer token",
+  403: "The caller's role does not allow this",
+  413: "Request body too large",
   415: "Unsupported media type",
-  422: "Refused by policy (e.g. budget)",
+  422: "Refused: budget exceeded, unknown dataset or GPU model, or unsatisfiable on the whole fleet",
+  429: "Rate limited; see Retry-After",
+  503: "The database or the leader is unavailable right now; retry shortly",
 };
 
 /** Problem+json responses for the given status codes, for the OpenAPI document. */
@@ -26,10 +31,16 @@ export const problemResponses = <const C extends number>(...codes: C[]) =>
     ]),
   ) as Record<C, { description: string; content: { "application/problem+json": { schema: typeof Problem } } }>;
 
-/** The `{name}` path parameter every resource route takes. */
-export const NameParam = z.object({
-  name: z
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const label = (name: string) =>
+  z
     .string()
     .min(1)
-    .openapi({ param: { name: "name", in: "path" } }),
-});
+    .max(63)
+    .regex(DNS_LABEL, "must be a DNS-1123 label: lower-case letters, digits and '-'")
+    .openapi({ param: { name, in: "path" } });
+
+/** The `{name}` path parameter every resource route takes (checked before anything reaches the database). */
+export const NameParam = z.object({ name: label("name") });
+export const TenantParam = z.object({ tenant: label("tenant") });
+export const TenantNameParams = z.object({ tenant: label("tenant"), name: label("name") });

@@ -2,6 +2,7 @@ import { type FieldIssue, ValidationError } from "@gantry/shared";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { HubError, type HubErrorCode } from "../errors.ts";
+import { databaseUnavailable, isUnavailable } from "../store/db-errors.ts";
 
 const statusOf: Record<HubErrorCode, ContentfulStatusCode> = {
   validation_failed: 400,
@@ -10,6 +11,11 @@ const statusOf: Record<HubErrorCode, ContentfulStatusCode> = {
   conflict: 409,
   unsupported_media_type: 415,
   budget_exceeded: 422,
+  unsatisfiable: 422,
+  unknown_reference: 422,
+  payload_too_large: 413,
+  database_unavailable: 503,
+  not_leader: 503,
 };
 
 /** RFC 9457 problem details with Gantry's stable `code` and, for bad input, the fields at fault. */
@@ -24,7 +30,9 @@ export interface Problem {
 }
 
 /** The one place errors become HTTP responses. Unknown errors are bugs: 500, logged by the caller. */
-export const problemOf = (error: unknown): Problem => {
+export const problemOf = (raw: unknown): Problem => {
+  // The database going away is not the caller's fault and not a bug: 503, retry shortly.
+  const error = !(raw instanceof HubError) && !(raw instanceof ValidationError) && isUnavailable(raw) ? databaseUnavailable(raw) : raw;
   if (error instanceof ValidationError) {
     return {
       type: "https://gantry.dev/problems/validation_failed",
@@ -62,4 +70,5 @@ export const problemOf = (error: unknown): Problem => {
 export const respondProblem = (c: Context, problem: Problem) =>
   c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
     "content-type": "application/problem+json",
+    ...(problem.status === 503 ? { "retry-after": "2" } : {}),
   });

@@ -12,6 +12,7 @@ export const buildProgram = (): Command => {
   const program = new Command("gantry")
     .description("Gantry: place AI workloads across GPU clusters by availability, data locality and price")
     .option("--hub <url>", "hub URL (GANTRY_HUB)", defaultHub(process.env))
+    .option("-t, --tenant <tenant>", "the tenant to work in (default: default)")
     .showHelpAfterError()
     .exitOverride();
   for (const c of [...serverCommands(out), ...workloadCommands(out), ...policyCommands(out), planCommand()]) {

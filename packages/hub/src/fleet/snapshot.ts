@@ -1,25 +1,18 @@
-import type { Dataset, Fleet, FleetCluster, Reservation } from "@gantry/shared";
-import type { ClusterRow } from "../store/index.ts";
+import type { ClusterDescription, FleetCluster } from "@gantry/shared";
 import { type HealthThresholds, healthOf } from "./health.ts";
 
-/** A cluster as the API and the engine see it: description, latest capacity, computed health. */
-export const fleetClusterOf = (row: ClusterRow, now: Date, thresholds: HealthThresholds): FleetCluster => ({
-  ...row.description,
-  nodes: row.capacity?.nodes ?? [],
-  health: row.capacity ? healthOf(row.lastSeenAt, now, thresholds) : "unknown",
-});
+/** What the fleet view knows of a cluster that a snapshot needs. */
+export interface ClusterFacts {
+  description: ClusterDescription;
+  capacity: { nodes: FleetCluster["nodes"] } | null;
+  lastSeenAt: Date | null;
+}
 
-/** The snapshot the placement engine decides on. */
-export const buildSnapshot = (input: {
-  clusters: ClusterRow[];
-  datasets: Dataset[];
-  reservations: Reservation[];
-  now: Date;
-  thresholds: HealthThresholds;
-}): Fleet => ({
-  clusters: input.clusters.map((c) => fleetClusterOf(c, input.now, input.thresholds)),
-  datasets: input.datasets,
-  reservations: input.reservations,
+/** A cluster as the API and the engine see it: description, latest capacity, computed health. */
+export const fleetClusterOf = (c: ClusterFacts, now: Date, thresholds: HealthThresholds): FleetCluster => ({
+  ...c.description,
+  nodes: c.capacity?.nodes ?? [],
+  health: c.capacity ? healthOf(c.lastSeenAt, now, thresholds) : "unknown",
 });
 
 /** Free and total GPUs of a cluster, for listings. */

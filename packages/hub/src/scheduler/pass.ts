@@ -11,6 +11,8 @@ export interface PassPlan {
   /** In the order they were decided. */
   placed: { row: WorkloadRow; outcome: PassOutcome }[];
   unplaced: { row: WorkloadRow; outcome: PassOutcome }[];
+  /** Workloads whose decision threw (a bug or a spec the engine cannot handle): quarantined, never blocking others. */
+  failed: { row: WorkloadRow; error: unknown }[];
 }
 
 export interface PassOutcome {
@@ -59,10 +61,19 @@ export const costOf = (p: PassPlan) => p.placed.reduce((n, x) => n + x.outcome.d
 
 /** The batch wins when it places everything queue order placed, and then more, or the same for less. */
 export const batchIsBetter = (batch: PassPlan, queue: PassPlan): boolean => {
-  const placed = new Set(batch.placed.map((p) => p.row.name));
-  if (!queue.placed.every((p) => placed.has(p.row.name))) return false;
+  const placed = new Set(batch.placed.map((p) => p.row.uid));
+  if (!queue.placed.every((p) => placed.has(p.row.uid))) return false;
   return batch.placed.length > queue.placed.length || costOf(batch) < costOf(queue) - 1e-6;
 };
+
+const failedDecision = (row: WorkloadRow, error: unknown): Decision => ({
+  feasible: false,
+  assignments: [],
+  estimatedCost: { total: 0, perHour: 0, compute: 0, egress: 0 },
+  clusters: [],
+  runnerUp: null,
+  summary: `the placement engine failed on ${row.name}: ${error instanceof Error ? error.message : String(error)}`,
+});
 
 const ordinal = (n: number): string => {
   const tens = n % 100;
@@ -102,14 +113,20 @@ export const planPass = (rows: readonly WorkloadRow[], batched: number, input: P
   const fleet = { ...input.fleet, reservations };
   const usage: BurstUsage = new Map([...input.usage].map(([k, v]) => [k, { ...v }]));
   const planner: Planner = (w, o) => planOn(input.compiled, reservations, w, o);
+  const failed = new Map<WorkloadRow, unknown>();
   const run = (row: WorkloadRow): PassOutcome => {
     const started = performance.now();
-    const outcome = decide(row, fleet, planner, input, usage);
-    input.observe?.((performance.now() - started) / 1000);
-    return outcome;
+    try {
+      return decide(row, fleet, planner, input, usage);
+    } catch (error) {
+      failed.set(row, error);
+      return { decision: failedDecision(row, error), pool: null, note: null };
+    } finally {
+      input.observe?.((performance.now() - started) / 1000);
+    }
   };
   const commit = (row: WorkloadRow, outcome: PassOutcome) => {
-    reservations.push(...reservationsFor(row.name, row.manifest, outcome.decision));
+    reservations.push(...reservationsFor(row.uid, row.manifest, outcome.decision));
     // What this pass bursts counts against the caps of the next decision in the same pass.
     const policy = outcome.policy;
     if (policy === undefined || outcome.pool === policy.spec.pools[0]?.name) return;
@@ -119,7 +136,7 @@ export const planPass = (rows: readonly WorkloadRow[], batched: number, input: P
     ctx.burstGpusInUse += gpusOf(row.manifest);
     ctx.burstSpendPerHour += outcome.decision.estimatedCost.perHour;
   };
-  const result: PassPlan = { placed: [], unplaced: [] };
+  const result: PassPlan = { placed: [], unplaced: [], failed: [] };
   const last = new Map<WorkloadRow, PassOutcome>();
   const batch = placeInRegretOrder(
     rows.slice(0, batched),
@@ -148,5 +165,7 @@ export const planPass = (rows: readonly WorkloadRow[], batched: number, input: P
     if (outcome.decision.feasible) commit(row, outcome);
     result[outcome.decision.feasible ? "placed" : "unplaced"].push({ row, outcome });
   }
+  result.unplaced = result.unplaced.filter(({ row }) => !failed.has(row));
+  for (const [row, error] of failed) result.failed.push({ row, error });
   return result;
 };

@@ -1,18 +1,10 @@
 import { randomUUID } from "node:crypto";
-import {
-  type BurstPolicy,
-  type Decision,
-  type Fleet,
-  inSpan,
-  type PlacementStatus,
-  type Workload,
-} from "@gantry/shared";
+import { type BurstPolicy, type Dataset, type Decision, type Fleet, inSpan, type Workload } from "@gantry/shared";
 import { type Span, trace } from "@opentelemetry/api";
-import type { HealthThresholds } from "../fleet/health.ts";
-import { buildSnapshot } from "../fleet/snapshot.ts";
+import type { FleetView } from "../fleet/view.ts";
 import type { Metrics } from "../metrics.ts";
-import { compileFleet, plan, reservationsFor } from "../placement/index.ts";
-import type { Store, WorkloadRow } from "../store/index.ts";
+import { type FleetSnapshot, planOn, reservationsFor } from "../placement/index.ts";
+import { FencedError, type Store, type WorkloadRow } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { coalesced, mutex } from "../util/serial.ts";
@@ -28,16 +20,19 @@ import {
   type PassInput,
   planPass,
 } from "./pass.ts";
-import { aggregatePhase } from "./phase.ts";
 import { queueOrder } from "./queue.ts";
 
 const tracer = trace.getTracer("gantry-hub");
 
 export interface SchedulerDeps {
   store: Store;
+  view: FleetView;
   clock: Clock;
   logger: Logger;
-  thresholds: HealthThresholds;
+  /** The leader's epoch; undefined when this replica is not the leader (it then never schedules). */
+  epoch: () => number | undefined;
+  /** A leader write was refused: a newer leader exists. */
+  onFenced: (error: FencedError) => void;
   /** Called after a transaction queued desired-state changes, so the relay publishes now. */
   onDesiredStateChanged: () => void;
   metrics?: Metrics;
@@ -49,23 +44,31 @@ export interface SchedulerDeps {
 }
 
 /**
- * The loop around the pure engine: it orders the queue, applies burst policies and budgets, asks
- * `plan`, and records the outcome. Passes are serialised, so two decisions never read the same
- * free capacity; within a pass, each placement's reservations are added to the snapshot.
+ * The loop around the pure engine: it orders the queue, applies burst policies and budgets, asks the engine, and
+ * records the outcome. It runs on the leader only, decides on the in-memory fleet view (never a fleet query), and
+ * every write it makes carries the leader's epoch. Passes are serialised, so two decisions never read the same free
+ * capacity; within a pass, each placement's reservations are added to the snapshot.
  */
 export const createScheduler = (deps: SchedulerDeps) => {
-  const { store, clock, logger } = deps;
+  const { store, clock, logger, view } = deps;
   const batchLimit = deps.batchLimit ?? DEFAULT_BATCH_LIMIT;
   const exclusive = mutex();
   let retryTimer: NodeJS.Timeout | undefined;
+  let datasets: { key: string; list: Dataset[] } = { key: "", list: [] };
 
-  const snapshot = async (): Promise<Fleet> => {
-    const [clusters, datasets, reservations] = await Promise.all([
-      store.clusters.list(),
-      store.datasets.list(),
-      store.workloads.reservations(),
-    ]);
-    return buildSnapshot({ clusters, datasets, reservations, now: clock.now(), thresholds: deps.thresholds });
+  /** Datasets change rarely: keep the same array while their content is the same, so the compiled fleet is reused. */
+  const currentDatasets = async (): Promise<Dataset[]> => {
+    const list = await store.datasets.list();
+    const key = JSON.stringify(list);
+    if (key !== datasets.key) datasets = { key, list };
+    return datasets.list;
+  };
+
+  /** The snapshot a decision is made on: the fleet view, datasets, and reservations not yet seen in reports. */
+  const snapshot = async (): Promise<{ fleet: Fleet; compiled: FleetSnapshot }> => {
+    const [ds, reservations] = await Promise.all([currentDatasets(), store.workloads.reservations()]);
+    const { fleet, compiled } = view.snapshot(ds);
+    return { fleet: { ...fleet, reservations: view.openReservations(reservations) }, compiled };
   };
 
   /** Per-policy burst usage from active placements and the ledger. */
@@ -101,12 +104,12 @@ export const createScheduler = (deps: SchedulerDeps) => {
     return held;
   };
 
-  const schedulePass = async (span: Span): Promise<void> => {
+  const schedulePass = async (span: Span, epoch: number): Promise<void> => {
     const pending = await store.workloads.pending();
     deps.metrics?.pending.set(pending.length);
     span.setAttribute("gantry.waiting", pending.length);
     if (pending.length === 0) return;
-    const [fleet, policies, budgets, active] = await Promise.all([
+    const [{ fleet, compiled }, policies, budgets, active] = await Promise.all([
       snapshot(),
       store.policies.list(),
       store.budgets.list(),
@@ -132,13 +135,12 @@ export const createScheduler = (deps: SchedulerDeps) => {
     const candidates: WorkloadRow[] = [];
     for (const row of order) {
       const holdReason = held.get(row.tenant);
-      if (holdReason) await store.workloads.setPendingMessage(row.name, `held: ${holdReason}`, now);
+      if (holdReason) await store.placing.setPendingMessage(row.uid, `held: ${holdReason}`, now);
       else candidates.push(row);
     }
-    // Compile the snapshot once per pass; every decision in it adds its reservations on top.
     const input: PassInput = {
       fleet,
-      compiled: compileFleet(fleet),
+      compiled,
       policies,
       usage: contexts,
       queuedGpus,
@@ -166,15 +168,19 @@ export const createScheduler = (deps: SchedulerDeps) => {
     }
     deps.metrics?.passSeconds.observe((performance.now() - started) / 1000);
     span.setAttributes({ "gantry.placed": chosen.placed.length, "gantry.unplaced": chosen.unplaced.length });
-    // One event per placement, so a trace shows where each workload went and at what estimated cost.
     for (const { row, outcome } of chosen.placed) {
       span.addEvent("placed", {
-        "gantry.workload": row.name,
+        "gantry.workload": `${row.tenant}/${row.name}`,
         "gantry.assignments": outcome.decision.assignments.map((a) => `${a.cluster}×${a.replicas}`).join(","),
         "gantry.estimated_cost_usd": outcome.decision.estimatedCost.total,
       });
     }
 
+    for (const { row, error } of chosen.failed) {
+      deps.metrics?.decisions.inc({ outcome: "failed" });
+      logger.error({ err: error, workload: row.name, tenant: row.tenant }, "decision failed; workload quarantined");
+      await store.placing.quarantine(row.uid, error instanceof Error ? error.message : String(error), now);
+    }
     let placedAny = false;
     let retryIn = Number.POSITIVE_INFINITY;
     for (const { outcome } of [...chosen.placed, ...chosen.unplaced]) {
@@ -184,25 +190,36 @@ export const createScheduler = (deps: SchedulerDeps) => {
       deps.metrics?.decisions.inc({ outcome: "unplaced" });
       const message = outcome.note ?? outcome.decision.summary;
       if (row.message !== message) {
-        await store.workloads.recordUnplaced(row.name, randomUUID(), outcome.decision, message, now);
+        await store.placing.recordUnplaced(row.uid, randomUUID(), outcome.decision, message, now, epoch);
       }
     }
     for (const { row, outcome } of chosen.placed) {
       deps.metrics?.decisions.inc({ outcome: "placed" });
       const { decision, policy, pool, note } = outcome;
-      const placed = await store.workloads.place(row.name, {
-        decisionId: randomUUID(),
-        decision,
-        reservations: reservationsFor(row.name, row.manifest, decision),
-        at: now,
-        policy: policy?.metadata.name ?? null,
-        pool,
-        poolNote: note,
-      });
+      const burst = policy !== undefined && pool !== null && pool !== policy.spec.pools[0]?.name;
+      const placed = await store.placing.place(
+        row.uid,
+        {
+          decisionId: randomUUID(),
+          decision,
+          reservations: reservationsFor(row.uid, row.manifest, decision),
+          at: now,
+          policy: policy?.metadata.name ?? null,
+          pool,
+          poolNote: note,
+          reason: burst ? "Burst" : "Placed",
+        },
+        epoch,
+      );
       if (!placed) continue;
       placedAny = true;
       logger.info(
-        { workload: row.name, pool, assignments: decision.assignments.map((a) => `${a.cluster}×${a.replicas}`) },
+        {
+          workload: row.name,
+          tenant: row.tenant,
+          pool,
+          assignments: decision.assignments.map((a) => `${a.cluster}×${a.replicas}`),
+        },
         "placed",
       );
     }
@@ -216,68 +233,30 @@ export const createScheduler = (deps: SchedulerDeps) => {
   };
 
   const pass = coalesced(
-    () => exclusive(() => tracer.startActiveSpan("gantry.schedule.pass", (span) => inSpan(span, schedulePass))),
-    (error) => logger.error({ err: error }, "scheduling pass failed"),
+    () =>
+      exclusive(async () => {
+        const epoch = deps.epoch();
+        if (epoch === undefined) return;
+        await tracer.startActiveSpan("gantry.schedule.pass", (span) => inSpan(span, (s) => schedulePass(s, epoch)));
+      }),
+    (error) => {
+      if (error instanceof FencedError) deps.onFenced(error);
+      else logger.error({ err: error }, "scheduling pass failed");
+    },
   );
 
   return {
-    /** Accept a workload and try to place it at once. */
-    async submit(workload: Workload): Promise<WorkloadRow> {
-      const row = await store.workloads.create(workload, clock.now());
-      await pass.kick();
-      return row;
-    },
-
-    /** Re-evaluate the pending queue soon (capacity changed, a workload ended, a timer fired). */
+    /** Re-evaluate the pending queue soon (a submission, capacity changed, a workload ended, a timer fired). */
     kick: () => pass.kick(),
     idle: () => pass.idle(),
-    /** Run `section` with no scheduling pass in progress (drain-back decides on the same capacity). */
+    /** Run `section` with no scheduling pass in progress (drain-back and failover decide on the same capacity). */
     exclusive,
     snapshot,
 
-    /** A dry run on the current snapshot: nothing is stored. */
+    /** A dry run on the live snapshot: nothing is stored. */
     async dryRun(workload: Workload): Promise<Decision> {
-      return plan(await snapshot(), workload);
-    },
-
-    /** Fold an agent's status report into placements and workload phases. */
-    async onStatuses(cluster: string, statuses: PlacementStatus[]): Promise<void> {
-      const changed = await store.workloads.recordStatuses(cluster, statuses);
-      let desiredChanged = false;
-      let ended = false;
-      for (const name of new Set(changed)) {
-        const w = await store.workloads.get(name);
-        if (!w || w.phase === "Succeeded" || w.phase === "Failed") continue;
-        const active = w.placements.filter((p) => p.active);
-        const current = active.filter((p) => p.generation === w.generation);
-        const draining = active.filter((p) => p.generation < w.generation);
-        const { phase, message } = aggregatePhase(
-          w.manifest.spec.type,
-          current.map((p) => p.status),
-        );
-        if (draining.length > 0) {
-          // Drain-back: the old replicas serve until every new one is ready, then they go.
-          const allReady = current.every((p) => p.status?.phase === "Running" && p.status.readyReplicas >= p.replicas);
-          if (allReady && current.length > 0) {
-            const retired = await store.workloads.retireOld(name, w.generation);
-            logger.info({ workload: name, retired }, "drain-back complete; old placements retired");
-            desiredChanged = true;
-            await store.workloads.setPhase(
-              name,
-              "Running",
-              `moved to ${w.pool ?? "the preferred pool"}; ${message}`,
-              clock.now(),
-            );
-          }
-          continue;
-        }
-        if (phase === "Pending") continue;
-        await store.workloads.setPhase(name, phase, message, clock.now());
-        if (phase !== w.phase) logger.info({ workload: name, phase }, "workload phase");
-        ended ||= phase === "Succeeded" || phase === "Failed";
-      }
-      if (ended || desiredChanged) deps.onDesiredStateChanged();
-      if (ended) void pass.kick();
+      const { fleet, compiled } = await snapshot();
+      return planOn(compiled, fleet.reservations, workload);
     },
 
     close() {

@@ -1,32 +1,72 @@
 import { randomUUID } from "node:crypto";
 import type { BurstPolicy } from "@gantry/shared";
-import { compileFleet, planOn, reservationsFor } from "../placement/index.ts";
+import type { FleetView } from "../fleet/view.ts";
+import { planOn, reservationsFor } from "../placement/index.ts";
 import type { Store } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { decideUnderPolicy } from "./burst.ts";
+import { failoverActions } from "./failover.ts";
 import type { Scheduler } from "./scheduler.ts";
 
 export interface UpkeepDeps {
   store: Store;
+  view: FleetView;
   clock: Clock;
   logger: Logger;
   scheduler: Scheduler;
+  /** The leader's epoch; upkeep only runs on the leader. */
+  epoch: () => number | undefined;
   /** Stop any workload running longer than this unless it sets its own `maxRuntimeHours`. */
   defaultMaxRuntimeHours?: number;
+  failover: { fenceAfterMs: number; stopGraceMs: number; defaultAfterMs: number };
+  /** When this hub started listening to agents (silence before it is not a cluster's). */
+  listeningSince: () => Date;
   onDesiredStateChanged: () => void;
+  /** Revoke NATS credentials whose rotation grace period ended (wired when the bus has identities). */
+  revokeDueCredentials?: () => Promise<void>;
 }
 
 /**
- * The hub's periodic duties besides the queue: accrue cost, stop runaways, drain burst work back
- * to the preferred pool once it has had room for long enough.
+ * The leader's periodic duties besides the queue: checkpoint the fleet view, accrue cost, fail over work from lost
+ * clusters, stop runaways, drain burst work back to the preferred pool once it has had room long enough.
  */
 export const createUpkeep = (deps: UpkeepDeps) => {
-  const { store, clock, logger, scheduler } = deps;
+  const { store, clock, logger, scheduler, view } = deps;
   /** Since when the preferred pool has had room for a workload (hysteresis for drain-back). */
   const roomSince = new Map<string, number>();
 
-  const runawayGuard = async (): Promise<boolean> => {
+  /** One multi-row write for every cluster whose capacity changed, and the reservations reports now account for. */
+  const checkpoint = async (): Promise<void> => {
+    const { entries, accounted } = view.takeCheckpoint();
+    try {
+      await store.clusters.checkpoint(entries);
+      await store.workloads.releaseReservations(accounted);
+    } catch (error) {
+      view.restoreCheckpoint(entries.map((e) => e.name));
+      throw error;
+    }
+  };
+
+  const failover = async (epoch: number): Promise<boolean> =>
+    scheduler.exclusive(async () => {
+      const actions = failoverActions(await store.workloads.active(), {
+        now: clock.now(),
+        lastHeard: (c) => view.get(c)?.lastSeenAt ?? null,
+        listeningSince: deps.listeningSince(),
+        ...deps.failover,
+      });
+      let any = false;
+      for (const a of actions) {
+        const done = await store.placing.failover(a.uid, a.lost, a.action, a.message, clock.now(), epoch);
+        if (!done) continue;
+        any = true;
+        logger.warn({ workload: a.workload, tenant: a.tenant, lost: a.lost, action: a.action }, "failover");
+      }
+      return any;
+    });
+
+  const runawayGuard = async (epoch: number): Promise<boolean> => {
     let stopped = false;
     const now = clock.now();
     for (const w of await store.workloads.running()) {
@@ -35,20 +75,19 @@ export const createUpkeep = (deps: UpkeepDeps) => {
       const ranHours = (now.getTime() - w.startedAt.getTime()) / 3_600_000;
       if (ranHours <= limit) continue;
       const reason = `stopped by the runaway guard: ran ${ranHours.toFixed(2)} h, past maxRuntimeHours ${limit}`;
-      await store.workloads.setPhase(w.name, "Failed", reason, now);
-      logger.warn({ workload: w.name, ranHours, limit }, "runaway workload stopped");
+      await store.placing.setPhase(w.uid, "Failed", reason, now, { reason: "Runaway", epoch });
+      logger.warn({ workload: w.name, tenant: w.tenant, ranHours, limit }, "runaway workload stopped");
       stopped = true;
     }
     return stopped;
   };
 
-  const drainBack = async (): Promise<boolean> => {
+  const drainBack = async (epoch: number): Promise<boolean> => {
     const policies = await store.policies.list();
     if (!policies.some((p) => p.spec.drainBack.enabled && p.spec.pools.length > 1)) return false;
     return scheduler.exclusive(async () => {
       const running = await store.workloads.running();
-      const fleet = await scheduler.snapshot();
-      const compiled = compileFleet(fleet);
+      const { fleet, compiled } = await scheduler.snapshot();
       const now = clock.now();
       const seen = new Set<string>();
       let moved = false;
@@ -61,9 +100,9 @@ export const createUpkeep = (deps: UpkeepDeps) => {
         const spec = w.manifest.spec;
         const movable = spec.type === "service" || (spec.restartable && policy.spec.drainBack.restartableJobs);
         if (!movable) continue;
-        const current = await store.workloads.get(w.name);
+        const current = await store.workloads.getByUid(w.uid);
         if (!current || current.placements.some((p) => p.active && p.generation < w.generation)) continue;
-        seen.add(w.name);
+        seen.add(w.uid);
         // Only the preferred pool counts: a policy with just that pool never bursts, so never waits.
         const onlyPreferred: BurstPolicy = {
           ...policy,
@@ -73,60 +112,65 @@ export const createUpkeep = (deps: UpkeepDeps) => {
           fleet,
           w.manifest,
           onlyPreferred,
-          {
-            waitedSeconds: 0,
-            queuedGpus: 0,
-            burstGpusInUse: 0,
-            burstSpendPerHour: 0,
-            burstSpendToday: 0,
-          },
+          { waitedSeconds: 0, queuedGpus: 0, burstGpusInUse: 0, burstSpendPerHour: 0, burstSpendToday: 0 },
           (wl, o) => planOn(compiled, fleet.reservations, wl, o),
         );
         if (!outcome.decision.feasible) {
-          roomSince.delete(w.name);
+          roomSince.delete(w.uid);
           continue;
         }
-        const since = roomSince.get(w.name) ?? now.getTime();
-        roomSince.set(w.name, since);
+        const since = roomSince.get(w.uid) ?? now.getTime();
+        roomSince.set(w.uid, since);
         if (now.getTime() - since < policy.spec.drainBack.afterSeconds * 1000) continue;
         const decision = outcome.decision;
         const overlap = decision.assignments.some((a) =>
           current.placements.some((p) => p.active && p.cluster === a.cluster),
         );
         if (overlap) continue;
-        const reservations = reservationsFor(w.name, w.manifest, decision);
+        const reservations = reservationsFor(w.uid, w.manifest, decision);
         const service = spec.type === "service";
         const note = `drained back from ${w.pool} to ${preferred.name}: it had room for ${policy.spec.drainBack.afterSeconds} s (policy ${policy.metadata.name})${service ? "; old replicas stay until the new ones run" : "; restartable job restarted there"}`;
-        const placed = await store.workloads.place(w.name, {
-          decisionId: randomUUID(),
-          decision,
-          reservations,
-          at: now,
-          policy: policy.metadata.name,
-          pool: preferred.name,
-          poolNote: note,
-          ...(service ? { keepOld: true } : { restart: true }),
-        });
+        const placed = await store.placing.place(
+          w.uid,
+          {
+            decisionId: randomUUID(),
+            decision,
+            reservations,
+            at: now,
+            policy: policy.metadata.name,
+            pool: preferred.name,
+            poolNote: note,
+            reason: "DrainedBack",
+            ...(service ? { keepOld: true } : { restart: true }),
+          },
+          epoch,
+        );
         if (placed) {
           fleet.reservations.push(...reservations);
-          roomSince.delete(w.name);
+          roomSince.delete(w.uid);
           moved = true;
-          logger.info({ workload: w.name, from: w.pool, to: preferred.name }, "drain-back started");
+          logger.info({ workload: w.name, tenant: w.tenant, from: w.pool, to: preferred.name }, "drain-back started");
         }
       }
-      for (const name of roomSince.keys()) if (!seen.has(name)) roomSince.delete(name);
+      for (const uid of roomSince.keys()) if (!seen.has(uid)) roomSince.delete(uid);
       return moved;
     });
   };
 
   return {
-    /** One round of upkeep; the hub calls it on a timer. */
+    /** One round of upkeep; the hub calls it on a timer. Does nothing on a replica that does not lead. */
     async tick(): Promise<void> {
-      await store.costs.accrue(clock.now());
-      const stopped = await runawayGuard();
-      const moved = await drainBack();
-      if (stopped || moved) deps.onDesiredStateChanged();
-      if (stopped) void scheduler.kick();
+      const epoch = deps.epoch();
+      if (epoch === undefined) return;
+      await checkpoint();
+      await store.costs.accrue(clock.now(), epoch);
+      const failedOver = await failover(epoch);
+      const stopped = await runawayGuard(epoch);
+      const moved = await drainBack(epoch);
+      await deps.revokeDueCredentials?.();
+      await store.workloads.pruneTombstones(new Date(clock.now().getTime() - 3_600_000));
+      if (failedOver || stopped || moved) deps.onDesiredStateChanged();
+      if (failedOver || stopped) void scheduler.kick();
     },
   };
 };

@@ -1,49 +1,138 @@
 import type { CapacityReport, ClusterDescription } from "@gantry/shared";
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
+import { HubError, notFound } from "../errors.ts";
 import type { Db } from "./db.ts";
-import { type ClusterRow, clusters, reservations } from "./schema.ts";
+import { type ClusterRegistration, type ClusterRow, type ClusterState, clusterCredentials, clusters } from "./schema.ts";
+import { touchClusters } from "./tx.ts";
 
-/** Cluster registry: what agents announce and report. */
+/** The description the engine uses: what the agent reports, with every field the operator registered winning. */
+export const effectiveDescription = (
+  name: string,
+  registration: ClusterRegistration | null,
+  reported: ClusterDescription | null,
+): ClusterDescription => ({
+  name,
+  tier: registration?.tier ?? reported?.tier ?? "cloud",
+  provider: registration?.provider ?? reported?.provider ?? "",
+  region: registration?.region ?? reported?.region ?? "",
+  zone: registration?.zone ?? reported?.zone ?? "",
+  labels: registration?.labels ?? reported?.labels ?? {},
+  taints: registration?.taints ?? reported?.taints ?? [],
+  pricing: registration?.pricing ?? reported?.pricing ?? { gpuHour: {}, spotGpuHour: {}, egressPerGB: 0 },
+  ...((registration?.spot ?? reported?.spot) !== undefined ? { spot: registration?.spot ?? reported?.spot } : {}),
+});
+
+export interface CheckpointEntry {
+  name: string;
+  capacity: CapacityReport;
+  lastSeenAt: Date;
+}
+
+/** Cluster registry: what operators register, what agents announce, and a checkpoint of what they last reported. */
 export const clusterRepository = (db: Db) => ({
-  /** Record an agent's hello: the cluster's description and who serves it. */
+  /**
+   * Register a cluster (or approve a pending one): it gets work from now on. Fields in `registration` win over what
+   * its agent reports. Registering a revoked cluster again is allowed (a new start with new credentials).
+   */
+  async register(name: string, registration: ClusterRegistration, at: Date): Promise<ClusterRow> {
+    return db.transaction(async (tx) => {
+      const current = (await tx.select().from(clusters).where(eq(clusters.name, name)).for("update"))[0];
+      const merged = { ...(current?.registration ?? {}), ...registration };
+      const description = effectiveDescription(name, merged, current?.reported ?? null);
+      const rows = await tx
+        .insert(clusters)
+        .values({
+          name,
+          state: "registered",
+          registration: merged,
+          description,
+          createdAt: at,
+          registeredAt: at,
+        })
+        .onConflictDoUpdate({
+          target: clusters.name,
+          set: { state: "registered", registration: merged, description, registeredAt: at, revokedAt: null },
+        })
+        .returning();
+      // Its agent may be waiting with a desired state it must not trust until now.
+      await touchClusters(tx, [name]);
+      return rows[0]!;
+    });
+  },
+
+  /**
+   * Record an agent's hello on its own subject. A cluster the operator never registered is recorded as `pending`
+   * (like a certificate signing request) and gets no work until approved. Returns the row as it is now.
+   */
   async announce(input: {
-    description: ClusterDescription;
+    name: string;
+    reported: ClusterDescription;
     agentId: string;
     driver: string;
     agentVersion: string;
     at: Date;
-  }): Promise<void> {
-    const { description, agentId, driver, agentVersion, at } = input;
-    await db
-      .insert(clusters)
-      .values({ name: description.name, description, agentId, driver, agentVersion, lastSeenAt: at })
-      .onConflictDoUpdate({
-        target: clusters.name,
-        set: { description, agentId, driver, agentVersion, lastSeenAt: at },
-      });
+  }): Promise<ClusterRow> {
+    const { name, reported, agentId, driver, agentVersion, at } = input;
+    return db.transaction(async (tx) => {
+      const current = (await tx.select().from(clusters).where(eq(clusters.name, name)).for("update"))[0];
+      const description = effectiveDescription(name, current?.registration ?? null, reported);
+      const rows = await tx
+        .insert(clusters)
+        .values({
+          name,
+          state: "pending",
+          description,
+          reported,
+          agentId,
+          driver,
+          agentVersion,
+          lastSeenAt: at,
+          createdAt: at,
+        })
+        .onConflictDoUpdate({
+          target: clusters.name,
+          set: { description, reported, agentId, driver, agentVersion, lastSeenAt: at },
+        })
+        .returning();
+      return rows[0]!;
+    });
   },
 
-  /**
-   * Store a heartbeat's capacity and release the reservations the report now accounts for.
-   * Returns false when the cluster is unknown (the agent must say hello first).
-   */
-  async heartbeat(name: string, capacity: CapacityReport, at: Date): Promise<boolean> {
+  /** Stop giving a cluster work and refuse its agent (its credentials are revoked by the caller). */
+  async revoke(name: string, at: Date): Promise<ClusterRow> {
     return db.transaction(async (tx) => {
-      const updated = await tx
+      const rows = await tx
         .update(clusters)
-        .set({ capacity, lastSeenAt: at })
+        .set({ state: "revoked", revokedAt: at })
         .where(eq(clusters.name, name))
-        .returning({ name: clusters.name });
-      if (updated.length === 0) return false;
-      for (const { workload, generation } of capacity.accountedWorkloads) {
-        await tx
-          .delete(reservations)
-          .where(
-            sql`${reservations.cluster} = ${name} and ${reservations.workload} = ${workload} and ${reservations.generation} <= ${generation}`,
-          );
-      }
-      return true;
+        .returning();
+      const row = rows[0];
+      if (!row) throw notFound("cluster", name);
+      await tx
+        .update(clusterCredentials)
+        .set({ revokedAt: at })
+        .where(and(eq(clusterCredentials.cluster, name), isNull(clusterCredentials.revokedAt)));
+      return row;
     });
+  },
+
+  /** Forget a cluster entirely (it must hold no active placements). */
+  async remove(name: string): Promise<void> {
+    const rows = await db.delete(clusters).where(eq(clusters.name, name)).returning({ name: clusters.name });
+    if (rows.length === 0) throw notFound("cluster", name);
+  },
+
+  /** Batched checkpoint of soft state: one statement for every cluster whose capacity changed since the last one. */
+  async checkpoint(entries: readonly CheckpointEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const values = sql.join(
+      entries.map((e) => sql`(${e.name}, ${JSON.stringify(e.capacity)}::jsonb, ${e.lastSeenAt.toISOString()}::timestamptz)`),
+      sql`, `,
+    );
+    await db.execute(
+      sql`update ${clusters} c set capacity = v.capacity, last_seen_at = greatest(c.last_seen_at, v.seen)
+          from (values ${values}) as v(name, capacity, seen) where c.name = v.name`,
+    );
   },
 
   list(): Promise<ClusterRow[]> {
@@ -51,7 +140,64 @@ export const clusterRepository = (db: Db) => ({
   },
 
   async get(name: string): Promise<ClusterRow | undefined> {
-    const rows = await db.select().from(clusters).where(eq(clusters.name, name));
-    return rows[0];
+    return (await db.select().from(clusters).where(eq(clusters.name, name)))[0];
+  },
+
+  /** Record a NATS identity issued to a cluster's agent. */
+  async addCredential(cluster: string, publicKey: string, at: Date): Promise<void> {
+    await db.insert(clusterCredentials).values({ publicKey, cluster, issuedAt: at });
+  },
+
+  /** Every credential of a cluster not yet revoked gets a deadline (rotation's grace period); returns their keys. */
+  async expireCredentials(cluster: string, except: string, notAfter: Date): Promise<string[]> {
+    const rows = await db
+      .update(clusterCredentials)
+      .set({ notAfter })
+      .where(
+        and(
+          eq(clusterCredentials.cluster, cluster),
+          isNull(clusterCredentials.revokedAt),
+          isNull(clusterCredentials.notAfter),
+          sql`${clusterCredentials.publicKey} <> ${except}`,
+        ),
+      )
+      .returning({ publicKey: clusterCredentials.publicKey });
+    return rows.map((r) => r.publicKey);
+  },
+
+  /** Credentials whose grace period has ended and that are not yet revoked. */
+  async dueForRevocation(now: Date): Promise<{ publicKey: string; cluster: string }[]> {
+    return db
+      .select({ publicKey: clusterCredentials.publicKey, cluster: clusterCredentials.cluster })
+      .from(clusterCredentials)
+      .where(and(isNull(clusterCredentials.revokedAt), lte(clusterCredentials.notAfter, now)));
+  },
+
+  async markRevoked(publicKeys: readonly string[], at: Date): Promise<void> {
+    for (const k of publicKeys) {
+      await db.update(clusterCredentials).set({ revokedAt: at }).where(eq(clusterCredentials.publicKey, k));
+    }
+  },
+
+  /** Every revoked key (nats-server's account revocation list is rebuilt from it). */
+  async revokedKeys(): Promise<{ publicKey: string; revokedAt: Date }[]> {
+    const rows = await db
+      .select({ publicKey: clusterCredentials.publicKey, revokedAt: clusterCredentials.revokedAt })
+      .from(clusterCredentials)
+      .where(sql`${clusterCredentials.revokedAt} is not null`);
+    return rows.map((r) => ({ publicKey: r.publicKey, revokedAt: r.revokedAt! }));
+  },
+
+  async credentials(cluster: string) {
+    return db.select().from(clusterCredentials).where(eq(clusterCredentials.cluster, cluster));
   },
 });
+export type ClusterRepository = ReturnType<typeof clusterRepository>;
+
+export const assertState = (row: ClusterRow | undefined, name: string, states: ClusterState[]): ClusterRow => {
+  if (!row) throw notFound("cluster", name);
+  if (!states.includes(row.state)) {
+    throw new HubError("conflict", `cluster ${name} is ${row.state}; expected ${states.join(" or ")}`);
+  }
+  return row;
+};

@@ -1,6 +1,7 @@
 import { and, eq, gte, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { costLedger, placements, workloads } from "./schema.ts";
+import { assertEpoch } from "./tx.ts";
 
 export type CostGroup = "tenant" | "cluster" | "pool" | "workload";
 
@@ -10,13 +11,15 @@ export const costRepository = (db: Db) => ({
    * Accrue compute cost of every running placement up to `now`: ready replicas × GPUs per replica ×
    * the price it was placed at × elapsed hours. One ledger row per placement per call.
    */
-  async accrue(now: Date): Promise<number> {
+  async accrue(now: Date, epoch?: number): Promise<number> {
     return db.transaction(async (tx) => {
+      // Only the leader accrues: two replicas accruing the same stretch would bill it twice.
+      await assertEpoch(tx, epoch);
       // Running placements, and finished ones whose last stretch (up to finishedAt) is not yet accrued.
       const rows = await tx
         .select({ p: placements, tenant: workloads.tenant })
         .from(placements)
-        .innerJoin(workloads, eq(workloads.name, placements.workload))
+        .innerJoin(workloads, eq(workloads.uid, placements.uid))
         .where(
           and(
             isNotNull(placements.status),
@@ -45,6 +48,7 @@ export const costRepository = (db: Db) => ({
         if (hours > 0) {
           const usd = replicas * p.gpusPerReplica * p.pricePerGpuHour * hours;
           await tx.insert(costLedger).values({
+            uid: p.uid,
             workload: p.workload,
             tenant,
             cluster: p.cluster,
@@ -60,7 +64,7 @@ export const costRepository = (db: Db) => ({
         await tx
           .update(placements)
           .set({ accruedUntil: until })
-          .where(and(eq(placements.workload, p.workload), eq(placements.cluster, p.cluster)));
+          .where(and(eq(placements.uid, p.uid), eq(placements.cluster, p.cluster)));
       }
       return total;
     });

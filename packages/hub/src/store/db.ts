@@ -6,6 +6,8 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { HubError } from "../errors.ts";
+import { isRetryable, isUnavailable, redactUrl, rootMessage } from "./db-errors.ts";
 import { lockDataDir } from "./lock.ts";
 import * as schema from "./schema.ts";
 
@@ -16,32 +18,114 @@ export interface OpenDatabase {
   db: Db;
   /** `postgres` or `pglite`, for logs and /healthz. */
   kind: "postgres" | "pglite";
+  /** A cheap round trip (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url?: string;
+  dataDir?: string;
+  /** Give up waiting for PostgreSQL at start after this long (then fail with one line saying why). */
+  connectTimeoutMs?: number;
+  /** Server-side limits so a lock or a slow query fails fast instead of hanging a request. */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  poolSize?: number;
+  /** Told about errors of idle pooled connections (a terminated backend); they are replaced on next use. */
+  onPoolError?: (error: Error) => void;
 }
 
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
 /**
- * Open the hub's database and bring its schema up to date: PostgreSQL when `url` is given,
- * otherwise an embedded PGlite database in `dataDir` (`memory://` for a throwaway one).
+ * Run every transaction again on a serialisation failure or deadlock (a few times, with jitter): the loser of such a
+ * race did nothing, and its retry is safe. Transaction bodies are database work only.
  */
-export const openDatabase = async (options: { url?: string; dataDir?: string }): Promise<OpenDatabase> => {
+const retryingTransactions = (db: Db): Db => {
+  const original = db.transaction.bind(db);
+  const transaction: Db["transaction"] = async (fn, config) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await original(fn, config);
+      } catch (error) {
+        if (attempt >= 5 || !isRetryable(error)) throw error;
+        await new Promise((r) => setTimeout(r, 5 * 2 ** attempt + Math.random() * 20));
+      }
+    }
+  };
+  return Object.assign(db, { transaction });
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Open the hub's database and bring its schema up to date: PostgreSQL when `url` is given, otherwise an embedded
+ * PGlite database in `dataDir` (`memory://` for a throwaway one). PostgreSQL is waited for (with backoff) up to
+ * `connectTimeoutMs`; then a HubError says which URL and what failed, in one line.
+ */
+export const openDatabase = async (options: DatabaseOptions): Promise<OpenDatabase> => {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: 10 });
-    const db = drizzlePg(pool, { schema });
-    await migratePg(db, { migrationsFolder });
-    return { db: db as unknown as Db, kind: "postgres", close: () => pool.end() };
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 3_000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      statement_timeout: options.statementTimeoutMs ?? 10_000,
+      // Lock waits (a table locked by someone else) fail after this instead of holding the request.
+      options: `-c lock_timeout=${options.lockTimeoutMs ?? 2_000} -c idle_in_transaction_session_timeout=30000`,
+    });
+    // Without a listener, an error on an idle connection (the server restarted, the backend was terminated) would
+    // crash the process. The pool drops that connection and opens a new one on the next query.
+    pool.on("error", (error) => options.onPoolError?.(error));
+    const db = retryingTransactions(drizzlePg(pool, { schema }) as unknown as Db);
+    const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await migratePg(db as unknown as Parameters<typeof migratePg>[0], { migrationsFolder });
+        break;
+      } catch (error) {
+        if (!isUnavailable(error) || Date.now() >= deadline) {
+          await pool.end().catch(() => undefined);
+          throw new HubError(
+            "database_unavailable",
+            `cannot use PostgreSQL at ${redactUrl(options.url)}: ${rootMessage(error)}`,
+          );
+        }
+        await sleep(Math.min(2_000, 100 * 2 ** attempt));
+      }
+    }
+    return {
+      db,
+      kind: "postgres",
+      ping: async () => {
+        const client = await pool.connect();
+        try {
+          await client.query("select 1");
+        } finally {
+          client.release();
+        }
+      },
+      close: () => pool.end(),
+    };
   }
   const dataDir = options.dataDir ?? "memory://";
   const unlock = dataDir.startsWith("memory://") ? () => undefined : lockDataDir(dataDir);
   try {
     const client = new PGlite(dataDir);
-    const db = drizzlePglite(client, { schema });
-    await migratePglite(db, { migrationsFolder });
+    const db = retryingTransactions(drizzlePglite(client, { schema }) as unknown as Db);
+    await migratePglite(db as unknown as Parameters<typeof migratePglite>[0], { migrationsFolder });
+    let closed = false;
     return {
-      db: db as unknown as Db,
+      db,
       kind: "pglite",
+      ping: async () => {
+        await client.query("select 1");
+      },
       close: async () => {
+        if (closed) return;
+        closed = true;
         await client.close();
         unlock();
       },

@@ -9,23 +9,40 @@ import type {
   Reservation,
   Workload,
 } from "@gantry/shared";
+import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   doublePrecision,
   index,
   integer,
+  pgSequence,
   jsonb,
   pgTable,
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
 } from "drizzle-orm/pg-core";
 
-/** Clusters known to the hub: what their agent announced and what it last reported. */
+/** Resource versions: every change a watcher should see takes the next value (see `workloads.rv`). */
+export const rvSequence = pgSequence("gantry_rv");
+
+/**
+ * Clusters known to the hub. `state` says whether the operator registered it (`registered`: it gets work), an agent
+ * announced it without registration (`pending`: recorded like a CSR, no work until approved) or it was revoked.
+ * `registration` holds what the operator set (it wins over what the agent reports); `description` is the effective
+ * description the engine uses. Capacity and last-seen are soft state kept in memory; these columns are a batched
+ * checkpoint so a restarted hub has a view before the first heartbeats.
+ */
 export const clusters = pgTable("clusters", {
   name: text("name").primaryKey(),
+  state: text("state").$type<ClusterState>().notNull().default("registered"),
+  registration: jsonb("registration").$type<ClusterRegistration>(),
   description: jsonb("description").$type<ClusterDescription>().notNull(),
+  /** What the agent last said about itself in its hello. */
+  reported: jsonb("reported").$type<ClusterDescription>(),
   agentId: text("agent_id"),
   driver: text("driver"),
   agentVersion: text("agent_version"),
@@ -34,38 +51,90 @@ export const clusters = pgTable("clusters", {
   /** Grows with every change of this cluster's desired state (see DesiredState.revision). */
   revision: integer("revision").notNull().default(0),
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  registeredAt: timestamp("registered_at", { withTimezone: true, mode: "date" }),
+  revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
 });
 
-export const workloads = pgTable("workloads", {
-  name: text("name").primaryKey(),
+export type ClusterState = "registered" | "pending" | "revoked";
+/** What an operator sets when registering a cluster; unset fields come from the agent's hello. */
+export type ClusterRegistration = Partial<Omit<ClusterDescription, "name">>;
+
+/** NATS identities issued to clusters' agents: a rotated key keeps working until `notAfter`, a revoked one never. */
+export const clusterCredentials = pgTable(
+  "cluster_credentials",
+  {
+    publicKey: text("public_key").primaryKey(),
+    cluster: text("cluster").notNull(),
+    issuedAt: timestamp("issued_at", { withTimezone: true, mode: "date" }).notNull(),
+    /** End of the grace period of a rotated key; it is revoked then. */
+    notAfter: timestamp("not_after", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("cluster_credentials_cluster_idx").on(t.cluster)],
+);
+
+/**
+ * Workloads are named within their tenant; `uid` tells one incarnation from the next (a workload deleted and
+ * submitted again under the same name is a new uid, so a late report about the old one can never touch the new one).
+ * `rv` (resource version) grows with every change a watcher should see.
+ */
+export const workloads = pgTable(
+  "workloads",
+  {
+    uid: text("uid").primaryKey(),
+    tenant: text("tenant").notNull(),
+    name: text("name").notNull(),
+    manifest: jsonb("manifest").$type<Workload>().notNull(),
+    /** SHA-256 of the canonical spec: a retried submit of the same spec is recognised. */
+    specHash: text("spec_hash").notNull().default(""),
+    idempotencyKey: text("idempotency_key"),
+    phase: text("phase").notNull(),
+    message: text("message").notNull().default(""),
+    /** Why the scheduler set it aside (its decision failed); it is not retried until changed. */
+    quarantine: text("quarantine"),
+    /** Bumped whenever the workload's placement changes. */
+    generation: integer("generation").notNull().default(0),
+    priority: integer("priority").notNull().default(0),
+    /** Latest decision id (see decisions). */
+    decisionId: text("decision_id"),
+    rv: bigint("rv", { mode: "number" }).notNull().default(sql`nextval('gantry_rv')`),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    placedAt: timestamp("placed_at", { withTimezone: true, mode: "date" }),
+    /** The burst policy that governs it, the pool it was placed in, and why (for `explain`). */
+    policy: text("policy"),
+    pool: text("pool"),
+    poolNote: text("pool_note"),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    uniqueIndex("workloads_tenant_name_idx").on(t.tenant, t.name),
+    uniqueIndex("workloads_idempotency_idx").on(t.tenant, t.idempotencyKey),
+    index("workloads_phase_idx").on(t.phase),
+    index("workloads_rv_idx").on(t.rv),
+  ],
+);
+
+/** Deleted workloads, for watchers resuming from a resource version; pruned after a while. */
+export const workloadTombstones = pgTable("workload_tombstones", {
+  uid: text("uid").primaryKey(),
   tenant: text("tenant").notNull(),
-  manifest: jsonb("manifest").$type<Workload>().notNull(),
-  phase: text("phase").notNull(),
-  message: text("message").notNull().default(""),
-  /** Bumped whenever the workload's placement changes. */
-  generation: integer("generation").notNull().default(0),
-  priority: integer("priority").notNull().default(0),
-  /** Latest decision id (see decisions). */
-  decisionId: text("decision_id"),
-  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-  placedAt: timestamp("placed_at", { withTimezone: true, mode: "date" }),
-  /** The burst policy that governs it, the pool it was placed in, and why (for `explain`). */
-  policy: text("policy"),
-  pool: text("pool"),
-  poolNote: text("pool_note"),
-  startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
-  finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  name: text("name").notNull(),
+  rv: bigint("rv", { mode: "number" }).notNull(),
+  deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }).notNull(),
 });
 
 /** The desired state: this workload runs `replicas` replicas in `cluster`. */
 export const placements = pgTable(
   "placements",
   {
-    workload: text("workload")
+    uid: text("uid")
       .notNull()
-      .references(() => workloads.name, { onDelete: "cascade" }),
+      .references(() => workloads.uid, { onDelete: "cascade" }),
     cluster: text("cluster").notNull(),
+    tenant: text("tenant").notNull(),
+    workload: text("workload").notNull(),
     replicas: integer("replicas").notNull(),
     generation: integer("generation").notNull(),
     decisionId: text("decision_id").notNull(),
@@ -75,6 +144,10 @@ export const placements = pgTable(
     /** False once the hub no longer wants it in the cluster (finished, moved); kept for history. */
     active: boolean("active").notNull().default(true),
     status: jsonb("status").$type<PlacementStatus>(),
+    /** Sequence number of the agent message the status came from: reports apply in order, late ones are ignored. */
+    statusSeq: bigint("status_seq", { mode: "number" }).notNull().default(0),
+    /** Since when the cluster's full reports have not listed it (the agent lost it); cleared when listed again. */
+    missingSince: timestamp("missing_since", { withTimezone: true, mode: "date" }),
     pool: text("pool"),
     policy: text("policy"),
     gpusPerReplica: integer("gpus_per_replica").notNull().default(0),
@@ -82,12 +155,14 @@ export const placements = pgTable(
     accruedUntil: timestamp("accrued_until", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.workload, t.cluster] })],
+  (t) => [primaryKey({ columns: [t.uid, t.cluster] }), index("placements_cluster_idx").on(t.cluster, t.active)],
 );
 
 /** Every decision the engine made, with its full explanation. */
 export const decisions = pgTable("decisions", {
   id: text("id").primaryKey(),
+  uid: text("uid").notNull(),
+  tenant: text("tenant").notNull(),
   workload: text("workload").notNull(),
   decision: jsonb("decision").$type<Decision>().notNull(),
   feasible: boolean("feasible").notNull(),
@@ -98,13 +173,14 @@ export const decisions = pgTable("decisions", {
 export const reservations = pgTable(
   "reservations",
   {
-    workload: text("workload").notNull(),
+    /** The workload's uid (the engine's reservation key). */
+    uid: text("uid").notNull(),
     cluster: text("cluster").notNull(),
     generation: integer("generation").notNull(),
     nodes: jsonb("nodes").$type<Reservation["nodes"]>().notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.workload, t.cluster] })],
+  (t) => [primaryKey({ columns: [t.uid, t.cluster] })],
 );
 
 export const datasets = pgTable("datasets", {
@@ -143,6 +219,7 @@ export const costLedger = pgTable(
   "cost_ledger",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
+    uid: text("uid"),
     workload: text("workload").notNull(),
     tenant: text("tenant").notNull(),
     cluster: text("cluster").notNull(),
@@ -156,7 +233,38 @@ export const costLedger = pgTable(
   (t) => [index("cost_ledger_start_idx").on(t.startAt), index("cost_ledger_tenant_idx").on(t.tenant, t.startAt)],
 );
 
+/** What happened to a workload, for `describe` and `events`: placed, applied, running, failed over, held… */
+export const events = pgTable(
+  "events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    uid: text("uid").notNull(),
+    tenant: text("tenant").notNull(),
+    workload: text("workload").notNull(),
+    cluster: text("cluster"),
+    type: text("type").$type<"Normal" | "Warning">().notNull(),
+    reason: text("reason").notNull(),
+    message: text("message").notNull(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("events_uid_idx").on(t.uid, t.id), index("events_tenant_idx").on(t.tenant, t.id)],
+);
+
+/**
+ * Leases between hub replicas: one holder at a time per name (`leader`: scheduler, relay, upkeep). `epoch` grows
+ * with every change of holder; leader writes carry it and are refused once a newer epoch exists (fencing token).
+ * Times are the database's, so hub clocks never need to agree.
+ */
+export const hubLeases = pgTable("hub_leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  epoch: bigint("epoch", { mode: "number" }).notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  acquiredAt: timestamp("acquired_at", { withTimezone: true, mode: "date" }).notNull(),
+});
+
 export type ClusterRow = typeof clusters.$inferSelect;
 export type WorkloadRow = typeof workloads.$inferSelect;
 export type PlacementRow = typeof placements.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
 export type DesiredPlacement = Placement;

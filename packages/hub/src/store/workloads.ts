@@ -1,336 +1,325 @@
-import type { Decision, Placement, PlacementStatus, Reservation, Workload, WorkloadPhase } from "@gantry/shared";
-import { and, asc, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import type { Decision, Placement, Reservation, Workload, WorkloadPhase } from "@gantry/shared";
+import { and, asc, desc, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { HubError, notFound } from "../errors.ts";
+import { hashOf } from "../util/canonical.ts";
 import type { Db } from "./db.ts";
 import {
   clusters,
-  costLedger,
   decisions,
-  outbox,
+  events,
+  type EventRow,
   type PlacementRow,
   placements,
   reservations,
   type WorkloadRow,
+  workloadTombstones,
   workloads,
 } from "./schema.ts";
+import { nextRv, recordEvent, touchClusters } from "./tx.ts";
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
-/** Bump each cluster's desired-state revision and queue a publish, inside the caller's transaction. */
-const touchClusters = async (tx: Tx, names: Iterable<string>): Promise<void> => {
-  const unique = [...new Set(names)].sort();
-  if (unique.length === 0) return;
-  await tx
-    .update(clusters)
-    .set({ revision: sql`${clusters.revision} + 1` })
-    .where(inArray(clusters.name, unique));
-  await tx.insert(outbox).values(unique.map((cluster) => ({ cluster })));
-};
+/** A cluster's desired state as stored: the placements and the revision (within its origin) they are at. */
+export interface StoredDesiredState {
+  origin: string;
+  revision: number;
+  placements: Placement[];
+}
 
 export interface WorkloadWithPlacements extends WorkloadRow {
   placements: PlacementRow[];
 }
 
-export interface PlacementChange {
-  decisionId: string;
-  decision: Decision;
-  reservations: Reservation[];
-  at: Date;
-  /** The burst policy and pool this placement falls under, and why (shown by explain). */
-  policy?: string | null;
-  pool?: string | null;
-  poolNote?: string | null;
-  /**
-   * Drain-back of a service: the workload is Running; the old placements stay active (older
-   * generation) until the new ones run, so there is no capacity gap.
-   */
-  keepOld?: boolean;
-  /** Drain-back of a restartable job: it is Running; stop it where it is and place it again. */
-  restart?: boolean;
+/** Where a page of a list starts: after this tenant and name (lists are ordered by tenant, then name). */
+export interface ListCursor {
+  tenant: string;
+  name: string;
 }
 
-/** Workloads, their placements and decisions: the hub's desired state. */
+export interface ListFilter {
+  /** Tenants the caller may see; undefined means all. */
+  tenants?: readonly string[];
+  phase?: WorkloadPhase;
+  /** A SQL condition on the workload row (label selectors compile to one). */
+  where?: SQL;
+  limit: number;
+  after?: ListCursor;
+}
+
+/** A change a watcher sees: a workload as it is now, or the fact that it was deleted. */
+export type WorkloadChange =
+  | { type: "upsert"; rv: number; workload: WorkloadWithPlacements }
+  | { type: "deleted"; rv: number; tenant: string; name: string; uid: string };
+
+/** The part of a workload that decides whether a resubmission is the same request. */
+export const specHashOf = (w: Workload): string =>
+  hashOf({ metadata: { name: w.metadata.name, tenant: w.metadata.tenant, labels: w.metadata.labels }, spec: w.spec });
+
+const withPlacements = async (db: Db, rows: WorkloadRow[]): Promise<WorkloadWithPlacements[]> => {
+  if (rows.length === 0) return [];
+  const ps = await db
+    .select()
+    .from(placements)
+    .where(
+      inArray(
+        placements.uid,
+        rows.map((r) => r.uid),
+      ),
+    )
+    .orderBy(asc(placements.cluster));
+  const by = new Map<string, PlacementRow[]>();
+  for (const p of ps) {
+    const list = by.get(p.uid);
+    if (list) list.push(p);
+    else by.set(p.uid, [p]);
+  }
+  return rows.map((r) => ({ ...r, placements: by.get(r.uid) ?? [] }));
+};
+
+/** Workloads, named within their tenant: submission, lists, the queue, deletion and each cluster's desired state. */
 export const workloadRepository = (db: Db) => ({
-  /** Accept a new workload as Pending. A second submit of the same name is a conflict. */
-  async create(workload: Workload, at: Date): Promise<WorkloadRow> {
-    const rows = await db
-      .insert(workloads)
-      .values({
-        name: workload.metadata.name,
-        tenant: workload.metadata.tenant,
-        manifest: workload,
-        phase: "Pending",
-        message: "waiting for a placement decision",
-        priority: workload.spec.priority,
-        createdAt: at,
-        updatedAt: at,
-      })
-      .onConflictDoNothing()
-      .returning();
-    const row = rows[0];
-    if (!row) {
-      throw new HubError("conflict", `workload ${JSON.stringify(workload.metadata.name)} already exists`);
+  /**
+   * Accept a new workload as Pending. Submitting the same spec again (a retry) returns the stored workload with
+   * `created: false`; a different spec under the same name, or an idempotency key reused for another request, is a
+   * conflict.
+   */
+  async create(
+    workload: Workload,
+    at: Date,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<{ row: WorkloadRow; created: boolean }> {
+    const { tenant, name } = workload.metadata;
+    const specHash = specHashOf(workload);
+    const key = options.idempotencyKey;
+    if (key !== undefined) {
+      const prior = (
+        await db
+          .select()
+          .from(workloads)
+          .where(and(eq(workloads.tenant, tenant), eq(workloads.idempotencyKey, key)))
+      )[0];
+      if (prior) {
+        if (prior.specHash === specHash && prior.name === name) return { row: prior, created: false };
+        throw new HubError(
+          "conflict",
+          `Idempotency-Key ${JSON.stringify(key)} was already used for another request (workload ${prior.name})`,
+        );
+      }
     }
-    return row;
+    const inserted = await db.transaction(async (tx) => {
+      const rows = await tx
+        .insert(workloads)
+        .values({
+          uid: randomUUID(),
+          tenant,
+          name,
+          manifest: workload,
+          specHash,
+          idempotencyKey: key ?? null,
+          phase: "Pending",
+          message: "waiting for a placement decision",
+          priority: workload.spec.priority,
+          createdAt: at,
+          updatedAt: at,
+        })
+        .onConflictDoNothing()
+        .returning();
+      const row = rows[0];
+      if (row) {
+        await recordEvent(tx, { uid: row.uid, tenant, workload: name, reason: "Submitted", message: "accepted", at });
+      }
+      return row;
+    });
+    if (inserted) return { row: inserted, created: true };
+    const existing = (
+      await db
+        .select()
+        .from(workloads)
+        .where(and(eq(workloads.tenant, tenant), eq(workloads.name, name)))
+    )[0];
+    if (existing && existing.specHash === specHash && (key === undefined || existing.idempotencyKey === key)) {
+      return { row: existing, created: false };
+    }
+    throw new HubError(
+      "conflict",
+      `workload ${JSON.stringify(name)} already exists in tenant ${tenant} with a different spec`,
+    );
   },
 
-  async get(name: string): Promise<WorkloadWithPlacements | undefined> {
-    const rows = await db.select().from(workloads).where(eq(workloads.name, name));
-    const row = rows[0];
-    if (!row) return undefined;
-    const ps = await db.select().from(placements).where(eq(placements.workload, name)).orderBy(asc(placements.cluster));
-    return { ...row, placements: ps };
+  async get(tenant: string, name: string): Promise<WorkloadWithPlacements | undefined> {
+    const rows = await db
+      .select()
+      .from(workloads)
+      .where(and(eq(workloads.tenant, tenant), eq(workloads.name, name)));
+    return (await withPlacements(db, rows))[0];
   },
 
-  async list(filter: { tenant?: string; phase?: WorkloadPhase } = {}): Promise<WorkloadWithPlacements[]> {
-    const conditions = [];
-    if (filter.tenant) conditions.push(eq(workloads.tenant, filter.tenant));
+  /** Every workload of this name among `tenants` (all when undefined): a name is unique only within a tenant. */
+  async findByName(name: string, tenants: readonly string[] | undefined): Promise<WorkloadRow[]> {
+    if (tenants !== undefined && tenants.length === 0) return [];
+    return db
+      .select()
+      .from(workloads)
+      .where(and(eq(workloads.name, name), tenants === undefined ? undefined : inArray(workloads.tenant, [...tenants])))
+      .orderBy(asc(workloads.tenant))
+      .limit(20);
+  },
+
+  async getByUid(uid: string): Promise<WorkloadWithPlacements | undefined> {
+    const rows = await db.select().from(workloads).where(eq(workloads.uid, uid));
+    return (await withPlacements(db, rows))[0];
+  },
+
+  /** One page, ordered by tenant then name; `next` is where the following page starts. */
+  async list(filter: ListFilter): Promise<{ items: WorkloadWithPlacements[]; next?: ListCursor }> {
+    const conditions: SQL[] = [];
+    if (filter.tenants !== undefined) {
+      if (filter.tenants.length === 0) return { items: [] };
+      conditions.push(inArray(workloads.tenant, [...filter.tenants]));
+    }
     if (filter.phase) conditions.push(eq(workloads.phase, filter.phase));
+    if (filter.where) conditions.push(filter.where);
+    const after = filter.after;
+    if (after) {
+      const c = or(
+        gt(workloads.tenant, after.tenant),
+        and(eq(workloads.tenant, after.tenant), gt(workloads.name, after.name)),
+      );
+      if (c) conditions.push(c);
+    }
     const rows = await db
       .select()
       .from(workloads)
       .where(conditions.length ? and(...conditions) : undefined)
-      .orderBy(asc(workloads.createdAt), asc(workloads.name));
-    const ps = rows.length
-      ? await db
-          .select()
-          .from(placements)
-          .where(
-            inArray(
-              placements.workload,
-              rows.map((r) => r.name),
-            ),
-          )
-          .orderBy(asc(placements.cluster))
-      : [];
-    return rows.map((r) => ({ ...r, placements: ps.filter((p) => p.workload === r.name) }));
+      .orderBy(asc(workloads.tenant), asc(workloads.name))
+      .limit(filter.limit + 1);
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    const items = await withPlacements(db, page);
+    return rows.length > filter.limit && last ? { items, next: { tenant: last.tenant, name: last.name } } : { items };
   },
 
-  /** Pending workloads in queue order: priority first, then age. */
+  /** How many workloads match (for list metadata), without loading them. */
+  async count(filter: Omit<ListFilter, "limit" | "after">): Promise<number> {
+    const conditions: SQL[] = [];
+    if (filter.tenants !== undefined) {
+      if (filter.tenants.length === 0) return 0;
+      conditions.push(inArray(workloads.tenant, [...filter.tenants]));
+    }
+    if (filter.phase) conditions.push(eq(workloads.phase, filter.phase));
+    if (filter.where) conditions.push(filter.where);
+    const r = await db
+      .select({ n: sql<number>`count(*)` })
+      .from(workloads)
+      .where(conditions.length ? and(...conditions) : undefined);
+    return Number(r[0]?.n ?? 0);
+  },
+
+  /**
+   * Changes a watcher has not seen: everything after resource version `after` (oldest first, at most `limit`), or,
+   * with `exactly`, the rows at those versions (versions a watcher skipped that may have committed late).
+   */
+  async changes(
+    versions: { after: number; limit: number } | { exactly: readonly number[] },
+    tenants: readonly string[] | undefined,
+    where?: SQL,
+  ): Promise<WorkloadChange[]> {
+    if (tenants !== undefined && tenants.length === 0) return [];
+    if ("exactly" in versions && versions.exactly.length === 0) return [];
+    const scope = tenants === undefined ? undefined : inArray(workloads.tenant, [...tenants]);
+    const tombScope = tenants === undefined ? undefined : inArray(workloadTombstones.tenant, [...tenants]);
+    const limit = "limit" in versions ? versions.limit : versions.exactly.length;
+    const rvCond = "after" in versions ? gt(workloads.rv, versions.after) : inArray(workloads.rv, [...versions.exactly]);
+    const tombCond =
+      "after" in versions ? gt(workloadTombstones.rv, versions.after) : inArray(workloadTombstones.rv, [...versions.exactly]);
+    const rows = await db
+      .select()
+      .from(workloads)
+      .where(and(rvCond, scope, where))
+      .orderBy(asc(workloads.rv))
+      .limit(limit);
+    const gone = await db
+      .select()
+      .from(workloadTombstones)
+      .where(and(tombCond, tombScope))
+      .orderBy(asc(workloadTombstones.rv))
+      .limit(limit);
+    const upserts: WorkloadChange[] = (await withPlacements(db, rows)).map((w) => ({
+      type: "upsert",
+      rv: w.rv,
+      workload: w,
+    }));
+    const deletions: WorkloadChange[] = gone.map((t) => ({
+      type: "deleted",
+      rv: t.rv,
+      tenant: t.tenant,
+      name: t.name,
+      uid: t.uid,
+    }));
+    return [...upserts, ...deletions].sort((a, b) => a.rv - b.rv).slice(0, limit);
+  },
+
+  /** The highest resource version handed out so far (a watch with no version starts here). */
+  async currentRv(): Promise<number> {
+    const r = await db.execute(sql`select last_value as v, is_called from gantry_rv`);
+    const row = (r as unknown as { rows: { v: string | number; is_called: boolean }[] }).rows[0];
+    return row ? (row.is_called ? Number(row.v) : 0) : 0;
+  },
+
+  /** Pending workloads in queue order (priority, then age); quarantined ones wait for a change. */
   pending(): Promise<WorkloadRow[]> {
     return db
       .select()
       .from(workloads)
-      .where(eq(workloads.phase, "Pending"))
+      .where(and(eq(workloads.phase, "Pending"), isNull(workloads.quarantine)))
       .orderBy(desc(workloads.priority), asc(workloads.createdAt), asc(workloads.name));
   },
 
   /** Remove a workload; its clusters get a desired state without it, so agents delete it. */
-  async delete(name: string): Promise<void> {
-    await db.transaction(async (tx) => {
-      const active = await tx
-        .select({ cluster: placements.cluster })
-        .from(placements)
-        .where(and(eq(placements.workload, name), eq(placements.active, true)));
-      const deleted = await tx.delete(workloads).where(eq(workloads.name, name)).returning({ name: workloads.name });
-      if (deleted.length === 0) throw notFound("workload", name);
-      await tx.delete(reservations).where(eq(reservations.workload, name));
+  async delete(tenant: string, name: string, at: Date): Promise<string> {
+    return db.transaction(async (tx) => {
+      const row = (
+        await tx
+          .select({ uid: workloads.uid })
+          .from(workloads)
+          .where(and(eq(workloads.tenant, tenant), eq(workloads.name, name)))
+          .for("update")
+      )[0];
+      if (!row) throw notFound("workload", name);
+      const { uid } = row;
+      // Every cluster that had a placement, active or not, re-syncs: an inactive one may still be draining there.
+      const had = await tx.select({ cluster: placements.cluster }).from(placements).where(eq(placements.uid, uid));
+      await tx.delete(workloads).where(eq(workloads.uid, uid));
+      await tx.delete(reservations).where(eq(reservations.uid, uid));
+      await tx.insert(workloadTombstones).values({ uid, tenant, name, rv: sql`${nextRv}`, deletedAt: at });
       await touchClusters(
         tx,
-        active.map((a) => a.cluster),
+        had.map((a) => a.cluster),
       );
+      return uid;
     });
   },
 
-  /** Keep a decision that placed nothing, so `explain` can say why the workload waits. */
-  async recordUnplaced(name: string, decisionId: string, decision: Decision, message: string, at: Date) {
-    await db.transaction(async (tx) => {
-      await tx.insert(decisions).values({ id: decisionId, workload: name, decision, feasible: false, createdAt: at });
-      await tx
-        .update(workloads)
-        .set({ decisionId, message, updatedAt: at })
-        .where(and(eq(workloads.name, name), eq(workloads.phase, "Pending")));
-    });
+  /** Running workloads (runaway guard, drain-back). */
+  running(): Promise<WorkloadRow[]> {
+    return db.select().from(workloads).where(eq(workloads.phase, "Running")).orderBy(asc(workloads.uid));
   },
 
-  /**
-   * Place a workload: store the decision, its placements and reservations, mark it Placed and queue
-   * the affected clusters' desired state for publishing, all in one transaction (outbox).
-   * Returns false if the workload is gone or no longer Pending (deleted meanwhile).
-   */
-  async place(name: string, change: PlacementChange): Promise<boolean> {
-    const { decisionId, decision, at } = change;
-    return db.transaction(async (tx) => {
-      const expected = change.keepOld || change.restart ? "Running" : "Pending";
-      const updated = await tx
-        .update(workloads)
-        .set({
-          ...(change.keepOld ? {} : { phase: "Placed", message: decision.summary, placedAt: at }),
-          decisionId,
-          generation: sql`${workloads.generation} + 1`,
-          policy: change.policy ?? null,
-          pool: change.pool ?? null,
-          poolNote: change.poolNote ?? null,
-          updatedAt: at,
-        })
-        .where(and(eq(workloads.name, name), eq(workloads.phase, expected)))
-        .returning({ generation: workloads.generation, tenant: workloads.tenant, manifest: workloads.manifest });
-      const w = updated[0];
-      if (!w) return false;
-      const { generation } = w;
-      await tx.insert(decisions).values({ id: decisionId, workload: name, decision, feasible: true, createdAt: at });
-      const previous = await tx
-        .select({ cluster: placements.cluster })
-        .from(placements)
-        .where(and(eq(placements.workload, name), eq(placements.active, true)));
-      const target = decision.assignments.map((a) => a.cluster);
-      // Rows for the target clusters are replaced; the others are kept (draining) or retired.
-      await tx.delete(placements).where(and(eq(placements.workload, name), inArray(placements.cluster, target)));
-      if (!change.keepOld) {
-        await tx.update(placements).set({ active: false }).where(eq(placements.workload, name));
-      }
-      await tx.insert(placements).values(
-        decision.assignments.map((a) => ({
-          workload: name,
-          cluster: a.cluster,
-          replicas: a.replicas,
-          generation,
-          decisionId,
-          spot: a.spot,
-          gpuModel: a.gpuModel ?? null,
-          pricePerGpuHour: a.pricePerGpuHour,
-          gpusPerReplica: w.manifest.spec.resources.gpu.count,
-          pool: change.pool ?? null,
-          policy: change.policy ?? null,
-          createdAt: at,
-        })),
-      );
-      // Moving data is paid once, when the placement is made; split it by replicas.
-      const totalReplicas = decision.assignments.reduce((n, a) => n + a.replicas, 0);
-      if (decision.estimatedCost.egress > 0 && totalReplicas > 0) {
-        await tx.insert(costLedger).values(
-          decision.assignments.map((a) => ({
-            workload: name,
-            tenant: w.tenant,
-            cluster: a.cluster,
-            pool: change.pool ?? null,
-            policy: change.policy ?? null,
-            kind: "egress" as const,
-            usd: (decision.estimatedCost.egress * a.replicas) / totalReplicas,
-            startAt: at,
-            endAt: at,
-          })),
-        );
-      }
-      await tx.delete(reservations).where(eq(reservations.workload, name));
-      if (change.reservations.length) {
-        await tx.insert(reservations).values(
-          change.reservations.map((r) => ({
-            workload: name,
-            cluster: r.cluster,
-            generation,
-            nodes: r.nodes,
-            createdAt: at,
-          })),
-        );
-      }
-      await touchClusters(tx, [...previous.map((p) => p.cluster), ...target]);
-      return true;
-    });
-  },
-
-  /** After a drain-back, retire the placements of older generations once the new ones run. */
-  async retireOld(name: string, generation: number): Promise<string[]> {
-    return db.transaction(async (tx) => {
-      const retired = await tx
-        .update(placements)
-        .set({ active: false })
-        .where(and(eq(placements.workload, name), eq(placements.active, true), lt(placements.generation, generation)))
-        .returning({ cluster: placements.cluster });
-      await touchClusters(
-        tx,
-        retired.map((r) => r.cluster),
-      );
-      return retired.map((r) => r.cluster);
-    });
-  },
-
-  /** Every active placement with its workload's tenant, type and spec: usage, burst caps, drain-back. */
+  /** Every active placement with its workload's tenant, type and spec: usage, burst caps, drain-back, failover. */
   async active(): Promise<
-    (PlacementRow & { tenant: string; workloadPhase: string; manifest: Workload; workloadGeneration: number })[]
+    (PlacementRow & { workloadPhase: string; manifest: Workload; workloadGeneration: number })[]
   > {
     const rows = await db
       .select({ p: placements, w: workloads })
       .from(placements)
-      .innerJoin(workloads, eq(workloads.name, placements.workload))
+      .innerJoin(workloads, eq(workloads.uid, placements.uid))
       .where(eq(placements.active, true))
-      .orderBy(asc(placements.workload), asc(placements.cluster));
+      .orderBy(asc(placements.uid), asc(placements.cluster));
     return rows.map(({ p, w }) => ({
       ...p,
-      tenant: w.tenant,
       workloadPhase: w.phase,
       manifest: w.manifest,
       workloadGeneration: w.generation,
     }));
-  },
-
-  /** Running workloads (for the runaway guard and drain-back). */
-  running(): Promise<WorkloadRow[]> {
-    return db.select().from(workloads).where(eq(workloads.phase, "Running")).orderBy(asc(workloads.name));
-  },
-
-  /** Set a pending workload's message (why it waits) without a new decision. */
-  async setPendingMessage(name: string, message: string, at: Date): Promise<void> {
-    await db
-      .update(workloads)
-      .set({ message, updatedAt: at })
-      .where(and(eq(workloads.name, name), eq(workloads.phase, "Pending"), ne(workloads.message, message)));
-  },
-
-  /**
-   * Record what an agent reports. Statuses of an older generation than the placement's are stale
-   * and ignored. Returns the names of workloads whose placements changed status.
-   */
-  async recordStatuses(cluster: string, statuses: PlacementStatus[]): Promise<string[]> {
-    const changed: string[] = [];
-    await db.transaction(async (tx) => {
-      for (const status of statuses) {
-        const rows = await tx
-          .update(placements)
-          .set({ status })
-          .where(
-            and(
-              eq(placements.workload, status.workload),
-              eq(placements.cluster, cluster),
-              eq(placements.generation, status.generation),
-            ),
-          )
-          .returning({ workload: placements.workload });
-        if (rows.length) changed.push(status.workload);
-      }
-    });
-    return changed;
-  },
-
-  /** Set the workload's aggregate phase; when it ends, its placements leave the desired state. */
-  async setPhase(name: string, phase: WorkloadPhase, message: string, at: Date): Promise<void> {
-    await db.transaction(async (tx) => {
-      const current = (await tx.select().from(workloads).where(eq(workloads.name, name)))[0];
-      if (!current || (current.phase === phase && current.message === message)) return;
-      const terminal = phase === "Succeeded" || phase === "Failed";
-      await tx
-        .update(workloads)
-        .set({
-          phase,
-          message,
-          updatedAt: at,
-          ...(phase === "Running" && !current.startedAt ? { startedAt: at } : {}),
-          ...(terminal ? { finishedAt: at } : {}),
-        })
-        .where(eq(workloads.name, name));
-      if (terminal) {
-        const active = await tx
-          .update(placements)
-          .set({ active: false })
-          .where(and(eq(placements.workload, name), eq(placements.active, true)))
-          .returning({ cluster: placements.cluster });
-        await tx.delete(reservations).where(eq(reservations.workload, name));
-        await touchClusters(
-          tx,
-          active.map((a) => a.cluster),
-        );
-      }
-    });
   },
 
   async decision(id: string): Promise<Decision | undefined> {
@@ -339,32 +328,76 @@ export const workloadRepository = (db: Db) => ({
   },
 
   /** The full desired state of one cluster: its active placements. */
-  async desiredState(cluster: string): Promise<{ revision: number; placements: Placement[] }> {
-    const c = (await db.select({ revision: clusters.revision }).from(clusters).where(eq(clusters.name, cluster)))[0];
+  async desiredState(cluster: string): Promise<StoredDesiredState> {
+    return (await this.desiredStates([cluster])).get(cluster) ?? { origin: "none", revision: 0, placements: [] };
+  },
+
+  /** Desired states of many clusters in two queries (a relay publishing after a restart, a cold cache). */
+  async desiredStates(names: readonly string[]): Promise<Map<string, StoredDesiredState>> {
+    const out = new Map<string, StoredDesiredState>();
+    if (names.length === 0) return out;
+    const revs = await db
+      .select({ name: clusters.name, revision: clusters.revision, createdAt: clusters.createdAt, state: clusters.state })
+      .from(clusters)
+      .where(inArray(clusters.name, [...names]));
+    // A cluster the hub has no registration for is told "nothing", at an origin of its own.
+    for (const n of names) out.set(n, { origin: "none", revision: 0, placements: [] });
+    for (const r of revs) {
+      out.set(r.name, { origin: String(r.createdAt.getTime()), revision: r.revision, placements: [] });
+    }
+    const registered = new Set(revs.filter((r) => r.state === "registered").map((r) => r.name));
     const rows = await db
-      .select({ p: placements, w: workloads })
+      .select({ p: placements, manifest: workloads.manifest })
       .from(placements)
-      .innerJoin(workloads, eq(workloads.name, placements.workload))
-      .where(and(eq(placements.cluster, cluster), eq(placements.active, true)))
-      .orderBy(asc(placements.workload));
-    return {
-      revision: c?.revision ?? 0,
-      placements: rows.map(({ p, w }) => ({
+      .innerJoin(workloads, eq(workloads.uid, placements.uid))
+      .where(and(inArray(placements.cluster, [...names]), eq(placements.active, true)))
+      .orderBy(asc(placements.tenant), asc(placements.workload));
+    for (const { p, manifest } of rows) {
+      if (!registered.has(p.cluster)) continue;
+      out.get(p.cluster)?.placements.push({
+        uid: p.uid,
         workload: p.workload,
-        tenant: w.tenant,
+        tenant: p.tenant,
         cluster: p.cluster,
         replicas: p.replicas,
         generation: p.generation,
         decisionId: p.decisionId,
         spot: p.spot,
         ...(p.gpuModel ? { gpuModel: p.gpuModel } : {}),
-        spec: w.manifest.spec,
-      })),
-    };
+        spec: manifest.spec,
+      });
+    }
+    return out;
   },
 
-  async reservations(): Promise<Reservation[]> {
+  /** Capacity promised by decisions and not yet seen in reports; the engine's reservation key is the uid. */
+  async reservations(): Promise<(Reservation & { generation: number })[]> {
     const rows = await db.select().from(reservations);
-    return rows.map((r) => ({ workload: r.workload, cluster: r.cluster, nodes: r.nodes }));
+    return rows.map((r) => ({ workload: r.uid, cluster: r.cluster, nodes: r.nodes, generation: r.generation }));
+  },
+
+  /** Drop reservations their clusters' reports now account for (one statement for a whole checkpoint). */
+  async releaseReservations(accounted: readonly { cluster: string; uid: string; generation: number }[]) {
+    if (accounted.length === 0) return;
+    const values = sql.join(
+      accounted.map((a) => sql`(${a.cluster}, ${a.uid}, ${a.generation}::int)`),
+      sql`, `,
+    );
+    await db.execute(
+      sql`delete from ${reservations} r using (values ${values}) as v(cluster, uid, generation)
+          where r.cluster = v.cluster and r.uid = v.uid and r.generation <= v.generation`,
+    );
+  },
+
+  /** A workload's events, oldest first (the newest `limit`). */
+  async events(uid: string, limit = 100): Promise<EventRow[]> {
+    const rows = await db.select().from(events).where(eq(events.uid, uid)).orderBy(desc(events.id)).limit(limit);
+    return rows.reverse();
+  },
+
+  /** Forget tombstones older than `before` (watchers further behind relist). */
+  async pruneTombstones(before: Date): Promise<void> {
+    await db.delete(workloadTombstones).where(sql`${workloadTombstones.deletedAt} < ${before}`);
   },
 });
+export type WorkloadRepository = ReturnType<typeof workloadRepository>;

@@ -21,6 +21,7 @@ export const subjects = {
   status: (cluster: string) => `${SUBJECT_ROOT}.agent.${token(cluster)}.status`,
   /** Request/reply: the agent asks for its full desired state. */
   sync: (cluster: string) => `${SUBJECT_ROOT}.agent.${token(cluster)}.sync`,
+  signals: (cluster: string) => `${SUBJECT_ROOT}.agent.${token(cluster)}.signals`,
   /** Hub → agent. */
   hubPrefix: (cluster: string) => `${SUBJECT_ROOT}.hub.${token(cluster)}`,
   desired: (cluster: string) => `${SUBJECT_ROOT}.hub.${token(cluster)}.desired`,
@@ -29,10 +30,21 @@ export const subjects = {
   allHeartbeats: `${SUBJECT_ROOT}.agent.*.heartbeat`,
   allStatus: `${SUBJECT_ROOT}.agent.*.status`,
   allSync: `${SUBJECT_ROOT}.agent.*.sync`,
+  allSignals: `${SUBJECT_ROOT}.agent.*.signals`,
+  /** Every cluster's desired state, as hub replicas publish it (they keep each other's caches warm). */
+  allDesired: `${SUBJECT_ROOT}.hub.*.desired`,
+  /** Hub replicas to each other: a change the leader should act on now (schedule, publish). */
+  hubsKick: `${SUBJECT_ROOT}.hubs.kick`,
 } as const;
 
 /** Inbox prefix for an agent's requests, inside the subjects it may subscribe to. */
 export const agentInboxPrefix = (cluster: string): string => `${SUBJECT_ROOT}.hub.${token(cluster)}.inbox`;
+
+/** The message kind of an agent subject (`gantry.v1.agent.<cluster>.<kind>`). */
+export const kindOfSubject = (subject: string): string | undefined => {
+  const parts = subject.split(".");
+  return parts.length === 5 && parts[2] === "agent" ? parts[4] : undefined;
+};
 
 /** The cluster token of an agent subject (`gantry.v1.agent.<cluster>.…`). */
 export const clusterOfSubject = (subject: string): string | undefined => {

@@ -13,11 +13,15 @@ export const Assignment = z.object({
 });
 export type Assignment = z.infer<typeof Assignment>;
 
-/** The desired state of one workload in one cluster, as sent to its agent. */
-export const Placement = z.object({
-  workload: z.string().min(1),
-  tenant: z.string().min(1),
-  cluster: z.string().min(1),
+/**
+ * The desired state of one workload in one cluster, as sent to its agent. A workload is named within its tenant;
+ * `uid` tells one incarnation of a name from the next, `generation` one placement of it from the next.
+ */
+export const Placement = z.strictObject({
+  uid: z.string().min(1).max(64),
+  workload: z.string().min(1).max(63),
+  tenant: z.string().min(1).max(63),
+  cluster: z.string().min(1).max(63),
   replicas: z.number().int().positive(),
   /** Bumped on every change of the desired state; agents ignore older generations. */
   generation: z.number().int().positive(),
@@ -27,3 +31,13 @@ export const Placement = z.object({
   spec: Workload.shape.spec,
 });
 export type Placement = z.infer<typeof Placement>;
+
+/** The key an agent knows a placement by: tenant and name (unique together in the hub). */
+export const placementKey = (p: { tenant: string; workload: string }): string => `${p.tenant}/${p.workload}`;
+
+/** What an agent does with a workload while it cannot reach the hub. */
+export type PartitionPolicy = "stop" | "keepRunning";
+
+/** Jobs stop when cut off (the hub may run them elsewhere); services keep serving in a degraded mode. */
+export const partitionPolicyOf = (spec: { type: "job" | "service"; partitionPolicy?: PartitionPolicy }) =>
+  spec.partitionPolicy ?? (spec.type === "job" ? "stop" : "keepRunning");

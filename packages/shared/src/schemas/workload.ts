@@ -61,6 +61,10 @@ export const WorkloadSpec = z.object({
   priority: z.number().int().default(0),
   /** A job that may be stopped and started again elsewhere (drain-back may move it). */
   restartable: z.boolean().default(false),
+  /** Re-place the workload once its cluster has been silent this long (counted from its last heartbeat). */
+  failover: z.object({ afterSeconds: z.number().int().nonnegative().max(86_400) }).optional(),
+  /** What an agent cut off from the hub does with it: `stop` (default for jobs) or `keepRunning` (services). */
+  partitionPolicy: z.enum(["stop", "keepRunning"]).optional(),
   template: z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(Manifest).default([])),
 });
 export type WorkloadSpec = z.infer<typeof WorkloadSpec>;

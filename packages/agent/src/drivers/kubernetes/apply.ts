@@ -1,20 +1,28 @@
-import type { Placement } from "@gantry/shared";
+import { type Placement, placementKey } from "@gantry/shared";
 import { z } from "zod";
 import { isDriverError, KubernetesDriverError } from "./errors.ts";
 import type { KubeHttp } from "./http.ts";
 import type { Inventory } from "./inventory.ts";
 import { collectionPath, type KindRegistry, objectPath, type ResourceKind } from "./kinds.ts";
-import { decorate, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE, nameOf, OWNED_SELECTOR } from "./manifest.ts";
+import {
+  decorate,
+  LABEL_MANAGED_BY,
+  LABEL_WORKLOAD,
+  MANAGED_BY_VALUE,
+  nameOf,
+  OWNED_SELECTOR,
+  ownerKeyOf,
+} from "./manifest.ts";
 import type { DriverLogger } from "./options.ts";
 import { ListEnvelope, ObjectMeta } from "./schemas.ts";
 
 /** What reconcile learned that status reporting needs: refusals, apply errors, deletions. */
 export interface ApplyState {
   desired: Map<string, Placement>;
-  /** workload → why its placement could not be applied (reported as Failed). */
+  /** tenant/name → why its placement could not be applied (reported as Failed). */
   failures: Map<string, string>;
-  /** workload → generation of a placement whose objects Gantry deleted (reported as Deleted once). */
-  deleted: Map<string, number>;
+  /** tenant/name → the placement whose objects Gantry deleted (reported as Deleted once). */
+  deleted: Map<string, Pick<Placement, "uid" | "tenant" | "workload" | "generation">>;
 }
 
 export interface ApplierOptions {
@@ -42,6 +50,8 @@ interface OwnedObject {
   namespace: string | undefined;
   name: string;
   workload: string | undefined;
+  /** tenant/name of the workload it belongs to. */
+  owner: string | undefined;
 }
 
 const MetaOnly = z.object({ metadata: ObjectMeta });
@@ -94,16 +104,16 @@ export class Applier {
 
     for (const placement of desired) {
       const objects = await this.objectsFor(placement, desiredKeys).catch((e: unknown) => {
-        failures.set(placement.workload, messageOf(e));
+        failures.set(placementKey(placement), messageOf(e));
         return [];
       });
-      wanted.set(placement.workload, { placement, objects });
+      wanted.set(placementKey(placement), { placement, objects });
     }
 
     const { owned, complete } = await this.ownedObjects();
 
     for (const { placement, objects } of wanted.values()) {
-      if (failures.has(placement.workload)) continue;
+      if (failures.has(placementKey(placement))) continue;
       try {
         // Check every object first: a placement is applied whole or not at all.
         for (const obj of objects) await this.assertOwnable(obj, owned.get(obj.key), placement.workload);
@@ -111,7 +121,7 @@ export class Applier {
         for (const obj of objects) await this.apply(obj);
       } catch (e) {
         const message = messageOf(e);
-        failures.set(placement.workload, message);
+        failures.set(placementKey(placement), message);
         this.o.logger.warn({ workload: placement.workload, err: message }, "placement not applied");
       }
     }
@@ -122,9 +132,9 @@ export class Applier {
       await this.remove(obj);
     }
 
-    this.state.desired = new Map(desired.map((p) => [p.workload, p]));
+    this.state.desired = new Map(desired.map((p) => [placementKey(p), p]));
     this.state.failures = failures;
-    for (const workload of this.state.desired.keys()) this.state.deleted.delete(workload);
+    for (const key of this.state.desired.keys()) this.state.deleted.delete(key);
   }
 
   /** Decorated objects of one placement; throws (failing the placement) on a manifest we cannot apply. */
@@ -175,6 +185,7 @@ export class Applier {
             namespace: meta.namespace,
             name: meta.name,
             workload: meta.labels?.[LABEL_WORKLOAD],
+            owner: ownerKeyOf(meta.labels),
           });
         }
         complete.add(id);
@@ -266,8 +277,15 @@ export class Applier {
         query: { propagationPolicy: "Background" },
       });
       this.o.logger.info({ object: describe(obj), workload: obj.workload }, "deleted object no longer desired");
-      const previous = obj.workload ? this.state.desired.get(obj.workload) : undefined;
-      if (obj.workload) this.state.deleted.set(obj.workload, previous?.generation ?? 0);
+      const previous = obj.owner ? this.state.desired.get(obj.owner) : undefined;
+      if (obj.owner && previous) {
+        this.state.deleted.set(obj.owner, {
+          uid: previous.uid,
+          tenant: previous.tenant,
+          workload: previous.workload,
+          generation: previous.generation,
+        });
+      }
     } catch (e) {
       if (isDriverError(e, "k8s_not_found")) return;
       this.o.logger.warn({ object: describe(obj), err: messageOf(e) }, "delete failed; will retry on next reconcile");

@@ -1,4 +1,10 @@
-import type { CapacityReport, ClusterDescription, Placement, PlacementStatus } from "@gantry/shared";
+import {
+  type CapacityReport,
+  type ClusterDescription,
+  type Placement,
+  type PlacementStatus,
+  placementKey,
+} from "@gantry/shared";
 import type { ClusterDriver } from "../driver.ts";
 import { Applier } from "./apply.ts";
 import { createKubeHttp, type KubeHttp } from "./http.ts";
@@ -146,8 +152,8 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
     capacity(): CapacityReport {
       const withPods = inventory.workloadsWithPods();
       const accountedWorkloads = [...applier.state.desired.values()]
-        .filter((p) => withPods.has(p.workload))
-        .map((p) => ({ workload: p.workload, generation: p.generation }));
+        .filter((p) => withPods.has(placementKey(p)))
+        .map((p) => ({ uid: p.uid, generation: p.generation }));
       return { nodes: inventory.report(), accountedWorkloads };
     },
     reconcile(desired) {

@@ -153,6 +153,13 @@ const SHAPES: Record<string, KindShape> = {
 /** Does Gantry steer this kind's pods (and set its replicas)? */
 export const isWorkloadKind = (apiVersion: string, kind: string): boolean => `${apiVersion}|${kind}` in SHAPES;
 
+/** The key Gantry knows a placement by (tenant/name) from an object's ownership labels; undefined when not ours. */
+export const ownerKeyOf = (labels: Record<string, string> | undefined): string | undefined => {
+  const workload = labels?.[LABEL_WORKLOAD];
+  const tenant = labels?.[LABEL_TENANT];
+  return workload && tenant ? `${tenant}/${workload}` : undefined;
+};
+
 export const ownershipLabels = (p: Placement): Record<string, string> => ({
   [LABEL_WORKLOAD]: p.workload,
   [LABEL_TENANT]: p.tenant,

@@ -42,6 +42,8 @@ const containerRequests = (c: unknown) => {
 };
 
 /** The pod's identity, placement and effective requests; undefined when it is not a pod-shaped object. */
+const TENANT_LABEL = "gantry.dev/tenant";
+
 export const podFacts = (raw: unknown, workloadLabel: string): PodFacts | undefined => {
   const pod = obj(raw);
   const meta = obj(pod?.metadata);
@@ -53,7 +55,12 @@ export const podFacts = (raw: unknown, workloadLabel: string): PodFacts | undefi
     name,
     nodeName: str(spec?.nodeName),
     phase: str(obj(pod?.status)?.phase) ?? "",
-    workload: str(obj(meta.labels)?.[workloadLabel]),
+    // tenant/name: workload names are unique within a tenant only.
+    workload: ((labels) => {
+      const w = str(labels?.[workloadLabel]);
+      const t = str(labels?.[TENANT_LABEL]);
+      return w && t ? `${t}/${w}` : undefined;
+    })(obj(meta.labels)),
     gpus: 0,
     cpu: 0,
     memoryBytes: 0,

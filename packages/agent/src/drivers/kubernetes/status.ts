@@ -2,7 +2,7 @@ import type { Placement, PlacementPhase, PlacementStatus } from "@gantry/shared"
 import { type ApplyState, listOwned } from "./apply.ts";
 import type { KubeHttp } from "./http.ts";
 import type { KindRegistry } from "./kinds.ts";
-import { ANNOTATION_GENERATION, LABEL_WORKLOAD } from "./manifest.ts";
+import { ANNOTATION_GENERATION, ownerKeyOf } from "./manifest.ts";
 import type { DriverLogger } from "./options.ts";
 import { KubeEvent, KubePod, KubeWorkloadObject, ListEnvelope } from "./schemas.ts";
 
@@ -140,16 +140,17 @@ export const collectStatuses = async (
     const parsed = KubePod.safeParse(item);
     if (parsed.success) pods.push(parsed.data);
   }
-  const byWorkload = group(objects, (o) => o.metadata.labels?.[LABEL_WORKLOAD]);
-  const podsByWorkload = group(pods, (p) => p.metadata.labels?.[LABEL_WORKLOAD]);
+  const byWorkload = group(objects, (o) => ownerKeyOf(o.metadata.labels));
+  const podsByWorkload = group(pods, (p) => ownerKeyOf(p.metadata.labels));
 
   const out: PlacementStatus[] = [];
-  for (const placement of state.desired.values()) {
-    const failure = state.failures.get(placement.workload);
-    const mine = byWorkload.get(placement.workload) ?? [];
+  for (const [key, placement] of state.desired) {
+    const failure = state.failures.get(key);
+    const mine = byWorkload.get(key) ?? [];
+    const identity = { uid: placement.uid, tenant: placement.tenant, workload: placement.workload };
     if (failure !== undefined) {
       out.push({
-        workload: placement.workload,
+        ...identity,
         generation: placement.generation,
         phase: "Failed",
         replicas: placement.replicas,
@@ -159,10 +160,10 @@ export const collectStatuses = async (
       });
       continue;
     }
-    const verdict = judge(mine, podsByWorkload.get(placement.workload) ?? []);
+    const verdict = judge(mine, podsByWorkload.get(key) ?? []);
     const events = await eventsFor(http, verdict.explain, logger);
     out.push({
-      workload: placement.workload,
+      ...identity,
       generation: generationOf(mine, placement),
       phase: verdict.phase,
       replicas: placement.replicas,
@@ -173,11 +174,11 @@ export const collectStatuses = async (
       ...(verdict.finishedAt ? { finishedAt: verdict.finishedAt } : {}),
     });
   }
-  for (const [workload, generation] of state.deleted) {
-    if (byWorkload.has(workload)) continue;
-    out.push({ workload, generation, phase: "Deleted", replicas: 0, readyReplicas: 0, message: "", events: [] });
+  for (const [key, gone] of state.deleted) {
+    if (byWorkload.has(key)) continue;
+    out.push({ ...gone, phase: "Deleted", replicas: 0, readyReplicas: 0, message: "", events: [] });
     // Said once is enough: the hub records it, and the workload is gone from this cluster.
-    state.deleted.delete(workload);
+    state.deleted.delete(key);
   }
   return out;
 };

@@ -1,4 +1,4 @@
-import type { CapacityReport, FleetCluster, Placement, PlacementStatus } from "@gantry/shared";
+import { type CapacityReport, type FleetCluster, type Placement, type PlacementStatus, placementKey } from "@gantry/shared";
 import type { ClusterDriver } from "../driver.ts";
 import { expandNodes, largestFreeBlock, pickNode, type ReplicaShape, type SimNode, take } from "./nodes.ts";
 
@@ -106,7 +106,14 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
     const p = w.placement;
     const done = w.replicas.filter((r) => r.finishedAt !== undefined).length;
     const running = w.replicas.filter((r) => r.node && r.finishedAt === undefined).length;
-    const base = { workload: p.workload, generation: p.generation, replicas: p.replicas, readyReplicas: running };
+    const base = {
+      uid: p.uid,
+      tenant: p.tenant,
+      workload: p.workload,
+      generation: p.generation,
+      replicas: p.replicas,
+      readyReplicas: running,
+    };
     const started = w.startedAt ? { startedAt: w.startedAt } : {};
     if (p.spec.type === "job" && done === p.replicas) {
       const last = Math.max(...w.replicas.map((r) => r.finishedAt ?? 0));
@@ -150,21 +157,27 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
         })),
         accountedWorkloads: [...workloads.values()]
           .filter((w) => w.replicas.every((r) => r.node || r.finishedAt !== undefined))
-          .map((w) => ({ workload: w.placement.workload, generation: w.placement.generation })),
+          .map((w) => ({ uid: w.placement.uid, generation: w.placement.generation })),
       };
     },
     async reconcile(desired) {
-      const wanted = new Map(desired.map((p) => [p.workload, p]));
-      for (const [name, w] of workloads) {
-        const p = wanted.get(name);
-        if (!p || p.generation !== w.placement.generation || p.replicas !== w.placement.replicas) {
+      const wanted = new Map(desired.map((p) => [placementKey(p), p]));
+      for (const [key, w] of workloads) {
+        const p = wanted.get(key);
+        if (
+          !p ||
+          p.uid !== w.placement.uid ||
+          p.generation !== w.placement.generation ||
+          p.replicas !== w.placement.replicas
+        ) {
           release(w);
-          workloads.delete(name);
+          workloads.delete(key);
         }
       }
       for (const p of desired) {
-        if (workloads.has(p.workload)) continue;
-        workloads.set(p.workload, {
+        const key = placementKey(p);
+        if (workloads.has(key)) continue;
+        workloads.set(key, {
           placement: p,
           shape: shapeOf(p),
           replicas: Array.from({ length: p.replicas }, () => ({})),

@@ -86,6 +86,10 @@ export const serverCommands = (out: Out): Command[] => {
     const h = await createHub({ config });
     await h.start();
     for (const d of fleet.datasets) await h.store.datasets.put(d);
+    // The operator's fleet file registers every cluster it lists: registered clusters get work.
+    for (const { name, nodes: _nodes, health: _health, ...registration } of fleet.clusters) {
+      await h.registerCluster(name, registration);
+    }
     const agents: Agent[] = [];
     for (const c of fleet.clusters.filter((c) => c.health !== "offline")) {
       const a = simulatedAgent(c, natsUrl, o.secondsPerHour, 2_000);

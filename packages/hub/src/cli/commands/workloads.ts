@@ -45,6 +45,13 @@ interface ExplainView {
 
 type Out = (text: string) => void;
 const client = (cmd: Command): HubClient => hubClient(cmd.optsWithGlobals<{ hub: string }>().hub);
+/** The tenant a command works in (`-t/--tenant`); without it, names are looked up among every tenant visible. */
+const tenantOf = (cmd: Command): string | undefined => cmd.optsWithGlobals<{ tenant?: string }>().tenant;
+const workloadPath = (cmd: Command, name: string, suffix = "") => {
+  const t = tenantOf(cmd);
+  const n = encodeURIComponent(name);
+  return t ? `/tenants/${encodeURIComponent(t)}/workloads/${n}${suffix}` : `/workloads/${n}${suffix}`;
+};
 
 const readInput = async (file: string): Promise<string> => {
   try {
@@ -92,12 +99,12 @@ export const workloadCommands = (out: Out): Command[] => {
     .description("list clusters or workloads")
     .argument("<kind>", "clusters | workloads | datasets | policies | budgets")
     .option("-o, --output <format>", "table | json | yaml", "table")
-    .option("--tenant <tenant>", "only this tenant's workloads")
-    .action(async (kind: string, opts: { output: string; tenant?: string }, cmd: Command) => {
+    .option("-A, --all-tenants", "every tenant's workloads")
+    .action(async (kind: string, opts: { output: string; allTenants?: boolean }, cmd: Command) => {
       const format = parseFormat(opts.output);
       const api = client(cmd);
       if (kind === "clusters" || kind === "cluster") {
-        const { items } = (await api.get("/clusters")) as { items: ClusterView[] };
+        const { items } = (await api.get("/clusters?limit=1000")) as { items: ClusterView[] };
         out(
           render(items, format, () =>
             table(
@@ -116,8 +123,18 @@ export const workloadCommands = (out: Out): Command[] => {
           ),
         );
       } else if (kind === "workloads" || kind === "workload") {
-        const query = opts.tenant ? `?tenant=${encodeURIComponent(opts.tenant)}` : "";
-        const { items } = (await api.get(`/workloads${query}`)) as { items: WorkloadView[] };
+        const t = tenantOf(cmd);
+        const path = opts.allTenants || !t ? "/workloads" : `/tenants/${encodeURIComponent(t)}/workloads`;
+        const items: WorkloadView[] = [];
+        let next: string | undefined;
+        do {
+          const page = (await api.get(`${path}?limit=500${next ? `&continue=${encodeURIComponent(next)}` : ""}`)) as {
+            items: WorkloadView[];
+            metadata: { continue?: string };
+          };
+          items.push(...page.items);
+          next = page.metadata.continue;
+        } while (next);
         out(
           render(items, format, () =>
             table(
@@ -166,8 +183,8 @@ export const workloadCommands = (out: Out): Command[] => {
       if (kind !== "workload")
         throw new CliError(`describe: only 'workload' is supported (got ${JSON.stringify(kind)})`);
       const api = client(cmd);
-      const w = (await api.get(`/workloads/${encodeURIComponent(name)}`)) as WorkloadView;
-      const e = (await api.get(`/workloads/${encodeURIComponent(name)}/explain`)) as ExplainView;
+      const w = (await api.get(workloadPath(cmd, name))) as WorkloadView;
+      const e = (await api.get(workloadPath(cmd, name, "/explain"))) as ExplainView;
       const lines = [
         `Name:      ${w.metadata.name}`,
         `Tenant:    ${w.metadata.tenant}`,
@@ -200,7 +217,7 @@ export const workloadCommands = (out: Out): Command[] => {
     .argument("<name>")
     .option("-o, --output <format>", "table | json | yaml", "table")
     .action(async (name: string, opts: { output: string }, cmd: Command) => {
-      const e = (await client(cmd).get(`/workloads/${encodeURIComponent(name)}/explain`)) as ExplainView;
+      const e = (await client(cmd).get(workloadPath(cmd, name, "/explain"))) as ExplainView;
       out(
         render(e, parseFormat(opts.output), () => {
           const { workload, phase, message, decision, decisionId: _id, ...extra } = e;
@@ -229,7 +246,7 @@ export const workloadCommands = (out: Out): Command[] => {
       const paths: Record<string, string> = { workload: "workloads", policy: "policies", budget: "budgets" };
       const path = paths[kind];
       if (!path) throw new CliError(`delete: kind must be workload, policy or budget (got ${JSON.stringify(kind)})`);
-      await client(cmd).delete(`/${path}/${encodeURIComponent(name)}`);
+      await client(cmd).delete(kind === "workload" ? workloadPath(cmd, name) : `/${path}/${encodeURIComponent(name)}`);
       out(`${kind}/${name} deleted`);
     });
 

@@ -1,0 +1,200 @@
+import type { CapacityReport, ClusterDescription, ClusterHealth, Dataset, Fleet, Reservation } from "@gantry/shared";
+import { compileFleet, type FleetSnapshot } from "../placement/index.ts";
+import type { CheckpointEntry, ClusterRegistration, ClusterRow, ClusterState } from "../store/index.ts";
+import type { Clock } from "../util/clock.ts";
+import { capacityFingerprint } from "./capacity-change.ts";
+import type { HealthThresholds } from "./health.ts";
+import { healthOf } from "./health.ts";
+import { fleetClusterOf } from "./snapshot.ts";
+
+/** One cluster as the hub holds it in memory: registration from the database, the rest from its agent. */
+export interface ClusterEntry {
+  name: string;
+  state: ClusterState;
+  registration: ClusterRegistration | null;
+  description: ClusterDescription;
+  agentId: string | null;
+  driver: string | null;
+  agentVersion: string | null;
+  capacity: CapacityReport | null;
+  /** Hub clock when the last heartbeat arrived (never the agent's clock). */
+  lastSeenAt: Date | null;
+  createdAt: Date;
+  /** The agent session: who said hello, and the last sequence number seen per message kind. */
+  session: { agentId: string; lastSeq: Map<string, number> } | null;
+  fingerprint: string;
+  /** Capacity changed since the last checkpoint. */
+  dirty: boolean;
+}
+
+/** Why the view refused an agent message (the metric's `reason` label). */
+export type SessionVerdict = "ok" | "unknown_cluster" | "no_session" | "agent_mismatch" | "seq_backwards";
+
+const entryOf = (row: ClusterRow): ClusterEntry => ({
+  name: row.name,
+  state: row.state,
+  registration: row.registration,
+  description: row.description,
+  agentId: row.agentId,
+  driver: row.driver,
+  agentVersion: row.agentVersion,
+  capacity: row.capacity,
+  lastSeenAt: row.lastSeenAt,
+  createdAt: row.createdAt,
+  session: null,
+  fingerprint: row.capacity ? capacityFingerprint(row.capacity) : "",
+  dirty: false,
+});
+
+/**
+ * The fleet as the hub sees it right now, in memory: capacity is soft state, replaced by every heartbeat (only the
+ * newest matters), so heartbeats never touch the database. The database keeps registrations and a batched
+ * checkpoint of capacity (`checkpoint()`), loaded at start so a restarted hub has a view before the first heartbeats.
+ * The scheduler decides on `snapshot()`, compiled once per change and reused by every pass until the next one.
+ */
+export const createFleetView = (deps: { clock: Clock; thresholds: HealthThresholds }) => {
+  const entries = new Map<string, ClusterEntry>();
+  /** Grows whenever something the engine reads changed (capacity, description, registration, health). */
+  let version = 0;
+  let cached: { version: number; datasets: readonly Dataset[]; health: string; fleet: Fleet; compiled: FleetSnapshot } | undefined;
+
+  const healthNow = (e: ClusterEntry, now: Date): ClusterHealth =>
+    e.capacity ? healthOf(e.lastSeenAt, now, deps.thresholds) : "unknown";
+
+  return {
+    /** Replace the view's registrations with the database's (start-up, and after a replica changed them). */
+    load(rows: readonly ClusterRow[]): void {
+      for (const row of rows) this.upsert(row);
+    },
+
+    /** Take a registration change from the database row, keeping what the agent reported since. */
+    upsert(row: ClusterRow): ClusterEntry {
+      const existing = entries.get(row.name);
+      if (!existing) {
+        const e = entryOf(row);
+        entries.set(row.name, e);
+        version++;
+        return e;
+      }
+      existing.state = row.state;
+      existing.registration = row.registration;
+      existing.description = row.description;
+      existing.agentVersion = row.agentVersion ?? existing.agentVersion;
+      existing.driver = row.driver ?? existing.driver;
+      if (!existing.capacity && row.capacity) {
+        existing.capacity = row.capacity;
+        existing.lastSeenAt = row.lastSeenAt;
+        existing.fingerprint = capacityFingerprint(row.capacity);
+      }
+      version++;
+      return existing;
+    },
+
+    remove(name: string): void {
+      if (entries.delete(name)) version++;
+    },
+
+    /** A hello starts an agent session; a replayed hello (same agent, old sequence number) is refused. */
+    hello(name: string, agentId: string, seq: number): SessionVerdict {
+      const e = entries.get(name);
+      if (!e) return "unknown_cluster";
+      if (e.session && e.session.agentId === agentId && seq <= (e.session.lastSeq.get("hello") ?? -1)) {
+        return "seq_backwards";
+      }
+      if (!e.session || e.session.agentId !== agentId) e.session = { agentId, lastSeq: new Map() };
+      e.session.lastSeq.set("hello", seq);
+      e.agentId = agentId;
+      return "ok";
+    },
+
+    /**
+     * May this message be applied? Only from the agent that said hello, with a sequence number that grows per kind
+     * (replays and late copies are refused). After a hub restart the agent the database last knew is taken back.
+     */
+    admit(name: string, kind: string, agentId: string, seq: number): SessionVerdict {
+      const e = entries.get(name);
+      if (!e) return "unknown_cluster";
+      if (!e.session) {
+        if (e.agentId !== agentId) return "no_session";
+        e.session = { agentId, lastSeq: new Map() };
+      }
+      if (e.session.agentId !== agentId) return "agent_mismatch";
+      if (seq <= (e.session.lastSeq.get(kind) ?? -1)) return "seq_backwards";
+      e.session.lastSeq.set(kind, seq);
+      return "ok";
+    },
+
+    /** Record a heartbeat's capacity; true when it changed what the engine sees (frees or takes capacity). */
+    heartbeat(name: string, capacity: CapacityReport): boolean {
+      const e = entries.get(name);
+      if (!e) return false;
+      const wasReady = e.capacity ? healthNow(e, deps.clock.now()) : "unknown";
+      e.capacity = capacity;
+      e.lastSeenAt = deps.clock.now();
+      const fp = capacityFingerprint(capacity);
+      const changed = fp !== e.fingerprint || wasReady !== "ready";
+      e.fingerprint = fp;
+      e.dirty = true;
+      if (changed) version++;
+      return changed;
+    },
+
+    get: (name: string): ClusterEntry | undefined => entries.get(name),
+    list: (): ClusterEntry[] => [...entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    size: () => entries.size,
+    health: (e: ClusterEntry): ClusterHealth => healthNow(e, deps.clock.now()),
+
+    /**
+     * Reservations the clusters' own reports do not account for yet: a reservation ends when its cluster reports
+     * the workload's generation (or a later one) as accounted.
+     */
+    openReservations<R extends Reservation & { generation: number }>(reservations: readonly R[]): R[] {
+      return reservations.filter((r) => {
+        const accounted = entries.get(r.cluster)?.capacity?.accountedWorkloads;
+        return !accounted?.some((a) => a.uid === r.workload && a.generation >= r.generation);
+      });
+    },
+
+    /**
+     * The fleet the engine decides on (registered clusters only) and its compiled form, rebuilt only when something
+     * it reads changed: a quiet fleet's passes reuse one compilation.
+     */
+    snapshot(datasets: readonly Dataset[]): { fleet: Fleet; compiled: FleetSnapshot } {
+      const now = deps.clock.now();
+      const registered = this.list().filter((e) => e.state === "registered");
+      const health = registered.map((e) => healthNow(e, now)[0]).join("");
+      if (cached && cached.version === version && cached.datasets === datasets && cached.health === health) {
+        return { fleet: cached.fleet, compiled: cached.compiled };
+      }
+      const fleet: Fleet = {
+        clusters: registered.map((e) => fleetClusterOf(e, now, deps.thresholds)),
+        datasets: [...datasets],
+        reservations: [],
+      };
+      cached = { version, datasets, health, fleet, compiled: compileFleet(fleet) };
+      return { fleet, compiled: cached.compiled };
+    },
+
+    /** Clusters whose capacity changed since the last call, for one batched write; and what they account for. */
+    takeCheckpoint(): { entries: CheckpointEntry[]; accounted: { cluster: string; uid: string; generation: number }[] } {
+      const out: CheckpointEntry[] = [];
+      const accounted: { cluster: string; uid: string; generation: number }[] = [];
+      for (const e of entries.values()) {
+        if (!e.dirty || !e.capacity || !e.lastSeenAt) continue;
+        e.dirty = false;
+        out.push({ name: e.name, capacity: e.capacity, lastSeenAt: e.lastSeenAt });
+        for (const a of e.capacity.accountedWorkloads) accounted.push({ cluster: e.name, ...a });
+      }
+      return { entries: out, accounted };
+    },
+
+    /** Put entries back as dirty after a failed checkpoint write (the next tick retries). */
+    restoreCheckpoint(names: readonly string[]): void {
+      for (const n of names) {
+        const e = entries.get(n);
+        if (e) e.dirty = true;
+      }
+    },
+  };
+};
+export type FleetView = ReturnType<typeof createFleetView>;

@@ -1,0 +1,509 @@
+import type { Decision, PlacementStatus, Reservation, WorkloadPhase } from "@gantry/shared";
+import { and, eq, inArray, isNull, lt, ne } from "drizzle-orm";
+import type { Db } from "./db.ts";
+import { costLedger, decisions, type PlacementRow, placements, reservations, type WorkloadRow, workloads } from "./schema.ts";
+import { assertEpoch, nextRv, recordEvent, type Tx, touchClusters } from "./tx.ts";
+
+export interface PlacementChange {
+  decisionId: string;
+  decision: Decision;
+  reservations: Reservation[];
+  at: Date;
+  /** The burst policy and pool this placement falls under, and why (shown by explain). */
+  policy?: string | null;
+  pool?: string | null;
+  poolNote?: string | null;
+  /**
+   * Drain-back of a service: the workload is Running; the old placements stay active (older generation) until the
+   * new ones run, so there is no capacity gap.
+   */
+  keepOld?: boolean;
+  /** Drain-back of a restartable job: it is Running; stop it where it is and place it again. */
+  restart?: boolean;
+  /** The event's reason (`Placed`, `DrainedBack`, `Burst`). */
+  reason?: string;
+}
+
+/** What a status report does to its workload, decided by a pure function the scheduler passes in. */
+export type StatusTransition =
+  | { kind: "none" }
+  | { kind: "phase"; phase: WorkloadPhase; message: string; reason?: string }
+  /** Drain-back or failover complete: every new placement runs, the older ones go. */
+  | { kind: "retire-old"; message: string }
+  /** A restartable job lost where it ran (fenced, cluster lost): back to the queue, every copy stopped. */
+  | { kind: "requeue"; message: string; reason: string };
+
+export type DecideTransition = (workload: WorkloadRow, placements: readonly PlacementRow[]) => StatusTransition;
+
+export interface StatusOutcome {
+  /** Workloads whose phase or placements changed. */
+  changed: string[];
+  /** Workloads that ended (Succeeded/Failed) or went back to the queue: the scheduler should run. */
+  freed: string[];
+  /** Some cluster's desired state changed (placements retired or deactivated): the relay should publish. */
+  desiredChanged: boolean;
+}
+
+const TERMINAL = new Set(["Succeeded", "Failed"]);
+
+/** Set a workload's phase in the caller's transaction; when it ends, its placements leave the desired state. */
+const setPhaseTx = async (
+  tx: Tx,
+  w: WorkloadRow,
+  phase: WorkloadPhase,
+  message: string,
+  at: Date,
+  reason?: string,
+): Promise<boolean> => {
+  if (w.phase === phase && w.message === message) return false;
+  const terminal = TERMINAL.has(phase);
+  await tx
+    .update(workloads)
+    .set({
+      phase,
+      message,
+      updatedAt: at,
+      rv: nextRv,
+      ...(phase === "Running" && !w.startedAt ? { startedAt: at } : {}),
+      ...(terminal ? { finishedAt: at } : {}),
+    })
+    .where(eq(workloads.uid, w.uid));
+  if (w.phase !== phase) {
+    await recordEvent(tx, {
+      uid: w.uid,
+      tenant: w.tenant,
+      workload: w.name,
+      type: phase === "Failed" ? "Warning" : "Normal",
+      reason: reason ?? phase,
+      message,
+      at,
+    });
+  }
+  if (terminal) {
+    const active = await tx
+      .update(placements)
+      .set({ active: false })
+      .where(and(eq(placements.uid, w.uid), eq(placements.active, true)))
+      .returning({ cluster: placements.cluster });
+    await tx.delete(reservations).where(eq(reservations.uid, w.uid));
+    await touchClusters(
+      tx,
+      active.map((a) => a.cluster),
+    );
+  }
+  return true;
+};
+
+/** Back to the queue with every placement stopped (a restartable job whose cluster was lost or fenced). */
+const requeueTx = async (tx: Tx, w: WorkloadRow, message: string, reason: string, at: Date): Promise<void> => {
+  const active = await tx
+    .update(placements)
+    .set({ active: false })
+    .where(and(eq(placements.uid, w.uid), eq(placements.active, true)))
+    .returning({ cluster: placements.cluster });
+  await tx.delete(reservations).where(eq(reservations.uid, w.uid));
+  await tx
+    .update(workloads)
+    .set({ phase: "Pending", message, updatedAt: at, rv: nextRv, pool: null, poolNote: null })
+    .where(eq(workloads.uid, w.uid));
+  await recordEvent(tx, { uid: w.uid, tenant: w.tenant, workload: w.name, type: "Warning", reason, message, at });
+  await touchClusters(
+    tx,
+    active.map((a) => a.cluster),
+  );
+};
+
+const lockWorkload = async (tx: Tx, uid: string): Promise<WorkloadRow | undefined> =>
+  (await tx.select().from(workloads).where(eq(workloads.uid, uid)).for("update"))[0];
+
+/**
+ * Placement decisions and what agents report about them: every change of a workload's placement or phase, each in
+ * one transaction with its events and outbox rows. Writes only the leader may make take its epoch and are refused
+ * once a newer leader exists.
+ */
+export const placingRepository = (db: Db) => ({
+  /** Keep a decision that placed nothing, so `explain` can say why the workload waits. */
+  async recordUnplaced(
+    uid: string,
+    decisionId: string,
+    decision: Decision,
+    message: string,
+    at: Date,
+    epoch?: number,
+  ): Promise<void> {
+    await db.transaction(async (tx) => {
+      await assertEpoch(tx, epoch);
+      const w = (await tx.select().from(workloads).where(eq(workloads.uid, uid)))[0];
+      if (!w || w.phase !== "Pending") return;
+      await tx.insert(decisions).values({
+        id: decisionId,
+        uid,
+        tenant: w.tenant,
+        workload: w.name,
+        decision,
+        feasible: false,
+        createdAt: at,
+      });
+      await tx
+        .update(workloads)
+        .set({ decisionId, message, updatedAt: at, rv: nextRv })
+        .where(and(eq(workloads.uid, uid), eq(workloads.phase, "Pending")));
+    });
+  },
+
+  /**
+   * Place a workload: store the decision, its placements and reservations, mark it Placed and queue the affected
+   * clusters' desired state for publishing, all in one transaction (outbox). Returns false if the workload is gone or
+   * no longer in the phase this change expects (deleted or placed meanwhile).
+   */
+  async place(uid: string, change: PlacementChange, epoch?: number): Promise<boolean> {
+    const { decisionId, decision, at } = change;
+    return db.transaction(async (tx) => {
+      await assertEpoch(tx, epoch);
+      const w = await lockWorkload(tx, uid);
+      const expected = change.keepOld || change.restart ? "Running" : "Pending";
+      if (!w || w.phase !== expected) return false;
+      const previous = await tx
+        .select({ cluster: placements.cluster })
+        .from(placements)
+        .where(and(eq(placements.uid, uid), eq(placements.active, true)));
+      // A service failing over is Pending with its surviving placements still serving: they drain like drain-back.
+      const keepOld = change.keepOld === true || (expected === "Pending" && previous.length > 0);
+      const generation = w.generation + 1;
+      await tx
+        .update(workloads)
+        .set({
+          ...(change.keepOld ? {} : { phase: "Placed", message: decision.summary, placedAt: at }),
+          decisionId,
+          generation,
+          policy: change.policy ?? null,
+          pool: change.pool ?? null,
+          poolNote: change.poolNote ?? null,
+          updatedAt: at,
+          rv: nextRv,
+        })
+        .where(eq(workloads.uid, uid));
+      await tx.insert(decisions).values({
+        id: decisionId,
+        uid,
+        tenant: w.tenant,
+        workload: w.name,
+        decision,
+        feasible: true,
+        createdAt: at,
+      });
+      const target = decision.assignments.map((a) => a.cluster);
+      // Rows for the target clusters are replaced; the others are kept (draining) or retired.
+      await tx.delete(placements).where(and(eq(placements.uid, uid), inArray(placements.cluster, target)));
+      if (!keepOld) await tx.update(placements).set({ active: false }).where(eq(placements.uid, uid));
+      await tx.insert(placements).values(
+        decision.assignments.map((a) => ({
+          uid,
+          cluster: a.cluster,
+          tenant: w.tenant,
+          workload: w.name,
+          replicas: a.replicas,
+          generation,
+          decisionId,
+          spot: a.spot,
+          gpuModel: a.gpuModel ?? null,
+          pricePerGpuHour: a.pricePerGpuHour,
+          gpusPerReplica: w.manifest.spec.resources.gpu.count,
+          pool: change.pool ?? null,
+          policy: change.policy ?? null,
+          createdAt: at,
+        })),
+      );
+      // Moving data is paid once, when the placement is made; split it by replicas.
+      const totalReplicas = decision.assignments.reduce((n, a) => n + a.replicas, 0);
+      if (decision.estimatedCost.egress > 0 && totalReplicas > 0) {
+        await tx.insert(costLedger).values(
+          decision.assignments.map((a) => ({
+            uid,
+            workload: w.name,
+            tenant: w.tenant,
+            cluster: a.cluster,
+            pool: change.pool ?? null,
+            policy: change.policy ?? null,
+            kind: "egress" as const,
+            usd: (decision.estimatedCost.egress * a.replicas) / totalReplicas,
+            startAt: at,
+            endAt: at,
+          })),
+        );
+      }
+      await tx.delete(reservations).where(eq(reservations.uid, uid));
+      if (change.reservations.length) {
+        await tx.insert(reservations).values(
+          change.reservations.map((r) => ({ uid, cluster: r.cluster, generation, nodes: r.nodes, createdAt: at })),
+        );
+      }
+      await recordEvent(tx, {
+        uid,
+        tenant: w.tenant,
+        workload: w.name,
+        reason: change.reason ?? "Placed",
+        message: change.poolNote ? `${decision.summary} (${change.poolNote})` : decision.summary,
+        at,
+      });
+      await touchClusters(tx, [...previous.map((p) => p.cluster), ...target]);
+      return true;
+    });
+  },
+
+  /** After a drain-back or failover, retire the placements of older generations once the new ones run. */
+  async retireOld(uid: string, generation: number): Promise<string[]> {
+    return db.transaction(async (tx) => {
+      const retired = await tx
+        .update(placements)
+        .set({ active: false })
+        .where(and(eq(placements.uid, uid), eq(placements.active, true), lt(placements.generation, generation)))
+        .returning({ cluster: placements.cluster });
+      await touchClusters(
+        tx,
+        retired.map((r) => r.cluster),
+      );
+      return retired.map((r) => r.cluster);
+    });
+  },
+
+  /** Set a workload's phase (runaway guard, failover); when it ends, its placements leave the desired state. */
+  async setPhase(
+    uid: string,
+    phase: WorkloadPhase,
+    message: string,
+    at: Date,
+    options: { reason?: string; epoch?: number } = {},
+  ): Promise<void> {
+    await db.transaction(async (tx) => {
+      await assertEpoch(tx, options.epoch);
+      const w = await lockWorkload(tx, uid);
+      if (!w || TERMINAL.has(w.phase)) return;
+      await setPhaseTx(tx, w, phase, message, at, options.reason);
+    });
+  },
+
+  /**
+   * A cluster was lost (offline past the failover time). `requeue`: back to the queue — a restartable job with every
+   * copy stopped, a service with its other placements still serving; `fail`: a job that must not run twice fails.
+   */
+  async failover(
+    uid: string,
+    lost: readonly string[],
+    action: "requeue" | "fail",
+    message: string,
+    at: Date,
+    epoch?: number,
+  ): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      await assertEpoch(tx, epoch);
+      const w = await lockWorkload(tx, uid);
+      if (!w || TERMINAL.has(w.phase) || w.phase === "Pending") return false;
+      if (action === "fail") return setPhaseTx(tx, w, "Failed", message, at, "ClusterLost");
+      if (w.manifest.spec.type === "job") {
+        await requeueTx(tx, w, message, "FailedOver", at);
+        return true;
+      }
+      const gone = await tx
+        .update(placements)
+        .set({ active: false })
+        .where(and(eq(placements.uid, uid), eq(placements.active, true), inArray(placements.cluster, [...lost])))
+        .returning({ cluster: placements.cluster });
+      await tx.delete(reservations).where(and(eq(reservations.uid, uid), inArray(reservations.cluster, [...lost])));
+      await tx
+        .update(workloads)
+        .set({ phase: "Pending", message, updatedAt: at, rv: nextRv })
+        .where(eq(workloads.uid, uid));
+      await recordEvent(tx, {
+        uid,
+        tenant: w.tenant,
+        workload: w.name,
+        type: "Warning",
+        reason: "FailedOver",
+        message,
+        at,
+      });
+      await touchClusters(
+        tx,
+        gone.map((g) => g.cluster),
+      );
+      return true;
+    });
+  },
+
+  /** Set a pending workload's message (why it waits) without a new decision. */
+  async setPendingMessage(uid: string, message: string, at: Date): Promise<void> {
+    await db
+      .update(workloads)
+      .set({ message, updatedAt: at, rv: nextRv })
+      .where(and(eq(workloads.uid, uid), eq(workloads.phase, "Pending"), ne(workloads.message, message)));
+  },
+
+  /** Set aside a workload whose decision failed, with the reason; the others go on. */
+  async quarantine(uid: string, reason: string, at: Date): Promise<void> {
+    await db.transaction(async (tx) => {
+      const w = await lockWorkload(tx, uid);
+      if (!w || w.quarantine !== null) return;
+      await tx
+        .update(workloads)
+        .set({ quarantine: reason, message: `quarantined: ${reason}`, updatedAt: at, rv: nextRv })
+        .where(eq(workloads.uid, uid));
+      await recordEvent(tx, {
+        uid,
+        tenant: w.tenant,
+        workload: w.name,
+        type: "Warning",
+        reason: "Quarantined",
+        message: reason,
+        at,
+      });
+    });
+  },
+
+  /**
+   * Apply one agent message's statuses: each is recorded only if it is about the placement's current generation in
+   * this cluster and comes from a newer message than the status it replaces (`seq`), so reports apply in order and a
+   * late or replayed one changes nothing. Each touched workload is locked and its phase recomputed by `decide` in the
+   * same transaction, so two clusters reporting on one split workload never lose an update.
+   */
+  async applyStatuses(
+    cluster: string,
+    seq: number,
+    statuses: readonly PlacementStatus[],
+    at: Date,
+    decide: DecideTransition,
+  ): Promise<StatusOutcome> {
+    const outcome: StatusOutcome = { changed: [], freed: [], desiredChanged: false };
+    if (statuses.length === 0) return outcome;
+    await db.transaction(async (tx) => {
+      const touched: { uid: string; first: boolean }[] = [];
+      for (const s of statuses) {
+        const before = (
+          await tx
+            .select({ status: placements.status })
+            .from(placements)
+            .where(
+              and(
+                eq(placements.uid, s.uid),
+                eq(placements.cluster, cluster),
+                eq(placements.generation, s.generation),
+                lt(placements.statusSeq, seq),
+              ),
+            )
+            .for("update")
+        )[0];
+        if (!before) continue;
+        await tx
+          .update(placements)
+          .set({ status: s, statusSeq: seq, missingSince: null })
+          .where(and(eq(placements.uid, s.uid), eq(placements.cluster, cluster)));
+        touched.push({ uid: s.uid, first: before.status === null || before.status.generation !== s.generation });
+      }
+      // A watcher sees a placement's progress (ready replicas) as a change of its workload.
+      if (touched.length > 0) {
+        await tx
+          .update(workloads)
+          .set({ rv: nextRv })
+          .where(
+            inArray(
+              workloads.uid,
+              touched.map((t) => t.uid),
+            ),
+          );
+      }
+      for (const { uid, first } of touched) {
+        const w = await lockWorkload(tx, uid);
+        if (!w || TERMINAL.has(w.phase)) continue;
+        if (first) {
+          await recordEvent(tx, {
+            uid,
+            tenant: w.tenant,
+            workload: w.name,
+            cluster,
+            reason: "Applied",
+            message: `applied in ${cluster} (generation ${w.generation})`,
+            at,
+          });
+        }
+        const ps = await tx.select().from(placements).where(eq(placements.uid, uid));
+        const t = decide(w, ps);
+        if (t.kind === "none") continue;
+        outcome.changed.push(uid);
+        if (t.kind === "phase") {
+          await setPhaseTx(tx, w, t.phase, t.message, at, t.reason);
+          if (TERMINAL.has(t.phase)) {
+            outcome.freed.push(uid);
+            outcome.desiredChanged = true;
+          }
+        } else if (t.kind === "retire-old") {
+          const retired = await tx
+            .update(placements)
+            .set({ active: false })
+            .where(and(eq(placements.uid, uid), eq(placements.active, true), lt(placements.generation, w.generation)))
+            .returning({ cluster: placements.cluster });
+          await touchClusters(
+            tx,
+            retired.map((r) => r.cluster),
+          );
+          await setPhaseTx(tx, w, "Running", t.message, at);
+          outcome.desiredChanged = true;
+        } else {
+          await requeueTx(tx, w, t.message, t.reason, at);
+          outcome.freed.push(uid);
+          outcome.desiredChanged = true;
+        }
+      }
+    });
+    return outcome;
+  },
+
+  /**
+   * A full report from `cluster` did not list these active placements: mark them missing (since `at`), record why
+   * and queue the cluster's desired state again so its agent re-applies them; clear the mark on the ones it listed.
+   */
+  async markMissing(
+    cluster: string,
+    missing: readonly string[],
+    listed: readonly string[],
+    at: Date,
+  ): Promise<void> {
+    await db.transaction(async (tx) => {
+      if (missing.length > 0) {
+        const rows = await tx
+          .update(placements)
+          .set({ missingSince: at })
+          .where(
+            and(
+              eq(placements.cluster, cluster),
+              eq(placements.active, true),
+              inArray(placements.uid, [...missing]),
+              // Only placements the agent had reported before can go missing; a new one may not be applied yet.
+              ne(placements.statusSeq, 0),
+              isNull(placements.missingSince),
+            ),
+          )
+          .returning({ uid: placements.uid, tenant: placements.tenant, workload: placements.workload });
+        for (const r of rows) {
+          await recordEvent(tx, {
+            uid: r.uid,
+            tenant: r.tenant,
+            workload: r.workload,
+            cluster,
+            type: "Warning",
+            reason: "Missing",
+            message: `${cluster} no longer reports it (agent restarted empty, or its objects were deleted); re-applying`,
+            at,
+          });
+        }
+        if (rows.length > 0) await touchClusters(tx, [cluster]);
+      }
+      if (listed.length > 0) {
+        await tx
+          .update(placements)
+          .set({ missingSince: null })
+          .where(and(eq(placements.cluster, cluster), inArray(placements.uid, [...listed])));
+      }
+    });
+  },
+});
+export type PlacingRepository = ReturnType<typeof placingRepository>;

@@ -117,7 +117,11 @@ describe("hybrid burst: queue, burst trigger, spend cap, drain-back (PostgreSQL)
 
     // 2. A queue builds: the service waits for on-prem, and says so.
     await submit(workload("svc-1", "vision", { type: "service" }));
-    const waiting = await get<Explain>("/workloads/svc-1/explain");
+    const waiting = await until<Explain>(
+      "/workloads/svc-1/explain",
+      (e) => e.message !== "waiting for a placement decision",
+      "svc-1 decided",
+    );
     expect(waiting.phase).toBe("Pending");
     expect(waiting.message).toMatch(/waiting for onprem .*allows cloud-spot after 2 s/);
 

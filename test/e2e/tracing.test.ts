@@ -44,11 +44,11 @@ describe("tracing across the hub, NATS and an agent", () => {
     const pass = await eventually(
       async () =>
         spans("gantry.schedule.pass").find((s) =>
-          s.events.some((e) => e.name === "placed" && e.attributes?.["gantry.workload"] === "traced-1"),
+          s.events.some((e) => e.name === "placed" && e.attributes?.["gantry.workload"] === "team-a/traced-1"),
         ),
       "a scheduling pass span with the placement",
     );
-    const placed = pass.events.find((e) => e.attributes?.["gantry.workload"] === "traced-1");
+    const placed = pass.events.find((e) => e.attributes?.["gantry.workload"] === "team-a/traced-1");
     expect(placed?.attributes?.["gantry.assignments"]).toBe("onprem-a×2");
     expect(attr(pass, "gantry.placed")).toBeGreaterThanOrEqual(1);
 

@@ -65,7 +65,12 @@ export const createHub = async (deps: HubDeps) => {
   const store = createStore(database.db);
   const view = createFleetView({ clock, thresholds });
   view.load(await store.clusters.list());
-  const startedAt = clock.now();
+  /**
+   * Since when this hub has heard the bus without a break: a hub cut off from NATS (or just started) must not take
+   * its own deafness for lost clusters, so failover counts silence from here at the earliest.
+   */
+  let listeningSince = clock.now();
+  let hearing = true;
 
   const nc = await (deps.connectNats ??
     (() =>
@@ -128,6 +133,12 @@ export const createHub = async (deps: HubDeps) => {
   };
 
   const signals = new Map<string, { at: Date; signals: ServingSignal[] }>();
+  /**
+   * The last status this replica applied per cluster and placement: periodic full reports mostly repeat what is known,
+   * and repeating it must not cost a database write.
+   */
+  const applied = new Map<string, string>();
+  const MAX_APPLIED = 200_000;
 
   bus = createHubBus({
     nc,
@@ -174,7 +185,10 @@ export const createHub = async (deps: HubDeps) => {
       },
       async status(cluster, m) {
         if (view.get(cluster)?.state !== "registered") return;
-        const outcome = await store.placing.applyStatuses(cluster, m.seq, m.statuses, clock.now(), statusTransition);
+        const fresh = m.statuses.filter((s) => applied.get(`${cluster}/${s.uid}`) !== JSON.stringify(s));
+        const outcome = await store.placing.applyStatuses(cluster, m.seq, fresh, clock.now(), statusTransition);
+        if (applied.size > MAX_APPLIED) applied.clear();
+        for (const s of fresh) applied.set(`${cluster}/${s.uid}`, JSON.stringify(s));
         if (m.full) {
           const desired = await relay.desiredState(cluster);
           if (m.revision >= desired.revision) {
@@ -211,14 +225,15 @@ export const createHub = async (deps: HubDeps) => {
       stopGraceMs: config.stopGraceMs,
       defaultAfterMs: config.failoverAfterMs,
     },
-    listeningSince: () => startedAt,
+    listeningSince: () => (hearing ? listeningSince : clock.now()),
     onDesiredStateChanged,
     ...(config.defaultMaxRuntimeHours ? { defaultMaxRuntimeHours: config.defaultMaxRuntimeHours } : {}),
   });
-  const admission = createAdmission({ store, clock });
+  const admission = createAdmission({ store, clock, view, acceptUnsatisfiable: config.acceptUnsatisfiable });
 
   const api = createApi({
     admit: admission.admit,
+    checkFleet: admission.checkFleet,
     explainExtra: admission.explain,
     store,
     view,
@@ -282,6 +297,16 @@ export const createHub = async (deps: HubDeps) => {
         },
       });
       bus?.start();
+      void (async () => {
+        for await (const s of nc.status()) {
+          if (s.type === "reconnect") {
+            hearing = true;
+            listeningSince = clock.now();
+          } else if (s.type === "disconnect") {
+            hearing = false;
+          }
+        }
+      })();
       await nc.flush();
       await leadership.start();
       await new Promise<void>((resolve) => {
@@ -310,16 +335,16 @@ export const createHub = async (deps: HubDeps) => {
         scheduler.close();
         await withTimeout(
           new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
-          2_000,
+          1_000,
           "HTTP server close",
         ).catch(() => (server as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.());
-        await withTimeout(Promise.all([scheduler.idle(), relay.idle(), bus?.idle()]), 2_000, "work in flight").catch(
+        await withTimeout(Promise.all([scheduler.idle(), relay.idle(), bus?.idle()]), 1_500, "work in flight").catch(
           () => undefined,
         );
         await bus?.close();
-        await withTimeout(leadership.close(), 1_000, "lease release").catch(() => undefined);
-        await withTimeout(nc.drain(), 1_000, "NATS drain").catch(() => nc.close());
-        if (!deps.database) await withTimeout(database.close(), 2_000, "database close").catch(() => undefined);
+        await withTimeout(leadership.close(), 500, "lease release").catch(() => undefined);
+        await withTimeout(nc.drain(), 500, "NATS drain").catch(() => nc.close());
+        if (!deps.database) await withTimeout(database.close(), 1_000, "database close").catch(() => undefined);
       })();
       return closing;
     },

@@ -78,6 +78,8 @@ export const agentCommand = (out: (text: string) => void): Command =>
         await agent.close();
         await stopTracing();
       });
+      // Stopped: leave now rather than wait for timers a library may still hold.
+      process.exit(0);
     });
 
 /** Exit with the message (no stack) for errors that carry one; rethrow bugs. */

@@ -13,19 +13,33 @@ export const readFleet = async (file: string): Promise<Fleet> => {
   return parseWith(Fleet, parseDocument(text, file), file);
 };
 
-/** Stop everything on Ctrl-C or SIGTERM, in reverse order of starting. */
-export const untilSignal = (stop: () => Promise<void>) =>
+/**
+ * Stop everything on Ctrl-C or SIGTERM, in reverse order of starting. A stop that has not finished after `deadlineMs`
+ * (a server that does not answer) ends the process anyway, and a second signal ends it at once.
+ */
+export const untilSignal = (stop: () => Promise<void>, deadlineMs = 5_000) =>
   new Promise<void>((resolve) => {
     let stopping = false;
-    const handler = () => {
-      if (stopping) return;
+    const handler = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`${signal} again: exiting now\n`);
+        process.exit(130);
+      }
       stopping = true;
+      const timer = setTimeout(() => {
+        process.stderr.write(`shutdown did not finish within ${deadlineMs} ms; exiting\n`);
+        process.exit(1);
+      }, deadlineMs);
+      timer.unref();
       stop()
         .catch((e: unknown) => process.stderr.write(`shutdown failed: ${(e as Error).message}\n`))
-        .finally(resolve);
+        .finally(() => {
+          clearTimeout(timer);
+          resolve();
+        });
     };
-    process.once("SIGINT", handler);
-    process.once("SIGTERM", handler);
+    process.on("SIGINT", handler);
+    process.on("SIGTERM", handler);
   });
 
 /** A commander argument parser for non-negative numbers that names the flag when it fails. */

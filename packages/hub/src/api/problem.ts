@@ -45,7 +45,7 @@ export const problemOf = (raw: unknown): Problem => {
   }
   if (error instanceof HubError) {
     const fields =
-      error.code === "validation_failed" && Array.isArray(error.details)
+      (error.code === "validation_failed" || error.code === "unknown_reference") && Array.isArray(error.details)
         ? { errors: error.details as FieldIssue[] }
         : {};
     return {

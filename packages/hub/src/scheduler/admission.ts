@@ -1,13 +1,53 @@
-import type { Workload } from "@gantry/shared";
+import type { FieldIssue, Fleet, Workload } from "@gantry/shared";
 import { HubError } from "../errors.ts";
+import type { FleetView } from "../fleet/view.ts";
+import { compileFleet, type FleetSnapshot, planOn } from "../placement/index.ts";
+import { closest } from "../util/suggest.ts";
 import type { Store, WorkloadWithPlacements } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { overBudget, startOfUtcDay, startOfUtcMonth } from "./budgets.ts";
 import { policyFor } from "./burst.ts";
 
 /** Checks at the door (budgets, named policies) and the policy side of `explain`. */
-export const createAdmission = (deps: { store: Store; clock: Clock }) => {
+/** How often the "whole fleet, empty" snapshot for the satisfiability check is rebuilt at most. */
+const EMPTY_FLEET_TTL_MS = 5_000;
+
+const listed = (values: readonly string[]) => (values.length === 0 ? "none" : values.join(", "));
+
+export const createAdmission = (deps: {
+  store: Store;
+  clock: Clock;
+  view?: FleetView;
+  /** Accept a workload no cluster could run even empty (capacity is coming), with a warning. */
+  acceptUnsatisfiable?: boolean;
+}) => {
   const { store, clock } = deps;
+  let empty: { at: number; compiled: FleetSnapshot; unknownCapacity: boolean } | undefined;
+
+  /** Every registered cluster as if nothing ran on it: what could ever be placed there. */
+  const emptyFleet = (): { compiled: FleetSnapshot; unknownCapacity: boolean } => {
+    const now = clock.now().getTime();
+    if (empty && now - empty.at < EMPTY_FLEET_TTL_MS) return empty;
+    const registered = (deps.view?.list() ?? []).filter((e) => e.state === "registered");
+    const fleet: Fleet = {
+      clusters: registered.map((e) => ({
+        ...e.description,
+        health: "ready",
+        nodes: (e.capacity?.nodes ?? []).map((n) => ({
+          ...n,
+          gpusUsed: 0,
+          cpuUsed: 0,
+          memoryUsedGiB: 0,
+          ready: true,
+          schedulable: true,
+        })),
+      })),
+      datasets: [],
+      reservations: [],
+    };
+    empty = { at: now, compiled: compileFleet(fleet), unknownCapacity: registered.some((e) => !e.capacity) };
+    return empty;
+  };
   const spend = async (tenant: string) => {
     const now = clock.now();
     return {
@@ -40,6 +80,61 @@ export const createAdmission = (deps: { store: Store; clock: Clock }) => {
           perMonth: budget.spec.perMonth ?? null,
         });
       }
+    },
+
+    /**
+     * Refuse what can never be right on this fleet: a dataset nobody registered, GPU models no registered cluster has,
+     * or a workload that would not fit the whole fleet even if it were empty (422, naming the field and the known
+     * values). Returns warnings for what is accepted but suspicious.
+     */
+    async checkFleet(workload: Workload): Promise<string[]> {
+      const warnings: string[] = [];
+      const spec = workload.spec;
+      const issues: FieldIssue[] = [];
+      if (spec.data.length > 0) {
+        const known = (await store.datasets.list()).map((d) => d.name);
+        spec.data.forEach((name, i) => {
+          if (known.includes(name)) return;
+          const hint = closest(name, known);
+          issues.push({
+            field: `spec.data.${i}`,
+            message: `unknown dataset ${JSON.stringify(name)}${hint ? `; did you mean ${hint}?` : ""} (known: ${listed(known)})`,
+          });
+        });
+      }
+      const registered = (deps.view?.list() ?? []).filter((e) => e.state === "registered");
+      if (registered.length === 0) {
+        warnings.push("no cluster is registered yet: the workload waits until one is");
+        if (issues.length > 0) throw new HubError("unknown_reference", issues.map((i) => i.message).join("; "), issues);
+        return warnings;
+      }
+      const models = spec.resources.gpu.models;
+      if (spec.resources.gpu.count > 0 && models.length > 0) {
+        const known = new Set<string>();
+        for (const e of registered) {
+          for (const n of e.capacity?.nodes ?? []) if (n.gpu) known.add(n.gpu.model);
+          for (const m of Object.keys(e.description.pricing.gpuHour)) known.add(m);
+        }
+        const unknown = models.map((m, i) => ({ m, i })).filter(({ m }) => !known.has(m));
+        for (const { m, i } of unknown) {
+          const hint = closest(m, known);
+          const message = `no registered cluster has GPU model ${JSON.stringify(m)}${hint ? `; did you mean ${hint}?` : ""} (known: ${listed([...known].sort())})`;
+          // Every model unknown: nothing could ever run it. Some unknown: a typo among usable ones is a warning.
+          if (unknown.length === models.length) issues.push({ field: `spec.resources.gpu.models.${i}`, message });
+          else warnings.push(message);
+        }
+      }
+      if (issues.length > 0) throw new HubError("unknown_reference", issues.map((i) => i.message).join("; "), issues);
+      const fleet = emptyFleet();
+      if (!fleet.unknownCapacity) {
+        const decision = planOn(fleet.compiled, [], { ...workload, spec: { ...spec, data: [] } });
+        if (!decision.feasible) {
+          const why = `it cannot run even on an empty fleet: ${decision.summary}`;
+          if (!deps.acceptUnsatisfiable) throw new HubError("unsatisfiable", why);
+          warnings.push(`accepted although ${why} (the hub accepts unsatisfiable work: capacity is coming)`);
+        }
+      }
+      return warnings;
     },
 
     /** Which policy and pool a workload is in, why, and its tenant's budget. */

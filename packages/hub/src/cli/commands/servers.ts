@@ -65,6 +65,8 @@ export const serverCommands = (out: Out): Command[] => {
         await h.close();
         await stopTracing();
       });
+      // Stopped: leave now rather than wait for timers a library may still hold.
+      process.exit(0);
     },
   );
 
@@ -116,6 +118,8 @@ export const serverCommands = (out: Out): Command[] => {
       await nats?.stop();
       await stopTracing();
     });
+    // Stopped: leave now rather than wait for timers a library may still hold.
+    process.exit(0);
   });
 
   return [hub, agentCommand(out), up];

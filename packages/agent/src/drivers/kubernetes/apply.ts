@@ -2,11 +2,13 @@ import type { Placement } from "@gantry/shared";
 import { z } from "zod";
 import { isDriverError, KubernetesDriverError } from "./errors.ts";
 import type { KubeHttp } from "./http.ts";
+import { hasStarted, immutableFields, recreateVerdict } from "./immutable.ts";
 import type { Inventory } from "./inventory.ts";
 import { collectionPath, type KindRegistry, objectPath, type ResourceKind } from "./kinds.ts";
 import { decorate, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE, nameOf, OWNED_SELECTOR } from "./manifest.ts";
 import type { DriverLogger } from "./options.ts";
-import { ListEnvelope, ObjectMeta } from "./schemas.ts";
+import { deleteAndWait, type RecreateTiming, waitUntilGone } from "./recreate.ts";
+import { KubeWorkloadObject, ListEnvelope, ObjectMeta } from "./schemas.ts";
 
 /** What reconcile learned that status reporting needs: refusals, apply errors, deletions. */
 export interface ApplyState {
@@ -15,6 +17,13 @@ export interface ApplyState {
   failures: Map<string, string>;
   /** workload → generation of a placement whose objects Gantry deleted (reported as Deleted once). */
   deleted: Map<string, number>;
+  /**
+   * workload → why its newest generation is not (yet) in the cluster although nothing failed: an immutable field
+   * that may not be recreated, or a recreate waiting for the old object to go. Reported with what runs.
+   */
+  held: Map<string, string>;
+  /** workload → the last generation applied here whole. */
+  applied: Map<string, number>;
 }
 
 export interface ApplierOptions {
@@ -26,6 +35,9 @@ export interface ApplierOptions {
   namespaceFor: (tenant: string) => string;
   createNamespaces: boolean;
   pageSize: number;
+  /** Delete-and-recreate waits (a Foreground deletion takes as long as the pods take to stop). */
+  recreate: RecreateTiming;
+  now: () => number;
 }
 
 interface DesiredObject {
@@ -42,6 +54,9 @@ interface OwnedObject {
   namespace: string | undefined;
   name: string;
   workload: string | undefined;
+  uid: string | undefined;
+  /** Has a deletionTimestamp: applying to it would update an object that is going away. */
+  deleting: boolean;
 }
 
 const MetaOnly = z.object({ metadata: ObjectMeta });
@@ -83,12 +98,19 @@ export class Applier {
   /** Kinds Gantry has applied, so their objects are found again for deletion even if not workload kinds. */
   private readonly appliedKinds = new Map<string, ResourceKind>();
   private readonly knownNamespaces = new Set<string>();
-  readonly state: ApplyState = { desired: new Map(), failures: new Map(), deleted: new Map() };
+  readonly state: ApplyState = {
+    desired: new Map(),
+    failures: new Map(),
+    deleted: new Map(),
+    held: new Map(),
+    applied: new Map(),
+  };
 
   constructor(private readonly o: ApplierOptions) {}
 
   async reconcile(desired: readonly Placement[]): Promise<void> {
     const failures = new Map<string, string>();
+    const held = new Map<string, string>();
     const wanted = new Map<string, { placement: Placement; objects: DesiredObject[] }>();
     const desiredKeys = new Set<string>();
 
@@ -108,7 +130,13 @@ export class Applier {
         // Check every object first: a placement is applied whole or not at all.
         for (const obj of objects) await this.assertOwnable(obj, owned.get(obj.key), placement.workload);
         await this.ensureNamespaces(objects);
-        for (const obj of objects) await this.apply(obj);
+        const reasons: string[] = [];
+        for (const obj of objects) {
+          const reason = await this.applyOrRecreate(obj, placement, owned.get(obj.key));
+          if (reason) reasons.push(reason);
+        }
+        if (reasons.length > 0) held.set(placement.workload, reasons.join("; "));
+        else this.state.applied.set(placement.workload, placement.generation);
       } catch (e) {
         const message = messageOf(e);
         failures.set(placement.workload, message);
@@ -124,6 +152,12 @@ export class Applier {
 
     this.state.desired = new Map(desired.map((p) => [p.workload, p]));
     this.state.failures = failures;
+    for (const [workload, reason] of held) {
+      if (this.state.held.get(workload) !== reason) this.o.logger.warn({ workload, reason }, "placement held back");
+    }
+    this.state.held = held;
+    for (const workload of this.state.applied.keys())
+      if (!this.state.desired.has(workload)) this.state.applied.delete(workload);
     for (const workload of this.state.desired.keys()) this.state.deleted.delete(workload);
   }
 
@@ -175,6 +209,8 @@ export class Applier {
             namespace: meta.namespace,
             name: meta.name,
             workload: meta.labels?.[LABEL_WORKLOAD],
+            uid: meta.uid,
+            deleting: Boolean(meta.deletionTimestamp),
           });
         }
         complete.add(id);
@@ -245,6 +281,59 @@ export class Applier {
         this.o.logger.info({ namespace: ns }, "created namespace");
       }
       this.knownNamespaces.add(ns);
+    }
+  }
+
+  /**
+   * Apply one object; when the API refuses because immutable fields changed, delete and recreate it where the
+   * workload allows that. Resolves with why the object was held back at its old generation, or undefined once
+   * the new one is applied.
+   */
+  private async applyOrRecreate(
+    obj: DesiredObject,
+    placement: Placement,
+    owned: OwnedObject | undefined,
+  ): Promise<string | undefined> {
+    const deps = { http: this.o.http, now: this.o.now };
+    if (owned?.deleting && owned.uid !== undefined) {
+      const gone = await waitUntilGone(deps, obj, owned.uid, this.o.recreate);
+      if (!gone) return `waiting for ${describe(obj)} to be deleted before applying generation ${placement.generation}`;
+    }
+    try {
+      await this.apply(obj);
+      return undefined;
+    } catch (e) {
+      const fields = immutableFields(e);
+      if (!fields) throw e;
+      const live = await this.live(obj);
+      if (!live?.metadata.uid) {
+        await this.apply(obj); // gone meanwhile: this apply creates it
+        return undefined;
+      }
+      const what = `${fields.join(", ")} of ${describe(obj)} cannot change in place`;
+      const started = hasStarted(live, this.o.inventory.workloadsWithPods().has(placement.workload));
+      const verdict = recreateVerdict(placement, started);
+      if (!verdict.recreate) {
+        return `generation ${placement.generation} not applied: ${what}; not recreated because ${verdict.reason}`;
+      }
+      this.o.logger.info({ object: describe(obj), fields, workload: placement.workload }, "recreating object");
+      const gone = await deleteAndWait(deps, obj, live.metadata.uid, this.o.recreate);
+      if (!gone) {
+        return `generation ${placement.generation}: ${what}; recreating it, waiting for the old object to be deleted`;
+      }
+      await this.apply(obj);
+      this.o.logger.info({ object: describe(obj), workload: placement.workload }, "recreated object");
+      return undefined;
+    }
+  }
+
+  /** The object as the API has it now, or undefined when it does not exist. */
+  private async live(obj: DesiredObject): Promise<KubeWorkloadObject | undefined> {
+    try {
+      return KubeWorkloadObject.parse(await this.o.http.request("GET", objectPath(obj.kind, obj.namespace, obj.name)));
+    } catch (e) {
+      if (isDriverError(e, "k8s_not_found")) return undefined;
+      throw e;
     }
   }
 

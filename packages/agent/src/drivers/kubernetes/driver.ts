@@ -13,6 +13,7 @@ import {
   DEFAULT_TOLERATED_TAINTS,
   type KubernetesDriverOptions,
 } from "./options.ts";
+import { DEFAULT_RECREATE_TIMING } from "./recreate.ts";
 import { createReflector, type ReflectorStats } from "./reflector.ts";
 import { collectStatuses } from "./status.ts";
 
@@ -105,6 +106,8 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
     namespaceFor: (tenant) => template.replaceAll("{tenant}", tenant),
     createNamespaces: options.namespaces?.create ?? false,
     pageSize,
+    recreate: { ...DEFAULT_RECREATE_TIMING, ...options.recreate },
+    now,
   });
 
   const elector = le

@@ -62,6 +62,12 @@ export interface KubernetesDriverOptions {
   watchTimeoutSeconds?: number;
   /** Default 1000. */
   retryDelayMs?: number;
+  /**
+   * A placement update the API refuses because immutable fields changed is done by delete-and-recreate (where the
+   * workload allows it): how long one reconcile waits for the old object to go (default 20000 ms, polling every
+   * 250 ms) before it reports the placement held back and leaves the rest to the next reconcile.
+   */
+  recreate?: { waitMs?: number; pollMs?: number };
   /** Milliseconds since the epoch; a test can pass its own. Default `Date.now`. */
   now?: () => number;
 }

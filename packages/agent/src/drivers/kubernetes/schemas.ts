@@ -15,6 +15,8 @@ export const ObjectMeta = z.object({
   labels: StringMap.optional(),
   annotations: StringMap.optional(),
   creationTimestamp: z.string().optional(),
+  /** Set while the object is being deleted (finalizers, Foreground propagation): it is going away. */
+  deletionTimestamp: z.string().nullable().optional(),
 });
 export type ObjectMeta = z.infer<typeof ObjectMeta>;
 
@@ -25,6 +27,18 @@ export const ApiStatus = z.object({
   message: z.string().optional(),
   reason: z.string().optional(),
   code: z.number().optional(),
+  details: z
+    .object({
+      name: z.string().optional(),
+      group: z.string().optional(),
+      kind: z.string().optional(),
+      causes: z
+        .array(
+          z.object({ reason: z.string().optional(), message: z.string().optional(), field: z.string().optional() }),
+        )
+        .optional(),
+    })
+    .optional(),
 });
 export type ApiStatus = z.infer<typeof ApiStatus>;
 

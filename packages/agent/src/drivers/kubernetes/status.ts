@@ -161,13 +161,15 @@ export const collectStatuses = async (
     }
     const verdict = judge(mine, podsByWorkload.get(placement.workload) ?? []);
     const events = await eventsFor(http, verdict.explain, logger);
+    // Held back (immutable fields): what runs is the old generation, and the message says why.
+    const held = state.held.get(placement.workload);
     out.push({
       workload: placement.workload,
       generation: generationOf(mine, placement),
       phase: verdict.phase,
       replicas: placement.replicas,
       readyReplicas: verdict.ready,
-      message: verdict.message,
+      message: held ? [held, verdict.message].filter(Boolean).join("; ") : verdict.message,
       events,
       ...(verdict.startedAt ? { startedAt: verdict.startedAt } : {}),
       ...(verdict.finishedAt ? { finishedAt: verdict.finishedAt } : {}),

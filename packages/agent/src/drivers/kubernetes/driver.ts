@@ -1,4 +1,4 @@
-import type { CapacityReport, ClusterDescription, Placement, PlacementStatus } from "@gantry/shared";
+import type { CapacityReport, ClusterDescription, Placement, PlacementStatus, ServingSignal } from "@gantry/shared";
 import type { ClusterDriver } from "../driver.ts";
 import { Applier } from "./apply.ts";
 import { createKubeHttp, type KubeHttp } from "./http.ts";
@@ -15,11 +15,13 @@ import {
 } from "./options.ts";
 import { DEFAULT_RECREATE_TIMING } from "./recreate.ts";
 import { createReflector, type ReflectorStats } from "./reflector.ts";
+import { DEFAULT_SERVING, ServingObserver } from "./serving.ts";
 import { collectStatuses } from "./status.ts";
 
 /** The Kubernetes driver: a ClusterDriver plus counters tests and benchmarks read. */
 export interface KubernetesDriver extends ClusterDriver {
   readonly kind: "kubernetes";
+  servingSignals(): Promise<ServingSignal[]>;
   readonly stats: { nodes: ReflectorStats; pods: ReflectorStats; inventory: () => { nodes: number; pods: number } };
 }
 
@@ -110,6 +112,30 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
     now,
   });
 
+  const servingOptions = options.serving;
+  const serving = new ServingObserver({
+    http,
+    fetch: options.fetch ?? ((url, init) => fetch(url, init)),
+    logger,
+    now,
+    pageSize,
+    namespaceFor: (tenant) => template.replaceAll("{tenant}", tenant),
+    desired: () => applier.state.desired.values(),
+    appliedGeneration: (workload) => applier.state.applied.get(workload),
+    config: {
+      metrics: { ...DEFAULT_SERVING.metrics, ...servingOptions?.metrics },
+      ...(servingOptions?.prometheus
+        ? {
+            prometheus: {
+              url: servingOptions.prometheus.url,
+              windowSeconds: servingOptions.prometheus.windowSeconds ?? 60,
+              queries: servingOptions.prometheus.queries ?? {},
+            },
+          }
+        : {}),
+    },
+  });
+
   const elector = le
     ? new LeaseElector({
         http,
@@ -164,6 +190,9 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
           changed();
         });
       return queue;
+    },
+    servingSignals(): Promise<ServingSignal[]> {
+      return serving.signals();
     },
     statuses(): Promise<PlacementStatus[]> {
       return collectStatuses(http, kinds, applier.state, pageSize, logger);

@@ -184,3 +184,30 @@ export type KubeLease = z.infer<typeof KubeLease>;
 export const ApiResourceList = z.object({
   resources: z.array(z.object({ name: z.string(), kind: z.string(), namespaced: z.boolean() })),
 });
+
+/** A pod as the serving observer reads it: readiness, timing, where its metrics are. */
+export const KubeServingPod = z.object({
+  metadata: ObjectMeta,
+  spec: z
+    .object({
+      containers: z
+        .array(
+          z.object({
+            ports: z.array(z.object({ containerPort: z.number().int(), name: z.string().optional() })).optional(),
+          }),
+        )
+        .default([]),
+    })
+    .default({ containers: [] }),
+  status: z
+    .object({
+      phase: z.string().optional(),
+      podIP: z.string().optional(),
+      startTime: z.string().optional(),
+      conditions: z
+        .array(z.object({ type: z.string(), status: z.string(), lastTransitionTime: z.string().nullable().optional() }))
+        .optional(),
+    })
+    .default({}),
+});
+export type KubeServingPod = z.infer<typeof KubeServingPod>;

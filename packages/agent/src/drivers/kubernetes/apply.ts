@@ -1,4 +1,4 @@
-import type { Placement } from "@gantry/shared";
+import type { Manifest, Placement } from "@gantry/shared";
 import { z } from "zod";
 import { isDriverError, KubernetesDriverError } from "./errors.ts";
 import type { KubeHttp } from "./http.ts";
@@ -8,6 +8,7 @@ import { collectionPath, type KindRegistry, objectPath, type ResourceKind } from
 import { decorate, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE, nameOf, OWNED_SELECTOR } from "./manifest.ts";
 import type { DriverLogger } from "./options.ts";
 import { deleteAndWait, type RecreateTiming, waitUntilGone } from "./recreate.ts";
+import { type RoutingApis, type RoutingConfig, routingFor } from "./routing.ts";
 import { KubeWorkloadObject, ListEnvelope, ObjectMeta } from "./schemas.ts";
 
 /** What reconcile learned that status reporting needs: refusals, apply errors, deletions. */
@@ -24,6 +25,8 @@ export interface ApplyState {
   held: Map<string, string>;
   /** workload → the last generation applied here whole. */
   applied: Map<string, number>;
+  /** workload → notes on what was not made for it (routing), reported with its status events. */
+  notes: Map<string, string[]>;
 }
 
 export interface ApplierOptions {
@@ -38,6 +41,8 @@ export interface ApplierOptions {
   /** Delete-and-recreate waits (a Foreground deletion takes as long as the pods take to stop). */
   recreate: RecreateTiming;
   now: () => number;
+  /** Routing objects for services (HTTPRoute, InferencePool), where the cluster has those APIs. */
+  routing?: RoutingConfig | undefined;
 }
 
 interface DesiredObject {
@@ -104,6 +109,7 @@ export class Applier {
     deleted: new Map(),
     held: new Map(),
     applied: new Map(),
+    notes: new Map(),
   };
 
   constructor(private readonly o: ApplierOptions) {}
@@ -113,16 +119,20 @@ export class Applier {
     const held = new Map<string, string>();
     const wanted = new Map<string, { placement: Placement; objects: DesiredObject[] }>();
     const desiredKeys = new Set<string>();
+    const notes = new Map<string, string[]>();
+    const apis = await this.routingApis();
 
     for (const placement of desired) {
-      const objects = await this.objectsFor(placement, desiredKeys).catch((e: unknown) => {
+      const routing = this.o.routing ? routingFor(placement, apis, this.o.routing) : { manifests: [], notes: [] };
+      if (routing.notes.length > 0) notes.set(placement.workload, routing.notes);
+      const objects = await this.objectsFor(placement, routing.manifests, desiredKeys).catch((e: unknown) => {
         failures.set(placement.workload, messageOf(e));
         return [];
       });
       wanted.set(placement.workload, { placement, objects });
     }
 
-    const { owned, complete } = await this.ownedObjects();
+    const { owned, complete } = await this.ownedObjects(apis);
 
     for (const { placement, objects } of wanted.values()) {
       if (failures.has(placement.workload)) continue;
@@ -156,13 +166,31 @@ export class Applier {
       if (this.state.held.get(workload) !== reason) this.o.logger.warn({ workload, reason }, "placement held back");
     }
     this.state.held = held;
+    this.state.notes = notes;
     for (const workload of this.state.applied.keys())
       if (!this.state.desired.has(workload)) this.state.applied.delete(workload);
     for (const workload of this.state.desired.keys()) this.state.deleted.delete(workload);
   }
 
+  /** Which routing APIs the cluster serves now (discovery, cached by the kind registry). */
+  private async routingApis(): Promise<RoutingApis> {
+    if (!this.o.routing) return { httpRoute: false, inferencePool: undefined };
+    const k = this.o.kinds;
+    const httpRoute = (await k.resolve("gateway.networking.k8s.io/v1", "HTTPRoute")) !== undefined;
+    const inferencePool = (await k.resolve("inference.networking.k8s.io/v1", "InferencePool"))
+      ? "inference.networking.k8s.io/v1"
+      : (await k.resolve("inference.networking.x-k8s.io/v1alpha2", "InferencePool"))
+        ? "inference.networking.x-k8s.io/v1alpha2"
+        : undefined;
+    return { httpRoute, inferencePool };
+  }
+
   /** Decorated objects of one placement; throws (failing the placement) on a manifest we cannot apply. */
-  private async objectsFor(placement: Placement, desiredKeys: Set<string>): Promise<DesiredObject[]> {
+  private async objectsFor(
+    placement: Placement,
+    generated: readonly Manifest[],
+    desiredKeys: Set<string>,
+  ): Promise<DesiredObject[]> {
     const namespace = this.o.namespaceFor(placement.tenant);
     const gpuProducts = placement.gpuModel ? this.o.inventory.productsFor(placement.gpuModel) : [];
     const gpuNodes = placement.gpuModel ? this.o.inventory.nodesFor(placement.gpuModel) : [];
@@ -174,7 +202,7 @@ export class Applier {
       gpuNodes,
     };
     const out: DesiredObject[] = [];
-    for (const [i, manifest] of placement.spec.template.entries()) {
+    for (const [i, manifest] of [...placement.spec.template, ...generated].entries()) {
       const name = nameOf(manifest);
       if (!name) {
         throw new KubernetesDriverError(
@@ -192,9 +220,17 @@ export class Applier {
   }
 
   /** Everything Gantry owns now, and which kinds were listed completely (only those may be pruned). */
-  private async ownedObjects(): Promise<{ owned: Map<string, OwnedObject>; complete: Set<string> }> {
+  private async ownedObjects(apis: RoutingApis): Promise<{ owned: Map<string, OwnedObject>; complete: Set<string> }> {
     const kinds = new Map<string, ResourceKind>();
     for (const k of await this.o.kinds.installedWorkloadKinds()) kinds.set(`${k.apiVersion}|${k.kind}`, k);
+    // Routing objects are found again after a restart too, so a deleted service's route is pruned.
+    const routingKinds: [string, string][] = this.o.routing ? [["v1", "Service"]] : [];
+    if (apis.httpRoute) routingKinds.push(["gateway.networking.k8s.io/v1", "HTTPRoute"]);
+    if (apis.inferencePool) routingKinds.push([apis.inferencePool, "InferencePool"]);
+    for (const [apiVersion, kind] of routingKinds) {
+      const k = await this.o.kinds.resolve(apiVersion, kind);
+      if (k) kinds.set(`${k.apiVersion}|${k.kind}`, k);
+    }
     for (const [id, k] of this.appliedKinds) kinds.set(id, k);
     const owned = new Map<string, OwnedObject>();
     const complete = new Set<string>();

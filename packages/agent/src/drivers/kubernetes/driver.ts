@@ -110,6 +110,7 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
     pageSize,
     recreate: { ...DEFAULT_RECREATE_TIMING, ...options.recreate },
     now,
+    routing: options.routing,
   });
 
   const servingOptions = options.serving;

@@ -4,6 +4,7 @@ import type { AgentLogger } from "../../logger.ts";
 import type { KubeConnection } from "./kubeconfig.ts";
 import type { NodeGpuFacts } from "./node-facts.ts";
 import type { ServingQueryMetric } from "./promql.ts";
+import type { RoutingConfig } from "./routing.ts";
 import type { FetchLike } from "./scrape.ts";
 
 /** The agent's logger shape (pino satisfies it); the driver logs through whatever the agent passes. */
@@ -99,6 +100,12 @@ export interface KubernetesDriverOptions {
    */
   recreate?: { waitMs?: number; pollMs?: number };
   serving?: ServingOptions;
+  /**
+   * Routing objects for services: an HTTPRoute to the cluster's Gateway (when gateway.networking.k8s.io/v1 is
+   * served and `gateway` is set), an InferencePool of the service's pods (when the Inference Extension is served
+   * and `inferencePool` is set). Absent: no routing objects.
+   */
+  routing?: RoutingConfig;
   /** For direct scrapes and Prometheus queries. Default: the global fetch. */
   fetch?: FetchLike;
   /** Milliseconds since the epoch; a test can pass its own. Default `Date.now`. */

@@ -160,7 +160,10 @@ export const collectStatuses = async (
       continue;
     }
     const verdict = judge(mine, podsByWorkload.get(placement.workload) ?? []);
-    const events = await eventsFor(http, verdict.explain, logger);
+    const events = [
+      ...(state.notes.get(placement.workload) ?? []),
+      ...(await eventsFor(http, verdict.explain, logger)),
+    ];
     // Held back (immutable fields): what runs is the old generation, and the message says why.
     const held = state.held.get(placement.workload);
     out.push({

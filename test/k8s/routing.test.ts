@@ -91,9 +91,10 @@ describe("routing objects", () => {
       ports: [{ name: "http", port: 8000, targetPort: 8000, protocol: "TCP" }],
     });
     // The pods the Deployment makes carry exactly the labels the Service selects.
-    const podLabels = (
-      get(a, "apps/v1/deployments")?.spec as { template: { metadata: { labels: Record<string, string> } } }
-    ).template.metadata.labels;
+    const deployment = get(a, "apps/v1/deployments")?.spec as
+      | { template: { metadata: { labels: Record<string, string> } } }
+      | undefined;
+    const podLabels = deployment?.template.metadata.labels;
     expect(podLabels).toMatchObject({ "gantry.dev/workload": "llm", "gantry.dev/managed-by": "gantry" });
 
     const route = get(a, ROUTES);
@@ -156,7 +157,8 @@ describe("routing objects", () => {
       targetPorts: [{ number: 8000 }],
       endpointPickerRef: { kind: "Service", name: "llm-epp", port: { number: 9002 }, failureMode: "FailClose" },
     });
-    expect((get(a, ROUTES)?.spec as { rules: { backendRefs: unknown[] }[] }).rules[0]?.backendRefs).toEqual([
+    const route = get(a, ROUTES)?.spec as { rules: { backendRefs: unknown[] }[] } | undefined;
+    expect(route?.rules[0]?.backendRefs).toEqual([
       { group: "inference.networking.k8s.io", kind: "InferencePool", name: "llm" },
     ]);
     expect(get(a, SERVICES)).toBeUndefined(); // the pool selects the pods itself

@@ -9,6 +9,7 @@ import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import * as core from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { KubernetesDriverConfig } from "../../packages/agent/src/drivers/kubernetes/index.ts";
 import { type HelmContext, renderTemplate } from "./support/helm-lite.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -205,6 +206,56 @@ describe("deploy/ manifests", () => {
     expect(ds.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     const env = ds.spec.template.spec.containers[0]?.env ?? [];
     expect(env.find((e) => e.name === "NODE_NAME")?.valueFrom?.fieldRef?.fieldPath).toBe("spec.nodeName");
+  });
+
+  it("grants the agent what serving signals and routing use, and mounts a driver config it can parse", () => {
+    for (const objects of [rawBase(), renderChart()]) {
+      const role = (name: string) =>
+        (objects.find((o) => o.kind === "ClusterRole" && o.metadata.name === name)?.rules ?? []) as {
+          apiGroups: string[];
+          resources: string[];
+          verbs: string[];
+        }[];
+      const grants = (name: string, group: string, resource: string) =>
+        role(name)
+          .filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource))
+          .flatMap((r) => r.verbs)
+          .sort();
+      expect(grants("gantry-agent", "", "pods/proxy")).toEqual(["get"]);
+      for (const [group, resource] of [
+        ["", "services"],
+        ["gateway.networking.k8s.io", "httproutes"],
+        ["inference.networking.k8s.io", "inferencepools"],
+        ["inference.networking.x-k8s.io", "inferencepools"],
+      ] as const) {
+        expect(grants("gantry-agent", group, resource), resource).toEqual(["get", "list", "watch"]);
+        expect(grants("gantry-agent-apply", group, resource), resource).toEqual([
+          "create",
+          "delete",
+          "patch",
+          "update",
+        ]);
+      }
+      const config = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "gantry-agent") as
+        | { data: Record<string, string> }
+        | undefined;
+      const text = config?.data["kubernetes.yaml"] ?? "";
+      expect(KubernetesDriverConfig.parse(parseYaml(text))).toMatchObject({ serving: { metrics: { via: "proxy" } } });
+      const ds = objects.find((o) => o.kind === "DaemonSet") as unknown as {
+        spec: {
+          template: {
+            spec: {
+              containers: { env: { name: string; value?: string }[] }[];
+              volumes: { configMap?: { items: { key: string }[] } }[];
+            };
+          };
+        };
+      };
+      const env = ds.spec.template.spec.containers[0]?.env ?? [];
+      expect(env.find((e) => e.name === "GANTRY_KUBERNETES_CONFIG")?.value).toBe("/etc/gantry/kubernetes.yaml");
+      const items = ds.spec.template.spec.volumes.flatMap((v) => v.configMap?.items ?? []).map((i) => i.key);
+      expect(items).toContain("kubernetes.yaml");
+    }
   });
 
   it("builds hub and agent images in stages, from a frozen lockfile, as a non-root user", () => {

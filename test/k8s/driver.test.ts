@@ -238,8 +238,11 @@ describe("apply", () => {
 
     await d.reconcile([]);
     expect(job("gantry-vision", "resnet")).toBeUndefined();
-    const del = api.requests.find((r) => r.method === "DELETE");
-    expect(del?.query.get("propagationPolicy")).toBe("Background");
+    // Two deletes: the recreate (completions are immutable on a Job, and replicas 2 → 3 changed them), then the prune.
+    const deletes = api.requests.filter((r) => r.method === "DELETE");
+    expect(
+      deletes.map((r) => JSON.parse(r.body || "{}").propagationPolicy ?? r.query.get("propagationPolicy")),
+    ).toEqual(["Foreground", "Background"]);
     const statuses = await d.statuses();
     expect(statuses).toEqual([expect.objectContaining({ workload: "resnet", phase: "Deleted", generation: 2 })]);
   });

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
@@ -13,24 +13,33 @@ import {
   type Resource,
   resourceId,
 } from "./fake-store.ts";
+import { invalidStatus, updateCauses } from "./fake-validation.ts";
 
 /**
  * A local HTTP server that answers like the Kubernetes API for what the Gantry driver uses:
  * discovery, paged lists, watches (resourceVersion, bookmarks, 410 Gone), get, create, update
- * with optimistic concurrency, server-side apply and delete. Response shapes follow the real API
- * (List kinds, Status objects, watch event lines). Simplifications, on purpose: server-side apply
- * merges the applied object over the stored one (maps merge, lists replace) without per-field
- * ownership; delete is immediate (no finalizers or garbage collection); selectors are equality-based.
+ * with optimistic concurrency, server-side apply and delete, the update validation of immutable
+ * fields (422 Invalid with `details.causes`, see fake-validation.ts), Foreground deletion (the object
+ * stays with a deletionTimestamp until its dependents would be gone) and the pod proxy
+ * (`/api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/...`, forwarded to the pod's `status.podIP`).
+ * Response shapes follow the real API (List kinds, Status objects, watch event lines).
+ * Simplifications, on purpose: server-side apply merges the applied object over the stored one (maps
+ * merge, lists replace) without per-field ownership; there is no garbage collector (dependents are
+ * not deleted, Foreground deletion ends after `foregroundDeletionMs`); selectors are equality-based.
  */
 export interface FakeApiServer {
   url: string;
   store: FakeStore;
   /** Every request, for asserting how the driver talked to the API. */
-  requests: { method: string; path: string; query: URLSearchParams; contentType: string }[];
+  requests: { method: string; path: string; query: URLSearchParams; contentType: string; body: string }[];
   kubeConfig(): KubeConfig;
   kubeconfigYaml(): string;
   /** End every open watch (as an API server restart or a load balancer timeout does). */
   dropWatches(): void;
+  /** How long a Foreground deletion keeps the object (with its deletionTimestamp) from now on. */
+  setForegroundDeletionMs(ms: number): void;
+  /** End every Foreground deletion still under way, as the garbage collector would once dependents are gone. */
+  finishDeletions(): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +52,8 @@ export interface FakeApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Keep a log of requests (off for the benchmark). Default true. */
   logRequests?: boolean;
+  /** How long a Foreground deletion keeps the object before it is gone. Default 0 (gone on the next tick). */
+  foregroundDeletionMs?: number;
 }
 
 const status = (code: number, reason: string, message: string) => ({
@@ -66,6 +77,9 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
   for await (const c of req) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString("utf8");
 };
+
+/** `/api/v1/namespaces/{ns}/pods/[https:]{name}[:{port}]/proxy/{path}`. */
+const PROXY = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/(?:(https?):)?([^/:]+)(?::(\d+))?\/proxy\/?(.*)$/;
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -230,12 +244,102 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
   const namespaceMissing = (r: Route): boolean =>
     r.resource.namespaced && r.namespace !== undefined && !store.get("v1/namespaces", undefined, r.namespace);
 
+  let foregroundMs = options.foregroundDeletionMs ?? 0;
+  /** Foreground deletions under way: finishing one removes the object for good. */
+  const deleting = new Map<string, { timer: NodeJS.Timeout; finish: () => void }>();
+
+  /** DELETE with DeleteOptions (query or body): preconditions, and Foreground keeping the object a while. */
+  const remove = (res: ServerResponse, r: Route, query: URLSearchParams, body: string, what: string) => {
+    const id = resourceId(r.resource);
+    const name = r.name ?? "";
+    const existing = store.get(id, r.namespace, name);
+    if (!existing) return send(res, 404, status(404, "NotFound", `${what} "${name}" not found`));
+    let opts: { propagationPolicy?: string; preconditions?: { uid?: string } } = {};
+    if (body.trim()) opts = JSON.parse(body) as typeof opts;
+    const policy = opts.propagationPolicy ?? query.get("propagationPolicy") ?? "Background";
+    const uid = opts.preconditions?.uid;
+    if (uid !== undefined && uid !== existing.metadata.uid) {
+      return send(
+        res,
+        409,
+        status(
+          409,
+          "Conflict",
+          `Operation cannot be fulfilled on ${what} "${name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${existing.metadata.uid ?? ""}`,
+        ),
+      );
+    }
+    if (policy !== "Foreground") {
+      store.delete(id, r.namespace, name);
+      return send(res, 200, status(200, "", "deleted"));
+    }
+    const key = `${id}|${r.namespace ?? ""}|${name}`;
+    if (!existing.metadata.deletionTimestamp) {
+      const marked = structuredClone(existing);
+      marked.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+      marked.metadata.finalizers = [
+        ...((existing.metadata.finalizers as string[] | undefined) ?? []),
+        "foregroundDeletion",
+      ];
+      store.put(id, marked);
+      const finish = () => {
+        clearTimeout(entry.timer);
+        deleting.delete(key);
+        const now = store.get(id, r.namespace, name);
+        if (now?.metadata.uid === marked.metadata.uid) store.delete(id, r.namespace, name);
+      };
+      const entry = { timer: setTimeout(finish, foregroundMs), finish };
+      deleting.set(key, entry);
+    }
+    const current = store.get(id, r.namespace, name);
+    return send(res, 200, { apiVersion: apiVersionOf(r.resource), kind: r.resource.kind, ...current });
+  };
+
+  /** The API server's pod proxy: forward to the pod's IP and port, answer with what the pod answered. */
+  const proxy = (req: IncomingMessage, res: ServerResponse, m: RegExpExecArray, search: string) => {
+    const [, namespace = "", scheme, name = "", port, rest = ""] = m;
+    const pod = store.get("v1/pods", namespace, name);
+    if (!pod) return send(res, 404, status(404, "NotFound", `pods "${name}" not found`));
+    const podIP = (pod.status as { podIP?: string } | undefined)?.podIP;
+    if (!podIP) return send(res, 400, status(400, "BadRequest", `pod ${name} does not have a host assigned`));
+    if (scheme === "https") {
+      return send(res, 503, status(503, "ServiceUnavailable", "the fake API server proxies plain HTTP only"));
+    }
+    const upstream = httpRequest(
+      {
+        host: podIP,
+        port: Number(port ?? "80"),
+        path: `/${rest}${search}`,
+        method: req.method,
+        headers: { accept: req.headers.accept ?? "*/*" },
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, { "content-type": up.headers["content-type"] ?? "text/plain" });
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", (e) =>
+      send(
+        res,
+        503,
+        status(
+          503,
+          "ServiceUnavailable",
+          `error trying to reach service: dial tcp ${podIP}:${port ?? "80"}: ${e.message}`,
+        ),
+      ),
+    );
+    upstream.end();
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://fake");
     const method = req.method ?? "GET";
     const contentType = (req.headers["content-type"] ?? "").split(";")[0] ?? "";
-    if (options.logRequests !== false)
-      requests.push({ method, path: url.pathname, query: url.searchParams, contentType });
+    const logged = { method, path: url.pathname, query: url.searchParams, contentType, body: "" };
+    if (options.logRequests !== false) requests.push(logged);
+    const proxied = PROXY.exec(url.pathname);
+    if (proxied) return proxy(req, res, proxied, url.search);
     const segments = url.pathname.split("/").filter(Boolean);
     const r = route(segments);
     if (r === undefined)
@@ -257,11 +361,9 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
       const o = store.get(id, r.namespace, r.name);
       return o ? send(res, 200, { apiVersion: apiVersionOf(r.resource), kind: r.resource.kind, ...o }) : notFound();
     }
-    if (method === "DELETE" && r.name) {
-      const o = store.delete(id, r.namespace, r.name);
-      return o ? send(res, 200, status(200, "", "deleted")) : notFound();
-    }
     const body = await readBody(req);
+    logged.body = body;
+    if (method === "DELETE" && r.name) return remove(res, r, url.searchParams, body, what);
     if (method === "POST" && !r.name) {
       const o = JSON.parse(body) as Obj;
       if (namespaceMissing(r)) return send(res, 404, status(404, "NotFound", `namespaces "${r.namespace}" not found`));
@@ -288,6 +390,8 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
         );
       }
       if (r.namespace) o.metadata.namespace = r.namespace;
+      const causes = updateCauses(id, existing, o);
+      if (causes.length > 0) return send(res, 422, invalidStatus(r.resource.kind, r.resource.group, r.name, causes));
       return send(res, 200, store.put(id, o));
     }
     if (method === "PATCH" && r.name) {
@@ -317,6 +421,8 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
       if (r.namespace) merged.metadata.namespace = r.namespace;
       merged.metadata.managedFields = [{ manager, operation: "Apply", apiVersion: apiVersionOf(r.resource) }];
       if (existing) {
+        const causes = updateCauses(id, existing, merged);
+        if (causes.length > 0) return send(res, 422, invalidStatus(r.resource.kind, r.resource.group, r.name, causes));
         const { resourceVersion: _a, ...before } = existing.metadata;
         const { resourceVersion: _b, ...after } = merged.metadata;
         // An apply that changes nothing does not write (no new resourceVersion), as on a real server.
@@ -368,8 +474,15 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
     dropWatches() {
       for (const w of watches) w.end();
     },
+    setForegroundDeletionMs(ms) {
+      foregroundMs = ms;
+    },
+    finishDeletions() {
+      for (const d of [...deleting.values()]) d.finish();
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const d of deleting.values()) clearTimeout(d.timer);
         for (const w of watches) w.destroy();
         server.closeAllConnections();
         server.close(() => resolve());

@@ -40,6 +40,7 @@ export const CORE_RESOURCES: Resource[] = [
   { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true },
   { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false },
   { group: "", version: "v1", plural: "events", kind: "Event", namespaced: true },
+  { group: "", version: "v1", plural: "services", kind: "Service", namespaced: true },
   { group: "batch", version: "v1", plural: "jobs", kind: "Job", namespaced: true },
   { group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true },
   { group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true },
@@ -51,6 +52,30 @@ export const JOBSET_RESOURCE: Resource = {
   version: "v1alpha2",
   plural: "jobsets",
   kind: "JobSet",
+  namespaced: true,
+};
+
+/** Gateway API (standard channel): installed where a cluster has a Gateway controller. */
+export const GATEWAY_RESOURCES: Resource[] = [
+  { group: "gateway.networking.k8s.io", version: "v1", plural: "gateways", kind: "Gateway", namespaced: true },
+  { group: "gateway.networking.k8s.io", version: "v1", plural: "httproutes", kind: "HTTPRoute", namespaced: true },
+];
+
+/** Gateway API Inference Extension, GA (v1.0+). */
+export const INFERENCE_POOL_V1: Resource = {
+  group: "inference.networking.k8s.io",
+  version: "v1",
+  plural: "inferencepools",
+  kind: "InferencePool",
+  namespaced: true,
+};
+
+/** Gateway API Inference Extension before GA (v0.3 to v0.5). */
+export const INFERENCE_POOL_V1ALPHA2: Resource = {
+  group: "inference.networking.x-k8s.io",
+  version: "v1alpha2",
+  plural: "inferencepools",
+  kind: "InferencePool",
   namespaced: true,
 };
 

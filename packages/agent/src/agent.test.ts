@@ -7,9 +7,9 @@ import {
   type CapacityReport,
   type DesiredState,
   natsServerOptions,
-  PROTOCOL_VERSION,
   Placement,
   type PlacementStatus,
+  PROTOCOL_VERSION,
   subjects,
 } from "@gantry/shared";
 import { connect, type NatsConnection } from "@nats-io/transport-node";

@@ -21,13 +21,7 @@ import { createAdmission } from "./scheduler/admission.ts";
 import { statusTransition } from "./scheduler/phase.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 import { createUpkeep } from "./scheduler/upkeep.ts";
-import {
-  type ClusterRegistration,
-  createStore,
-  FencedError,
-  type OpenDatabase,
-  openDatabase,
-} from "./store/index.ts";
+import { type ClusterRegistration, createStore, FencedError, type OpenDatabase, openDatabase } from "./store/index.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 import { withTimeout } from "./util/timeout.ts";
@@ -72,7 +66,8 @@ export const createHub = async (deps: HubDeps) => {
   let listeningSince = clock.now();
   let hearing = true;
 
-  const nc = await (deps.connectNats ??
+  const nc = await (
+    deps.connectNats ??
     (() =>
       connect({
         ...natsServerOptions(config.natsUrl),
@@ -80,7 +75,8 @@ export const createHub = async (deps: HubDeps) => {
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         waitOnFirstConnect: true,
-      })))();
+      }))
+  )();
 
   let bus: ReturnType<typeof createHubBus> | undefined;
   const leadership = createLeadership({
@@ -163,7 +159,8 @@ export const createHub = async (deps: HubDeps) => {
             at: clock.now(),
           });
           entry = view.upsert(row);
-          if (row.state === "pending") logger.warn({ cluster, agent: m.agentId }, "unregistered cluster said hello; pending approval");
+          if (row.state === "pending")
+            logger.warn({ cluster, agent: m.agentId }, "unregistered cluster said hello; pending approval");
         }
         if (entry) view.hello(cluster, m.agentId, m.seq);
         logger.info({ cluster, agent: m.agentId, driver: m.driver, state: entry?.state }, "agent said hello");

@@ -46,6 +46,8 @@ export const aPlacement = (o: {
   gpuModel?: string;
   template: Manifest[];
   tolerations?: { key: string; value?: string; effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }[];
+  type?: "job" | "service";
+  restartable?: boolean;
 }): Placement =>
   Placement.parse({
     workload: o.workload,
@@ -56,10 +58,59 @@ export const aPlacement = (o: {
     decisionId: `dec-${o.workload}-${o.generation ?? 1}`,
     ...(o.gpuModel ? { gpuModel: o.gpuModel } : {}),
     spec: {
-      type: "job",
+      type: o.type ?? "job",
+      restartable: o.restartable ?? false,
       replicas: 4,
       resources: { gpu: { count: 4 } },
       placement: { tolerations: o.tolerations ?? [] },
       template: o.template,
     },
   });
+
+/** A model server Deployment as a Gantry service's template carries it (vLLM's OpenAI server on 8000). */
+export const aDeploymentManifest = (name: string, extra: Record<string, unknown> = {}): Manifest => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: {
+        containers: [
+          {
+            name: "vllm",
+            image: "vllm/vllm-openai:v0.8.5",
+            args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"],
+            ports: [{ name: "http", containerPort: 8000 }],
+            resources: { limits: { "nvidia.com/gpu": "1" } },
+          },
+        ],
+      },
+    },
+    ...extra,
+  },
+});
+
+export const aStatefulSetManifest = (name: string, extra: Record<string, unknown> = {}): Manifest => ({
+  apiVersion: "apps/v1",
+  kind: "StatefulSet",
+  metadata: { name },
+  spec: {
+    serviceName: name,
+    replicas: 1,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: "tgi", image: "ghcr.io/huggingface/text-generation-inference:3.3.4" }] },
+    },
+    volumeClaimTemplates: [
+      {
+        metadata: { name: "cache" },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "100Gi" } } },
+      },
+    ],
+    ...extra,
+  },
+});

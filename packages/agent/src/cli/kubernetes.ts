@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { ClusterDescription, parseDocument, parseWith } from "@gantry/shared";
 import type { ClusterDriver } from "../drivers/driver.ts";
-import { createKubernetesDriver } from "../drivers/kubernetes/index.ts";
+import { createKubernetesDriver, KubernetesDriverConfig, optionsFromConfig } from "../drivers/kubernetes/index.ts";
 import type { AgentLogger } from "../logger.ts";
 import { CliError } from "./errors.ts";
 
@@ -34,7 +34,22 @@ export const kubernetesDriverFactory = async (options: {
           ...(env.NODE_NAME ? { nodeName: env.NODE_NAME } : {}),
         }
       : undefined;
+  // Serving signals, routing and recreate settings of this cluster (the agent ConfigMap's kubernetes.yaml).
+  const configPath = env.GANTRY_KUBERNETES_CONFIG;
+  let driverConfig = {};
+  if (configPath) {
+    let configText: string;
+    try {
+      configText = await readFile(configPath, "utf8");
+    } catch (e) {
+      throw new CliError(`cannot read GANTRY_KUBERNETES_CONFIG ${configPath}: ${(e as Error).message}`);
+    }
+    driverConfig = optionsFromConfig(
+      parseWith(KubernetesDriverConfig, parseDocument(configText, configPath) ?? {}, configPath),
+    );
+  }
   return createKubernetesDriver({
+    ...driverConfig,
     cluster: description,
     logger: options.logger,
     ...(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),

@@ -7,19 +7,34 @@ export const MAX_PAGE = 1_000;
 /** Query parameters every list takes (Kubernetes' `limit` and `continue`). */
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100).openapi({ description: "Page size (1–1000)" }),
-  continue: z.string().max(1_024).optional().openapi({ description: "Token from the previous page's `metadata.continue`" }),
-  view: z.enum(["full", "summary"]).default("full").openapi({ description: "summary: names, phases and placements only" }),
+  continue: z
+    .string()
+    .max(1_024)
+    .optional()
+    .openapi({ description: "Token from the previous page's `metadata.continue`" }),
+  view: z
+    .enum(["full", "summary"])
+    .default("full")
+    .openapi({ description: "summary: names, phases and placements only" }),
 });
 
 /** An opaque continue token: the key the next page starts after, in base64url JSON. */
-export const encodeContinue = (key: Record<string, string>): string => Buffer.from(JSON.stringify(key)).toString("base64url");
+export const encodeContinue = (key: Record<string, string>): string =>
+  Buffer.from(JSON.stringify(key)).toString("base64url");
 
 /** Decode a continue token into the fields `shape` names; a bad token is the caller's mistake (400). */
-export const decodeContinue = <K extends string>(token: string | undefined, fields: readonly K[]): Record<K, string> | undefined => {
+export const decodeContinue = <K extends string>(
+  token: string | undefined,
+  fields: readonly K[],
+): Record<K, string> | undefined => {
   if (token === undefined || token === "") return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (typeof value === "object" && value !== null && fields.every((f) => typeof (value as Record<string, unknown>)[f] === "string")) {
+    if (
+      typeof value === "object" &&
+      value !== null &&
+      fields.every((f) => typeof (value as Record<string, unknown>)[f] === "string")
+    ) {
       return value as Record<K, string>;
     }
   } catch {

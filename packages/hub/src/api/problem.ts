@@ -32,7 +32,10 @@ export interface Problem {
 /** The one place errors become HTTP responses. Unknown errors are bugs: 500, logged by the caller. */
 export const problemOf = (raw: unknown): Problem => {
   // The database going away is not the caller's fault and not a bug: 503, retry shortly.
-  const error = !(raw instanceof HubError) && !(raw instanceof ValidationError) && isUnavailable(raw) ? databaseUnavailable(raw) : raw;
+  const error =
+    !(raw instanceof HubError) && !(raw instanceof ValidationError) && isUnavailable(raw)
+      ? databaseUnavailable(raw)
+      : raw;
   if (error instanceof ValidationError) {
     return {
       type: "https://gantry.dev/problems/validation_failed",

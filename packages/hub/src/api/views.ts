@@ -1,7 +1,7 @@
-import type { ClusterHealth, FleetCluster } from "@gantry/shared";
+import type { FleetCluster } from "@gantry/shared";
 import { z } from "zod";
-import type { ClusterEntry } from "../fleet/view.ts";
 import { gpuTotals } from "../fleet/snapshot.ts";
+import type { ClusterEntry } from "../fleet/view.ts";
 import type { EventRow, WorkloadWithPlacements } from "../store/index.ts";
 
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
@@ -51,7 +51,13 @@ export const workloadView = (w: WorkloadWithPlacements) => ({
 export const workloadSummary = (w: WorkloadWithPlacements) => ({
   apiVersion: w.manifest.apiVersion,
   kind: w.manifest.kind,
-  metadata: { name: w.name, tenant: w.tenant, uid: w.uid, resourceVersion: String(w.rv), labels: w.manifest.metadata.labels },
+  metadata: {
+    name: w.name,
+    tenant: w.tenant,
+    uid: w.uid,
+    resourceVersion: String(w.rv),
+    labels: w.manifest.metadata.labels,
+  },
   spec: {
     type: w.manifest.spec.type,
     replicas: w.manifest.spec.replicas,
@@ -84,14 +90,15 @@ export const eventView = (e: EventRow) => ({
 
 /** A cluster as the API shows it: description, latest capacity, computed health, agent, registration. */
 export const clusterView = (e: ClusterEntry, cluster: FleetCluster, summary = false) => ({
-  ...(summary ? { name: cluster.name, tier: cluster.tier, provider: cluster.provider, region: cluster.region } : cluster),
+  ...(summary
+    ? { name: cluster.name, tier: cluster.tier, provider: cluster.provider, region: cluster.region }
+    : cluster),
   health: cluster.health,
   state: e.state,
   gpus: gpuTotals(cluster),
   agent: { id: e.agentId, driver: e.driver, version: e.agentVersion },
   lastSeenAt: iso(e.lastSeenAt),
 });
-
 
 export const WorkloadView = z.looseObject({
   apiVersion: z.string(),

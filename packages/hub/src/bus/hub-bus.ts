@@ -83,9 +83,10 @@ export const createHubBus = (deps: {
   const subs: Subscription[] = [];
   const count = (kind: string, result: "accepted" | "dropped" | "retried", reason?: DropReason) =>
     deps.onMessage?.(kind, result, reason);
-  const drop = (kind: string, reason: DropReason, detail: Record<string, unknown> = {}) => {
+  const drop = (kind: string, reason: DropReason, detail: Record<string, unknown> = {}): undefined => {
     count(kind, "dropped", reason);
     logger.debug({ kind, reason, ...detail }, "dropped an agent message");
+    return undefined;
   };
 
   /** Parse at the boundary and check identity; undefined (counted) when the message must be dropped. */
@@ -96,22 +97,22 @@ export const createHubBus = (deps: {
   ): { cluster: string; message: z.infer<S> } | undefined => {
     const kind = kindOfSubject(msg.subject) ?? "unknown";
     const cluster = clusterOfSubject(msg.subject);
-    if (!cluster) return drop(kind, "invalid", { subject: msg.subject }), undefined;
+    if (!cluster) return drop(kind, "invalid", { subject: msg.subject });
     let body: unknown;
     try {
       body = msg.json();
     } catch {
-      return drop(kind, "not_json", { cluster }), undefined;
+      return drop(kind, "not_json", { cluster });
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
-      return drop(kind, "invalid", { cluster, issues: parsed.error.issues.slice(0, 3) }), undefined;
+      return drop(kind, "invalid", { cluster, issues: parsed.error.issues.slice(0, 3) });
     }
     const message = parsed.data;
-    if (message.cluster !== cluster) return drop(kind, "cluster_mismatch", { cluster, body: message.cluster }), undefined;
+    if (message.cluster !== cluster) return drop(kind, "cluster_mismatch", { cluster, body: message.cluster });
     if (session) {
       const verdict = view.admit(cluster, kind, message.agentId, message.seq);
-      if (verdict !== "ok") return drop(kind, verdict, { cluster, agent: message.agentId }), undefined;
+      if (verdict !== "ok") return drop(kind, verdict, { cluster, agent: message.agentId });
     }
     return { cluster, message };
   };

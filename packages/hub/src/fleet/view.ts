@@ -56,7 +56,9 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
   const entries = new Map<string, ClusterEntry>();
   /** Grows whenever something the engine reads changed (capacity, description, registration, health). */
   let version = 0;
-  let cached: { version: number; datasets: readonly Dataset[]; health: string; fleet: Fleet; compiled: FleetSnapshot } | undefined;
+  let cached:
+    | { version: number; datasets: readonly Dataset[]; health: string; fleet: Fleet; compiled: FleetSnapshot }
+    | undefined;
 
   const healthNow = (e: ClusterEntry, now: Date): ClusterHealth =>
     e.capacity ? healthOf(e.lastSeenAt, now, deps.thresholds) : "unknown";
@@ -176,7 +178,10 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
     },
 
     /** Clusters whose capacity changed since the last call, for one batched write; and what they account for. */
-    takeCheckpoint(): { entries: CheckpointEntry[]; accounted: { cluster: string; uid: string; generation: number }[] } {
+    takeCheckpoint(): {
+      entries: CheckpointEntry[];
+      accounted: { cluster: string; uid: string; generation: number }[];
+    } {
       const out: CheckpointEntry[] = [];
       const accounted: { cluster: string; uid: string; generation: number }[] = [];
       for (const e of entries.values()) {

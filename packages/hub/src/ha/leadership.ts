@@ -35,7 +35,10 @@ export const createLeadership = (deps: {
     if (next === epoch) return;
     const was = epoch;
     epoch = next;
-    logger.info({ holder, epoch: next, previous: was }, next === undefined ? "no longer the leader" : "became the leader");
+    logger.info(
+      { holder, epoch: next, previous: was },
+      next === undefined ? "no longer the leader" : "became the leader",
+    );
     deps.onChange(next !== undefined, next);
   };
 

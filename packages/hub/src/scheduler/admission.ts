@@ -2,9 +2,9 @@ import type { FieldIssue, Fleet, Workload } from "@gantry/shared";
 import { HubError } from "../errors.ts";
 import type { FleetView } from "../fleet/view.ts";
 import { compileFleet, type FleetSnapshot, planOn } from "../placement/index.ts";
-import { closest } from "../util/suggest.ts";
 import type { Store, WorkloadWithPlacements } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
+import { closest } from "../util/suggest.ts";
 import { overBudget, startOfUtcDay, startOfUtcMonth } from "./budgets.ts";
 import { policyFor } from "./burst.ts";
 

@@ -1,6 +1,6 @@
 import { Workload, type WorkloadInput } from "@gantry/shared";
 import { describe, expect, it } from "vitest";
-import { type ActivePlacement, failoverActions, type FailoverSettings } from "./failover.ts";
+import { type ActivePlacement, type FailoverSettings, failoverActions } from "./failover.ts";
 
 const T0 = new Date("2026-12-01T00:00:00Z");
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
@@ -22,7 +22,11 @@ const placement = (uid: string, cluster: string, manifest: Workload, phase = "Ru
   manifest,
 });
 
-const settings = (now: number, heard: Record<string, number>, over: Partial<FailoverSettings> = {}): FailoverSettings => ({
+const settings = (
+  now: number,
+  heard: Record<string, number>,
+  over: Partial<FailoverSettings> = {},
+): FailoverSettings => ({
   now: at(now),
   lastHeard: (c) => (heard[c] === undefined ? null : at(heard[c]!)),
   listeningSince: at(0),

@@ -35,8 +35,10 @@ export interface FailoverAction {
 }
 
 /** How long a workload's cluster must be silent before it moves: never sooner than a fenced agent surely stopped. */
-export const failoverAfterMs = (w: Workload, s: Pick<FailoverSettings, "fenceAfterMs" | "stopGraceMs" | "defaultAfterMs">) =>
-  Math.max((w.spec.failover?.afterSeconds ?? s.defaultAfterMs / 1000) * 1000, s.fenceAfterMs + s.stopGraceMs);
+export const failoverAfterMs = (
+  w: Workload,
+  s: Pick<FailoverSettings, "fenceAfterMs" | "stopGraceMs" | "defaultAfterMs">,
+) => Math.max((w.spec.failover?.afterSeconds ?? s.defaultAfterMs / 1000) * 1000, s.fenceAfterMs + s.stopGraceMs);
 
 /**
  * Which workloads to move off clusters that went silent, and how. Pure: placements and timings in, actions out.

@@ -2,7 +2,13 @@ import type { CapacityReport, ClusterDescription } from "@gantry/shared";
 import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
 import { HubError, notFound } from "../errors.ts";
 import type { Db } from "./db.ts";
-import { type ClusterRegistration, type ClusterRow, type ClusterState, clusterCredentials, clusters } from "./schema.ts";
+import {
+  type ClusterRegistration,
+  type ClusterRow,
+  type ClusterState,
+  clusterCredentials,
+  clusters,
+} from "./schema.ts";
 import { touchClusters } from "./tx.ts";
 
 /** The description the engine uses: what the agent reports, with every field the operator registered winning. */
@@ -126,7 +132,9 @@ export const clusterRepository = (db: Db) => ({
   async checkpoint(entries: readonly CheckpointEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const values = sql.join(
-      entries.map((e) => sql`(${e.name}, ${JSON.stringify(e.capacity)}::jsonb, ${e.lastSeenAt.toISOString()}::timestamptz)`),
+      entries.map(
+        (e) => sql`(${e.name}, ${JSON.stringify(e.capacity)}::jsonb, ${e.lastSeenAt.toISOString()}::timestamptz)`,
+      ),
       sql`, `,
     );
     await db.execute(

@@ -1,7 +1,15 @@
 import type { Decision, PlacementStatus, Reservation, WorkloadPhase } from "@gantry/shared";
 import { and, eq, inArray, isNull, lt, ne } from "drizzle-orm";
 import type { Db } from "./db.ts";
-import { costLedger, decisions, type PlacementRow, placements, reservations, type WorkloadRow, workloads } from "./schema.ts";
+import {
+  costLedger,
+  decisions,
+  type PlacementRow,
+  placements,
+  reservations,
+  type WorkloadRow,
+  workloads,
+} from "./schema.ts";
 import { assertEpoch, nextRv, recordEvent, type Tx, touchClusters } from "./tx.ts";
 
 export interface PlacementChange {
@@ -134,7 +142,7 @@ export const placingRepository = (db: Db) => ({
     await db.transaction(async (tx) => {
       await assertEpoch(tx, epoch);
       const w = (await tx.select().from(workloads).where(eq(workloads.uid, uid)))[0];
-      if (!w || w.phase !== "Pending") return;
+      if (w?.phase !== "Pending") return;
       await tx.insert(decisions).values({
         id: decisionId,
         uid,
@@ -234,9 +242,11 @@ export const placingRepository = (db: Db) => ({
       }
       await tx.delete(reservations).where(eq(reservations.uid, uid));
       if (change.reservations.length) {
-        await tx.insert(reservations).values(
-          change.reservations.map((r) => ({ uid, cluster: r.cluster, generation, nodes: r.nodes, createdAt: at })),
-        );
+        await tx
+          .insert(reservations)
+          .values(
+            change.reservations.map((r) => ({ uid, cluster: r.cluster, generation, nodes: r.nodes, createdAt: at })),
+          );
       }
       await recordEvent(tx, {
         uid,
@@ -461,12 +471,7 @@ export const placingRepository = (db: Db) => ({
    * A full report from `cluster` did not list these active placements: mark them missing (since `at`), record why
    * and queue the cluster's desired state again so its agent re-applies them; clear the mark on the ones it listed.
    */
-  async markMissing(
-    cluster: string,
-    missing: readonly string[],
-    listed: readonly string[],
-    at: Date,
-  ): Promise<void> {
+  async markMissing(cluster: string, missing: readonly string[], listed: readonly string[], at: Date): Promise<void> {
     await db.transaction(async (tx) => {
       if (missing.length > 0) {
         const rows = await tx

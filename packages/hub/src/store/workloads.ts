@@ -7,14 +7,14 @@ import type { Db } from "./db.ts";
 import {
   clusters,
   decisions,
-  events,
   type EventRow,
+  events,
   type PlacementRow,
   placements,
   reservations,
   type WorkloadRow,
-  workloadTombstones,
   workloads,
+  workloadTombstones,
 } from "./schema.ts";
 import { nextRv, recordEvent, touchClusters } from "./tx.ts";
 
@@ -228,9 +228,12 @@ export const workloadRepository = (db: Db) => ({
     const scope = tenants === undefined ? undefined : inArray(workloads.tenant, [...tenants]);
     const tombScope = tenants === undefined ? undefined : inArray(workloadTombstones.tenant, [...tenants]);
     const limit = "limit" in versions ? versions.limit : versions.exactly.length;
-    const rvCond = "after" in versions ? gt(workloads.rv, versions.after) : inArray(workloads.rv, [...versions.exactly]);
+    const rvCond =
+      "after" in versions ? gt(workloads.rv, versions.after) : inArray(workloads.rv, [...versions.exactly]);
     const tombCond =
-      "after" in versions ? gt(workloadTombstones.rv, versions.after) : inArray(workloadTombstones.rv, [...versions.exactly]);
+      "after" in versions
+        ? gt(workloadTombstones.rv, versions.after)
+        : inArray(workloadTombstones.rv, [...versions.exactly]);
     const rows = await db
       .select()
       .from(workloads)
@@ -337,7 +340,12 @@ export const workloadRepository = (db: Db) => ({
     const out = new Map<string, StoredDesiredState>();
     if (names.length === 0) return out;
     const revs = await db
-      .select({ name: clusters.name, revision: clusters.revision, createdAt: clusters.createdAt, state: clusters.state })
+      .select({
+        name: clusters.name,
+        revision: clusters.revision,
+        createdAt: clusters.createdAt,
+        state: clusters.state,
+      })
       .from(clusters)
       .where(inArray(clusters.name, [...names]));
     // A cluster the hub has no registration for is told "nothing", at an origin of its own.

@@ -1,7 +1,8 @@
-import { type Placement, placementKey } from "@gantry/shared";
+import { type Manifest, type Placement, placementKey } from "@gantry/shared";
 import { z } from "zod";
 import { isDriverError, KubernetesDriverError } from "./errors.ts";
 import type { KubeHttp } from "./http.ts";
+import { hasStarted, immutableFields, recreateVerdict } from "./immutable.ts";
 import type { Inventory } from "./inventory.ts";
 import { collectionPath, type KindRegistry, objectPath, type ResourceKind } from "./kinds.ts";
 import {
@@ -14,15 +15,26 @@ import {
   ownerKeyOf,
 } from "./manifest.ts";
 import type { DriverLogger } from "./options.ts";
-import { ListEnvelope, ObjectMeta } from "./schemas.ts";
+import { deleteAndWait, type RecreateTiming, waitUntilGone } from "./recreate.ts";
+import { type RoutingApis, type RoutingConfig, routingFor } from "./routing.ts";
+import { KubeWorkloadObject, ListEnvelope, ObjectMeta } from "./schemas.ts";
 
 /** What reconcile learned that status reporting needs: refusals, apply errors, deletions. */
 export interface ApplyState {
   desired: Map<string, Placement>;
-  /** tenant/name → why its placement could not be applied (reported as Failed). */
+  /** workload → why its placement could not be applied (reported as Failed). */
   failures: Map<string, string>;
   /** tenant/name → the placement whose objects Gantry deleted (reported as Deleted once). */
   deleted: Map<string, Pick<Placement, "uid" | "tenant" | "workload" | "generation">>;
+  /**
+   * workload → why its newest generation is not (yet) in the cluster although nothing failed: an immutable field
+   * that may not be recreated, or a recreate waiting for the old object to go. Reported with what runs.
+   */
+  held: Map<string, string>;
+  /** workload → the last generation applied here whole. */
+  applied: Map<string, number>;
+  /** workload → notes on what was not made for it (routing), reported with its status events. */
+  notes: Map<string, string[]>;
 }
 
 export interface ApplierOptions {
@@ -34,6 +46,11 @@ export interface ApplierOptions {
   namespaceFor: (tenant: string) => string;
   createNamespaces: boolean;
   pageSize: number;
+  /** Delete-and-recreate waits (a Foreground deletion takes as long as the pods take to stop). */
+  recreate: RecreateTiming;
+  now: () => number;
+  /** Routing objects for services (HTTPRoute, InferencePool), where the cluster has those APIs. */
+  routing?: RoutingConfig | undefined;
 }
 
 interface DesiredObject {
@@ -52,6 +69,9 @@ interface OwnedObject {
   workload: string | undefined;
   /** tenant/name of the workload it belongs to. */
   owner: string | undefined;
+  uid: string | undefined;
+  /** Has a deletionTimestamp: applying to it would update an object that is going away. */
+  deleting: boolean;
 }
 
 const MetaOnly = z.object({ metadata: ObjectMeta });
@@ -93,24 +113,36 @@ export class Applier {
   /** Kinds Gantry has applied, so their objects are found again for deletion even if not workload kinds. */
   private readonly appliedKinds = new Map<string, ResourceKind>();
   private readonly knownNamespaces = new Set<string>();
-  readonly state: ApplyState = { desired: new Map(), failures: new Map(), deleted: new Map() };
+  readonly state: ApplyState = {
+    desired: new Map(),
+    failures: new Map(),
+    deleted: new Map(),
+    held: new Map(),
+    applied: new Map(),
+    notes: new Map(),
+  };
 
   constructor(private readonly o: ApplierOptions) {}
 
   async reconcile(desired: readonly Placement[]): Promise<void> {
     const failures = new Map<string, string>();
+    const held = new Map<string, string>();
     const wanted = new Map<string, { placement: Placement; objects: DesiredObject[] }>();
     const desiredKeys = new Set<string>();
+    const notes = new Map<string, string[]>();
+    const apis = await this.routingApis();
 
     for (const placement of desired) {
-      const objects = await this.objectsFor(placement, desiredKeys).catch((e: unknown) => {
+      const routing = this.o.routing ? routingFor(placement, apis, this.o.routing) : { manifests: [], notes: [] };
+      if (routing.notes.length > 0) notes.set(placementKey(placement), routing.notes);
+      const objects = await this.objectsFor(placement, routing.manifests, desiredKeys).catch((e: unknown) => {
         failures.set(placementKey(placement), messageOf(e));
         return [];
       });
       wanted.set(placementKey(placement), { placement, objects });
     }
 
-    const { owned, complete } = await this.ownedObjects();
+    const { owned, complete } = await this.ownedObjects(apis);
 
     for (const { placement, objects } of wanted.values()) {
       if (failures.has(placementKey(placement))) continue;
@@ -118,7 +150,13 @@ export class Applier {
         // Check every object first: a placement is applied whole or not at all.
         for (const obj of objects) await this.assertOwnable(obj, owned.get(obj.key), placement.workload);
         await this.ensureNamespaces(objects);
-        for (const obj of objects) await this.apply(obj);
+        const reasons: string[] = [];
+        for (const obj of objects) {
+          const reason = await this.applyOrRecreate(obj, placement, owned.get(obj.key));
+          if (reason) reasons.push(reason);
+        }
+        if (reasons.length > 0) held.set(placementKey(placement), reasons.join("; "));
+        else this.state.applied.set(placementKey(placement), placement.generation);
       } catch (e) {
         const message = messageOf(e);
         failures.set(placementKey(placement), message);
@@ -134,11 +172,35 @@ export class Applier {
 
     this.state.desired = new Map(desired.map((p) => [placementKey(p), p]));
     this.state.failures = failures;
-    for (const key of this.state.desired.keys()) this.state.deleted.delete(key);
+    for (const [workload, reason] of held) {
+      if (this.state.held.get(workload) !== reason) this.o.logger.warn({ workload, reason }, "placement held back");
+    }
+    this.state.held = held;
+    this.state.notes = notes;
+    for (const workload of this.state.applied.keys())
+      if (!this.state.desired.has(workload)) this.state.applied.delete(workload);
+    for (const workload of this.state.desired.keys()) this.state.deleted.delete(workload);
+  }
+
+  /** Which routing APIs the cluster serves now (discovery, cached by the kind registry). */
+  private async routingApis(): Promise<RoutingApis> {
+    if (!this.o.routing) return { httpRoute: false, inferencePool: undefined };
+    const k = this.o.kinds;
+    const httpRoute = (await k.resolve("gateway.networking.k8s.io/v1", "HTTPRoute")) !== undefined;
+    const inferencePool = (await k.resolve("inference.networking.k8s.io/v1", "InferencePool"))
+      ? "inference.networking.k8s.io/v1"
+      : (await k.resolve("inference.networking.x-k8s.io/v1alpha2", "InferencePool"))
+        ? "inference.networking.x-k8s.io/v1alpha2"
+        : undefined;
+    return { httpRoute, inferencePool };
   }
 
   /** Decorated objects of one placement; throws (failing the placement) on a manifest we cannot apply. */
-  private async objectsFor(placement: Placement, desiredKeys: Set<string>): Promise<DesiredObject[]> {
+  private async objectsFor(
+    placement: Placement,
+    generated: readonly Manifest[],
+    desiredKeys: Set<string>,
+  ): Promise<DesiredObject[]> {
     const namespace = this.o.namespaceFor(placement.tenant);
     const gpuProducts = placement.gpuModel ? this.o.inventory.productsFor(placement.gpuModel) : [];
     const gpuNodes = placement.gpuModel ? this.o.inventory.nodesFor(placement.gpuModel) : [];
@@ -150,7 +212,7 @@ export class Applier {
       gpuNodes,
     };
     const out: DesiredObject[] = [];
-    for (const [i, manifest] of placement.spec.template.entries()) {
+    for (const [i, manifest] of [...placement.spec.template, ...generated].entries()) {
       const name = nameOf(manifest);
       if (!name) {
         throw new KubernetesDriverError(
@@ -168,9 +230,17 @@ export class Applier {
   }
 
   /** Everything Gantry owns now, and which kinds were listed completely (only those may be pruned). */
-  private async ownedObjects(): Promise<{ owned: Map<string, OwnedObject>; complete: Set<string> }> {
+  private async ownedObjects(apis: RoutingApis): Promise<{ owned: Map<string, OwnedObject>; complete: Set<string> }> {
     const kinds = new Map<string, ResourceKind>();
     for (const k of await this.o.kinds.installedWorkloadKinds()) kinds.set(`${k.apiVersion}|${k.kind}`, k);
+    // Routing objects are found again after a restart too, so a deleted service's route is pruned.
+    const routingKinds: [string, string][] = this.o.routing ? [["v1", "Service"]] : [];
+    if (apis.httpRoute) routingKinds.push(["gateway.networking.k8s.io/v1", "HTTPRoute"]);
+    if (apis.inferencePool) routingKinds.push([apis.inferencePool, "InferencePool"]);
+    for (const [apiVersion, kind] of routingKinds) {
+      const k = await this.o.kinds.resolve(apiVersion, kind);
+      if (k) kinds.set(`${k.apiVersion}|${k.kind}`, k);
+    }
     for (const [id, k] of this.appliedKinds) kinds.set(id, k);
     const owned = new Map<string, OwnedObject>();
     const complete = new Set<string>();
@@ -186,6 +256,8 @@ export class Applier {
             name: meta.name,
             workload: meta.labels?.[LABEL_WORKLOAD],
             owner: ownerKeyOf(meta.labels),
+            uid: meta.uid,
+            deleting: Boolean(meta.deletionTimestamp),
           });
         }
         complete.add(id);
@@ -256,6 +328,59 @@ export class Applier {
         this.o.logger.info({ namespace: ns }, "created namespace");
       }
       this.knownNamespaces.add(ns);
+    }
+  }
+
+  /**
+   * Apply one object; when the API refuses because immutable fields changed, delete and recreate it where the
+   * workload allows that. Resolves with why the object was held back at its old generation, or undefined once
+   * the new one is applied.
+   */
+  private async applyOrRecreate(
+    obj: DesiredObject,
+    placement: Placement,
+    owned: OwnedObject | undefined,
+  ): Promise<string | undefined> {
+    const deps = { http: this.o.http, now: this.o.now };
+    if (owned?.deleting && owned.uid !== undefined) {
+      const gone = await waitUntilGone(deps, obj, owned.uid, this.o.recreate);
+      if (!gone) return `waiting for ${describe(obj)} to be deleted before applying generation ${placement.generation}`;
+    }
+    try {
+      await this.apply(obj);
+      return undefined;
+    } catch (e) {
+      const fields = immutableFields(e);
+      if (!fields) throw e;
+      const live = await this.live(obj);
+      if (!live?.metadata.uid) {
+        await this.apply(obj); // gone meanwhile: this apply creates it
+        return undefined;
+      }
+      const what = `${fields.join(", ")} of ${describe(obj)} cannot change in place`;
+      const started = hasStarted(live, this.o.inventory.workloadsWithPods().has(placementKey(placement)));
+      const verdict = recreateVerdict(placement, started);
+      if (!verdict.recreate) {
+        return `generation ${placement.generation} not applied: ${what}; not recreated because ${verdict.reason}`;
+      }
+      this.o.logger.info({ object: describe(obj), fields, workload: placement.workload }, "recreating object");
+      const gone = await deleteAndWait(deps, obj, live.metadata.uid, this.o.recreate);
+      if (!gone) {
+        return `generation ${placement.generation}: ${what}; recreating it, waiting for the old object to be deleted`;
+      }
+      await this.apply(obj);
+      this.o.logger.info({ object: describe(obj), workload: placement.workload }, "recreated object");
+      return undefined;
+    }
+  }
+
+  /** The object as the API has it now, or undefined when it does not exist. */
+  private async live(obj: DesiredObject): Promise<KubeWorkloadObject | undefined> {
+    try {
+      return KubeWorkloadObject.parse(await this.o.http.request("GET", objectPath(obj.kind, obj.namespace, obj.name)));
+    } catch (e) {
+      if (isDriverError(e, "k8s_not_found")) return undefined;
+      throw e;
     }
   }
 

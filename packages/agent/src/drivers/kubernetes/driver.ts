@@ -4,6 +4,7 @@ import {
   type Placement,
   type PlacementStatus,
   placementKey,
+  type ServingSignal,
 } from "@gantry/shared";
 import type { ClusterDriver } from "../driver.ts";
 import { Applier } from "./apply.ts";
@@ -19,12 +20,15 @@ import {
   DEFAULT_TOLERATED_TAINTS,
   type KubernetesDriverOptions,
 } from "./options.ts";
+import { DEFAULT_RECREATE_TIMING } from "./recreate.ts";
 import { createReflector, type ReflectorStats } from "./reflector.ts";
+import { DEFAULT_SERVING, ServingObserver } from "./serving.ts";
 import { collectStatuses } from "./status.ts";
 
 /** The Kubernetes driver: a ClusterDriver plus counters tests and benchmarks read. */
 export interface KubernetesDriver extends ClusterDriver {
   readonly kind: "kubernetes";
+  servingSignals(): Promise<ServingSignal[]>;
   readonly stats: { nodes: ReflectorStats; pods: ReflectorStats; inventory: () => { nodes: number; pods: number } };
 }
 
@@ -111,6 +115,33 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
     namespaceFor: (tenant) => template.replaceAll("{tenant}", tenant),
     createNamespaces: options.namespaces?.create ?? false,
     pageSize,
+    recreate: { ...DEFAULT_RECREATE_TIMING, ...options.recreate },
+    now,
+    routing: options.routing,
+  });
+
+  const servingOptions = options.serving;
+  const serving = new ServingObserver({
+    http,
+    fetch: options.fetch ?? ((url, init) => fetch(url, init)),
+    logger,
+    now,
+    pageSize,
+    namespaceFor: (tenant) => template.replaceAll("{tenant}", tenant),
+    desired: () => applier.state.desired.values(),
+    appliedGeneration: (workload) => applier.state.applied.get(workload),
+    config: {
+      metrics: { ...DEFAULT_SERVING.metrics, ...servingOptions?.metrics },
+      ...(servingOptions?.prometheus
+        ? {
+            prometheus: {
+              url: servingOptions.prometheus.url,
+              windowSeconds: servingOptions.prometheus.windowSeconds ?? 60,
+              queries: servingOptions.prometheus.queries ?? {},
+            },
+          }
+        : {}),
+    },
   });
 
   const elector = le
@@ -167,6 +198,9 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
           changed();
         });
       return queue;
+    },
+    servingSignals(): Promise<ServingSignal[]> {
+      return serving.signals();
     },
     statuses(): Promise<PlacementStatus[]> {
       return collectStatuses(http, kinds, applier.state, pageSize, logger);

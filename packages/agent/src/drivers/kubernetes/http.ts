@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { codeForStatus, KubernetesDriverError } from "./errors.ts";
+import { codeForStatus, KubernetesDriverError, type StatusCause } from "./errors.ts";
 import type { KubeConnection } from "./kubeconfig.ts";
 import { ApiStatus } from "./schemas.ts";
 
@@ -14,6 +14,11 @@ import { ApiStatus } from "./schemas.ts";
 export interface KubeHttp {
   /** Send one request; resolves with the parsed JSON body, throws a KubernetesDriverError on >= 400. */
   request(method: string, path: string, options?: RequestOptions): Promise<unknown>;
+  /**
+   * GET a non-JSON body (a pod's metrics through the API server's proxy); throws a KubernetesDriverError on
+   * >= 400 and `k8s_bad_response` when the body exceeds `maxBytes`.
+   */
+  text(path: string, options: { signal?: AbortSignal; accept?: string; maxBytes: number }): Promise<string>;
   /** Open a watch stream; `onLine` gets each parsed JSON line. Resolves when the server closes it. */
   stream(path: string, onLine: (value: unknown) => void, signal: AbortSignal): Promise<void>;
 }
@@ -53,7 +58,7 @@ export const createKubeHttp = (load: () => Promise<KubeConnection>): KubeHttp =>
   // taken fresh from the KubeConfig on every request.
   let agent: http.Agent | undefined;
 
-  const prepare = async (method: string, path: string, contentType?: string): Promise<Prepared> => {
+  const prepare = async (method: string, path: string, contentType?: string, accept?: string): Promise<Prepared> => {
     const { kc, base } = await connect();
     const options: https.RequestOptions = { method, headers: {} };
     await kc.applyToHTTPSOptions(options);
@@ -61,7 +66,7 @@ export const createKubeHttp = (load: () => Promise<KubeConnection>): KubeHttp =>
     const url = new URL(path, base);
     // applyToHTTPSOptions only ever sets a plain header object (Authorization, user headers).
     const headers: http.OutgoingHttpHeaders = { ...(options.headers as http.OutgoingHttpHeaders | undefined) };
-    headers.accept = "application/json";
+    headers.accept = accept ?? "application/json";
     if (contentType) headers["content-type"] = contentType;
     return {
       url,
@@ -87,21 +92,37 @@ export const createKubeHttp = (load: () => Promise<KubeConnection>): KubeHttp =>
       req.end();
     });
 
-  const readAll = async (res: http.IncomingMessage): Promise<string> => {
+  const readAll = async (res: http.IncomingMessage, maxBytes = Number.POSITIVE_INFINITY): Promise<string> => {
     const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
+    let size = 0;
+    for await (const chunk of res) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        res.destroy();
+        throw new KubernetesDriverError(
+          "k8s_bad_response",
+          `response is larger than ${maxBytes} bytes`,
+          res.statusCode,
+        );
+      }
+      chunks.push(chunk as Buffer);
+    }
     return Buffer.concat(chunks).toString("utf8");
   };
 
   const fail = (method: string, path: string, status: number, text: string): KubernetesDriverError => {
     let message = text.slice(0, 300);
+    let causes: StatusCause[] = [];
     try {
       const parsed = ApiStatus.safeParse(JSON.parse(text));
       if (parsed.success && parsed.data.message) message = parsed.data.message;
+      if (parsed.success) causes = parsed.data.details?.causes ?? [];
     } catch {
       // Not JSON (a proxy's HTML page, say): keep the raw start of the body as the message.
     }
-    return new KubernetesDriverError(codeForStatus(status), `${method} ${path}: ${status} ${message}`, status);
+    return new KubernetesDriverError(codeForStatus(status), `${method} ${path}: ${status} ${message}`, status, {
+      causes,
+    });
   };
 
   return {
@@ -109,6 +130,9 @@ export const createKubeHttp = (load: () => Promise<KubeConnection>): KubeHttp =>
       const fullPath = withQuery(path, options.query);
       const p = await prepare(method, fullPath, options.body === undefined ? undefined : options.contentType);
       const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+      // Node sends no chunked framing for DELETE bodies: without a length the server cannot tell where it ends.
+      if (body !== undefined)
+        (p.options.headers as http.OutgoingHttpHeaders)["content-length"] = Buffer.byteLength(body);
       const res = await send(p, body, options.signal);
       const text = await readAll(res);
       const status = res.statusCode ?? 0;
@@ -121,6 +145,14 @@ export const createKubeHttp = (load: () => Promise<KubeConnection>): KubeHttp =>
           cause: e,
         });
       }
+    },
+
+    async text(path, options) {
+      const p = await prepare("GET", path, undefined, options.accept ?? "text/plain");
+      const res = await send(p, undefined, options.signal);
+      const status = res.statusCode ?? 0;
+      if (status >= 400) throw fail("GET", path, status, await readAll(res, 64 * 1024));
+      return readAll(res, options.maxBytes);
     },
 
     async stream(path, onLine, signal) {

@@ -1,4 +1,5 @@
 export { createKubernetesDriver, type KubernetesDriver } from "./driver.ts";
+export { KubernetesDriverConfig, optionsFromConfig } from "./driver-config.ts";
 export { KubernetesDriverError, type KubernetesErrorCode } from "./errors.ts";
 export {
   ANNOTATION_DECISION,
@@ -13,4 +14,6 @@ export type {
   KubernetesDriverOptions,
   LeaderElectionOptions,
   NamespacePolicy,
+  ServingOptions,
 } from "./options.ts";
+export type { RoutingConfig } from "./routing.ts";

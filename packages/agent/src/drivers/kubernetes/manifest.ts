@@ -150,6 +150,24 @@ const SHAPES: Record<string, KindShape> = {
   },
 };
 
+/** The ports the containers of a workload manifest's pod templates declare, in order (none for other kinds). */
+export const containerPorts = (manifest: Manifest): { name?: string; containerPort: number }[] => {
+  const shape = SHAPES[`${manifest.apiVersion}|${manifest.kind}`];
+  if (!shape) return [];
+  const spec = child(structuredClone(manifest) as Json, "spec");
+  return shape
+    .templates(spec)
+    .flatMap((t) =>
+      objectsAt(child(t, "spec").containers).flatMap((c) =>
+        objectsAt(c.ports).flatMap((p) =>
+          typeof p.containerPort === "number"
+            ? [{ containerPort: p.containerPort, ...(typeof p.name === "string" ? { name: p.name } : {}) }]
+            : [],
+        ),
+      ),
+    );
+};
+
 /** Does Gantry steer this kind's pods (and set its replicas)? */
 export const isWorkloadKind = (apiVersion: string, kind: string): boolean => `${apiVersion}|${kind}` in SHAPES;
 

@@ -3,6 +3,9 @@ import type { ClusterDescription } from "@gantry/shared";
 import type { AgentLogger } from "../../logger.ts";
 import type { KubeConnection } from "./kubeconfig.ts";
 import type { NodeGpuFacts } from "./node-facts.ts";
+import type { ServingQueryMetric } from "./promql.ts";
+import type { RoutingConfig } from "./routing.ts";
+import type { FetchLike } from "./scrape.ts";
 
 /** The agent's logger shape (pino satisfies it); the driver logs through whatever the agent passes. */
 export type DriverLogger = AgentLogger;
@@ -36,6 +39,34 @@ export interface LeaderElectionOptions {
   nodeFacts?: { read?: () => Promise<NodeGpuFacts | undefined>; intervalMs?: number };
 }
 
+/**
+ * How `servingSignals()` learns each service's load. Default: scrape every ready pod's Prometheus endpoint
+ * through the API server's pod proxy (port from the pod's `prometheus.io/port` annotation, else `metrics.port`,
+ * else its `metrics` or first container port) and read vLLM's or TGI's series. With `prometheus`, one PromQL
+ * query per figure against the cluster's Prometheus instead.
+ */
+export interface ServingOptions {
+  metrics?: {
+    port?: number;
+    /** Default `/metrics` (a pod's `prometheus.io/path` wins). */
+    path?: string;
+    /** `proxy` (default) or `direct` to the pod IP, when the agent runs in the pod network. */
+    via?: "proxy" | "direct";
+    /** Per scrape or query. Default 2000. */
+    timeoutMs?: number;
+    /** Pods scraped at once. Default 8. */
+    concurrency?: number;
+  };
+  prometheus?: {
+    /** Base URL, e.g. `http://prometheus-operated.monitoring:9090`. */
+    url: string;
+    /** Range of the `rate()` windows, `{window}` in queries. Default 60. */
+    windowSeconds?: number;
+    /** Per figure, a PromQL template overriding the vLLM default (see promql.ts for the placeholders). */
+    queries?: Partial<Record<ServingQueryMetric, string>>;
+  };
+}
+
 /** Options of `createKubernetesDriver`. */
 export interface KubernetesDriverOptions {
   /**
@@ -62,6 +93,21 @@ export interface KubernetesDriverOptions {
   watchTimeoutSeconds?: number;
   /** Default 1000. */
   retryDelayMs?: number;
+  /**
+   * A placement update the API refuses because immutable fields changed is done by delete-and-recreate (where the
+   * workload allows it): how long one reconcile waits for the old object to go (default 20000 ms, polling every
+   * 250 ms) before it reports the placement held back and leaves the rest to the next reconcile.
+   */
+  recreate?: { waitMs?: number; pollMs?: number };
+  serving?: ServingOptions;
+  /**
+   * Routing objects for services: an HTTPRoute to the cluster's Gateway (when gateway.networking.k8s.io/v1 is
+   * served and `gateway` is set), an InferencePool of the service's pods (when the Inference Extension is served
+   * and `inferencePool` is set). Absent: no routing objects.
+   */
+  routing?: RoutingConfig;
+  /** For direct scrapes and Prometheus queries. Default: the global fetch. */
+  fetch?: FetchLike;
   /** Milliseconds since the epoch; a test can pass its own. Default `Date.now`. */
   now?: () => number;
 }

@@ -15,6 +15,8 @@ export const ObjectMeta = z.object({
   labels: StringMap.optional(),
   annotations: StringMap.optional(),
   creationTimestamp: z.string().optional(),
+  /** Set while the object is being deleted (finalizers, Foreground propagation): it is going away. */
+  deletionTimestamp: z.string().nullable().optional(),
 });
 export type ObjectMeta = z.infer<typeof ObjectMeta>;
 
@@ -25,6 +27,18 @@ export const ApiStatus = z.object({
   message: z.string().optional(),
   reason: z.string().optional(),
   code: z.number().optional(),
+  details: z
+    .object({
+      name: z.string().optional(),
+      group: z.string().optional(),
+      kind: z.string().optional(),
+      causes: z
+        .array(
+          z.object({ reason: z.string().optional(), message: z.string().optional(), field: z.string().optional() }),
+        )
+        .optional(),
+    })
+    .optional(),
 });
 export type ApiStatus = z.infer<typeof ApiStatus>;
 
@@ -170,3 +184,30 @@ export type KubeLease = z.infer<typeof KubeLease>;
 export const ApiResourceList = z.object({
   resources: z.array(z.object({ name: z.string(), kind: z.string(), namespaced: z.boolean() })),
 });
+
+/** A pod as the serving observer reads it: readiness, timing, where its metrics are. */
+export const KubeServingPod = z.object({
+  metadata: ObjectMeta,
+  spec: z
+    .object({
+      containers: z
+        .array(
+          z.object({
+            ports: z.array(z.object({ containerPort: z.number().int(), name: z.string().optional() })).optional(),
+          }),
+        )
+        .default([]),
+    })
+    .default({ containers: [] }),
+  status: z
+    .object({
+      phase: z.string().optional(),
+      podIP: z.string().optional(),
+      startTime: z.string().optional(),
+      conditions: z
+        .array(z.object({ type: z.string(), status: z.string(), lastTransitionTime: z.string().nullable().optional() }))
+        .optional(),
+    })
+    .default({}),
+});
+export type KubeServingPod = z.infer<typeof KubeServingPod>;

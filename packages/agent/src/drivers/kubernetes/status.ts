@@ -161,14 +161,16 @@ export const collectStatuses = async (
       continue;
     }
     const verdict = judge(mine, podsByWorkload.get(key) ?? []);
-    const events = await eventsFor(http, verdict.explain, logger);
+    const events = [...(state.notes.get(key) ?? []), ...(await eventsFor(http, verdict.explain, logger))];
+    // Held back (immutable fields): what runs is the old generation, and the message says why.
+    const held = state.held.get(key);
     out.push({
       ...identity,
       generation: generationOf(mine, placement),
       phase: verdict.phase,
       replicas: placement.replicas,
       readyReplicas: verdict.ready,
-      message: verdict.message,
+      message: held ? [held, verdict.message].filter(Boolean).join("; ") : verdict.message,
       events,
       ...(verdict.startedAt ? { startedAt: verdict.startedAt } : {}),
       ...(verdict.finishedAt ? { finishedAt: verdict.finishedAt } : {}),

@@ -1,10 +1,4 @@
-import {
-  ClusterDescription,
-  ClusterHealth,
-  Dataset,
-  parseWith,
-  Tier,
-} from "@gantry/shared";
+import { ClusterDescription, ClusterHealth, Dataset, parseWith, Tier } from "@gantry/shared";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
@@ -153,7 +147,10 @@ export const fleetRoutes = (deps: ApiDeps) => {
       const { name, ...registration } = doc;
       const existing = view.get(name);
       if (existing?.state === "registered") {
-        throw new HubError("conflict", `cluster ${name} is already registered; rotate or revoke its credentials instead`);
+        throw new HubError(
+          "conflict",
+          `cluster ${name} is already registered; rotate or revoke its credentials instead`,
+        );
       }
       return c.json(await register(c, name, registration), 201);
     },

@@ -47,7 +47,14 @@ export const watchWorkloads = (c: Context, deps: ApiDeps, options: WatchOptions)
       const type = change.type === "deleted" ? "DELETED" : initial || !known ? "ADDED" : "MODIFIED";
       const object =
         change.type === "deleted"
-          ? { metadata: { name: change.name, tenant: change.tenant, uid: change.uid, resourceVersion: String(change.rv) } }
+          ? {
+              metadata: {
+                name: change.name,
+                tenant: change.tenant,
+                uid: change.uid,
+                resourceVersion: String(change.rv),
+              },
+            }
           : render(change.workload);
       await stream.writeSSE({ event: type, id: String(change.rv), data: JSON.stringify({ type, object }) });
     };

@@ -27,7 +27,10 @@ const ListWorkloadsQuery = ListQuery.extend({
   phase: WorkloadPhase.optional(),
   tenant: z.string().max(63).optional(),
   watch: z.enum(["true", "false", "1", "0"]).optional(),
-  resourceVersion: z.string().regex(/^\d{1,18}$/).optional(),
+  resourceVersion: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional(),
 });
 
 /** Fields the hub sets; accepted on input (so `get -o yaml` output applies as is) and ignored. */
@@ -50,9 +53,11 @@ const withTenant = (doc: unknown, tenant: string | undefined): unknown => {
   if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return doc;
   const m = meta as Record<string, unknown>;
   if (m.tenant !== undefined && m.tenant !== tenant) {
-    throw new HubError("validation_failed", `metadata.tenant ${JSON.stringify(m.tenant)} does not match the path's ${tenant}`, [
-      { field: "metadata.tenant", message: `must be ${tenant} (the tenant in the URL) or left out` },
-    ]);
+    throw new HubError(
+      "validation_failed",
+      `metadata.tenant ${JSON.stringify(m.tenant)} does not match the path's ${tenant}`,
+      [{ field: "metadata.tenant", message: `must be ${tenant} (the tenant in the URL) or left out` }],
+    );
   }
   return { ...d, metadata: { ...m, tenant } };
 };
@@ -172,7 +177,10 @@ export const workloadRoutes = (deps: ApiDeps) => {
       summary: "Submit a workload to a tenant (JSON or YAML); a retry of the same spec returns the stored one (200)",
       request: { params: TenantParam, body: { content: bodyContent, required: false } },
       responses: {
-        200: { description: "Already accepted (same spec or Idempotency-Key)", content: { "application/json": { schema: WorkloadView } } },
+        200: {
+          description: "Already accepted (same spec or Idempotency-Key)",
+          content: { "application/json": { schema: WorkloadView } },
+        },
         201: { description: "Accepted; placement follows", content: { "application/json": { schema: WorkloadView } } },
         ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503),
       },
@@ -205,7 +213,10 @@ export const workloadRoutes = (deps: ApiDeps) => {
       summary: "List a tenant's workloads (paged; `watch=true` streams changes as Server-Sent Events)",
       request: { params: TenantParam, query: listQuery },
       responses: {
-        200: { description: "A page of workloads, or an event stream", content: { "application/json": { schema: WorkloadList } } },
+        200: {
+          description: "A page of workloads, or an event stream",
+          content: { "application/json": { schema: WorkloadList } },
+        },
         ...problemResponses(400, 401, 403, 429, 503),
       },
     }),
@@ -220,7 +231,10 @@ export const workloadRoutes = (deps: ApiDeps) => {
       summary: "List the workloads of every tenant the caller may see (paged, filterable; `watch=true` streams)",
       request: { query: listQuery.extend({ tenant: z.string().max(63).optional() }) },
       responses: {
-        200: { description: "A page of workloads, or an event stream", content: { "application/json": { schema: WorkloadList } } },
+        200: {
+          description: "A page of workloads, or an event stream",
+          content: { "application/json": { schema: WorkloadList } },
+        },
         ...problemResponses(400, 401, 429, 503),
       },
     }),
@@ -253,7 +267,10 @@ export const workloadRoutes = (deps: ApiDeps) => {
       summary: "What happened to a workload: placed, applied, running, failed over, burst, drained back, held…",
       request: { params: TenantNameParams },
       responses: {
-        200: { description: "Events, oldest first", content: { "application/json": { schema: z.object({ items: z.array(EventView) }) } } },
+        200: {
+          description: "Events, oldest first",
+          content: { "application/json": { schema: z.object({ items: z.array(EventView) }) } },
+        },
         ...problemResponses(400, 401, 403, 404, 503),
       },
     }),
@@ -329,7 +346,10 @@ export const workloadRoutes = (deps: ApiDeps) => {
         summary,
         request: { params: NameOnly },
         responses: {
-          200: { description: "As under /tenants/{tenant}/workloads/{name}", content: { "application/json": { schema: z.looseObject({}) } } },
+          200: {
+            description: "As under /tenants/{tenant}/workloads/{name}",
+            content: { "application/json": { schema: z.looseObject({}) } },
+          },
           ...problemResponses(400, 401, 404, 409, 503),
         },
       }),

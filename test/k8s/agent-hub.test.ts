@@ -13,6 +13,7 @@ const JOBS = "batch/v1/jobs";
 const json = { "content-type": "application/json" };
 
 interface ClusterBody {
+  state: string;
   name: string;
   health: string;
   nodes: { name: string; gpu?: { model: string; count: number; memoryGiB: number }; gpusUsed: number }[];
@@ -91,6 +92,11 @@ describe("gantry agent --driver kubernetes, end to end through NATS", () => {
     const byName = Object.fromEntries(cluster.nodes.map((n) => [n.name, n]));
     expect(byName["gpu-a"]).toMatchObject({ gpu: { model: "A100", count: 8, memoryGiB: 80 }, gpusUsed: 0 });
     expect(byName["gpu-b"]).toMatchObject({ gpusUsed: 6 });
+    // Nobody registered it: the agent's hello made a pending registration, which gets no work until approved.
+    expect(cluster.state).toBe("pending");
+    const approved = await stack.api("/clusters/k8s-eu/approve", { method: "POST" });
+    expect(approved.status).toBe(200);
+    expect(((await approved.json()) as { cluster: ClusterBody }).cluster.state).toBe("registered");
   });
 
   it("applies a placed Job, reports its status back, and deletes it with the workload", async () => {

@@ -417,7 +417,7 @@ describe("status", () => {
         namespace: "gantry-vision",
         gpus: 4,
         unschedulable: why,
-        labels: { "gantry.dev/workload": "big", "gantry.dev/managed-by": "gantry" },
+        labels: { "gantry.dev/workload": "big", "gantry.dev/tenant": "vision", "gantry.dev/managed-by": "gantry" },
       }),
     );
     api.store.put(

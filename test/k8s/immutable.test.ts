@@ -56,7 +56,7 @@ const start = (name: string) => {
       namespace: NS,
       node: "a100-1",
       gpus: 4,
-      labels: { "gantry.dev/workload": name, "gantry.dev/managed-by": "gantry" },
+      labels: { "gantry.dev/workload": name, "gantry.dev/tenant": "vision", "gantry.dev/managed-by": "gantry" },
     }),
   );
 };

@@ -62,7 +62,12 @@ const aServingPod = (o: {
     namespace: NS,
     node: "a100-1",
     gpus: 1,
-    labels: { "gantry.dev/workload": o.workload ?? "llm", "gantry.dev/managed-by": "gantry", app: "llm" },
+    labels: {
+      "gantry.dev/workload": o.workload ?? "llm",
+      "gantry.dev/tenant": "chat",
+      "gantry.dev/managed-by": "gantry",
+      app: "llm",
+    },
   });
   const status = p.status as Record<string, unknown>;
   status.podIP = "127.0.0.1";

@@ -50,6 +50,7 @@ export const aPlacement = (o: {
   restartable?: boolean;
 }): Placement =>
   Placement.parse({
+    uid: `uid-${o.tenant ?? "vision"}-${o.workload}`,
     workload: o.workload,
     tenant: o.tenant ?? "vision",
     cluster: "gke-eu",

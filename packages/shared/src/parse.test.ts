@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
-  MAX_ALIAS_COUNT,
-  MAX_NESTING,
   parseDocument,
   parseDocuments,
   parseDocumentWith,
@@ -10,7 +8,11 @@ import {
   readDocuments,
   ValidationError,
 } from "./parse.ts";
+import { LIMITS } from "./schemas/limits.ts";
 import { API_VERSION, Workload } from "./schemas/workload.ts";
+
+const MAX_ALIAS_COUNT = LIMITS.aliases.value;
+const MAX_NESTING = LIMITS.nesting.value;
 
 const errorOf = (run: () => unknown): ValidationError => {
   try {

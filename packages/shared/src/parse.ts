@@ -13,6 +13,7 @@ import {
 } from "yaml";
 import type { z } from "zod";
 import { located } from "./schemas/fields.ts";
+import { LIMITS } from "./schemas/limits.ts";
 
 /** One problem with an input, named by its path (`spec.resources.gpu.count`), and where it is in the text. */
 export interface FieldIssue {
@@ -58,13 +59,9 @@ export const parseWith = <S extends z.ZodType>(
 
 // ---- text ------------------------------------------------------------------------------------------------------
 
-/**
- * YAML anchors may be expanded at most this many times per document: a "billion laughs" alias bomb of a few hundred
- * bytes is refused in microseconds instead of expanding to gigabytes (yaml's `maxAliasCount`).
- */
-export const MAX_ALIAS_COUNT = 100;
-/** Deeper than this, a document is refused: no schema nests so far, and it keeps recursion bounded. */
-export const MAX_NESTING = 64;
+/** Alias expansions per document and nesting depth: see `LIMITS.aliases` and `LIMITS.nesting`. */
+const MAX_ALIAS_COUNT = LIMITS.aliases.value;
+const MAX_NESTING = LIMITS.nesting.value;
 
 /** One document of a text: its plain value, and where each path is in the text. */
 export interface SourceDocument {

@@ -124,6 +124,18 @@ export const LIMITS = {
   tenants: limit("tenants", 1_000, "tenants", "per burst policy"),
   locations: limit("locations", 1_000, "locations", "copies of one dataset"),
   templateManifests: limit("templateManifests", 32, "manifests", "Kubernetes objects in one workload's template"),
+  nesting: limit(
+    "nesting",
+    64,
+    "levels",
+    "of lists and maps in a YAML or JSON document; yaml's composer recurses per level, and deep input can kill Node",
+  ),
+  aliases: limit(
+    "aliases",
+    100,
+    "expansions",
+    "YAML alias expansions per document (yaml's maxAliasCount): refuses a 'billion laughs' bomb in microseconds",
+  ),
 } as const satisfies Record<string, Limit>;
 export type LimitName = keyof typeof LIMITS;
 

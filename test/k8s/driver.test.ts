@@ -170,7 +170,10 @@ describe("apply", () => {
       replicas: 2,
       gpuModel: "A100",
       template: [aJobManifest("resnet")],
-      tolerations: [{ key: "gantry.dev/cloud-only" }, { key: "spot", value: "true", effect: "NoSchedule" }],
+      tolerations: [
+        { key: "gantry.dev/cloud-only", operator: "Exists" },
+        { key: "spot", value: "true", effect: "NoSchedule" },
+      ],
     });
     await d.reconcile([p]);
 

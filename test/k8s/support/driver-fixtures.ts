@@ -1,4 +1,4 @@
-import { ClusterDescription, type Manifest, Placement } from "@gantry/shared";
+import { ClusterDescription, type Manifest, Placement, type TolerationInput } from "@gantry/shared";
 import type { DriverLogger } from "../../../packages/agent/src/drivers/kubernetes/index.ts";
 
 /** A logger that keeps lines for assertions instead of printing them. */
@@ -45,7 +45,7 @@ export const aPlacement = (o: {
   generation?: number;
   gpuModel?: string;
   template: Manifest[];
-  tolerations?: { key: string; value?: string; effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }[];
+  tolerations?: TolerationInput[];
   type?: "job" | "service";
   restartable?: boolean;
 }): Placement =>

@@ -127,10 +127,12 @@ export const driverContract = (name: string, makeHarness: () => Promise<DriverHa
 
     it("accounts only for workloads it was given", async () => {
       await d.reconcile([h.placement("alpha")]);
-      await settle(() => d.capacity().accountedWorkloads).toEqual([{ workload: "alpha", generation: 1 }]);
+      await settle(() => d.capacity().accountedWorkloads).toEqual([{ uid: h.placement("alpha").uid, generation: 1 }]);
       await d.reconcile([h.placement("beta", { generation: 2 })]);
       await settle(() => reported(d)).toEqual([{ workload: "beta", generation: 2 }]);
-      await settle(() => d.capacity().accountedWorkloads).toEqual([{ workload: "beta", generation: 2 }]);
+      await settle(() => d.capacity().accountedWorkloads).toEqual([
+        { uid: h.placement("beta", { generation: 2 }).uid, generation: 2 },
+      ]);
     });
   });
 };

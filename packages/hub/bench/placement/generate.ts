@@ -124,7 +124,11 @@ export const latencyWorkloads = (): Workload[] => [
     replicas: 6,
     resources: { gpu: { count: 1, models: ["L4"] }, cpu: 4, memoryGiB: 16 },
     data: ["tickets"],
-    placement: { regions: ["eu-*"], tolerations: [{ key: "gantry.dev/dedicated" }], spot: "preferred" },
+    placement: {
+      regions: ["eu-*"],
+      tolerations: [{ key: "gantry.dev/dedicated", operator: "Exists" }],
+      spot: "preferred",
+    },
   }),
   workload("etl", { replicas: 3, resources: { cpu: 8, memoryGiB: 32 } }),
 ];

@@ -63,7 +63,7 @@ const qualityWorkload = (r: Rand, i: number): Workload => {
       regions: r() < 0.2 ? ["eu-*"] : [],
       spot: pick(r, ["never", "never", "allowed", "allowed", "preferred"]),
       maxGpuHourPrice: r() < 0.2 ? cents(1 + 4 * r()) : undefined,
-      tolerations: r() < 0.2 ? [{ key: "dedicated" }] : [],
+      tolerations: r() < 0.2 ? [{ key: "dedicated", operator: "Exists" as const }] : [],
     },
   });
 };

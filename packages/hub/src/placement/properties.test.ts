@@ -114,7 +114,7 @@ const workloadArb = (name: string): fc.Arbitrary<Workload> =>
             regions: [...w.regions],
             maxGpuHourPrice: w.maxGpuHourPrice,
             spot: w.spot,
-            tolerations: w.tolerate ? [{ key: "dedicated" }] : [],
+            tolerations: w.tolerate ? [{ key: "dedicated", operator: "Exists" as const }] : [],
           },
         },
       } satisfies WorkloadInput),

@@ -56,6 +56,7 @@ describe("fleet schemas", () => {
 describe("placement and status schemas", () => {
   it("requires a positive generation on a placement", () => {
     const r = Placement.safeParse({
+      uid: "u",
       workload: "w",
       tenant: "t",
       cluster: "c",
@@ -68,8 +69,17 @@ describe("placement and status schemas", () => {
   });
 
   it("defaults a status's ready replicas, message and events", () => {
-    const s = PlacementStatus.parse({ workload: "w", generation: 1, phase: "Pending", replicas: 2 });
+    const s = PlacementStatus.parse({
+      uid: "u",
+      tenant: "t",
+      workload: "w",
+      generation: 1,
+      phase: "Pending",
+      replicas: 2,
+    });
     expect(s).toEqual({
+      uid: "u",
+      tenant: "t",
       workload: "w",
       generation: 1,
       phase: "Pending",
@@ -81,7 +91,14 @@ describe("placement and status schemas", () => {
   });
 
   it("rejects a heartbeat of another protocol version", () => {
-    const hb = { cluster: "c", sentAt: "x", kind: "heartbeat", agentId: "a", seq: 0, capacity: { nodes: [] } };
+    const hb = {
+      cluster: "c",
+      sentAt: "2026-12-01T00:00:00Z",
+      kind: "heartbeat",
+      agentId: "a",
+      seq: 0,
+      capacity: { nodes: [] },
+    };
     expect(HeartbeatMessage.parse({ ...hb, protocol: PROTOCOL_VERSION }).capacity.accountedWorkloads).toEqual([]);
     const r = HeartbeatMessage.safeParse({ ...hb, protocol: PROTOCOL_VERSION + 1 });
     expect(r.error?.issues.map((i) => i.path.join("."))).toEqual(["protocol"]);

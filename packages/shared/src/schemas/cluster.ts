@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { Labels, Name, Taint, Usd } from "./common.ts";
+import { GpuHourPrice, GpuModel, Identifier, Name } from "./common.ts";
+import { Labels } from "./labels.ts";
+import { boundedInt, boundedList, boundedNumber, boundedRecord, boundedString, LIMITS } from "./limits.ts";
+import { Taints } from "./tolerations.ts";
 
 export const Tier = z.enum(["cloud", "onprem", "edge"]);
 export type Tier = z.infer<typeof Tier>;
@@ -7,31 +10,33 @@ export type Tier = z.infer<typeof Tier>;
 export const ClusterHealth = z.enum(["ready", "unknown", "offline"]);
 export type ClusterHealth = z.infer<typeof ClusterHealth>;
 
+const Prices = boundedRecord(GpuModel, GpuHourPrice, LIMITS.listItems);
+
 /** Prices in USD. `gpuHour` for on-prem is the amortised cost of owning the GPU. */
-export const Pricing = z.object({
-  gpuHour: z.record(z.string(), Usd).default({}),
-  spotGpuHour: z.record(z.string(), Usd).default({}),
-  egressPerGB: Usd.default(0),
+export const Pricing = z.strictObject({
+  gpuHour: Prices.default({}),
+  spotGpuHour: Prices.default({}),
+  egressPerGB: boundedNumber(LIMITS.egressPerGB).default(0),
 });
 export type Pricing = z.infer<typeof Pricing>;
 
-export const GpuShape = z.object({
-  model: z.string().min(1),
-  count: z.number().int().nonnegative(),
-  memoryGiB: z.number().nonnegative(),
+export const GpuShape = z.strictObject({
+  model: GpuModel,
+  count: boundedInt(LIMITS.gpusPerNode),
+  memoryGiB: boundedNumber(LIMITS.gpuMemoryGiB),
 });
 export type GpuShape = z.infer<typeof GpuShape>;
 
 /** A node entry stands for `count` identical nodes, each with `gpusUsed` GPUs already taken. */
-export const NodeGroup = z.object({
-  name: z.string().min(1),
-  count: z.number().int().positive().default(1),
+export const NodeGroup = z.strictObject({
+  name: Identifier,
+  count: boundedInt(LIMITS.nodesPerGroup).default(1),
   gpu: GpuShape.optional(),
-  gpusUsed: z.number().int().nonnegative().default(0),
-  cpu: z.number().nonnegative().default(0),
-  cpuUsed: z.number().nonnegative().default(0),
-  memoryGiB: z.number().nonnegative().default(0),
-  memoryUsedGiB: z.number().nonnegative().default(0),
+  gpusUsed: boundedInt(LIMITS.gpusPerNode).default(0),
+  cpu: boundedNumber(LIMITS.cpuCores).default(0),
+  cpuUsed: boundedNumber(LIMITS.cpuCores).default(0),
+  memoryGiB: boundedNumber(LIMITS.memoryGiB).default(0),
+  memoryUsedGiB: boundedNumber(LIMITS.memoryGiB).default(0),
   ready: z.boolean().default(true),
   schedulable: z.boolean().default(true),
   labels: Labels.default({}),
@@ -39,15 +44,18 @@ export const NodeGroup = z.object({
 export type NodeGroup = z.infer<typeof NodeGroup>;
 export type NodeGroupInput = z.input<typeof NodeGroup>;
 
+/** Free text such as a region may be empty: "unknown" is a fact too. */
+const Optional = boundedString(LIMITS.stringLength, 0);
+
 /** What a cluster is: identity, placement attributes and prices. Capacity is reported separately. */
-export const ClusterDescription = z.object({
+export const ClusterDescription = z.strictObject({
   name: Name,
   tier: Tier,
-  provider: z.string().default(""),
-  region: z.string().default(""),
-  zone: z.string().default(""),
+  provider: Optional.default(""),
+  region: Optional.default(""),
+  zone: Optional.default(""),
   labels: Labels.default({}),
-  taints: z.array(Taint).default([]),
+  taints: Taints.default([]),
   pricing: Pricing.default({ gpuHour: {}, spotGpuHour: {}, egressPerGB: 0 }),
   /** Whether the cluster offers spot/preemptible capacity at `pricing.spotGpuHour`. */
   spot: z.boolean().optional(),
@@ -56,7 +64,7 @@ export type ClusterDescription = z.infer<typeof ClusterDescription>;
 
 /** A cluster in a fleet file: its description, its nodes and its health, all in one place. */
 export const FleetCluster = ClusterDescription.extend({
-  nodes: z.array(NodeGroup).default([]),
+  nodes: boundedList(NodeGroup, LIMITS.nodeGroups).default([]),
   health: ClusterHealth.default("ready"),
 });
 export type FleetCluster = z.infer<typeof FleetCluster>;

@@ -1,28 +1,31 @@
 import { z } from "zod";
 import { FleetCluster } from "./cluster.ts";
+import { Identifier } from "./common.ts";
 import { Dataset } from "./dataset.ts";
+import { boundedInt, boundedList, boundedNumber, LIMITS } from "./limits.ts";
 
 /** Capacity promised by a decision but not yet visible in the cluster's reports. */
-export const Reservation = z.object({
-  workload: z.string().min(1),
-  cluster: z.string().min(1),
+export const Reservation = z.strictObject({
+  workload: Identifier,
+  cluster: Identifier,
   /** Per node group or node name: GPUs, CPU and memory held on each listed node. */
-  nodes: z.array(
-    z.object({
-      node: z.string().min(1),
-      gpus: z.number().int().nonnegative(),
-      cpu: z.number().nonnegative().default(0),
-      memoryGiB: z.number().nonnegative().default(0),
+  nodes: boundedList(
+    z.strictObject({
+      node: Identifier,
+      gpus: boundedInt(LIMITS.gpusPerNode),
+      cpu: boundedNumber(LIMITS.cpuCores).default(0),
+      memoryGiB: boundedNumber(LIMITS.memoryGiB).default(0),
     }),
+    LIMITS.nodeGroups,
   ),
 });
 export type Reservation = z.infer<typeof Reservation>;
 
 /** The fleet file, and the snapshot the placement engine decides on. */
-export const Fleet = z.object({
-  clusters: z.array(FleetCluster).default([]),
-  datasets: z.array(Dataset).default([]),
-  reservations: z.array(Reservation).default([]),
+export const Fleet = z.strictObject({
+  clusters: boundedList(FleetCluster, LIMITS.clusters).default([]),
+  datasets: boundedList(Dataset, LIMITS.datasets).default([]),
+  reservations: boundedList(Reservation, LIMITS.reservations).default([]),
 });
 export type Fleet = z.infer<typeof Fleet>;
 export type FleetInput = z.input<typeof Fleet>;

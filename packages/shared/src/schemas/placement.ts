@@ -34,10 +34,3 @@ export type Placement = z.infer<typeof Placement>;
 
 /** The key an agent knows a placement by: tenant and name (unique together in the hub). */
 export const placementKey = (p: { tenant: string; workload: string }): string => `${p.tenant}/${p.workload}`;
-
-/** What an agent does with a workload while it cannot reach the hub. */
-export type PartitionPolicy = "stop" | "keepRunning";
-
-/** Jobs stop when cut off (the hub may run them elsewhere); services keep serving in a degraded mode. */
-export const partitionPolicyOf = (spec: { type: "job" | "service"; partitionPolicy?: PartitionPolicy }) =>
-  spec.partitionPolicy ?? (spec.type === "job" ? "stop" : "keepRunning");

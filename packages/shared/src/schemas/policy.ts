@@ -1,16 +1,19 @@
 import { z } from "zod";
 import { Tier } from "./cluster.ts";
-import { Name, Usd } from "./common.ts";
+import { Identifier, Name, Usd } from "./common.ts";
+import { Labels } from "./labels.ts";
+import { boundedInt, boundedList, boundedNumber, LIMITS } from "./limits.ts";
 import { API_VERSION } from "./workload.ts";
 
 /** Which clusters a pool holds. Every listed criterion must match; an empty selector matches all. */
-export const ClusterSelector = z.object({
-  tiers: z.array(Tier).default([]),
+export const ClusterSelector = z.strictObject({
+  tiers: boundedList(Tier).default([]),
   /** Region globs (`eu-*`). */
-  regions: z.array(z.string().min(1)).default([]),
+  regions: boundedList(Identifier).default([]),
   /** Cluster name globs. */
-  names: z.array(z.string().min(1)).default([]),
-  labels: z.record(z.string(), z.string()).default({}),
+  names: boundedList(Identifier).default([]),
+  /** Labels the cluster must carry, with these values. */
+  labels: Labels.default({}),
 });
 export type ClusterSelector = z.infer<typeof ClusterSelector>;
 
@@ -18,7 +21,7 @@ export type ClusterSelector = z.infer<typeof ClusterSelector>;
 export const PoolCapacity = z.enum(["any", "spot", "on-demand"]);
 export type PoolCapacity = z.infer<typeof PoolCapacity>;
 
-export const Pool = z.object({
+export const Pool = z.strictObject({
   name: Name,
   selector: ClusterSelector.default({ tiers: [], regions: [], names: [], labels: {} }),
   capacity: PoolCapacity.default("any"),
@@ -27,13 +30,13 @@ export type Pool = z.infer<typeof Pool>;
 
 /** When work may move from the preferred pool (the first) down the list. Any one trigger suffices. */
 export const BurstTriggers = z
-  .object({
+  .strictObject({
     /** The workload has waited this long for the preferred pool. */
-    afterWaitSeconds: z.number().nonnegative().optional(),
+    afterWaitSeconds: boundedNumber(LIMITS.seconds).optional(),
     /** The preferred pool's GPU utilisation (0–1) is at or above this. */
     whenUtilisationAbove: z.number().min(0).max(1).optional(),
     /** GPUs requested by pending workloads under this policy exceed this. */
-    whenQueuedGpusAbove: z.number().int().nonnegative().optional(),
+    whenQueuedGpusAbove: boundedInt(LIMITS.gpuCount).optional(),
   })
   .refine((t) => Object.values(t).some((v) => v !== undefined), {
     message: "name at least one trigger: afterWaitSeconds, whenUtilisationAbove or whenQueuedGpusAbove",
@@ -41,26 +44,26 @@ export const BurstTriggers = z
 export type BurstTriggers = z.infer<typeof BurstTriggers>;
 
 /** Limits on what bursting may use; burst pools are every pool after the first. */
-export const BurstCaps = z.object({
-  maxBurstGpus: z.number().int().nonnegative().optional(),
+export const BurstCaps = z.strictObject({
+  maxBurstGpus: boundedInt(LIMITS.gpuCount).optional(),
   maxBurstSpendPerHour: Usd.optional(),
   maxBurstSpendPerDay: Usd.optional(),
 });
 export type BurstCaps = z.infer<typeof BurstCaps>;
 
-export const DrainBack = z.object({
+export const DrainBack = z.strictObject({
   enabled: z.boolean().default(true),
   /** The preferred pool must have had room for this long before anything moves back (hysteresis). */
-  afterSeconds: z.number().nonnegative().default(300),
+  afterSeconds: boundedNumber(LIMITS.seconds).default(300),
   /** Jobs marked restartable are stopped and placed again in the preferred pool; others finish where they are. */
   restartableJobs: z.boolean().default(true),
 });
 export type DrainBack = z.infer<typeof DrainBack>;
 
-export const BurstPolicySpec = z.object({
+export const BurstPolicySpec = z.strictObject({
   /** Tenants it applies to; empty means every tenant. A workload may also name a policy explicitly. */
-  tenants: z.array(Name).default([]),
-  pools: z.array(Pool).min(1, "a policy needs at least one pool"),
+  tenants: boundedList(Name, LIMITS.tenants).default([]),
+  pools: boundedList(Pool, LIMITS.pools).min(1, "a policy needs at least one pool"),
   burst: BurstTriggers.optional(),
   caps: BurstCaps.default({}),
   drainBack: DrainBack.default({ enabled: true, afterSeconds: 300, restartableJobs: true }),
@@ -68,10 +71,10 @@ export const BurstPolicySpec = z.object({
 export type BurstPolicySpec = z.infer<typeof BurstPolicySpec>;
 
 export const BurstPolicy = z
-  .object({
+  .strictObject({
     apiVersion: z.literal(API_VERSION),
     kind: z.literal("BurstPolicy"),
-    metadata: z.object({ name: Name }),
+    metadata: z.strictObject({ name: Name }),
     spec: BurstPolicySpec,
   })
   .superRefine((p, ctx) => {
@@ -98,15 +101,15 @@ export type BurstPolicy = z.infer<typeof BurstPolicy>;
 export type BurstPolicyInput = z.input<typeof BurstPolicy>;
 
 /** A tenant's spending limits and its fair-share weight. */
-export const Budget = z.object({
+export const Budget = z.strictObject({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal("Budget"),
-  metadata: z.object({ name: Name }),
-  spec: z.object({
+  metadata: z.strictObject({ name: Name }),
+  spec: z.strictObject({
     perDay: Usd.optional(),
     perMonth: Usd.optional(),
     /** Fair-share weight among tenants of equal priority (default 1). */
-    weight: z.number().positive().default(1),
+    weight: boundedNumber(LIMITS.weight, { positive: true }).default(1),
   }),
 });
 export type Budget = z.infer<typeof Budget>;

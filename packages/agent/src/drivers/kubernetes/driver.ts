@@ -51,12 +51,10 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
   const inventory = new Inventory({
     now,
     reportLabels: options.reportLabels ?? DEFAULT_REPORT_LABELS,
-    // Cluster-level taints are known to the hub (workloads tolerate them explicitly), so they do not
-    // make a node unschedulable in the report.
-    toleratedTaintKeys: [
-      ...(options.toleratedTaintKeys ?? DEFAULT_TOLERATED_TAINTS),
-      ...cluster.taints.map((t) => t.key),
-    ],
+    toleratedTaintKeys: options.toleratedTaintKeys ?? DEFAULT_TOLERATED_TAINTS,
+    // Cluster-level taints are known to the hub (workloads tolerate them explicitly), so a node carrying one
+    // exactly is not unschedulable in the report.
+    clusterTaints: cluster.taints,
     knownModels,
   });
 

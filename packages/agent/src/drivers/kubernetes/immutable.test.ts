@@ -8,6 +8,7 @@ const invalid = (...causes: { reason: string; message: string; field: string }[]
 
 const placement = (type: "job" | "service", restartable: boolean) =>
   Placement.parse({
+    uid: "uid-w",
     workload: "w",
     tenant: "t",
     cluster: "c",

@@ -1,4 +1,12 @@
-import type { CapacityReport, NodeReport } from "@gantry/shared";
+import {
+  type CapacityReport,
+  HARD_TAINT_EFFECTS,
+  type NodeReport,
+  type Taint,
+  TaintEffect,
+  type Toleration,
+  untoleratedTaints,
+} from "@gantry/shared";
 import { modelName, type NodeGpu, nodeGpu, UNKNOWN_PRODUCT } from "./gpu.ts";
 import { factsFromLease, type NodeGpuFacts, nodeOfLease } from "./node-facts.ts";
 import { type PodFacts, podFacts } from "./pod-usage.ts";
@@ -37,14 +45,33 @@ export interface InventoryOptions {
   /** Milliseconds since the epoch: per-node facts lapse with their Lease. */
   now: () => number;
   reportLabels: readonly string[];
+  /** Node taint keys Gantry's pods tolerate whatever their value and effect (the GPU operator's). */
   toleratedTaintKeys: readonly string[];
+  /** The cluster description's taints: workloads placed here tolerate them, so a node with one is still usable. */
+  clusterTaints: readonly Taint[];
   /** Short model names the cluster's prices use (`A100`), for naming GPUs. */
   knownModels: readonly string[];
 }
 
 const TERMINAL = new Set(["Succeeded", "Failed"]);
 const WORKLOAD_LABEL = "gantry.dev/workload";
-const BLOCKING_EFFECTS = new Set(["NoSchedule", "NoExecute"]);
+
+/**
+ * What a node's taints must be tolerated by for the node to count: `Exists` for each tolerated key, and `Equal` on
+ * key, value and effect for each cluster taint (a node tainted `gpu=other` is not covered by a cluster taint
+ * `gpu=reserved`, since workloads here only tolerate the latter).
+ */
+export const inventoryTolerations = (keys: readonly string[], clusterTaints: readonly Taint[]): Toleration[] => [
+  ...keys.map((key): Toleration => ({ key, operator: "Exists" })),
+  ...clusterTaints.map((t): Toleration => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect })),
+];
+
+const EFFECTS: ReadonlySet<string> = new Set(TaintEffect.options);
+/** A Node's taints as Gantry's type; an effect Kubernetes does not define (none exist today) is left out. */
+const taintsOf = (node: KubeNode): Taint[] =>
+  (node.spec.taints ?? []).flatMap((t) =>
+    EFFECTS.has(t.effect) ? [{ key: t.key, value: t.value ?? "", effect: t.effect as TaintEffect }] : [],
+  );
 
 const keyOf = (meta: ObjectMeta): string => `${meta.namespace ?? ""}/${meta.name}`;
 
@@ -64,7 +91,11 @@ export class Inventory {
   private podEpoch = 0;
   private factsEpoch = 0;
 
-  constructor(private readonly options: InventoryOptions) {}
+  private readonly tolerations: readonly Toleration[];
+
+  constructor(private readonly options: InventoryOptions) {
+    this.tolerations = inventoryTolerations(options.toleratedTaintKeys, options.clusterTaints);
+  }
 
   readonly nodeSink: ReflectorSink = {
     beginSync: () => {
@@ -157,9 +188,7 @@ export class Inventory {
       if (value !== undefined) kept[key] = value;
     }
     const ready = (node.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-    const blockingTaint = (node.spec.taints ?? []).some(
-      (t) => BLOCKING_EFFECTS.has(t.effect) && !this.options.toleratedTaintKeys.includes(t.key),
-    );
+    const blockingTaint = untoleratedTaints(this.tolerations, taintsOf(node), HARD_TAINT_EFFECTS).length > 0;
     const alloc = node.status.allocatable ?? node.status.capacity;
     this.nodes.set(this.intern(node.metadata.name), {
       gpu: nodeGpu(alloc, labels, this.options.knownModels),

@@ -33,11 +33,16 @@ export interface DecorateContext {
   gpuNodes: readonly string[];
 }
 
-const toleration = (t: Toleration): Json => ({
-  key: t.key,
-  operator: t.value === undefined ? "Exists" : "Equal",
-  ...(t.value === undefined ? {} : { value: t.value }),
+/**
+ * A workload's toleration as a pod's: the same fields, as core/v1 serialises them (empty key and value omitted,
+ * the operator always written so the pod says what the workload meant).
+ */
+export const podToleration = (t: Toleration): Json => ({
+  ...(t.key ? { key: t.key } : {}),
+  operator: t.operator,
+  ...(t.value ? { value: t.value } : {}),
   ...(t.effect === undefined ? {} : { effect: t.effect }),
+  ...(t.tolerationSeconds === undefined ? {} : { tolerationSeconds: t.tolerationSeconds }),
 });
 
 /** Steer one pod template: Gantry labels, GPU model affinity and the workload's tolerations. */
@@ -74,7 +79,7 @@ const decoratePodTemplate = (template: Json, placement: Placement, ctx: Decorate
     }
     required.nodeSelectorTerms = combined;
   }
-  const tolerations = placement.spec.placement.tolerations.map(toleration);
+  const tolerations = placement.spec.placement.tolerations.map(podToleration);
   if (tolerations.length > 0) spec.tolerations = [...objectsAt(spec.tolerations), ...tolerations];
 };
 

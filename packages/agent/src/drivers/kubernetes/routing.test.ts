@@ -15,6 +15,7 @@ const deployment = {
 
 const placement = (type: "job" | "service") =>
   Placement.parse({
+    uid: "uid-llm",
     workload: "llm",
     tenant: "chat",
     cluster: "c",

@@ -27,6 +27,7 @@ const aPlacement = (
   o: { replicas?: number; gpus?: number; generation?: number; spec?: Partial<WorkloadSpecInput> } = {},
 ): Placement =>
   Placement.parse({
+    uid: `uid-${name}`,
     workload: name,
     tenant: "team-a",
     cluster: "sim",

@@ -176,6 +176,18 @@ describe("identities on the NATS bus", () => {
     await expect(connectWithCreds(nats.url, aCreds.creds)).rejects.toMatchObject({ name: "AuthorizationError" });
     expect(aStatus.events.some((e) => e.status.type === "reconnect")).toBe(false);
 
+    // A second revocation right after (the account JWT is re-signed within the same second) lands too.
+    const cCreds = await agentCreds(nats, "c");
+    const c = track(await connectWithCreds(nats.url, cCreds.creds));
+    const cStatus = recordStatus(c);
+    await nats.authority.revoke(cCreds.publicKey);
+    await nats.authority.revoke(aCreds.publicKey);
+    await eventually(
+      async () => cStatus.events.find((e) => e.status.type === "disconnect"),
+      "c's connection to be cut",
+    );
+    await expect(connectWithCreds(nats.url, aCreds.creds)).rejects.toMatchObject({ name: "AuthorizationError" });
+
     // Everyone else is untouched.
     b.publish(subjects.heartbeat("b"), "{}");
     await eventually(async () => (heard.got.length > 0 ? true : undefined), "the hub to hear b");
@@ -256,6 +268,22 @@ describe("identities on the NATS bus", () => {
     } finally {
       watch.close();
     }
+  });
+
+  it("cuts a user off when its JWT expires, so a rotation's grace period can end by itself", async () => {
+    nats = await startAuthNats();
+    // Whole seconds: JWT times are in seconds, and the server cuts at the second named.
+    const expiresAt = new Date((Math.floor(Date.now() / 1000) + 3) * 1000);
+    const shortLived = await nats.authority.mintUser({ name: "a", permissions: agentPermissions("a"), expiresAt });
+    const nc = track(await connectWithCreds(nats.url, shortLived.creds));
+    const status = recordStatus(nc);
+    await eventually(
+      async () => errorsOf(status).find((e) => e.name === "UserAuthenticationExpiredError"),
+      "the server to cut the expired user",
+      10_000,
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt.getTime() - 1_000);
+    await expect(connectWithCreds(nats.url, shortLived.creds)).rejects.toMatchObject({ name: "AuthorizationError" });
   });
 
   it("keeps a revocation across a nats-server restart, from the resolver dir and from the preload", async () => {

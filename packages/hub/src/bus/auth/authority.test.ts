@@ -163,6 +163,21 @@ describe("revoke", () => {
     expect(reopened.revocations().get(keys[0] ?? "")).toEqual(new Date("2030-01-01T00:00:00Z"));
   });
 
+  it("signs each new account JWT strictly later than the last, so a stale preload cannot win on restart", async () => {
+    const authority = await openNatsAuthority({ dir });
+    const accountIat = (a: NatsAuthority) => {
+      const config = a.serverConfig({ port: 4222, resolverDir: "/r" });
+      return decode(new RegExp(`"${a.accountPublicKey}": "([^"]+)"`).exec(config)?.[1] ?? "").iat;
+    };
+    const issued = [accountIat(authority)];
+    for (let i = 0; i < 2; i++) {
+      await authority.revoke(createUser().getPublicKey());
+      issued.push(accountIat(authority));
+    }
+    expect(issued[1]).toBeGreaterThan(issued[0] ?? Number.POSITIVE_INFINITY);
+    expect(issued[2]).toBeGreaterThan(issued[1] ?? Number.POSITIVE_INFINITY);
+  });
+
   it("gives the hub a new identity after its key is revoked", async () => {
     const authority = await openNatsAuthority({ dir });
     const before = await authority.hubCreds();

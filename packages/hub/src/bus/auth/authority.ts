@@ -87,9 +87,24 @@ interface Loaded {
   systemAccount: KeyPair;
   account: KeyPair;
   revocations: RevocationList;
+  /** Unix seconds of the current account JWT. */
+  accountIssuedAt: number;
 }
 
 const toSeconds = (d: Date): number => Math.floor(d.getTime() / 1000);
+
+/**
+ * Signs the next account JWT strictly later (in whole seconds) than `previousIat`. nats-server keeps
+ * whichever of two account JWTs has the later issue time and lets an equal one overwrite, so a stale
+ * preload signed in the same second as a revocation would undo it on restart. The JWT library stamps
+ * `iat` from the wall clock (not our Clock), so this waits on the wall clock: at most a second, and
+ * only when two account changes fall in the same second.
+ */
+const signAccountAfter = async (previousIat: number, sign: () => Promise<string>): Promise<string> => {
+  const wait = (previousIat + 1) * 1000 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait + 5));
+  return sign();
+};
 
 const mint = async (
   account: KeyPair,
@@ -151,7 +166,14 @@ const load = (file: AuthorityFile): Loaded => {
   );
   fromStored(file.claimsPusher, sys, "claims pusher");
   if (file.hub) fromStored(file.hub, account.getPublicKey(), "hub user");
-  return { file, operator, systemAccount, account, revocations: { ...accountClaims.nats.revocations } };
+  return {
+    file,
+    operator,
+    systemAccount,
+    account,
+    revocations: { ...accountClaims.nats.revocations },
+    accountIssuedAt: accountClaims.iat,
+  };
 };
 
 /** Opens the authority in `dir`, creating the operator, accounts and SYS user on first use. */
@@ -237,7 +259,9 @@ export const openNatsAuthority = async (options: OpenNatsAuthorityOptions): Prom
       return serialized(async () => {
         // A later revocation covers an earlier one (JWTs issued up to that second); never move it back.
         const revocations = { ...state.revocations, [publicKey]: Math.max(state.revocations[publicKey] ?? 0, seconds) };
-        const accountJwt = await signGantryAccount(state.account, state.operator, revocations);
+        const accountJwt = await signAccountAfter(state.accountIssuedAt, () =>
+          signGantryAccount(state.account, state.operator, revocations),
+        );
         const hubKey = state.file.hub && keyFromSeed(state.file.hub.seed, "U", "hub user").getPublicKey();
         // Revoking the hub's own key means the next hubCreds() mints a fresh one.
         const { hub, ...withoutHub } = state.file;

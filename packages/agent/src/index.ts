@@ -1,4 +1,14 @@
 export { AGENT_VERSION, type Agent, type AgentDeps, createAgent } from "./agent.ts";
+export {
+  type AgentCredentials,
+  CredentialsError,
+  type CredentialsErrorCode,
+  type CredentialsWatch,
+  credsFileAuthenticator,
+  parseCreds,
+  type ReadFile,
+  watchCredentials,
+} from "./bus/credentials.ts";
 export { agentCommand, reportCliError } from "./cli/agent-command.ts";
 export { CliError } from "./cli/errors.ts";
 export { nonNegative, readFleet, untilSignal } from "./cli/process.ts";

@@ -1,3 +1,4 @@
+export * from "./bus/auth/index.ts";
 export * from "./bus/nats-server.ts";
 export { HubConfig, type HubConfigInput, hubConfigFromEnv } from "./config.ts";
 export { createHub, type Hub, type HubDeps } from "./hub.ts";

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
+import { join } from "node:path";
 
 /** Raised when `nats-server` is not on PATH; the message says how to install it. */
 export class NatsServerMissingError extends Error {
@@ -40,15 +42,39 @@ const waitForPort = async (port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
 };
 
+/** A generated config (e.g. `NatsAuthority.serverConfig`) and the folder it is written to. */
+export interface NatsServerConfigFile {
+  /** Created if missing (mode 0700); the config lands in `nats-server.conf` there (mode 0600). */
+  dir: string;
+  text: string;
+}
+
+export const NATS_SERVER_CONFIG_NAME = "nats-server.conf";
+
 /**
  * Start a private `nats-server` bound to 127.0.0.1 (the Debian build binds every interface unless
- * told otherwise). Used by `gantry up` and by tests that need a server they can stop.
+ * told otherwise). Used by `gantry up` and by tests that need a server they can stop. With
+ * `config`, the server runs from that file; `-a 127.0.0.1 -p <port>` still win over what it says.
  */
-export const startNatsServer = async (options: { port: number; args?: string[] }): Promise<RunningNatsServer> => {
+export const startNatsServer = async (options: {
+  port: number;
+  args?: string[];
+  config?: NatsServerConfigFile;
+}): Promise<RunningNatsServer> => {
   if (!natsServerInstalled()) throw new NatsServerMissingError();
-  const child = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(options.port), ...(options.args ?? [])], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const configArgs: string[] = [];
+  if (options.config) {
+    await mkdir(options.config.dir, { recursive: true, mode: 0o700 });
+    const path = join(options.config.dir, NATS_SERVER_CONFIG_NAME);
+    await writeFile(path, options.config.text, { mode: 0o600 });
+    await chmod(path, 0o600);
+    configArgs.push("-c", path);
+  }
+  const child = spawn(
+    "nats-server",
+    [...configArgs, "-a", "127.0.0.1", "-p", String(options.port), ...(options.args ?? [])],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

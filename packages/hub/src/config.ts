@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AuthConfig, authConfigFromEnv } from "./api/auth/config.ts";
 
 /** Hub configuration, parsed once at the edge (flags and environment) and passed down. */
 export const HubConfig = z.object({
@@ -24,12 +25,15 @@ export const HubConfig = z.object({
   batchLimit: z.coerce.number().int().nonnegative().default(200),
   /** Operator default for the runaway guard (hours); a workload's own `maxRuntimeHours` wins. */
   defaultMaxRuntimeHours: z.coerce.number().positive().optional(),
+  /** Who may call the API: tokens, OIDC, rate limits (see api/auth/config.ts). */
+  auth: AuthConfig.prefault({}),
 });
 export type HubConfig = z.infer<typeof HubConfig>;
 export type HubConfigInput = z.input<typeof HubConfig>;
 
 /** Read the hub's settings from the environment (flags override them in the CLI). */
 export const hubConfigFromEnv = (env: NodeJS.ProcessEnv): HubConfigInput => ({
+  auth: authConfigFromEnv(env),
   ...(env.GANTRY_HOST ? { host: env.GANTRY_HOST } : {}),
   ...(env.PORT ? { port: env.PORT } : {}),
   ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),

@@ -3,6 +3,7 @@ import { natsServerOptions } from "@gantry/shared";
 import { serve } from "@hono/node-server";
 import { connect } from "@nats-io/transport-node";
 import { createApi } from "./api/app.ts";
+import { ensureAdminToken } from "./api/auth/index.ts";
 import { createHubBus } from "./bus/hub-bus.ts";
 import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
@@ -114,6 +115,7 @@ export const createHub = async (deps: HubDeps) => {
     databaseKind: database.kind,
     metrics,
     onDesiredStateChanged,
+    auth: { config: config.auth },
   });
 
   let server: ReturnType<typeof serve> | undefined;
@@ -129,7 +131,14 @@ export const createHub = async (deps: HubDeps) => {
     nc,
     /** The bound HTTP URL once started. */
     url: "",
+    /** Where the bootstrap admin token was written, when `auth.bootstrapAdminToken` is on. */
+    adminTokenFile: undefined as string | undefined,
     async start() {
+      if (config.auth.bootstrapAdminToken) {
+        const admin = await ensureAdminToken({ tokens: store.tokens, dataDir: config.dataDir, clock });
+        this.adminTokenFile = admin.path;
+        logger.info({ file: admin.path, created: admin.created }, "admin token ready");
+      }
       bus?.start();
       await nc.flush();
       await new Promise<void>((resolve) => {

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import { issuesOf, ValidationError } from "@gantry/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { authMiddleware } from "./auth/index.ts";
 import type { ApiDeps } from "./deps.ts";
-import { problemOf, respondProblem } from "./problem.ts";
+import { problemHeaders, problemOf, respondProblem } from "./problem.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { fleetRoutes } from "./routes/clusters.ts";
 import { policyRoutes } from "./routes/policies.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
 import { workloadRoutes } from "./routes/workloads.ts";
 
 /** A single static page over the public API: clusters, workloads, explanations. */
@@ -20,8 +23,10 @@ export const createApi = (deps: ApiDeps) => {
 
   app.onError((error, c) => {
     const problem = problemOf(error);
-    if (problem.status >= 500) deps.logger.error({ err: error, path: c.req.path }, "request failed");
-    return respondProblem(c, problem);
+    if (problem.status >= 500) {
+      deps.logger.error({ err: error, path: c.req.path, requestId: c.get("requestId") }, "request failed");
+    }
+    return respondProblem(c, problem, problemHeaders(error));
   });
   app.notFound((c) =>
     respondProblem(c, {
@@ -32,6 +37,9 @@ export const createApi = (deps: ApiDeps) => {
       detail: `no route ${c.req.method} ${c.req.path}`,
     }),
   );
+
+  // Before every route: a request id, the audit of refused calls, authentication and the rate limit.
+  for (const m of authMiddleware(deps)) app.use("*", m);
 
   app.get("/", (c) => c.html(dashboard));
   app.get("/metrics", async (c) => {
@@ -44,6 +52,8 @@ export const createApi = (deps: ApiDeps) => {
   api.route("/", workloadRoutes(deps));
   api.route("/", fleetRoutes(deps));
   api.route("/", policyRoutes(deps));
+  api.route("/", tokenRoutes(deps));
+  api.route("/", auditRoutes(deps));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Gantry hub API", version: "v1", description: "Place AI workloads across GPU clusters." },

@@ -5,6 +5,7 @@ import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { Store, WorkloadWithPlacements } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { ApiAuth } from "./auth/index.ts";
 
 /** What the API needs; passed in by the hub's composition root. */
 export interface ApiDeps {
@@ -20,4 +21,6 @@ export interface ApiDeps {
   admit?: (workload: Workload) => Promise<void>;
   /** More to say in `explain` (burst pool, budgets). */
   explainExtra?: (workload: WorkloadWithPlacements) => Promise<Record<string, unknown>>;
+  /** OIDC, rate limits, public routes. Absent: Gantry tokens only, default limits (never "no auth"). */
+  auth?: ApiAuth;
 }

@@ -13,12 +13,20 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const bin = join(root, "packages/hub/bin/gantry.mjs");
 
+/** The stack's admin token, which the CLI gets as GANTRY_TOKEN; and a data dir with no admin.token in it. */
+let adminToken: string | undefined;
+let emptyDataDir = "";
+
 /** Run the real `gantry` binary; resolve with its exit code and output instead of throwing. */
-const gantry = async (args: string[], hub?: string): Promise<{ code: number; stdout: string; stderr: string }> => {
+const gantry = async (
+  args: string[],
+  hub?: string,
+  token = adminToken,
+): Promise<{ code: number; stdout: string; stderr: string }> => {
   try {
     const r = await run("node", [bin, ...(hub ? ["--hub", hub] : []), ...args], {
       cwd: root,
-      env: { ...process.env, LOG_LEVEL: "silent" },
+      env: { ...process.env, LOG_LEVEL: "silent", GANTRY_TOKEN: token ?? "", GANTRY_DATA_DIR: emptyDataDir },
     });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
@@ -32,7 +40,9 @@ describe("the gantry CLI against a running hub", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "gantry-cli-"));
+    emptyDataDir = join(dir, "no-data");
     stack = await startStack({ database: "pglite", fleet: threeClusterFleet(), secondsPerHour: 2 });
+    adminToken = stack.token;
     await stack.readyClusters(3);
   });
   afterAll(async () => stack?.close());
@@ -108,6 +118,43 @@ describe("the gantry CLI against a running hub", () => {
     const bad = await gantry(["submit", "-f", join(root, "examples/fleet.yaml")], hub);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/validation_failed.*\n\s+- apiVersion:/);
+  });
+
+  it("mints, lists and revokes a token, refuses it afterwards, and shows both in the audit log", async () => {
+    const hub = stack.hub.url;
+    const created = await gantry(
+      ["token", "create", "ci-bot", "--role", "member", "--tenant", "vision", "-o", "json"],
+      hub,
+    );
+    expect(created.stderr).toBe("");
+    const t = JSON.parse(created.stdout) as { id: string; token: string };
+    expect(t.token).toMatch(/^gtk_/);
+    expect((await gantry(["get", "clusters"], hub, t.token)).code).toBe(0);
+    const listed = await gantry(["token", "list"], hub);
+    expect(listed.stdout).toMatch(new RegExp(`${t.id}\\s+ci-bot\\s+member\\s+vision\\s+gtk_`));
+    expect(listed.stdout).not.toContain(t.token);
+
+    expect((await gantry(["token", "revoke", t.id], hub)).stdout).toBe(`token/${t.id} revoked\n`);
+    const refused = await gantry(["get", "clusters"], hub, t.token);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/unauthenticated: the token is unknown or has been revoked/);
+    expect(refused.stderr).toMatch(/refused the token from GANTRY_TOKEN/);
+
+    const audit = JSON.parse((await gantry(["audit", "--action", "tokens:write", "-o", "json"], hub)).stdout) as {
+      items: { subject: string; outcome: string; detail: { operation: string } }[];
+    };
+    expect(audit.items.map((r) => [r.subject, r.outcome, r.detail.operation])).toEqual([
+      ["token:e2e-admin", "success", "revoke"],
+      ["token:e2e-admin", "success", "create"],
+    ]);
+    expect((await gantry(["audit"], hub, t.token)).code).toBe(1);
+  });
+
+  it("says how to get a token when it has none", async () => {
+    const r = await gantry(["get", "clusters"], stack.hub.url, "");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unauthenticated: send Authorization: Bearer/);
+    expect(r.stderr).toMatch(/--token or GANTRY_TOKEN/);
   });
 
   it("plans offline with no servers", async () => {

@@ -6,6 +6,7 @@ import {
   createHub,
   type Hub,
   type HubConfigInput,
+  issueToken,
   openDatabase,
   type RunningNatsServer,
   silentLogger,
@@ -27,6 +28,8 @@ export interface Stack {
   hub: Hub;
   fleet: Fleet;
   agents: Map<string, TestAgent>;
+  /** An admin token for the API; `api()` sends it unless `init` carries its own Authorization. */
+  token: string;
   api(path: string, init?: RequestInit): Promise<Response>;
   /** Wait until the hub lists `count` clusters, all ready. */
   readyClusters(count: number): Promise<void>;
@@ -95,6 +98,13 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
   for (const { name, nodes: _nodes, health: _health, ...registration } of fleet.clusters) {
     await current.h.registerCluster(name, registration);
   }
+  const { token } = await issueToken(current.h.store.tokens, {
+    name: "e2e-admin",
+    role: "admin",
+    tenant: null,
+    createdBy: "test-stack",
+    at: new Date(),
+  });
 
   const agents = new Map<string, TestAgent>();
   for (const cluster of fleet.clusters) {
@@ -108,7 +118,12 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     },
     fleet,
     agents,
-    api: (path, init) => fetch(`${current.h.url}/api/v1${path}`, init),
+    token,
+    api: (path, init) => {
+      const headers = new Headers(init?.headers);
+      if (!headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
+      return fetch(`${current.h.url}/api/v1${path}`, { ...init, headers });
+    },
     async readyClusters(count) {
       await eventually(async () => {
         const r = (await (await stack.api("/clusters?limit=1000")).json()) as { items: { health: string }[] };

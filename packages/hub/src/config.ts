@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { z } from "zod";
+import { AuthConfig, authConfigFromEnv } from "./api/auth/config.ts";
 
 const ms = (fallback: number) => z.coerce.number().int().positive().max(86_400_000).default(fallback);
 
@@ -51,6 +52,8 @@ export const HubConfig = z.strictObject({
   acceptUnsatisfiable: z.union([z.boolean(), z.stringbool()]).default(false),
   /** PostgreSQL: give up waiting for the server at start after this long. */
   databaseConnectTimeoutMs: ms(30_000),
+  /** Who may call the API: tokens, OIDC, rate limits (see api/auth/config.ts). */
+  auth: AuthConfig.prefault({}),
 });
 export type HubConfig = z.infer<typeof HubConfig>;
 export type HubConfigInput = z.input<typeof HubConfig>;
@@ -76,7 +79,7 @@ const ENV: [keyof HubConfigInput, string][] = [
 
 /** Read the hub's settings from the environment (flags override them in the CLI). */
 export const hubConfigFromEnv = (env: NodeJS.ProcessEnv): HubConfigInput => {
-  const out: Record<string, string> = {};
+  const out: Record<string, unknown> = { auth: authConfigFromEnv(env) };
   for (const [key, name] of ENV) {
     const v = env[name];
     if (v !== undefined && v !== "") out[key] = v;

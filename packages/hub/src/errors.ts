@@ -10,7 +10,15 @@ export type HubErrorCode =
   | "not_leader"
   | "payload_too_large"
   | "unsatisfiable"
-  | "unknown_reference";
+  | "unknown_reference"
+  /** No credentials, or credentials the hub does not accept (401, with `WWW-Authenticate: Bearer`). */
+  | "unauthenticated"
+  /** Authenticated, but the caller's role or tenant does not allow this (403). */
+  | "forbidden"
+  /** The caller's request budget is spent for now (429, with `Retry-After`; `details.retryAfterSeconds`). */
+  | "rate_limited"
+  /** A service the hub depends on for this request (e.g. the OIDC issuer) cannot be reached (503). */
+  | "unavailable";
 
 export class HubError extends Error {
   constructor(

@@ -10,6 +10,7 @@ import {
 import { serve } from "@hono/node-server";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createApi } from "./api/app.ts";
+import { ensureAdminToken } from "./api/auth/index.ts";
 import { createHubBus } from "./bus/hub-bus.ts";
 import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
@@ -249,6 +250,7 @@ export const createHub = async (deps: HubDeps) => {
       await withTimeout(nc.flush(), 2_000, "NATS flush");
     },
     leader: () => leadership.isLeader(),
+    auth: { config: config.auth },
   });
 
   let server: ReturnType<typeof serve> | undefined;
@@ -278,7 +280,14 @@ export const createHub = async (deps: HubDeps) => {
       view.upsert(await store.clusters.register(name, registration, clock.now()));
       onDesiredStateChanged();
     },
+    /** Where the bootstrap admin token was written, when `auth.bootstrapAdminToken` is on. */
+    adminTokenFile: undefined as string | undefined,
     async start() {
+      if (config.auth.bootstrapAdminToken) {
+        const admin = await ensureAdminToken({ tokens: store.tokens, dataDir: config.dataDir, clock });
+        this.adminTokenFile = admin.path;
+        logger.info({ file: admin.path, created: admin.created }, "admin token ready");
+      }
       // Leaders elsewhere hear about this replica's writes through this subject.
       nc.subscribe(subjects.hubsKick, {
         callback: (_e, msg) => {

@@ -3,10 +3,14 @@ import { issuesOf, ValidationError } from "@gantry/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HubError } from "../errors.ts";
-import type { ApiDeps, DefaultHook } from "./deps.ts";
-import { problemOf, respondProblem } from "./problem.ts";
+import { principalAccess } from "./access.ts";
+import { authMiddleware } from "./auth/index.ts";
+import type { ApiDeps, DefaultHook, RouteDeps } from "./deps.ts";
+import { problemHeaders, problemOf, respondProblem } from "./problem.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { fleetRoutes } from "./routes/clusters.ts";
 import { policyRoutes } from "./routes/policies.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
 import { workloadRoutes } from "./routes/workloads.ts";
 
 /** A single static page over the public API: clusters, workloads, explanations. */
@@ -17,15 +21,18 @@ export const createApi = (deps: ApiDeps) => {
   const defaultHook: DefaultHook = (result, c) => {
     if (!result.success) return respondProblem(c, problemOf(new ValidationError(issuesOf(result.error), "request")));
   };
-  const routeDeps: ApiDeps = { ...deps, defaultHook };
+  const routeDeps: RouteDeps = { ...deps, defaultHook, access: deps.access ?? principalAccess(deps.clock) };
   const app = new OpenAPIHono({ defaultHook });
 
   app.onError((error, c) => {
     const problem = problemOf(error);
     if (problem.status >= 500 && problem.code === "internal") {
-      deps.logger.error({ err: error, path: c.req.path, method: c.req.method }, "request failed");
+      deps.logger.error(
+        { err: error, path: c.req.path, method: c.req.method, requestId: c.get("requestId") },
+        "request failed",
+      );
     }
-    return respondProblem(c, problem);
+    return respondProblem(c, problem, problemHeaders(error));
   });
   app.notFound((c) =>
     respondProblem(c, {
@@ -47,6 +54,9 @@ export const createApi = (deps: ApiDeps) => {
     }),
   );
 
+  // Before every route: a request id, the audit of refused calls, authentication and the rate limit.
+  for (const m of authMiddleware(deps)) app.use("*", m);
+
   app.get("/", (c) => c.html(dashboard));
   app.get("/metrics", async (c) => {
     if (!deps.metrics) return c.text("metrics are off", 404);
@@ -67,6 +77,8 @@ export const createApi = (deps: ApiDeps) => {
   api.route("/", workloadRoutes(routeDeps));
   api.route("/", fleetRoutes(routeDeps));
   api.route("/", policyRoutes(routeDeps));
+  api.route("/", tokenRoutes(routeDeps));
+  api.route("/", auditRoutes(routeDeps));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Gantry hub API", version: "v1", description: "Place AI workloads across GPU clusters." },

@@ -10,6 +10,10 @@ import type { Store, WorkloadWithPlacements } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { Access } from "./access.ts";
+import type { ApiAuth } from "./auth/index.ts";
+
+/** What route apps get: the API's dependencies with the caller's access and the shared validation hook. */
+export type RouteDeps = ApiDeps & { access: Access; defaultHook: DefaultHook };
 
 /** The validation hook type route apps take. */
 export type DefaultHook = NonNullable<NonNullable<ConstructorParameters<typeof OpenAPIHono>[0]>["defaultHook"]>;
@@ -42,6 +46,8 @@ export interface ApiDeps {
   checkFleet?: (workload: Workload) => Promise<string[]>;
   /** More to say in `explain` (burst pool, budgets). */
   explainExtra?: (workload: WorkloadWithPlacements) => Promise<Record<string, unknown>>;
+  /** OIDC, rate limits, public routes. Absent: Gantry tokens only, default limits (never "no auth"). */
+  auth?: ApiAuth;
   /** A label selector (`-l`) as a condition on workload rows; throws a validation error for a bad selector. */
   labelFilter?: (selector: string | undefined) => SQL | undefined;
   /** A label selector as a predicate on a label map (clusters); throws a validation error for a bad selector. */

@@ -7,18 +7,19 @@ export const Problem = z.object({
   code: z.string(),
   detail: z.string(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  requestId: z.string().optional(),
 });
 
 const descriptions: Record<number, string> = {
   400: "Invalid input; `errors` names each field",
+  401: "No or bad credentials (send Authorization: Bearer <token>)",
+  403: "The caller's role or tenant does not allow this",
   404: "Not found",
   409: "Conflict",
-  401: "No or invalid bearer token",
-  403: "The caller's role does not allow this",
   413: "Request body too large",
   415: "Unsupported media type",
   422: "Refused: budget exceeded, unknown dataset or GPU model, or unsatisfiable on the whole fleet",
-  429: "Rate limited; see Retry-After",
+  429: "Over the caller's request rate; see Retry-After",
   503: "The database or the leader is unavailable right now; retry shortly",
 };
 

@@ -2,7 +2,7 @@ import { ValidationError } from "@gantry/shared";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { HubError, type HubErrorCode, notFound } from "../errors.ts";
-import { problemOf, respondProblem } from "./problem.ts";
+import { problemHeaders, problemOf, respondProblem } from "./problem.ts";
 
 describe("problemOf", () => {
   it("turns a validation error into 400 naming each field", () => {
@@ -24,6 +24,10 @@ describe("problemOf", () => {
     ["conflict", 409],
     ["unsupported_media_type", 415],
     ["budget_exceeded", 422],
+    ["unauthenticated", 401],
+    ["forbidden", 403],
+    ["rate_limited", 429],
+    ["unavailable", 503],
   ])("maps %s to %i with its code", (code, status) => {
     const p = problemOf(new HubError(code, "why"));
     expect(p).toMatchObject({ status, code, detail: "why", type: `https://gantry.dev/problems/${code}` });
@@ -51,5 +55,31 @@ describe("respondProblem", () => {
     expect(r.status).toBe(409);
     expect(r.headers.get("content-type")).toBe("application/problem+json");
     expect(await r.json()).toMatchObject({ code: "conflict", detail: "exists" });
+  });
+});
+
+describe("problemHeaders", () => {
+  it("challenges a 401 with Bearer and tells a 429 when to retry, in whole seconds", () => {
+    expect(problemHeaders(new HubError("unauthenticated", "x"))).toEqual({
+      "www-authenticate": 'Bearer realm="gantry"',
+    });
+    expect(problemHeaders(new HubError("rate_limited", "x", { retryAfterSeconds: 0.2 }))).toEqual({
+      "retry-after": "1",
+    });
+    expect(problemHeaders(new HubError("rate_limited", "x", { retryAfterSeconds: 2.5 }))).toEqual({
+      "retry-after": "3",
+    });
+    expect(problemHeaders(new HubError("conflict", "x"))).toEqual({});
+    expect(problemHeaders(new Error("x"))).toEqual({});
+  });
+
+  it("puts the request id in the body when the request has one", async () => {
+    const app = new Hono()
+      .use(async (c, next) => {
+        c.set("requestId", "req-7");
+        await next();
+      })
+      .get("/", (c) => respondProblem(c, problemOf(new HubError("forbidden", "no"))));
+    expect(await (await app.request("/")).json()).toMatchObject({ code: "forbidden", requestId: "req-7" });
   });
 });

@@ -16,6 +16,10 @@ const statusOf: Record<HubErrorCode, ContentfulStatusCode> = {
   payload_too_large: 413,
   database_unavailable: 503,
   not_leader: 503,
+  unauthenticated: 401,
+  forbidden: 403,
+  rate_limited: 429,
+  unavailable: 503,
 };
 
 /** RFC 9457 problem details with Gantry's stable `code` and, for bad input, the fields at fault. */
@@ -27,6 +31,8 @@ export interface Problem {
   detail: string;
   errors?: FieldIssue[];
   details?: unknown;
+  /** The request's `X-Request-Id`, so a caller can quote it and an operator find the log and audit rows. */
+  requestId?: string;
 }
 
 /** The one place errors become HTTP responses. Unknown errors are bugs: 500, logged by the caller. */
@@ -70,8 +76,24 @@ export const problemOf = (raw: unknown): Problem => {
   };
 };
 
-export const respondProblem = (c: Context, problem: Problem) =>
-  c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
+/** Headers some problems must carry: the auth challenge on 401 (RFC 6750) and when to retry on 429. */
+export const problemHeaders = (error: unknown): Record<string, string> => {
+  if (!(error instanceof HubError)) return {};
+  if (error.code === "unauthenticated") return { "www-authenticate": 'Bearer realm="gantry"' };
+  if (error.code === "rate_limited") {
+    const after = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    return typeof after === "number" ? { "retry-after": String(Math.max(1, Math.ceil(after))) } : {};
+  }
+  return {};
+};
+
+export const respondProblem = (c: Context, problem: Problem, headers: Record<string, string> = {}) => {
+  // Absent only when the request-id middleware is not mounted (unit tests of this module).
+  const requestId: string | undefined = c.get("requestId");
+  const body = requestId === undefined ? problem : { ...problem, requestId };
+  return c.body(JSON.stringify(body), problem.status as ContentfulStatusCode, {
+    ...headers,
     "content-type": "application/problem+json",
     ...(problem.status === 503 ? { "retry-after": "2" } : {}),
   });
+};

@@ -1,4 +1,6 @@
+import type { Command } from "commander";
 import { CliError } from "./output.ts";
+import { type ResolvedToken, resolveToken } from "./token.ts";
 
 interface ProblemBody {
   code?: string;
@@ -6,14 +8,25 @@ interface ProblemBody {
   errors?: { field: string; message: string }[];
 }
 
+/** What to do about a 401, by where the token came from. */
+const loginHint = (auth: ResolvedToken | undefined): string =>
+  auth
+    ? `\n  the hub refused the token from ${auth.source}; it may be revoked (gantry token list)`
+    : "\n  send a token: --token or GANTRY_TOKEN (on the hub's machine, `gantry up` writes one to .gantry/data/admin.token)";
+
 /** A thin client for the hub's API; errors become CliErrors naming the code and the fields. */
-export const hubClient = (base: string) => {
+export const hubClient = (base: string, auth?: ResolvedToken) => {
   const request = async (method: string, path: string, body?: { text: string; type: string }): Promise<unknown> => {
     let response: Response;
+    const headers: Record<string, string> = {
+      ...(body ? { "content-type": body.type } : {}),
+      ...(auth ? { authorization: `Bearer ${auth.token}` } : {}),
+    };
     try {
       response = await fetch(new URL(`/api/v1${path}`, base), {
         method,
-        ...(body ? { body: body.text, headers: { "content-type": body.type } } : {}),
+        headers,
+        ...(body ? { body: body.text } : {}),
       });
     } catch (e) {
       throw new CliError(
@@ -26,7 +39,8 @@ export const hubClient = (base: string) => {
     if (!response.ok) {
       const p = (parsed ?? {}) as ProblemBody;
       const fields = (p.errors ?? []).map((e) => `\n  - ${e.field || "(document)"}: ${e.message}`).join("");
-      throw new CliError(`error: ${p.code ?? response.status}: ${p.detail ?? response.statusText}${fields}`);
+      const hint = response.status === 401 ? loginHint(auth) : "";
+      throw new CliError(`error: ${p.code ?? response.status}: ${p.detail ?? response.statusText}${fields}${hint}`);
     }
     return parsed;
   };
@@ -38,5 +52,11 @@ export const hubClient = (base: string) => {
   };
 };
 export type HubClient = ReturnType<typeof hubClient>;
+
+/** The client for a command: `--hub` and the token from `--token`, `GANTRY_TOKEN` or the local admin token. */
+export const clientFor = (cmd: Command): HubClient => {
+  const { hub, token } = cmd.optsWithGlobals<{ hub: string; token?: string }>();
+  return hubClient(hub, resolveToken({ flag: token, env: process.env, hub }));
+};
 
 export const defaultHub = (env: NodeJS.ProcessEnv): string => env.GANTRY_HUB ?? "http://127.0.0.1:8080";

@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { planCommand } from "./commands/plan.ts";
 import { policyCommands } from "./commands/policies.ts";
 import { serverCommands } from "./commands/servers.ts";
+import { tokenCommands } from "./commands/tokens.ts";
 import { defaultHub, workloadCommands } from "./commands/workloads.ts";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -13,9 +14,16 @@ export const buildProgram = (): Command => {
     .description("Gantry: place AI workloads across GPU clusters by availability, data locality and price")
     .option("--hub <url>", "hub URL (GANTRY_HUB)", defaultHub(process.env))
     .option("-t, --tenant <tenant>", "the tenant to work in (default: default)")
+    .option("--token <token>", "API token (GANTRY_TOKEN; for a local hub, .gantry/data/admin.token)")
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [...serverCommands(out), ...workloadCommands(out), ...policyCommands(out), planCommand()]) {
+  for (const c of [
+    ...serverCommands(out),
+    ...workloadCommands(out),
+    ...policyCommands(out),
+    ...tokenCommands(out),
+    planCommand(),
+  ]) {
     program.addCommand(c);
   }
   return program;

@@ -1,6 +1,7 @@
 import type { CapacityReport, ClusterDescription } from "@gantry/shared";
 import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
 import { HubError, notFound } from "../errors.ts";
+import { type AuditEntry, recordAudit } from "./audit.ts";
 import type { Db } from "./db.ts";
 import {
   type ClusterRegistration,
@@ -40,7 +41,7 @@ export const clusterRepository = (db: Db) => ({
    * Register a cluster (or approve a pending one): it gets work from now on. Fields in `registration` win over what
    * its agent reports. Registering a revoked cluster again is allowed (a new start with new credentials).
    */
-  async register(name: string, registration: ClusterRegistration, at: Date): Promise<ClusterRow> {
+  async register(name: string, registration: ClusterRegistration, at: Date, audit?: AuditEntry): Promise<ClusterRow> {
     return db.transaction(async (tx) => {
       const current = (await tx.select().from(clusters).where(eq(clusters.name, name)).for("update"))[0];
       const merged = { ...(current?.registration ?? {}), ...registration };
@@ -62,6 +63,7 @@ export const clusterRepository = (db: Db) => ({
         .returning();
       // Its agent may be waiting with a desired state it must not trust until now.
       await touchClusters(tx, [name]);
+      if (audit) await recordAudit(tx, audit);
       return rows[0]!;
     });
   },
@@ -105,7 +107,7 @@ export const clusterRepository = (db: Db) => ({
   },
 
   /** Stop giving a cluster work and refuse its agent (its credentials are revoked by the caller). */
-  async revoke(name: string, at: Date): Promise<ClusterRow> {
+  async revoke(name: string, at: Date, audit?: AuditEntry): Promise<ClusterRow> {
     return db.transaction(async (tx) => {
       const rows = await tx
         .update(clusters)
@@ -118,14 +120,20 @@ export const clusterRepository = (db: Db) => ({
         .update(clusterCredentials)
         .set({ revokedAt: at })
         .where(and(eq(clusterCredentials.cluster, name), isNull(clusterCredentials.revokedAt)));
+      // Its agent gets an empty desired state (and is cut off the bus by the caller).
+      await touchClusters(tx, [name]);
+      if (audit) await recordAudit(tx, audit);
       return row;
     });
   },
 
   /** Forget a cluster entirely (it must hold no active placements). */
-  async remove(name: string): Promise<void> {
-    const rows = await db.delete(clusters).where(eq(clusters.name, name)).returning({ name: clusters.name });
-    if (rows.length === 0) throw notFound("cluster", name);
+  async remove(name: string, audit?: AuditEntry): Promise<void> {
+    await db.transaction(async (tx) => {
+      const rows = await tx.delete(clusters).where(eq(clusters.name, name)).returning({ name: clusters.name });
+      if (rows.length === 0) throw notFound("cluster", name);
+      if (audit) await recordAudit(tx, audit);
+    });
   },
 
   /** Batched checkpoint of soft state: one statement for every cluster whose capacity changed since the last one. */
@@ -152,8 +160,11 @@ export const clusterRepository = (db: Db) => ({
   },
 
   /** Record a NATS identity issued to a cluster's agent. */
-  async addCredential(cluster: string, publicKey: string, at: Date): Promise<void> {
-    await db.insert(clusterCredentials).values({ publicKey, cluster, issuedAt: at });
+  async addCredential(cluster: string, publicKey: string, at: Date, audit?: AuditEntry): Promise<void> {
+    await db.transaction(async (tx) => {
+      await tx.insert(clusterCredentials).values({ publicKey, cluster, issuedAt: at });
+      if (audit) await recordAudit(tx, audit);
+    });
   },
 
   /** Every credential of a cluster not yet revoked gets a deadline (rotation's grace period); returns their keys. */

@@ -1,4 +1,4 @@
-import { and, eq, gte, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { costLedger, placements, workloads } from "./schema.ts";
 import { assertEpoch } from "./tx.ts";
@@ -75,6 +75,7 @@ export const costRepository = (db: Db) => ({
     groupBy: CostGroup,
     from: Date,
     to: Date,
+    tenants?: readonly string[],
   ): Promise<{ key: string; compute: number; egress: number; total: number }[]> {
     const column = {
       tenant: costLedger.tenant,
@@ -89,7 +90,13 @@ export const costRepository = (db: Db) => ({
         egress: sql<number>`coalesce(sum(case when ${costLedger.kind} = 'egress' then ${costLedger.usd} end), 0)`,
       })
       .from(costLedger)
-      .where(and(gte(costLedger.startAt, from), lt(costLedger.startAt, to)))
+      .where(
+        and(
+          gte(costLedger.startAt, from),
+          lt(costLedger.startAt, to),
+          tenants === undefined ? undefined : inArray(costLedger.tenant, [...tenants]),
+        ),
+      )
       .groupBy(sql`1`)
       .orderBy(sql`1`);
     return rows.map((r) => {

@@ -9,10 +9,15 @@ import pg from "pg";
 import { HubError } from "../errors.ts";
 import { isRetryable, isUnavailable, redactUrl, rootMessage } from "./db-errors.ts";
 import { lockDataDir } from "./lock.ts";
-import * as schema from "./schema.ts";
+import * as coreSchema from "./schema.ts";
+import * as authSchema from "./schema-auth.ts";
+
+const schema = { ...coreSchema, ...authSchema };
 
 /** One drizzle database type over both drivers: the store's queries are written once. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction on `Db`: what helpers that write "inside the caller's transaction" take. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 export interface OpenDatabase {
   db: Db;

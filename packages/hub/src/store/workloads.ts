@@ -3,6 +3,7 @@ import type { Decision, Placement, Reservation, Workload, WorkloadPhase } from "
 import { and, asc, desc, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { HubError, notFound } from "../errors.ts";
 import { hashOf } from "../util/canonical.ts";
+import { type AuditEntry, recordAudit } from "./audit.ts";
 import type { Db } from "./db.ts";
 import {
   clusters,
@@ -85,7 +86,7 @@ export const workloadRepository = (db: Db) => ({
   async create(
     workload: Workload,
     at: Date,
-    options: { idempotencyKey?: string } = {},
+    options: { idempotencyKey?: string; audit?: AuditEntry } = {},
   ): Promise<{ row: WorkloadRow; created: boolean }> {
     const { tenant, name } = workload.metadata;
     const specHash = specHashOf(workload);
@@ -126,6 +127,7 @@ export const workloadRepository = (db: Db) => ({
       const row = rows[0];
       if (row) {
         await recordEvent(tx, { uid: row.uid, tenant, workload: name, reason: "Submitted", message: "accepted", at });
+        if (options.audit) await recordAudit(tx, options.audit);
       }
       return row;
     });
@@ -278,7 +280,7 @@ export const workloadRepository = (db: Db) => ({
   },
 
   /** Remove a workload; its clusters get a desired state without it, so agents delete it. */
-  async delete(tenant: string, name: string, at: Date): Promise<string> {
+  async delete(tenant: string, name: string, at: Date, audit?: AuditEntry): Promise<string> {
     return db.transaction(async (tx) => {
       const row = (
         await tx
@@ -294,6 +296,7 @@ export const workloadRepository = (db: Db) => ({
       await tx.delete(workloads).where(eq(workloads.uid, uid));
       await tx.delete(reservations).where(eq(reservations.uid, uid));
       await tx.insert(workloadTombstones).values({ uid, tenant, name, rv: sql`${nextRv}`, deletedAt: at });
+      if (audit) await recordAudit(tx, audit);
       await touchClusters(
         tx,
         had.map((a) => a.cluster),

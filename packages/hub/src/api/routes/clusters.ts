@@ -6,7 +6,7 @@ import { HubError, notFound } from "../../errors.ts";
 import { fleetClusterOf } from "../../fleet/snapshot.ts";
 import { assertState, type ClusterRegistration } from "../../store/index.ts";
 import { readBody, readDocument } from "../body.ts";
-import type { ApiDeps } from "../deps.ts";
+import type { RouteDeps } from "../deps.ts";
 import { decodeContinue, encodeContinue, ListQuery, listMeta } from "../list.ts";
 import { NameParam, problemResponses } from "../openapi.ts";
 import { ClusterView, clusterView } from "../views.ts";
@@ -31,7 +31,7 @@ const RegisteredCluster = z.object({
 const DEFAULT_GRACE_SECONDS = 600;
 
 /** Clusters (registered by operators, reported by their agents) and datasets (registered by operators). */
-export const fleetRoutes = (deps: ApiDeps) => {
+export const fleetRoutes = (deps: RouteDeps) => {
   const app = new OpenAPIHono({ defaultHook: deps.defaultHook });
   const { store, view, clock, thresholds, access } = deps;
 
@@ -41,18 +41,28 @@ export const fleetRoutes = (deps: ApiDeps) => {
     return clusterView(e, fleetClusterOf(e, clock.now(), thresholds), summary);
   };
 
-  const issue = async (name: string) => {
+  const issue = async (c: Context, name: string, why: string) => {
     if (!deps.credentials) return {};
     const { publicKey, creds } = await deps.credentials.issue(name);
-    await store.clusters.addCredential(name, publicKey, clock.now());
+    await store.clusters.addCredential(
+      name,
+      publicKey,
+      clock.now(),
+      access.audit(c, "clusters:write", { kind: "clusters", name }, 200, { credentials: why, publicKey }),
+    );
     return { credentials: creds, publicKey };
   };
 
-  const register = async (c: Context, name: string, registration: ClusterRegistration) => {
-    access?.require(c, "clusters:write");
-    const row = await store.clusters.register(name, registration, clock.now());
+  const register = async (c: Context, name: string, registration: ClusterRegistration, status: number) => {
+    access.require(c, "clusters:write");
+    const row = await store.clusters.register(
+      name,
+      registration,
+      clock.now(),
+      access.audit(c, "clusters:write", { kind: "clusters", name }, status),
+    );
     view.upsert(row);
-    const creds = await issue(name);
+    const creds = await issue(c, name, "issued");
     deps.onDesiredStateChanged();
     deps.kickScheduler();
     return { cluster: show(name), ...creds };
@@ -79,7 +89,7 @@ export const fleetRoutes = (deps: ApiDeps) => {
       },
     }),
     async (c) => {
-      access?.require(c, "fleet:read");
+      access.require(c, "fleet:read");
       const q = c.req.valid("query");
       const after = decodeContinue(q.continue, ["name"] as const)?.name;
       const matches = deps.labelMatcher?.(q.labelSelector);
@@ -117,7 +127,7 @@ export const fleetRoutes = (deps: ApiDeps) => {
       },
     }),
     async (c) => {
-      access?.require(c, "fleet:read");
+      access.require(c, "fleet:read");
       return c.json(show(c.req.valid("param").name), 200);
     },
   );
@@ -152,7 +162,7 @@ export const fleetRoutes = (deps: ApiDeps) => {
           `cluster ${name} is already registered; rotate or revoke its credentials instead`,
         );
       }
-      return c.json(await register(c, name, registration), 201);
+      return c.json(await register(c, name, registration, 201), 201);
     },
   );
 
@@ -171,7 +181,7 @@ export const fleetRoutes = (deps: ApiDeps) => {
     async (c) => {
       const { name } = c.req.valid("param");
       assertState(await store.clusters.get(name), name, ["pending"]);
-      return c.json(await register(c, name, {}), 200);
+      return c.json(await register(c, name, {}, 200), 200);
     },
   );
 
@@ -188,10 +198,17 @@ export const fleetRoutes = (deps: ApiDeps) => {
       },
     }),
     async (c) => {
-      access?.require(c, "clusters:write");
+      access.require(c, "clusters:write");
       const { name } = c.req.valid("param");
       const keys = (await store.clusters.credentials(name)).filter((k) => !k.revokedAt).map((k) => k.publicKey);
-      view.upsert(await store.clusters.revoke(name, clock.now()));
+      view.upsert(
+        await store.clusters.revoke(
+          name,
+          clock.now(),
+          access.audit(c, "clusters:write", { kind: "clusters", name }, 200),
+        ),
+      );
+      deps.onDesiredStateChanged();
       if (keys.length > 0) await deps.credentials?.revoke(keys);
       deps.kickScheduler();
       return c.json(show(name), 200);
@@ -214,14 +231,14 @@ export const fleetRoutes = (deps: ApiDeps) => {
       },
     }),
     async (c) => {
-      access?.require(c, "clusters:write");
+      access.require(c, "clusters:write");
       const { name } = c.req.valid("param");
       assertState(await store.clusters.get(name), name, ["registered"]);
       if (!deps.credentials) {
         throw new HubError("conflict", "this hub's bus has no authentication: there are no credentials to rotate");
       }
       const grace = c.req.valid("query").graceSeconds ?? DEFAULT_GRACE_SECONDS;
-      const creds = await issue(name);
+      const creds = await issue(c, name, `rotated; the old keys work for ${grace} s more`);
       const notAfter = new Date(clock.now().getTime() + grace * 1000);
       const old = await store.clusters.expireCredentials(name, creds.publicKey ?? "", notAfter);
       if (grace === 0 && old.length > 0) {
@@ -242,11 +259,11 @@ export const fleetRoutes = (deps: ApiDeps) => {
       responses: { 204: { description: "Removed" }, ...problemResponses(400, 401, 403, 404, 409, 503) },
     }),
     async (c) => {
-      access?.require(c, "clusters:write");
+      access.require(c, "clusters:write");
       const { name } = c.req.valid("param");
       const active = (await store.workloads.desiredState(name)).placements.length;
       if (active > 0) throw new HubError("conflict", `cluster ${name} still holds ${active} active placement(s)`);
-      await store.clusters.remove(name);
+      await store.clusters.remove(name, access.audit(c, "clusters:write", { kind: "clusters", name }, 204));
       view.remove(name);
       return c.body(null, 204);
     },
@@ -267,7 +284,7 @@ export const fleetRoutes = (deps: ApiDeps) => {
       },
     }),
     async (c) => {
-      access?.require(c, "fleet:read");
+      access.require(c, "fleet:read");
       return c.json({ items: await store.datasets.list() }, 200);
     },
   );
@@ -291,7 +308,7 @@ export const fleetRoutes = (deps: ApiDeps) => {
       },
     }),
     async (c) => {
-      access?.require(c, "datasets:write");
+      access.require(c, "datasets:write");
       const { name } = c.req.valid("param");
       const dataset = await readBody(c, Dataset.extend({ name: z.string().max(253).default(name) }), "dataset");
       if (dataset.name !== name) {
@@ -299,7 +316,7 @@ export const fleetRoutes = (deps: ApiDeps) => {
           { field: "name", message: `must be ${name}` },
         ]);
       }
-      await store.datasets.put(dataset);
+      await store.datasets.put(dataset, access.audit(c, "datasets:write", { kind: "datasets", name }, 200));
       deps.kickScheduler();
       return c.json(dataset, 200);
     },
@@ -315,9 +332,11 @@ export const fleetRoutes = (deps: ApiDeps) => {
       responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404) },
     }),
     async (c) => {
-      access?.require(c, "datasets:write");
+      access.require(c, "datasets:write");
       const { name } = c.req.valid("param");
-      if (!(await store.datasets.delete(name))) throw notFound("dataset", name);
+      if (!(await store.datasets.delete(name, access.audit(c, "datasets:write", { kind: "datasets", name }, 204)))) {
+        throw notFound("dataset", name);
+      }
       return c.body(null, 204);
     },
   );

@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { HubError, notFound } from "../../errors.ts";
 import { readBody } from "../body.ts";
-import type { ApiDeps } from "../deps.ts";
+import type { RouteDeps } from "../deps.ts";
 import { NameParam, problemResponses } from "../openapi.ts";
 
 const yamlOrJson = <S extends z.ZodType>(schema: S) => ({
@@ -14,9 +14,9 @@ const yamlOrJson = <S extends z.ZodType>(schema: S) => ({
 const CostRow = z.object({ key: z.string(), compute: z.number(), egress: z.number(), total: z.number() });
 
 /** Operators' resources: burst policies, tenant budgets, and the spend report. */
-export const policyRoutes = (deps: ApiDeps) => {
-  const app = new OpenAPIHono();
-  const { store, clock } = deps;
+export const policyRoutes = (deps: RouteDeps) => {
+  const app = new OpenAPIHono({ defaultHook: deps.defaultHook });
+  const { store, clock, access } = deps;
 
   const named = <T extends { metadata: { name: string } }>(resource: T, name: string): T => {
     if (resource.metadata.name !== name) {
@@ -43,9 +43,15 @@ export const policyRoutes = (deps: ApiDeps) => {
     }),
     async (c) => {
       const { name } = c.req.valid("param");
+      access.require(c, "policies:write");
       const policy = named(await readBody(c, BurstPolicy, "policy"), name);
-      const result = await store.policies.put(policy, clock.now());
-      void deps.scheduler.kick();
+      const existed = (await store.policies.get(name)) !== undefined;
+      const result = await store.policies.put(
+        policy,
+        clock.now(),
+        access.audit(c, "policies:write", { kind: "policies", name }, existed ? 200 : 201),
+      );
+      deps.kickScheduler();
       return c.json(policy, result === "created" ? 201 : 200);
     },
   );
@@ -62,7 +68,10 @@ export const policyRoutes = (deps: ApiDeps) => {
         },
       },
     }),
-    async (c) => c.json({ items: await store.policies.list() }, 200),
+    async (c) => {
+      access.require(c, "policies:read");
+      return c.json({ items: await store.policies.list() }, 200);
+    },
   );
 
   app.openapi(
@@ -77,6 +86,7 @@ export const policyRoutes = (deps: ApiDeps) => {
       },
     }),
     async (c) => {
+      access.require(c, "policies:read");
       const { name } = c.req.valid("param");
       const p = await store.policies.get(name);
       if (!p) throw notFound("policy", name);
@@ -93,8 +103,11 @@ export const policyRoutes = (deps: ApiDeps) => {
       responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
     }),
     async (c) => {
+      access.require(c, "policies:write");
       const { name } = c.req.valid("param");
-      if (!(await store.policies.delete(name))) throw notFound("policy", name);
+      if (!(await store.policies.delete(name, access.audit(c, "policies:write", { kind: "policies", name }, 204)))) {
+        throw notFound("policy", name);
+      }
       return c.body(null, 204);
     },
   );
@@ -112,9 +125,14 @@ export const policyRoutes = (deps: ApiDeps) => {
     }),
     async (c) => {
       const { name } = c.req.valid("param");
+      access.require(c, "budgets:write");
       const budget = named(await readBody(c, Budget, "budget"), name);
-      await store.budgets.put(budget, clock.now());
-      void deps.scheduler.kick();
+      await store.budgets.put(
+        budget,
+        clock.now(),
+        access.audit(c, "budgets:write", { kind: "budgets", name, tenant: name }, 200),
+      );
+      deps.kickScheduler();
       return c.json(budget, 200);
     },
   );
@@ -143,8 +161,11 @@ export const policyRoutes = (deps: ApiDeps) => {
       const now = clock.now();
       const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
       const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+      const visible = access.visibleTenants(c);
+      access.require(c, "budgets:read", visible?.[0]);
+      const budgets = (await store.budgets.list()).filter((b) => !visible || visible.includes(b.metadata.name));
       const items = await Promise.all(
-        (await store.budgets.list()).map(async (b) => ({
+        budgets.map(async (b) => ({
           ...b,
           status: {
             spentToday: await store.costs.tenantSpend(b.metadata.name, today),
@@ -165,9 +186,11 @@ export const policyRoutes = (deps: ApiDeps) => {
       responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
     }),
     async (c) => {
+      access.require(c, "budgets:write");
       const { name } = c.req.valid("param");
-      if (!(await store.budgets.delete(name))) throw notFound("budget", name);
-      void deps.scheduler.kick();
+      const audit = access.audit(c, "budgets:write", { kind: "budgets", name, tenant: name }, 204);
+      if (!(await store.budgets.delete(name, audit))) throw notFound("budget", name);
+      deps.kickScheduler();
       return c.body(null, 204);
     },
   );
@@ -213,7 +236,10 @@ export const policyRoutes = (deps: ApiDeps) => {
         throw new HubError("validation_failed", "from must be before to", [
           { field: "from", message: "must be before to" },
         ]);
-      const items = await store.costs.report(q.groupBy, from, to);
+      // A member sees its own tenant's spend; operators and admins see everyone's.
+      const visible = access.visibleTenants(c);
+      access.require(c, "costs:read", visible?.[0]);
+      const items = await store.costs.report(q.groupBy, from, to, visible);
       return c.json(
         {
           groupBy: q.groupBy,

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { HubError, notFound } from "../../errors.ts";
 import type { WorkloadWithPlacements } from "../../store/index.ts";
 import { readDocument } from "../body.ts";
-import type { ApiDeps } from "../deps.ts";
+import type { RouteDeps } from "../deps.ts";
 import { decodeContinue, encodeContinue, ListQuery, listMeta } from "../list.ts";
 import { Problem, problemResponses, TenantNameParams, TenantParam } from "../openapi.ts";
 import { EventView, eventView, WorkloadView, workloadSummary, workloadView } from "../views.ts";
@@ -66,12 +66,12 @@ const warningHeader = (warnings: string[]) =>
   warnings.map((w) => `299 - "${w.replaceAll('"', "'").replace(/[^\x20-\x7e]/g, "?")}"`).join(", ");
 
 /** Submit, list, watch, read, explain and delete workloads; names are unique within a tenant. */
-export const workloadRoutes = (deps: ApiDeps) => {
+export const workloadRoutes = (deps: RouteDeps) => {
   const app = new OpenAPIHono({ defaultHook: deps.defaultHook });
   const { store, scheduler, access } = deps;
 
-  const find = async (c: Context, tenant: string, name: string, action = "workloads:read") => {
-    access?.require(c, action, tenant);
+  const find = async (c: Context, tenant: string, name: string, action: "workloads:read" = "workloads:read") => {
+    access.require(c, action, tenant);
     const w = await store.workloads.get(tenant, name);
     if (!w) throw notFound("workload", `${tenant}/${name}`);
     return w;
@@ -95,7 +95,7 @@ export const workloadRoutes = (deps: ApiDeps) => {
 
   /** `/workloads/{name}`: the one workload of that name the caller can see; ambiguous across tenants is a 409. */
   const resolve = async (c: Context, name: string): Promise<{ tenant: string; name: string }> => {
-    const rows = await store.workloads.findByName(name, access?.visibleTenants(c));
+    const rows = await store.workloads.findByName(name, access.visibleTenants(c));
     if (rows.length === 0) throw notFound("workload", name);
     if (rows.length > 1) {
       throw new HubError(
@@ -107,9 +107,9 @@ export const workloadRoutes = (deps: ApiDeps) => {
   };
 
   const submit = async (c: Context, pathTenant: string | undefined) => {
-    const raw = withTenant(stripReadOnly(await readDocument(c, "workload")), pathTenant ?? access?.defaultTenant(c));
+    const raw = withTenant(stripReadOnly(await readDocument(c, "workload")), pathTenant ?? access.defaultTenant(c));
     const workload = parseWith(Workload, raw, "workload");
-    access?.require(c, "workloads:write", workload.metadata.tenant);
+    access.require(c, "workloads:write", workload.metadata.tenant);
     const key = c.req.header("idempotency-key");
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
       throw new HubError("validation_failed", "Idempotency-Key must be 1–255 visible ASCII characters", [
@@ -118,20 +118,22 @@ export const workloadRoutes = (deps: ApiDeps) => {
     }
     await deps.admit?.(workload);
     const warnings = (await deps.checkFleet?.(workload)) ?? [];
+    const { tenant, name } = workload.metadata;
     const { row, created } = await store.workloads.create(workload, deps.clock.now(), {
       ...(key !== undefined ? { idempotencyKey: key } : {}),
+      audit: access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 201),
     });
     if (created) deps.kickScheduler();
     const stored = await store.workloads.getByUid(row.uid);
-    if (!stored) throw notFound("workload", workload.metadata.name);
+    if (!stored) throw notFound("workload", name);
     if (warnings.length > 0) c.header("Warning", warningHeader(warnings));
     return c.json({ ...workloadView(stored), ...(warnings.length > 0 ? { warnings } : {}) }, created ? 201 : 200);
   };
 
   const list = async (c: Context, tenant: string | undefined) => {
     const q = ListWorkloadsQuery.parse(c.req.query());
-    if (tenant !== undefined) access?.require(c, "workloads:read", tenant);
-    const visible = access?.visibleTenants(c);
+    if (tenant !== undefined) access.require(c, "workloads:read", tenant);
+    const visible = access.visibleTenants(c);
     const only = tenant ?? q.tenant;
     const tenants = only !== undefined ? (visible === undefined || visible.includes(only) ? [only] : []) : visible;
     const where = deps.labelFilter?.(c.req.query("labelSelector"));
@@ -323,8 +325,13 @@ export const workloadRoutes = (deps: ApiDeps) => {
     }),
     async (c) => {
       const { tenant, name } = c.req.valid("param");
-      access?.require(c, "workloads:write", tenant);
-      await store.workloads.delete(tenant, name, deps.clock.now());
+      access.require(c, "workloads:write", tenant);
+      await store.workloads.delete(
+        tenant,
+        name,
+        deps.clock.now(),
+        access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 204),
+      );
       deps.onDesiredStateChanged();
       deps.kickScheduler();
       return c.body(null, 204);
@@ -370,8 +377,13 @@ export const workloadRoutes = (deps: ApiDeps) => {
     }),
     async (c) => {
       const { tenant, name } = await resolve(c, c.req.valid("param").name);
-      access?.require(c, "workloads:write", tenant);
-      await store.workloads.delete(tenant, name, deps.clock.now());
+      access.require(c, "workloads:write", tenant);
+      await store.workloads.delete(
+        tenant,
+        name,
+        deps.clock.now(),
+        access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 204),
+      );
       deps.onDesiredStateChanged();
       deps.kickScheduler();
       return c.body(null, 204);
@@ -391,7 +403,7 @@ export const workloadRoutes = (deps: ApiDeps) => {
       },
     }),
     async (c) => {
-      access?.require(c, "fleet:read");
+      access.require(c, "fleet:read");
       const workload = parseWith(Workload, stripReadOnly(await readDocument(c, "workload")), "workload");
       return c.json(await scheduler.dryRun(workload), 200);
     },

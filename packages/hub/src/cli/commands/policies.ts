@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { Budget, BurstPolicy, issuesOf, parseDocuments, ValidationError, Workload } from "@gantry/shared";
 import { Command } from "commander";
-import { type HubClient, hubClient } from "../client.ts";
+import { clientFor, type HubClient } from "../client.ts";
 import { CliError, type OutputFormat, parseFormat, render, table, usd } from "../output.ts";
 
 type Out = (text: string) => void;
-const client = (cmd: Command): HubClient => hubClient(cmd.optsWithGlobals<{ hub: string }>().hub);
+const client = (cmd: Command): HubClient => clientFor(cmd);
 
 const schemas = { BurstPolicy, Budget, Workload } as const;
 

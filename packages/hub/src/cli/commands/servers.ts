@@ -77,7 +77,9 @@ export const serverCommands = (out: Out): Command[] => {
       .option("--seconds-per-hour <n>", "real seconds per simulated hour", nonNegative("--seconds-per-hour"), 60),
   ).action(async (o: HubFlags & { fleet: string; secondsPerHour: number }) => {
     const fleet = await readFleet(o.fleet);
-    const config = flagsToConfig(o);
+    const env = flagsToConfig(o);
+    // Everything on one machine: mint the first admin token where the CLI will find it.
+    const config = { ...env, auth: { ...env.auth, bootstrapAdminToken: true } };
     const stopTracing = await startTracing("gantry");
     let nats: RunningNatsServer | undefined;
     if (!o.natsUrl && !process.env.NATS_URL) {
@@ -106,6 +108,7 @@ export const serverCommands = (out: Out): Command[] => {
         `  NATS       ${natsUrl}${nats ? " (started here)" : ""}`,
         `  database   ${config.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${HubConfig.parse(config).dataDir}`}`,
         `  fleet      ${agents.length} simulated cluster(s) from ${o.fleet}; 1 simulated hour = ${o.secondsPerHour}s`,
+        `  admin      token in ${h.adminTokenFile} (mode 0600; the CLI reads it for a hub on this machine)`,
         "",
         `Try: pnpm gantry submit -f examples/train-job.yaml --hub ${h.url}`,
         `     pnpm gantry get workloads --hub ${h.url}`,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { ClusterVerdict, Decision } from "@gantry/shared";
 import { Command } from "commander";
-import { defaultHub, type HubClient, hubClient } from "../client.ts";
+import { clientFor, defaultHub, type HubClient } from "../client.ts";
 import { age, CliError, parseFormat, render, table, usd } from "../output.ts";
 import { listBudgets, listPolicies } from "./policies.ts";
 
@@ -44,7 +44,7 @@ interface ExplainView {
 }
 
 type Out = (text: string) => void;
-const client = (cmd: Command): HubClient => hubClient(cmd.optsWithGlobals<{ hub: string }>().hub);
+const client = (cmd: Command): HubClient => clientFor(cmd);
 /** The tenant a command works in (`-t/--tenant`); without it, names are looked up among every tenant visible. */
 const tenantOf = (cmd: Command): string | undefined => cmd.optsWithGlobals<{ tenant?: string }>().tenant;
 const workloadPath = (cmd: Command, name: string, suffix = "") => {

@@ -97,25 +97,84 @@ interface Offer {
 }
 
 /**
- * The best bundle `w` offers a region `rtt` away: for each size the pool could grow to, what it would take of
- * `remaining` and the marginal dollars per request/s; the cheapest rate wins. Looking at every size, not only
- * the largest, keeps one dear slot (an on-demand replica behind cheap owned ones) from riding along.
+ * Pool capacity for one pass, memoised: the highest rate n replicas take within a budget is a bisection over
+ * Erlang C, asked for the same (n, budget) many times while regions are placed.
  */
-const offerFrom = (input: AllocationInput, model: LatencyModel, w: Working, rtt: number, remaining: number) => {
+interface Capacity {
+  rate(replicas: number, budgetMs: number): number;
+  /** Fewest replicas, at most `limit`, that take `rate` within `budgetMs`; undefined when `limit` is not enough. */
+  needed(rate: number, budgetMs: number, limit: number): number | undefined;
+}
+
+const capacityOf = (model: LatencyModel): Capacity => {
+  const memo = new Map<string, number>();
+  const rate = (n: number, budgetMs: number) => {
+    const k = `${n}|${budgetMs}`;
+    let r = memo.get(k);
+    if (r === undefined) {
+      r = poolRate(model, n, budgetMs);
+      memo.set(k, r);
+    }
+    return r;
+  };
+  return {
+    rate,
+    needed(x, budgetMs, limit) {
+      if (x <= 0) return 0;
+      if (limit < 1 || rate(limit, budgetMs) < x) return undefined;
+      // The rate n replicas take grows with n: binary search for the first n that takes x.
+      let lo = 1;
+      let hi = limit;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (rate(mid, budgetMs) >= x) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    },
+  };
+};
+
+/** Where a cluster's slot price (or running state) changes: the pool sizes worth pricing. */
+const breakpoints = (slots: readonly Slot[]): number[] => {
+  const out: number[] = [];
+  slots.forEach((s, i) => {
+    const next = slots[i + 1];
+    if (!next || next.price !== s.price || next.running !== s.running) out.push(i + 1);
+  });
+  return out;
+};
+
+/**
+ * The best bundle `w` offers a region `rtt` away: at each size where the slot price changes, and at the size
+ * that takes all of `remaining`, what the pool would take and its marginal dollars per request/s; the cheapest
+ * rate wins. Pricing each tier of slots apart keeps one dear slot (an on-demand replica behind cheap owned ones)
+ * from riding along with a bundle that is cheap on average.
+ */
+const offerFrom = (input: AllocationInput, cap: Capacity, w: Working, rtt: number, remaining: number) => {
   const maxRtt = Math.max(w.maxRtt, rtt);
   const budget = input.latencySloMs - maxRtt;
   // A wider budget never hurts; a narrower one must still carry what the pool serves now.
-  if (poolRate(model, w.slots.length, budget) < w.rate - EPS) return undefined;
+  if (cap.rate(w.slots.length, budget) < w.rate - EPS) return undefined;
+  const full = cap.needed(w.rate + remaining, budget, w.slots.length);
+  const sizes = [...breakpoints(w.slots), ...(full === undefined ? [] : [full])].filter(
+    (n) => n >= Math.max(w.replicas, 1),
+  );
   let best: Offer | undefined;
-  for (let n = Math.max(w.replicas, 1); n <= w.slots.length; n++) {
-    const room = poolRate(model, n, budget) - w.rate;
+  for (const n of sizes) {
+    const room = cap.rate(n, budget) - w.rate;
     if (room <= EPS) continue;
     const take = Math.min(remaining, room);
-    const replicas = Math.max(replicasNeeded(model, w.rate + take, budget, n) ?? n, w.replicas);
+    const replicas = Math.max(cap.needed(w.rate + take, budget, n) ?? n, w.replicas);
     const cost = stepCost(w, w.replicas, replicas, input.coldStartSeconds);
     const offer = { w, take, replicas, maxRtt, unitCost: cost / take, rtt };
-    if (!best || offer.unitCost < best.unitCost - EPS) best = offer;
-    if (take >= remaining) break;
+    if (
+      !best ||
+      offer.unitCost < best.unitCost - EPS ||
+      (Math.abs(offer.unitCost - best.unitCost) <= EPS && take > best.take)
+    ) {
+      best = offer;
+    }
   }
   return best;
 };
@@ -126,7 +185,7 @@ const better = (a: Offer, b: Offer | undefined): boolean =>
   (Math.abs(a.unitCost - b.unitCost) <= EPS &&
     (a.rtt < b.rtt || (a.rtt === b.rtt && a.w.cluster.name < b.w.cluster.name)));
 
-const serveDemand = (input: AllocationInput, model: LatencyModel, work: Working[]): Record<string, number> => {
+const serveDemand = (input: AllocationInput, cap: Capacity, work: Working[]): Record<string, number> => {
   const unserved: Record<string, number> = {};
   const choices = (r: string) => work.filter((w) => eligible(input, r, w) !== undefined).length;
   const regions = Object.keys(input.demand)
@@ -139,7 +198,7 @@ const serveDemand = (input: AllocationInput, model: LatencyModel, work: Working[
       for (const w of work) {
         const rtt = eligible(input, r, w);
         if (rtt === undefined) continue;
-        const o = offerFrom(input, model, w, rtt, remaining);
+        const o = offerFrom(input, cap, w, rtt, remaining);
         if (o && better(o, best)) best = o;
       }
       if (!best) {
@@ -254,16 +313,19 @@ const onDemandFloor = (input: AllocationInput, work: Working[], kinds: Map<Worki
 
 /** Plan replica counts per cluster (and what each serves) for one service. Pure: same input, same plan. */
 export const allocate = (input: AllocationInput): Allocation => {
-  const total = Object.values(input.demand).reduce((a, b) => a + b, 0);
+  // Below a millionth of a request/s a region is idle: such rates only make the arithmetic degenerate.
+  const demand = Object.fromEntries(Object.entries(input.demand).map(([r, x]) => [r, x < 1e-6 ? 0 : x]));
+  const total = Object.values(demand).reduce((a, b) => a + b, 0);
   const wanted = Math.max(1, input.replicas);
   const model: LatencyModel = {
     serviceRate: input.serviceRate,
-    utilisationCeiling: total > 0 ? Math.min(1, total / (wanted * input.serviceRate)) : 1,
+    // At least 1 %: a panic's count spread over little traffic must not make every pool's capacity vanish.
+    utilisationCeiling: total > 0 ? Math.min(1, Math.max(0.01, total / (wanted * input.serviceRate))) : 1,
   };
   const work: Working[] = [...input.clusters]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((cluster) => ({ cluster, slots: slotsOf(cluster), replicas: 0, rate: 0, maxRtt: 0, routes: {}, extra: [] }));
-  const unserved = serveDemand(input, model, work);
+  const unserved = serveDemand({ ...input, demand }, capacityOf(model), work);
   raiseToFloor(input, work);
   const capped = capAtMax(input, work);
   const kinds = new Map(work.map((w) => [w, split(w)]));

@@ -113,7 +113,7 @@ const regionalDemand = (
 const hold = (
   input: AutoscaleInput,
   raw: Map<string, number>,
-  available: Map<string, { price: number; room: number }>,
+  available: Map<string, { price: number; room: number; current: number }>,
 ) => {
   const window = input.autoscaling.stableWindowSeconds;
   const recent = [
@@ -125,14 +125,18 @@ const hold = (
     const max = Math.max(raw.get(k) ?? 0, ...recent.map((r) => r.targets[k] ?? 0));
     held.set(k, Math.min(max, Math.max(a.room, raw.get(k) ?? 0)));
   }
+  // Over maxReplicas (counts held in one place while the plan adds in another): first decline the additions,
+  // dearest first, which removes nothing that runs; only then cut held replicas back towards the plan.
   let excess = [...held.values()].reduce((a, b) => a + b, 0) - input.autoscaling.maxReplicas;
   const dearest = [...held.keys()].sort((a, b) => available.get(b)!.price - available.get(a)!.price);
-  for (const k of dearest) {
-    if (excess <= 0) break;
-    const over = Math.min(excess, held.get(k)! - (raw.get(k) ?? 0));
-    if (over > 0) {
-      held.set(k, held.get(k)! - over);
-      excess -= over;
+  for (const floorOf of [(k: string) => available.get(k)!.current, (k: string) => raw.get(k) ?? 0]) {
+    for (const k of dearest) {
+      if (excess <= 0) break;
+      const over = Math.min(excess, held.get(k)! - Math.min(held.get(k)!, floorOf(k)));
+      if (over > 0) {
+        held.set(k, held.get(k)! - over);
+        excess -= over;
+      }
     }
   }
   return { held, recent };

@@ -3,7 +3,6 @@ import {
   type LatencyModel,
   poolRate,
   type RttTable,
-  replicasNeeded,
   rttMs,
   type ServingCluster,
   type Slot,

@@ -79,33 +79,6 @@ export const poolRate = (model: LatencyModel, replicas: number, budgetMs: number
     replicas * model.serviceRate * model.utilisationCeiling,
   );
 
-/**
- * Fewest replicas (at most `limit`) that take `rate` within `budgetMs` and the ceiling; undefined when `limit` is
- * not enough. Starts from the ceiling's count and walks up: the latency budget adds at most a few replicas.
- */
-export const replicasNeeded = (
-  model: LatencyModel,
-  rate: number,
-  budgetMs: number,
-  limit: number,
-): number | undefined => {
-  if (rate <= 0) return 0;
-  if (budgetMs / 1000 < 1 / model.serviceRate) return undefined;
-  let c = Math.max(1, Math.ceil(rate / (model.serviceRate * model.utilisationCeiling) - 1e-9));
-  // The 1e-6 ms tolerance meets `poolRate`'s bisection, which lands on the budget to the last bit.
-  for (; c <= limit; c++) {
-    const over = rate >= c * model.serviceRate;
-    if (
-      !over &&
-      latencyQuantileSeconds({ arrivalRate: rate, serviceRate: model.serviceRate, servers: c }, SLO_QUANTILE) * 1000 <=
-        budgetMs
-    ) {
-      return c;
-    }
-  }
-  return undefined;
-};
-
 /** Predicted p95 latency (ms, without network) of `replicas` serving `rate`; infinite when they cannot keep up. */
 export const predictedP95Ms = (model: LatencyModel, replicas: number, rate: number): number => {
   if (rate <= 0) return replicas > 0 ? 1000 / model.serviceRate : 0;

@@ -26,7 +26,6 @@ export {
   poolRate,
   predictedP95Ms,
   type RttTable,
-  replicasNeeded,
   rttMs,
   type ServingCluster,
   SLO_QUANTILE,

@@ -291,8 +291,9 @@ const onDemandFloor = (input: AllocationInput, work: Working[], kinds: Map<Worki
       if (!slot || !reachable(w)) continue;
       const swap = kinds.get(w)!.spot > 0;
       const spotPrice = swap ? Math.max(...w.slots.filter((s) => s.kind === "spot").map((s) => s.price)) : 0;
-      // An added replica ranks after every swap, and among additions clusters already serving come first.
-      const delta = swap ? slot.price - spotPrice : slot.price + (w.replicas > 0 ? 1e6 : 2e6);
+      // A swap costs the price difference, an added replica its price: cheap owned capacity elsewhere can beat
+      // swapping spot for dear on-demand.
+      const delta = swap ? slot.price - spotPrice : slot.price;
       if (!best || delta < best.delta) best = { w, slot, delta, swap };
     }
     if (!best) return;

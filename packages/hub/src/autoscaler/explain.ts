@@ -22,6 +22,7 @@ export interface ChangeContext {
   /** Replicas of the service in the cluster now, every kind. */
   clusterReplicasNow: number;
   model: LatencyModel;
+  /** The latency pools are planned to: the SLO less the planning margin. */
   latencySloMs: number;
   coldStartSeconds: number;
   /** The KPA's sentence, when it is what moved (panic, floor, idle). */
@@ -48,11 +49,10 @@ export const explainChange = (c: ChangeContext): string => {
     if (pool && rate > 0) {
       const rttWorst = c.latencySloMs - pool.budgetMs;
       const before = predictedP95Ms(c.model, c.clusterReplicasNow, rate) + rttWorst;
-      why.push(
-        c.clusterReplicasNow > 0
-          ? `${served(pool)}: p95 ${ms(before)} with ${c.clusterReplicasNow} here > ${target} target`
-          : `${served(pool)}: no replica here yet`,
-      );
+      if (c.clusterReplicasNow === 0) why.push(`${served(pool)}: no replica here yet`);
+      else if (before > c.latencySloMs) {
+        why.push(`${served(pool)}: p95 ${ms(before)} with ${c.clusterReplicasNow} here > ${target} target`);
+      } else why.push(`${c.scaleReason}; here: ${served(pool)}`);
       why.push(`cheapest capacity per request/s within ${target} (${money})`);
     } else {
       why.push(`${pool?.extra.join(", ") || c.scaleReason} (${money})`);

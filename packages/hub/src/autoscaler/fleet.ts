@@ -73,11 +73,16 @@ export interface LatencyModel {
 }
 
 /** Highest arrival rate `replicas` take within `budgetMs` of p95 latency and the utilisation ceiling. */
-export const poolRate = (model: LatencyModel, replicas: number, budgetMs: number): number =>
-  Math.min(
-    maxArrivalRate(replicas, model.serviceRate, budgetMs / 1000, SLO_QUANTILE),
-    replicas * model.serviceRate * model.utilisationCeiling,
-  );
+export const poolRate = (model: LatencyModel, replicas: number, budgetMs: number): number => {
+  if (replicas <= 0 || budgetMs / 1000 < 1 / model.serviceRate) return 0;
+  const ceiling = replicas * model.serviceRate * model.utilisationCeiling;
+  // Usually the ceiling binds: one Erlang C then answers, without the bisection.
+  const atCeiling = { arrivalRate: ceiling, serviceRate: model.serviceRate, servers: replicas };
+  if (ceiling < replicas * model.serviceRate && latencyQuantileSeconds(atCeiling, SLO_QUANTILE) * 1000 <= budgetMs) {
+    return ceiling;
+  }
+  return Math.min(maxArrivalRate(replicas, model.serviceRate, budgetMs / 1000, SLO_QUANTILE), ceiling);
+};
 
 /** Predicted p95 latency (ms, without network) of `replicas` serving `rate`; infinite when they cannot keep up. */
 export const predictedP95Ms = (model: LatencyModel, replicas: number, rate: number): number => {

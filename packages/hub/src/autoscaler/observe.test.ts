@@ -34,8 +34,9 @@ describe("observe", () => {
     ];
     const o = observe(samples, "concurrency", windows, 60);
     expect(o.stable).toBe(4 + 10);
-    expect(o.requestsPerSecond).toBe(6 + 5);
-    expect(o.byRegion).toEqual({ eu: 6, us: 5 });
+    // Demand takes the larger window: the panic window's 8 req/s from a (stable: 6) plus b's 5.
+    expect(o.requestsPerSecond).toBe(8 + 5);
+    expect(o.byRegion).toEqual({ eu: 8, us: 5 });
     // Panic window (54, 60]: a's 55 and b's 58.
     expect(o.panic).toBe(6 + 10);
     expect(o.replicas).toBe(2 + 4);

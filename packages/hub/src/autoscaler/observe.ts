@@ -14,9 +14,9 @@ export interface Observation {
   stable: number;
   /** The same over the panic window. */
   panic: number;
-  /** Requests/s averaged over the stable window. */
+  /** Requests/s: the larger of its stable- and panic-window averages. */
   requestsPerSecond: number;
-  /** Requests/s by user region averaged over the stable window. */
+  /** Requests/s by user region, each the larger of its two window averages. */
   byRegion: Record<string, number>;
   /** From each cluster's newest signal. */
   replicas: number;
@@ -87,12 +87,23 @@ export const observe = (
 ): Observation => {
   const stable = perCluster(samples, atSeconds, windows.stableWindowSeconds, windows.stableWindowSeconds);
   const panic = perCluster(samples, atSeconds, windows.panicWindowSeconds, windows.stableWindowSeconds);
+  const rates = (groups: Map<string, SignalSample[]>) => {
+    const byRegion: Record<string, number> = {};
+    let total = 0;
+    for (const g of groups.values()) {
+      total += mean(g.map((s) => s.signal.requestsPerSecond));
+      const regions = new Set(g.flatMap((s) => Object.keys(s.signal.byRegion)));
+      for (const r of regions) byRegion[r] = (byRegion[r] ?? 0) + mean(g.map((s) => s.signal.byRegion[r] ?? 0));
+    }
+    return { byRegion, total };
+  };
+  // Demand is planned on the larger of the two windows: a rise counts at once, a fall after the stable window.
+  const slow = rates(stable);
+  const fast = rates(panic);
+  const requestsPerSecond = Math.max(slow.total, fast.total);
   const byRegion: Record<string, number> = {};
-  let requestsPerSecond = 0;
-  for (const g of stable.values()) {
-    requestsPerSecond += mean(g.map((s) => s.signal.requestsPerSecond));
-    const regions = new Set(g.flatMap((s) => Object.keys(s.signal.byRegion)));
-    for (const r of regions) byRegion[r] = (byRegion[r] ?? 0) + mean(g.map((s) => s.signal.byRegion[r] ?? 0));
+  for (const r of new Set([...Object.keys(slow.byRegion), ...Object.keys(fast.byRegion)])) {
+    byRegion[r] = Math.max(slow.byRegion[r] ?? 0, fast.byRegion[r] ?? 0);
   }
   let replicas = 0;
   let readyReplicas = 0;

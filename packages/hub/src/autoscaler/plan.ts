@@ -6,6 +6,12 @@ import { type CapacityKind, predictedP95Ms, type RttTable, rttMs, type ServingCl
 import { estimateServiceRate, type Observation, observe, type SignalSample } from "./observe.ts";
 import { type EndpointWeights, endpointWeights } from "./weights.ts";
 
+/**
+ * Share of the latency SLO kept in reserve when sizing pools: plans lag demand by up to a heartbeat and are made
+ * on window averages, so a pool planned exactly at the SLO misses it whenever demand rises.
+ */
+export const PLANNING_MARGIN = 0.1;
+
 /** What the autoscaler keeps for one service between passes; plain data. */
 export interface AutoscalerState {
   scale: ScaleState;
@@ -157,10 +163,11 @@ export const autoscale = (input: AutoscaleInput): AutoscaleResult => {
     };
   }
   const { demand, shares } = regionalDemand(serving, observation, clusters, input.samples);
+  const plannedSloMs = serving.latencySloMs * (1 - PLANNING_MARGIN);
   const allocation = allocate({
     demand,
     shares,
-    latencySloMs: serving.latencySloMs,
+    latencySloMs: plannedSloMs,
     rtt,
     clusters,
     serviceRate,
@@ -210,7 +217,7 @@ export const autoscale = (input: AutoscaleInput): AutoscaleResult => {
         ...(pool ? { pool } : {}),
         clusterReplicasNow: now,
         model: allocation.model,
-        latencySloMs: serving.latencySloMs,
+        latencySloMs: plannedSloMs,
         coldStartSeconds: c.coldStartSeconds ?? spec.coldStartSeconds,
         scaleReason: desired.reason,
       });
@@ -218,7 +225,7 @@ export const autoscale = (input: AutoscaleInput): AutoscaleResult => {
     }
   }
   const regions = [...new Set([...Object.keys(demand), ...Object.keys(shares)])];
-  const weights = endpointWeights({ allocation, demand, regions, clusters, rtt, latencySloMs: serving.latencySloMs });
+  const weights = endpointWeights({ allocation, demand, regions, clusters, rtt, latencySloMs: plannedSloMs });
   return {
     ok: true,
     plan: {

@@ -17,7 +17,7 @@ import {
   type ServingCluster,
   type SignalSample,
 } from "../../src/autoscaler/index.ts";
-import { RTT, type Scenario, SPOT_MEAN_LIFETIME_SECONDS, type SimCluster } from "./scenario.ts";
+import { RTT, type Scenario, type SimCluster, SPOT_MEAN_LIFETIME_SECONDS } from "./scenario.ts";
 
 export interface RunOptions {
   label: string;
@@ -130,7 +130,8 @@ export const simulate = (o: RunOptions): RunResult => {
   let totalAll = 0;
   const closeMinute = () => {
     for (const region of Object.keys(RTT)) {
-      const s = (r.slo[region] ??= { minutes: 0, met: 0, attainment: 0 });
+      r.slo[region] ??= { minutes: 0, met: 0, attainment: 0 };
+      const s = r.slo[region];
       s.minutes += 1;
       const total = minuteTotal[region] ?? 0;
       // p95 under target ⇔ at most 5 % of the minute's requests slower than it; an idle minute is met.

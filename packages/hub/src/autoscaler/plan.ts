@@ -145,6 +145,9 @@ const hold = (
       }
     }
   }
+  // A count raised now (the plan adds, or replaces replicas lost to preemption) is held a full window from now.
+  const now = recent[recent.length - 1]!.targets;
+  for (const [k, n] of held) if (n > (available.get(k)?.current ?? 0)) now[k] = Math.max(now[k] ?? 0, n);
   return { held, recent };
 };
 

@@ -9,6 +9,7 @@ interface SuiteContext {
 
 const pct = (x: number, digits = 1): string => `${(100 * x).toFixed(digits)}%`;
 const range = (xs: number[], f: (x: number) => string): string => {
+  if (xs.some((x) => Number.isNaN(x))) return "–";
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
   return lo === hi ? f(lo) : `${f(median(xs))} (${f(lo)}–${f(hi)})`;
@@ -69,7 +70,7 @@ export const inferenceSuite = async (
     [
       "config",
       "cost",
-      "vs all on-demand",
+      "saving vs all on-demand",
       "replica-h",
       "peak",
       "SLO min eu-west",

@@ -1,7 +1,9 @@
 import {
+  breakpoints,
+  type Capacity,
   type CapacityKind,
+  capacityOf,
   type LatencyModel,
-  poolRate,
   type RttTable,
   rttMs,
   type ServingCluster,
@@ -94,55 +96,6 @@ interface Offer {
   unitCost: number;
   rtt: number;
 }
-
-/**
- * Pool capacity for one pass, memoised: the highest rate n replicas take within a budget is a bisection over
- * Erlang C, asked for the same (n, budget) many times while regions are placed.
- */
-interface Capacity {
-  rate(replicas: number, budgetMs: number): number;
-  /** Fewest replicas, at most `limit`, that take `rate` within `budgetMs`; undefined when `limit` is not enough. */
-  needed(rate: number, budgetMs: number, limit: number): number | undefined;
-}
-
-const capacityOf = (model: LatencyModel): Capacity => {
-  const memo = new Map<string, number>();
-  const rate = (n: number, budgetMs: number) => {
-    const k = `${n}|${budgetMs}`;
-    let r = memo.get(k);
-    if (r === undefined) {
-      r = poolRate(model, n, budgetMs);
-      memo.set(k, r);
-    }
-    return r;
-  };
-  return {
-    rate,
-    needed(x, budgetMs, limit) {
-      if (x <= 0) return 0;
-      if (limit < 1 || rate(limit, budgetMs) < x) return undefined;
-      // The rate n replicas take grows with n: binary search for the first n that takes x.
-      let lo = 1;
-      let hi = limit;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (rate(mid, budgetMs) >= x) hi = mid;
-        else lo = mid + 1;
-      }
-      return lo;
-    },
-  };
-};
-
-/** Where a cluster's slot price (or running state) changes: the pool sizes worth pricing. */
-const breakpoints = (slots: readonly Slot[]): number[] => {
-  const out: number[] = [];
-  slots.forEach((s, i) => {
-    const next = slots[i + 1];
-    if (!next || next.price !== s.price || next.running !== s.running) out.push(i + 1);
-  });
-  return out;
-};
 
 /**
  * The best bundle `w` offers a region `rtt` away: at each size where the slot price changes, and at the size

@@ -52,6 +52,8 @@ export interface RunResult {
   reactionPassMs: number | undefined;
   /** The first explanations of that pass. */
   spikeExplanations: string[];
+  /** The first scale-in explanations after the surge. */
+  scaleInExplanations: string[];
   /** A (cluster, capacity) count raised and then lowered within one stable window. */
   oscillations: number;
   oscillationLog: string[];
@@ -113,6 +115,7 @@ export const simulate = (o: RunOptions): RunResult => {
     reactionSeconds: undefined,
     reactionPassMs: undefined,
     spikeExplanations: [],
+    scaleInExplanations: [],
     oscillations: 0,
     oscillationLog: [],
     missedMinutes: [],
@@ -280,6 +283,8 @@ export const simulate = (o: RunOptions): RunResult => {
       r.reactionSeconds = t - spikeAt + took / 1000;
       r.reactionPassMs = took;
       r.spikeExplanations = plan.changes.filter((c) => c.to > c.from).map((c) => c.explanation);
+    } else if (r.reactionSeconds !== undefined && r.scaleInExplanations.length < 4) {
+      r.scaleInExplanations.push(...plan.changes.filter((c) => c.to < c.from).map((c) => `${t} s: ${c.explanation}`));
     }
     if (measured) {
       let total = 0;

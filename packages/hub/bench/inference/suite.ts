@@ -101,6 +101,8 @@ export const inferenceSuite = async (
   );
   console.log(`First pass after the spike (seed ${SEEDS[0]}, ${g[0]!.reactionPassMs?.toFixed(1)} ms):`);
   for (const e of g[0]!.spikeExplanations) console.log(`  ${e}`);
+  console.log("First scale-ins after it:");
+  for (const e of g[0]!.scaleInExplanations) console.log(`  ${e}`);
   for (const r of g) for (const m of r.missedMinutes) console.log(`missed (seed ${SEEDS[g.indexOf(r)]}): ${m}`);
   for (const r of g) for (const m of r.oscillationLog) console.log(`oscillation (seed ${SEEDS[g.indexOf(r)]}): ${m}`);
   console.log(
@@ -109,7 +111,10 @@ export const inferenceSuite = async (
   ctx.results["inference:autoscaler"] = {
     ...report,
     runs: Object.fromEntries(
-      Object.entries(report.runs).map(([k, rs]) => [k, rs.map(({ spikeExplanations: _, ...r }) => r)]),
+      Object.entries(report.runs).map(([k, rs]) => [
+        k,
+        rs.map(({ spikeExplanations: _, scaleInExplanations: __, ...r }) => r),
+      ]),
     ),
   };
 };

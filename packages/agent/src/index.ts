@@ -21,5 +21,6 @@ export {
   KubernetesDriverError,
   type KubernetesDriverOptions,
 } from "./drivers/kubernetes/index.ts";
+export * as load from "./drivers/simulated/load.ts";
 export { createSimulatedDriver, type SimulatedDriverOptions } from "./drivers/simulated/simulated.ts";
 export { type AgentLogger, createLogger } from "./logger.ts";

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--only placement|placement:latency|placement:quality|agent|agent:memory] [--quick] [--json FILE]
+ * `pnpm bench [--only placement|placement:latency|placement:quality|agent|agent:memory|inference] [--quick] [--json FILE]
  *   [--semi-space MB] [--seed N]`
  *
  * The benchmark runner. Suites are named `<area>:<name>`; `--only` takes an area or a suite, repeatable. This
@@ -13,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { inferenceSuite } from "./inference/suite.ts";
 import { type LatencyRow, runLatency } from "./placement/latency.ts";
 import { runQuality } from "./placement/quality.ts";
 
@@ -105,6 +106,7 @@ const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
   "placement:latency": latency,
   "placement:quality": quality,
   "agent:memory": agentMemory,
+  "inference:autoscaler": (ctx) => inferenceSuite(ctx, printTable),
 };
 
 /** Semi-space size the hub process runs with, in MB (see the module comment). */

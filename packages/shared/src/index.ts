@@ -4,6 +4,7 @@ export * from "./protocol/messages.ts";
 export * from "./protocol/subjects.ts";
 export * from "./protocol/trace.ts";
 export * from "./protocol/version.ts";
+export * from "./queueing.ts";
 export * from "./schemas/cluster.ts";
 export * from "./schemas/common.ts";
 export * from "./schemas/dataset.ts";

@@ -45,6 +45,11 @@ export const ServingSpec = z.strictObject({
   fromMetrics: z.boolean().default(false),
   /** Replicas that must stay on on-demand (or owned) capacity whatever spot costs. */
   minOnDemand: z.number().int().nonnegative().max(MAX_SERVICE_REPLICAS).default(0),
+  /**
+   * Requests/s one busy replica completes (1/mean service time). The autoscaler's latency model needs it; it
+   * estimates it from the signals (requests/s over in-service concurrency) and uses this until it can.
+   */
+  replicaRequestsPerSecond: z.number().positive().max(1e6).optional(),
 });
 export type ServingSpec = z.infer<typeof ServingSpec>;
 export type ServingSpecInput = z.input<typeof ServingSpec>;

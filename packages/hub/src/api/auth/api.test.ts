@@ -291,8 +291,13 @@ describe("the hub API with authentication", () => {
   it("scopes a member to its tenant: reads and deletes its own, is refused the other's", async () => {
     const member = (await mint(admin, { name: "a-dev", role: "member", tenant: "a" })).body.token;
     const own = await call("/api/v1/tenants/a/workloads", member);
-    expect(((await own.json()) as { items: string[] }).items.sort()).toEqual(["a-1", "a-2"]);
+    const names = async (r: Response) =>
+      ((await r.json()) as { items: { metadata: { name: string } }[] }).items.map((w) => w.metadata.name).sort();
+    expect(await names(own)).toEqual(["a-1", "a-2"]);
     expect((await call("/api/v1/tenants/b/workloads", member)).status).toBe(403);
+    // The cross-tenant list shows only what the member may see, and a name lookup never finds another tenant's.
+    expect(await names(await call("/api/v1/workloads", member))).toEqual(["a-1", "a-2"]);
+    expect((await call("/api/v1/workloads/b-1", member)).status).toBe(404);
     const visible = await call("/api/v1/workloads-visible", member);
     expect(((await visible.json()) as { items: string[] }).items).toEqual(["a-1", "a-2"]);
 
@@ -401,7 +406,9 @@ describe("the hub API with authentication", () => {
     });
     const own = await call("/api/v1/tenants/b/workloads", jwt);
     expect(own.status).toBe(200);
-    expect(((await own.json()) as { items: string[] }).items).toEqual(["b-1"]);
+    expect(
+      ((await own.json()) as { items: { metadata: { name: string } }[] }).items.map((w) => w.metadata.name),
+    ).toEqual(["b-1"]);
     expect((await call("/api/v1/tenants/a/workloads", jwt)).status).toBe(403);
     const stale = await issuer.sign({
       iss: issuer.url,

@@ -37,14 +37,15 @@ const tokenCommand = (out: Out): Command => {
     .command("create <name>")
     .description("mint a token; its secret is printed once and cannot be shown again")
     .requiredOption("--role <role>", "admin | operator | member | viewer")
-    .option("--tenant <tenant>", "the tenant of a member (required) or viewer (else it reads all tenants)")
     .option("-o, --output <format>", "table | json | yaml (json and yaml include the secret too)", "table")
     .action(async (name: string, opts: { role: string; tenant?: string; output: string }, cmd: Command) => {
       if (!roles.includes(opts.role)) {
         throw new CliError(`--role must be one of ${roles.join(", ")} (got ${JSON.stringify(opts.role)})`);
       }
       const format = parseFormat(opts.output);
-      const body = JSON.stringify({ name, role: opts.role, ...(opts.tenant ? { tenant: opts.tenant } : {}) });
+      // -t/--tenant is the program's option: the tenant of a member (required) or viewer (else it reads all).
+      const tenant = opts.tenant ?? cmd.optsWithGlobals<{ tenant?: string }>().tenant;
+      const body = JSON.stringify({ name, role: opts.role, ...(tenant ? { tenant } : {}) });
       const t = (await clientFor(cmd).post("/tokens", body, "application/json")) as TokenView & { token: string };
       out(
         render(t, format, () =>
@@ -102,7 +103,6 @@ const auditCommand = (out: Out): Command =>
   new Command("audit")
     .description("the audit log, newest first (admins and operators)")
     .option("--subject <subject>", "e.g. token:ci or oidc:alice")
-    .option("--tenant <tenant>", "calls by or on this tenant")
     .option("--action <action>", "e.g. workloads:write, tokens:write")
     .option("--outcome <outcome>", "success | denied | failed")
     .option("--from <iso>", "from (ISO 8601)")
@@ -113,8 +113,12 @@ const auditCommand = (out: Out): Command =>
     .action(async (opts: Record<string, string | undefined>, cmd: Command) => {
       const format = parseFormat(opts.output ?? "table");
       const q = new URLSearchParams();
-      for (const key of ["subject", "tenant", "action", "outcome", "from", "to", "limit", "continue"]) {
-        const v = opts[key];
+      const all: Record<string, string | undefined> = {
+        ...opts,
+        tenant: opts.tenant ?? cmd.optsWithGlobals<{ tenant?: string }>().tenant,
+      };
+      for (const key of ["subject", "tenant", "action", "outcome", "from", "to", "limit", "continue"] as const) {
+        const v = all[key];
         if (v !== undefined) q.set(key, v);
       }
       const page = (await clientFor(cmd).get(`/audit?${q}`)) as { items: AuditView[]; continue?: string };

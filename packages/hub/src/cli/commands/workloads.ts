@@ -90,8 +90,18 @@ export const workloadCommands = (out: Out): Command[] => {
   const submit = new Command("submit")
     .description("submit a workload (YAML or JSON)")
     .requiredOption("-f, --file <file>", "workload file, or - for standard input")
-    .action(async (opts: { file: string }, cmd: Command) => {
-      const w = (await client(cmd).post("/workloads", await readInput(opts.file))) as WorkloadView;
+    .option("--no-wait", "return as soon as the hub accepted it, before its placement decision")
+    .action(async (opts: { file: string; wait: boolean }, cmd: Command) => {
+      const api = client(cmd);
+      let w = (await api.post("/workloads", await readInput(opts.file))) as WorkloadView;
+      // The hub accepts at once and decides right after: wait a moment for the decision, so the answer says where.
+      const path = `/tenants/${encodeURIComponent(w.metadata.tenant)}/workloads/${encodeURIComponent(w.metadata.name)}`;
+      const deadline = Date.now() + 5_000;
+      while (opts.wait && w.status.phase === "Pending" && w.status.message === "waiting for a placement decision") {
+        if (Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 100));
+        w = (await api.get(path)) as WorkloadView;
+      }
       out(`workload/${w.metadata.name} submitted: ${w.status.phase} — ${placementsOf(w)}\n  ${w.status.message}`);
     });
 

@@ -20,6 +20,7 @@ import {
 } from "@gantry/shared";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type Context, context, SpanKind, trace } from "@opentelemetry/api";
+import { type CredentialsWatch, credsFileAuthenticator, watchCredentials } from "./bus/credentials.ts";
 import { AgentConfig, type AgentConfigInput } from "./config.ts";
 import type { ClusterDriver } from "./drivers/driver.ts";
 import type { AgentLogger } from "./logger.ts";
@@ -325,17 +326,26 @@ export const createAgent = (deps: AgentDeps) => {
     }
   };
 
+  const authenticator = config.natsCreds
+    ? credsFileAuthenticator(config.natsCreds, {
+        onError: (e) => logger.warn({ err: e }, "cannot read the credentials file; using the last good ones"),
+      })
+    : undefined;
   const connectNats =
     deps.connectNats ??
     ((o: { name: string; inboxPrefix: string }) =>
       connect({
         ...natsServerOptions(config.natsUrl),
+        ...(authenticator ? { authenticator } : {}),
         name: o.name,
         inboxPrefix: o.inboxPrefix,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         waitOnFirstConnect: true,
+        // Mid-rotation the server may refuse the old key before the new file lands: keep trying.
+        ignoreAuthErrorAbort: true,
       }));
+  let credsWatch: CredentialsWatch | undefined;
 
   const listen = (conn: NatsConnection) => {
     conn.subscribe(subjects.desired(cluster), {
@@ -393,6 +403,17 @@ export const createAgent = (deps: AgentDeps) => {
         }, config.resyncIntervalMs),
       );
       await greet();
+      if (config.natsCreds) {
+        // Rotated credentials (a new Secret): connect with them first, then let the old connection go.
+        credsWatch = watchCredentials(
+          config.natsCreds,
+          () => this.reconnect().then(() => logger.info({}, "reconnected with rotated credentials")),
+          {
+            intervalMs: config.credsCheckIntervalMs,
+            onError: (e) => logger.warn({ err: e }, "credentials check failed"),
+          },
+        );
+      }
       logger.info({ agentId, driver: driver.kind }, "agent started");
     },
     /**
@@ -417,6 +438,7 @@ export const createAgent = (deps: AgentDeps) => {
       closed = true;
       for (const t of timers) clearInterval(t);
       if (reportTimer) clearTimeout(reportTimer);
+      credsWatch?.close();
       await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
       const conn = nc;
       if (conn) {

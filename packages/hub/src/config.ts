@@ -12,8 +12,13 @@ export const HubConfig = z.strictObject({
   databaseUrl: z.string().optional(),
   dataDir: z.string().default(".gantry/data"),
   natsUrl: z.string().default("nats://127.0.0.1:4222"),
-  /** A NATS credentials file (JWT and seed) for the hub's own identity on the bus. */
+  /** A NATS credentials file (JWT and seed) for the hub's own identity, when another process holds the authority. */
   natsCreds: z.string().optional(),
+  /**
+   * The NATS authority's folder (operator and account keys): the hub mints every agent's identity and revokes them.
+   * Without it (and without natsCreds) the bus has no authentication: development only.
+   */
+  natsAuthDir: z.string().optional(),
   /** This replica's name in the leader lease (hostname and pid by default). */
   hubId: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
   /** No heartbeat for this long: the cluster is `unknown` and gets no new work. */
@@ -65,6 +70,7 @@ const ENV: [keyof HubConfigInput, string][] = [
   ["dataDir", "GANTRY_DATA_DIR"],
   ["natsUrl", "NATS_URL"],
   ["natsCreds", "NATS_CREDS"],
+  ["natsAuthDir", "GANTRY_NATS_AUTH_DIR"],
   ["hubId", "GANTRY_HUB_ID"],
   ["batchLimit", "GANTRY_BATCH_LIMIT"],
   ["defaultMaxRuntimeHours", "GANTRY_MAX_RUNTIME_HOURS"],

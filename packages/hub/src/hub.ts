@@ -11,7 +11,9 @@ import { serve } from "@hono/node-server";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createApi } from "./api/app.ts";
 import { ensureAdminToken } from "./api/auth/index.ts";
+import { type NatsAuthority, openNatsAuthority } from "./bus/auth/index.ts";
 import { createHubBus } from "./bus/hub-bus.ts";
+import { clusterCredentials, hubAuthenticator, revokeDueCredentials } from "./bus/identities.ts";
 import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
 import type { HealthThresholds } from "./fleet/health.ts";
@@ -34,8 +36,10 @@ export interface HubDeps {
   metrics?: Metrics;
   /** An already-open database (tests share one); otherwise opened from the config. */
   database?: OpenDatabase;
-  /** Connect to NATS (tests and `gantry up` pass credentials this way); defaults to the config's URL and creds. */
+  /** Connect to NATS some other way (tests); by default the config's URL with the hub's identity. */
   connectNats?: () => Promise<NatsConnection>;
+  /** The NATS authority, already open (`gantry up` shares its own); otherwise opened from `natsAuthDir`. */
+  natsAuthority?: NatsAuthority;
 }
 
 /**
@@ -67,17 +71,31 @@ export const createHub = async (deps: HubDeps) => {
   let listeningSince = clock.now();
   let hearing = true;
 
+  const authority =
+    deps.natsAuthority ??
+    (config.natsAuthDir ? await openNatsAuthority({ dir: config.natsAuthDir, servers: config.natsUrl }) : undefined);
+  const authenticator = await hubAuthenticator({
+    ...(authority ? { authority } : {}),
+    ...(config.natsCreds ? { credsFile: config.natsCreds } : {}),
+  });
+  if (!authenticator) {
+    logger.warn({ nats: config.natsUrl }, "the bus has no authentication: anyone on it controls the fleet");
+  }
   const nc = await (
     deps.connectNats ??
     (() =>
       connect({
         ...natsServerOptions(config.natsUrl),
+        ...(authenticator ? { authenticator } : {}),
         name: `gantry-hub-${config.hubId}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         waitOnFirstConnect: true,
+        // A credentials hiccup during a rotation must not make the client give up for good.
+        ignoreAuthErrorAbort: true,
       }))
   )();
+  const credentials = authority ? clusterCredentials(authority) : undefined;
 
   let bus: ReturnType<typeof createHubBus> | undefined;
   const leadership = createLeadership({
@@ -226,6 +244,7 @@ export const createHub = async (deps: HubDeps) => {
     listeningSince: () => (hearing ? listeningSince : clock.now()),
     onDesiredStateChanged,
     ...(config.defaultMaxRuntimeHours ? { defaultMaxRuntimeHours: config.defaultMaxRuntimeHours } : {}),
+    ...(credentials ? { revokeDueCredentials: revokeDueCredentials({ store, clock, logger, credentials }) } : {}),
   });
   const admission = createAdmission({ store, clock, view, acceptUnsatisfiable: config.acceptUnsatisfiable });
 
@@ -250,6 +269,7 @@ export const createHub = async (deps: HubDeps) => {
       await withTimeout(nc.flush(), 2_000, "NATS flush");
     },
     leader: () => leadership.isLeader(),
+    ...(credentials ? { credentials } : {}),
     auth: { config: config.auth },
   });
 
@@ -275,10 +295,17 @@ export const createHub = async (deps: HubDeps) => {
     signals,
     /** The bound HTTP URL once started. */
     url: "",
-    /** Register a cluster as an operator would (`gantry up` registers its fleet file's clusters). */
-    async registerCluster(name: string, registration: ClusterRegistration): Promise<void> {
+    /**
+     * Register a cluster as an operator would (`gantry up` registers its fleet file's clusters). Returns its agent's
+     * NATS credentials when the hub mints them.
+     */
+    async registerCluster(name: string, registration: ClusterRegistration): Promise<{ creds?: string }> {
       view.upsert(await store.clusters.register(name, registration, clock.now()));
       onDesiredStateChanged();
+      if (!credentials) return {};
+      const { publicKey, creds } = await credentials.issue(name);
+      await store.clusters.addCredential(name, publicKey, clock.now());
+      return { creds };
     },
     /** Where the bootstrap admin token was written, when `auth.bootstrapAdminToken` is on. */
     adminTokenFile: undefined as string | undefined,
@@ -308,6 +335,10 @@ export const createHub = async (deps: HubDeps) => {
           if (s.type === "reconnect") {
             hearing = true;
             listeningSince = clock.now();
+            // A restarted nats-server may have missed revocations made while it was down.
+            if (authority && leadership.isLeader()) {
+              authority.pushAccount().catch((e: unknown) => logger.warn({ err: e }, "could not push the account JWT"));
+            }
           } else if (s.type === "disconnect") {
             hearing = false;
           }

@@ -16,6 +16,7 @@ interface AgentFlags {
   describe?: string;
   kubeconfig?: string;
   natsUrl?: string;
+  creds?: string;
   secondsPerHour: number;
   heartbeatMs?: number;
 }
@@ -40,6 +41,10 @@ export const agentCommand = (out: (text: string) => void): Command =>
     .option("--describe <file>", "cluster description YAML: tier, region, pricing (driver kubernetes)")
     .option("--kubeconfig <file>", "kubeconfig (default: in-cluster service account, then KUBECONFIG, ~/.kube/config)")
     .option("--nats-url <url>", "NATS URL (NATS_URL)")
+    .option(
+      "--creds <file>",
+      "this cluster's NATS credentials from `gantry cluster add` (NATS_CREDS); watched for rotation",
+    )
     .option(
       "--seconds-per-hour <n>",
       "simulated driver: real seconds per simulated hour",
@@ -67,8 +72,14 @@ export const agentCommand = (out: (text: string) => void): Command =>
       } else {
         throw new CliError(`--driver must be simulated or kubernetes (got ${JSON.stringify(o.driver)})`);
       }
+      const natsCreds = o.creds ?? process.env.NATS_CREDS;
       const agent = createAgent({
-        config: { cluster: o.cluster, natsUrl, ...(o.heartbeatMs ? { heartbeatIntervalMs: o.heartbeatMs } : {}) },
+        config: {
+          cluster: o.cluster,
+          natsUrl,
+          ...(natsCreds ? { natsCreds } : {}),
+          ...(o.heartbeatMs ? { heartbeatIntervalMs: o.heartbeatMs } : {}),
+        },
         driver,
         logger,
       });

@@ -60,6 +60,11 @@ export const startNatsServer = async (options: {
   port: number;
   args?: string[];
   config?: NatsServerConfigFile;
+  /**
+   * Run it in its own process group, so a terminal's Ctrl-C (sent to the whole foreground group) does not kill it
+   * before the hub has drained; a small watchdog shell still ends it if this process dies without stopping it.
+   */
+  detached?: boolean;
 }): Promise<RunningNatsServer> => {
   if (!natsServerInstalled()) throw new NatsServerMissingError();
   const configArgs: string[] = [];
@@ -70,11 +75,20 @@ export const startNatsServer = async (options: {
     await chmod(path, 0o600);
     configArgs.push("-c", path);
   }
-  const child = spawn(
-    "nats-server",
-    [...configArgs, "-a", "127.0.0.1", "-p", String(options.port), ...(options.args ?? [])],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+  const args = [...configArgs, "-a", "127.0.0.1", "-p", String(options.port), ...(options.args ?? [])];
+  const child = options.detached
+    ? spawn(
+        "sh",
+        [
+          "-c",
+          // Start the server, then watch the parent: when it is gone (even kill -9), stop the server too.
+          'nats-server "$@" & s=$!; trap "kill $s 2>/dev/null" TERM INT; while kill -0 $PPID 2>/dev/null && kill -0 $s 2>/dev/null; do sleep 1; done; kill $s 2>/dev/null; wait $s',
+          "nats-server",
+          ...args,
+        ],
+        { stdio: ["ignore", "ignore", "pipe"], detached: true },
+      )
+    : spawn("nats-server", args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -37,7 +37,8 @@ export const hubPermissions = (options: { inboxPrefix?: string } = {}): UserPerm
   const inbox = options.inboxPrefix ?? DEFAULT_INBOX_PREFIX;
   return {
     publish: ["gantry.v1.hub.>", `${HUBS_SUBJECT_PREFIX}.>`],
-    subscribe: ["gantry.v1.agent.>", `${HUBS_SUBJECT_PREFIX}.>`, `${inbox}.>`],
+    // Desired states too: every replica keeps its cache warm from what the leader publishes.
+    subscribe: ["gantry.v1.agent.>", "gantry.v1.hub.*.desired", `${HUBS_SUBJECT_PREFIX}.>`, `${inbox}.>`],
     allowResponses: true,
   };
 };

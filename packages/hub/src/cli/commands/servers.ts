@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type Agent,
@@ -11,6 +13,7 @@ import {
 } from "@gantry/agent";
 import type { FleetCluster } from "@gantry/shared";
 import { Command } from "commander";
+import { type NatsAuthority, openNatsAuthority } from "../../bus/auth/index.ts";
 import { type RunningNatsServer, startNatsServer } from "../../bus/nats-server.ts";
 import { HubConfig, hubConfigFromEnv } from "../../config.ts";
 import { createHub } from "../../hub.ts";
@@ -21,9 +24,20 @@ type Out = (text: string) => void;
 
 export const DEFAULT_FLEET = fileURLToPath(new URL("../../../../../examples/fleet.yaml", import.meta.url));
 
-const simulatedAgent = (cluster: FleetCluster, natsUrl: string, secondsPerHour: number, heartbeatIntervalMs?: number) =>
+const simulatedAgent = (
+  cluster: FleetCluster,
+  natsUrl: string,
+  secondsPerHour: number,
+  heartbeatIntervalMs?: number,
+  natsCreds?: string,
+) =>
   createAgent({
-    config: { cluster: cluster.name, natsUrl, ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}) },
+    config: {
+      cluster: cluster.name,
+      natsUrl,
+      ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
+      ...(natsCreds ? { natsCreds } : {}),
+    },
     driver: createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour }),
     logger: createLogger("gantry-agent").child({ cluster: cluster.name }),
   });
@@ -35,7 +49,15 @@ const hubOptions = (cmd: Command) =>
     .option("--host <host>", "address to bind (GANTRY_HOST)")
     .option("--data-dir <dir>", "embedded database folder when DATABASE_URL is not set (GANTRY_DATA_DIR)")
     .option("--database-url <url>", "PostgreSQL URL (DATABASE_URL)")
-    .option("--nats-url <url>", "NATS URL (NATS_URL)");
+    .option("--nats-url <url>", "NATS URL (NATS_URL)")
+    .option(
+      "--nats-auth-dir <dir>",
+      "the NATS authority's folder: the hub mints and revokes agents' identities (GANTRY_NATS_AUTH_DIR)",
+    )
+    .option(
+      "--nats-creds <file>",
+      "the hub's own NATS credentials, when another process holds the authority (NATS_CREDS)",
+    );
 
 interface HubFlags {
   port?: number;
@@ -43,6 +65,8 @@ interface HubFlags {
   dataDir?: string;
   databaseUrl?: string;
   natsUrl?: string;
+  natsAuthDir?: string;
+  natsCreds?: string;
 }
 const flagsToConfig = (o: HubFlags) => ({
   ...hubConfigFromEnv(process.env),
@@ -51,6 +75,8 @@ const flagsToConfig = (o: HubFlags) => ({
   ...(o.dataDir ? { dataDir: o.dataDir } : {}),
   ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
   ...(o.natsUrl ? { natsUrl: o.natsUrl } : {}),
+  ...(o.natsAuthDir ? { natsAuthDir: o.natsAuthDir } : {}),
+  ...(o.natsCreds ? { natsCreds: o.natsCreds } : {}),
 });
 
 /** `gantry hub`, `gantry agent` and `gantry up`: the long-running parts. */
@@ -82,21 +108,39 @@ export const serverCommands = (out: Out): Command[] => {
     const config = { ...env, auth: { ...env.auth, bootstrapAdminToken: true } };
     const stopTracing = await startTracing("gantry");
     let nats: RunningNatsServer | undefined;
+    const dataDir = HubConfig.parse(config).dataDir;
+    let authority: NatsAuthority | undefined;
     if (!o.natsUrl && !process.env.NATS_URL) {
-      nats = await startNatsServer({ port: await preferredOrFreePort(4222) });
+      // A private nats-server with JWT authentication: the hub mints every identity, anonymous clients are refused.
+      const port = await preferredOrFreePort(4222);
+      const natsDir = join(dataDir, "nats");
+      authority = await openNatsAuthority({ dir: natsDir, servers: `nats://127.0.0.1:${port}` });
+      nats = await startNatsServer({
+        port,
+        detached: true,
+        config: { dir: natsDir, text: authority.serverConfig({ port, resolverDir: join(natsDir, "jwt") }) },
+      });
       config.natsUrl = nats.url;
     }
     const natsUrl = HubConfig.parse(config).natsUrl;
-    const h = await createHub({ config });
+    const h = await createHub({ config, ...(authority ? { natsAuthority: authority } : {}) });
     await h.start();
     for (const d of fleet.datasets) await h.store.datasets.put(d);
-    // The operator's fleet file registers every cluster it lists: registered clusters get work.
+    // The operator's fleet file registers every cluster it lists: registered clusters get work, and their agents
+    // the NATS credentials the hub mints for them (kept in the data folder, mode 0600).
+    const credsDir = join(dataDir, "creds");
+    await mkdir(credsDir, { recursive: true, mode: 0o700 });
+    const credsFiles = new Map<string, string>();
     for (const { name, nodes: _nodes, health: _health, ...registration } of fleet.clusters) {
-      await h.registerCluster(name, registration);
+      const { creds } = await h.registerCluster(name, registration);
+      if (!creds) continue;
+      const file = join(credsDir, `${name}.creds`);
+      await writeFile(file, creds, { mode: 0o600 });
+      credsFiles.set(name, file);
     }
     const agents: Agent[] = [];
     for (const c of fleet.clusters.filter((c) => c.health !== "offline")) {
-      const a = simulatedAgent(c, natsUrl, o.secondsPerHour, 2_000);
+      const a = simulatedAgent(c, natsUrl, o.secondsPerHour, 2_000, credsFiles.get(c.name));
       await a.start();
       agents.push(a);
     }
@@ -105,7 +149,7 @@ export const serverCommands = (out: Out): Command[] => {
         "Gantry is up.",
         `  dashboard  ${h.url}/`,
         `  API        ${h.url}/api/v1  (OpenAPI: ${h.url}/api/v1/openapi.json)`,
-        `  NATS       ${natsUrl}${nats ? " (started here)" : ""}`,
+        `  NATS       ${natsUrl}${nats ? ` (started here; JWT auth: anonymous clients are refused; agents' credentials in ${credsDir})` : ""}`,
         `  database   ${config.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${HubConfig.parse(config).dataDir}`}`,
         `  fleet      ${agents.length} simulated cluster(s) from ${o.fleet}; 1 simulated hour = ${o.secondsPerHour}s`,
         `  admin      token in ${h.adminTokenFile} (mode 0600; the CLI reads it for a hub on this machine)`,

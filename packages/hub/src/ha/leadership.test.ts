@@ -65,6 +65,7 @@ describe.each(KINDS)("leadership on %s", (kind) => {
   let t: TestStore;
   let store: Store;
   let running: Leadership[] = [];
+  const held: (() => void)[] = [];
 
   beforeAll(async () => {
     t = await openTestStore(kind);
@@ -77,6 +78,8 @@ describe.each(KINDS)("leadership on %s", (kind) => {
     await store.db.delete(hubLeases).where(eq(hubLeases.name, "leader"));
   });
   afterEach(async () => {
+    // A held call must end first, or closing its replica would wait for it for ever.
+    for (const resume of held.splice(0)) resume();
     await Promise.all(running.map((l) => l.close()));
     running = [];
   });
@@ -129,6 +132,7 @@ describe.each(KINDS)("leadership on %s", (kind) => {
 
   it("moves on from a paused leader within ttl + renew, and the paused one stops leading before that", async () => {
     const pausable = controllable(store.leases);
+    held.push(() => pausable.resume());
     const a = replica("hub-a", pausable.leases);
     await a.leadership.start();
     const b = replica("hub-b");
@@ -138,7 +142,7 @@ describe.each(KINDS)("leadership on %s", (kind) => {
 
     // hub-a still runs but its renewals get no answer (a paused process, a hung connection).
     pausable.pause();
-    const paused = performance.now();
+    const pausedAt = performance.now();
     // What hub-a believed at the moment hub-b became leader.
     let aAtHandover: number | undefined = -1;
     const seen = b.changes;
@@ -150,7 +154,7 @@ describe.each(KINDS)("leadership on %s", (kind) => {
       options.ttlMs + options.renewMs + slack,
       "hub-b to lead",
     );
-    expect(b.changes[0]!.at - paused).toBeLessThan(options.ttlMs + options.renewMs + slack);
+    expect(b.changes[0]!.at - pausedAt).toBeLessThan(options.ttlMs + options.renewMs + slack);
     expect(b.leadership.epoch()).toBe(old + 1);
     // No overlap: hub-a fenced itself on its own clock before the lease could pass.
     expect(aAtHandover).toBeUndefined();

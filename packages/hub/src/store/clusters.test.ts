@@ -159,6 +159,8 @@ describe.each(KINDS)("clusters on %s", (kind) => {
       expect(revoked).toEqual(expect.arrayContaining([`${name}-k1`, `${name}-k2`]));
       expect(revoked).not.toContain(`${other}-k1`);
 
+      // Its agent saying hello again does not bring it back.
+      expect((await hello(name, {}, at(15))).state).toBe("revoked");
       expect(await store.clusters.register(name, {}, at(20))).toMatchObject({ state: "registered", revokedAt: null });
       await expect(store.clusters.revoke(unique("nobody"), at(0))).rejects.toMatchObject({ code: "not_found" });
     });

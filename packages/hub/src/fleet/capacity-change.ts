@@ -1,10 +1,11 @@
 import type { CapacityReport } from "@gantry/shared";
 
-/** What of a capacity report can change a placement decision: per node, what is taken and whether it is usable. */
-export const capacityFingerprint = (report: CapacityReport): string =>
-  report.nodes
-    .map((n) => `${n.name}:${n.gpusUsed}:${n.cpuUsed}:${n.memoryUsedGiB}:${n.ready ? 1 : 0}${n.schedulable ? 1 : 0}`)
-    .join("|");
+/**
+ * What of a capacity report can change a placement decision: every field of every node group — what is taken and
+ * whether it is usable, but also how many nodes a group has, their GPUs, CPU, memory and labels (a cluster that scales
+ * out or relabels a node changes what fits where).
+ */
+export const capacityFingerprint = (report: CapacityReport): string => JSON.stringify(report.nodes);
 
 /**
  * Remembers each cluster's last fingerprint, so the queue is re-evaluated when a heartbeat frees or

@@ -28,6 +28,8 @@ export const createLeadership = (deps: {
   let validUntil = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  /** The last lease request, so close() can let one still on its way land before it releases. */
+  let inflight: Promise<unknown> | undefined;
   // Keep a margin for the round trip and for clock rate differences between this process and the database.
   const margin = Math.min(1_000, options.ttlMs / 4);
 
@@ -46,9 +48,12 @@ export const createLeadership = (deps: {
     if (stopped) return;
     const asked = performance.now();
     try {
-      const got = await leases.acquire(LEADER_LEASE, holder, options.ttlMs);
+      const request = leases.acquire(LEADER_LEASE, holder, options.ttlMs);
+      inflight = request;
+      const got = await request;
       if (stopped) return;
-      if (got) {
+      // A grant that arrives after the lease may have passed on (a pause, a slow answer) is no grant.
+      if (got && performance.now() < asked + options.ttlMs - margin) {
         validUntil = asked + options.ttlMs - margin;
         set(got.epoch);
       } else {
@@ -83,10 +88,11 @@ export const createLeadership = (deps: {
     async close(): Promise<void> {
       stopped = true;
       if (timer) clearTimeout(timer);
-      if (epoch !== undefined) {
-        set(undefined);
-        await leases.release(LEADER_LEASE, holder).catch(() => undefined);
-      }
+      set(undefined);
+      // A renewal still on its way would take the lease again after the release: let it land, then release (a no-op
+      // when this replica does not hold it).
+      await inflight?.catch(() => undefined);
+      await leases.release(LEADER_LEASE, holder).catch(() => undefined);
     },
   };
 };

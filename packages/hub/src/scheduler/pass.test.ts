@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   BurstPolicy,
   type BurstPolicyInput,
@@ -47,11 +48,11 @@ const policy = BurstPolicy.parse({
   },
 } satisfies BurstPolicyInput);
 
-const row = (name: string, ageSeconds: number): WorkloadRow => {
+const row = (name: string, ageSeconds: number, tenant = "t"): WorkloadRow => {
   const manifest = Workload.parse({
     apiVersion: "gantry.dev/v1alpha1",
     kind: "Workload",
-    metadata: { name, tenant: "t" },
+    metadata: { name, tenant },
     spec: {
       type: "job",
       durationHours: 1,
@@ -61,14 +62,19 @@ const row = (name: string, ageSeconds: number): WorkloadRow => {
   } satisfies WorkloadInput);
   const createdAt = new Date(NOW.getTime() - ageSeconds * 1000);
   return {
+    uid: randomUUID(),
+    tenant,
     name,
-    tenant: "t",
     manifest,
+    specHash: "",
+    idempotencyKey: null,
     phase: "Pending",
     message: "",
+    quarantine: null,
     generation: 0,
     priority: 0,
     decisionId: null,
+    rv: 1,
     createdAt,
     updatedAt: createdAt,
     placedAt: null,
@@ -78,6 +84,13 @@ const row = (name: string, ageSeconds: number): WorkloadRow => {
     startedAt: null,
     finishedAt: null,
   };
+};
+
+/** A row whose stored manifest the engine cannot read (an old schema, a bad write): deciding it throws. */
+const unreadable = (name: string, ageSeconds: number): WorkloadRow => {
+  const r = row(name, ageSeconds);
+  const { resources: _gone, ...spec } = r.manifest.spec;
+  return { ...r, manifest: { ...r.manifest, spec } as unknown as Workload };
 };
 
 const input = (usage: BurstUsage = new Map()): PassInput => ({
@@ -126,9 +139,32 @@ describe("planPass", () => {
   it("keeps a batch only when it places all queue order placed, and more or for less", () => {
     const queue = planPass(rows, 0, input());
     expect(batchIsBetter(queue, queue)).toBe(false);
-    const fewer = { placed: queue.placed.slice(1), unplaced: [] };
+    const fewer = { placed: queue.placed.slice(1), unplaced: [], failed: [] };
     expect(batchIsBetter(fewer, queue)).toBe(false);
-    const more = { placed: [...queue.placed, ...planPass([row("d", 5)], 0, input()).placed], unplaced: [] };
+    const more = { placed: [...queue.placed, ...planPass([row("d", 5)], 0, input()).placed], unplaced: [], failed: [] };
     expect(batchIsBetter(more, queue)).toBe(true);
   });
+
+  it.each([0, 3])("sets aside a workload whose decision throws and decides the others (batch of %i)", (batched) => {
+    const bad = unreadable("bad", 40);
+    const plan = planPass([bad, ...rows], batched, input());
+    expect(plan.failed.map((f) => f.row.name)).toEqual(["bad"]);
+    expect(plan.failed[0]!.error).toBeInstanceOf(Error);
+    expect([...plan.placed, ...plan.unplaced].map((p) => p.row.name)).not.toContain("bad");
+    expect(plan.placed).toHaveLength(2);
+    expect(plan.unplaced).toHaveLength(1);
+  });
+
+  it.each([0, 2])(
+    "decides two workloads of one name in two tenants as two, each on its own capacity (batch of %i)",
+    (batched) => {
+      const plan = planPass([row("same", 30, "t1"), row("same", 20, "t2")], batched, input());
+      expect(plan.placed.map((p) => `${p.row.tenant}@${p.outcome.pool}`).sort()).toEqual(
+        batched === 0
+          ? ["t1@onprem", "t2@cloud"]
+          : expect.arrayContaining([expect.stringMatching(/^t1@/), expect.stringMatching(/^t2@/)]),
+      );
+      expect(plan.placed.map((p) => p.outcome.pool).sort()).toEqual(["cloud", "onprem"]);
+    },
+  );
 });

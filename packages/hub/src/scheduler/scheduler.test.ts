@@ -1,13 +1,21 @@
-import { type CapacityReport, ClusterDescription, type Workload } from "@gantry/shared";
+import type { CapacityReport, Workload } from "@gantry/shared";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFleetView, type FleetView } from "../fleet/view.ts";
 import { createMetrics } from "../metrics.ts";
 import { aWorkload } from "../placement/testing/builders.ts";
-import { createStore, type OpenDatabase, openDatabase, type Store } from "../store/index.ts";
+import type { FencedError, Store } from "../store/index.ts";
+import { decisions, workloads } from "../store/schema.ts";
+import { KINDS, openTestStore, type TestStore, unique } from "../store/testing/fixtures.ts";
 import { silentLogger } from "../util/logger.ts";
 import { batchSize } from "./pass.ts";
 import { createScheduler } from "./scheduler.ts";
 
-const oneH100Node = (): CapacityReport => ({
+const at = new Date("2026-06-01T00:00:00Z");
+const clock = { now: () => new Date(at.getTime() + 1000) };
+const thresholds = { unknownAfterMs: 60_000, offlineAfterMs: 120_000 };
+
+const oneH100Node = (accounted: CapacityReport["accountedWorkloads"] = []): CapacityReport => ({
   nodes: [
     {
       name: "n",
@@ -23,69 +31,187 @@ const oneH100Node = (): CapacityReport => ({
       labels: {},
     },
   ],
-  accountedWorkloads: [],
+  accountedWorkloads: accounted,
 });
 
-describe("scheduler pass with several workloads waiting", () => {
-  let database: OpenDatabase;
+const pricing = (usd: number) => ({ gpuHour: { H100: usd }, spotGpuHour: {}, egressPerGB: 0 });
+
+describe.each(KINDS)("scheduler on %s", (kind) => {
+  let t: TestStore;
   let store: Store;
-  const at = new Date();
+  let view: FleetView;
+  let epoch: number;
 
   beforeAll(async () => {
-    database = await openDatabase({ dataDir: "memory://" });
-    store = createStore(database.db);
-    const clusters = [
-      { name: "us", tier: "cloud", region: "us-east-1", pricing: { gpuHour: { H100: 2 } } },
-      { name: "eu", tier: "cloud", region: "eu-west-1", pricing: { gpuHour: { H100: 3 } } },
-    ];
-    for (const c of clusters) {
-      const description = ClusterDescription.parse(c);
-      await store.clusters.announce({ description, agentId: c.name, driver: "sim", agentVersion: "test", at });
-      await store.clusters.heartbeat(c.name, oneH100Node(), at);
-    }
+    t = await openTestStore(kind);
+    store = t.store;
+    await store.clusters.register("us", { tier: "cloud", region: "us-east-1", pricing: pricing(2) }, at);
+    await store.clusters.register("eu", { tier: "cloud", region: "eu-west-1", pricing: pricing(3) }, at);
+    // An agent that announced itself, cheapest of all, but was never approved: it must get no work.
+    await store.clusters.announce({
+      name: "rogue",
+      reported: {
+        name: "rogue",
+        tier: "cloud",
+        provider: "",
+        region: "us-east-2",
+        zone: "",
+        labels: {},
+        taints: [],
+        pricing: pricing(0.1),
+      },
+      agentId: "rogue-agent",
+      driver: "sim",
+      agentVersion: "test",
+      at,
+    });
+    view = createFleetView({ clock, thresholds });
+    view.load(await store.clusters.list());
+    for (const c of ["us", "eu", "rogue"]) view.heartbeat(c, oneH100Node());
+    epoch = (await store.leases.acquire("leader", "hub-test", 3_600_000))!.epoch;
   }, 60_000);
-
   afterAll(async () => {
-    await database.close();
+    await t?.close();
   });
 
-  const run = async (workloads: Workload[], batchLimit?: number, metrics = createMetrics()) => {
-    for (const [i, w] of workloads.entries()) await store.workloads.create(w, new Date(at.getTime() + i));
+  const schedulerWith = (
+    over: { epoch?: () => number | undefined; batchLimit?: number; metrics?: ReturnType<typeof createMetrics> } = {},
+  ) => {
+    const fenced: FencedError[] = [];
+    let published = 0;
     const scheduler = createScheduler({
       store,
-      clock: { now: () => new Date(at.getTime() + 1000) },
+      view,
+      clock,
       logger: silentLogger(),
-      thresholds: { unknownAfterMs: 60_000, offlineAfterMs: 120_000 },
-      onDesiredStateChanged: () => undefined,
-      metrics,
-      ...(batchLimit === undefined ? {} : { batchLimit }),
+      epoch: over.epoch ?? (() => epoch),
+      onFenced: (e) => fenced.push(e),
+      onDesiredStateChanged: () => {
+        published++;
+      },
+      metrics: over.metrics ?? createMetrics(),
+      ...(over.batchLimit === undefined ? {} : { batchLimit: over.batchLimit }),
     });
+    return { scheduler, fenced, published: () => published };
+  };
+
+  /** Submit, run one pass, and say where each went (`phase:clusters`); then remove them. */
+  const run = async (ws: Workload[], over: Parameters<typeof schedulerWith>[0] = {}, keep = false) => {
+    for (const [i, w] of ws.entries()) await store.workloads.create(w, new Date(at.getTime() + i));
+    const { scheduler, fenced, published } = schedulerWith(over);
     await scheduler.kick();
     await scheduler.idle();
+    scheduler.close();
     const out: Record<string, string> = {};
-    for (const w of workloads) {
-      const row = await store.workloads.get(w.metadata.name);
-      out[w.metadata.name] = `${row?.phase}:${row?.placements.map((p) => p.cluster).join(",")}`;
-      await store.workloads.delete(w.metadata.name);
+    for (const w of ws) {
+      const row = await store.workloads.get(w.metadata.tenant, w.metadata.name);
+      out[w.metadata.name] = `${row?.phase}:${row?.placements
+        .filter((p) => p.active)
+        .map((p) => p.cluster)
+        .join(",")}`;
+      if (!keep) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
     }
-    return out;
+    return { out, fenced, published: published() };
   };
 
   const flexible = (name: string) => aWorkload({ resources: { gpu: { count: 8 } } }, name);
   const pinned = (name: string) =>
     aWorkload({ resources: { gpu: { count: 8 } }, placement: { regions: ["us-*"] } }, name);
 
-  it("decides them as one batch, so the older flexible workload does not strand the pinned one", async () => {
+  it("decides waiting workloads as one batch, so the older flexible one does not strand the pinned one", async () => {
     const metrics = createMetrics();
-    expect(await run([flexible("flex-1"), pinned("pin-1")], undefined, metrics)).toEqual({
-      "flex-1": "Placed:eu",
-      "pin-1": "Placed:us",
-    });
+    const { out, published } = await run([flexible(unique("flex")), pinned(unique("pin"))], { metrics });
+    expect(Object.values(out)).toEqual(["Placed:eu", "Placed:us"]);
+    expect(published).toBe(1);
     expect((await metrics.batches.get()).values).toEqual([{ labels: { result: "kept" }, value: 1 }]);
   });
 
   it("decides in queue order alone above the batch limit: the older workload takes the cheap cluster", async () => {
-    expect(await run([flexible("flex-2"), pinned("pin-2")], 1)).toEqual({ "flex-2": "Placed:us", "pin-2": "Pending:" });
+    const { out } = await run([flexible(unique("flex")), pinned(unique("pin"))], { batchLimit: 1 });
+    expect(Object.values(out)).toEqual(["Placed:us", "Pending:"]);
+  });
+
+  it("counts a placement's reservation until the cluster's report accounts for it", async () => {
+    const first = flexible(unique("w"));
+    expect((await run([first], {}, true)).out[first.metadata.name]).toBe("Placed:us");
+    // us still reports 0 GPUs used: only the reservation keeps the next workload off it.
+    const second = flexible(unique("w"));
+    expect((await run([second])).out[second.metadata.name]).toBe("Placed:eu");
+    // us reports it has the first workload's generation and its GPUs are free again (it finished): room again.
+    const row = (await store.workloads.get("default", first.metadata.name))!;
+    view.heartbeat("us", oneH100Node([{ uid: row.uid, generation: row.generation }]));
+    const third = flexible(unique("w"));
+    expect((await run([third])).out[third.metadata.name]).toBe("Placed:us");
+    await store.workloads.delete("default", first.metadata.name, at);
+    view.heartbeat("us", oneH100Node());
+  });
+
+  it("never schedules on a replica that does not lead", async () => {
+    const w = flexible(unique("w"));
+    const { out, fenced, published } = await run([w], { epoch: () => undefined });
+    expect(out[w.metadata.name]).toBe("Pending:");
+    expect([fenced, published]).toEqual([[], 0]);
+  });
+
+  it("steps down when its epoch was fenced off, writing nothing", async () => {
+    const w = flexible(unique("w"));
+    await store.workloads.create(w, at);
+    const { uid } = (await store.workloads.get("default", w.metadata.name))!;
+    const { scheduler, fenced, published } = schedulerWith({ epoch: () => epoch - 1 });
+    await scheduler.kick();
+    await scheduler.idle();
+    scheduler.close();
+    expect(fenced).toHaveLength(1);
+    expect(fenced[0]).toMatchObject({ code: "fenced", epoch: epoch - 1, current: epoch });
+    expect(published()).toBe(0);
+    expect(await store.workloads.getByUid(uid)).toMatchObject({ phase: "Pending", generation: 0, placements: [] });
+    expect(await store.db.select().from(decisions).where(eq(decisions.uid, uid))).toEqual([]);
+    await store.workloads.delete("default", w.metadata.name, at);
+  });
+
+  /** Submit `w`, then overwrite its stored manifest with `broken` (an older schema, a bad write). */
+  const storedAs = async (w: Workload, broken: unknown) => {
+    await store.workloads.create(w, at);
+    const { uid } = (await store.workloads.get("default", w.metadata.name))!;
+    await store.db
+      .update(workloads)
+      .set({ manifest: broken as Workload })
+      .where(eq(workloads.uid, uid));
+    return uid;
+  };
+
+  it.each([
+    [
+      "the engine throws on it",
+      (w: Workload) => ({ ...w, spec: { ...w.spec, placement: { ...w.spec.placement, regions: null } } }),
+    ],
+    [
+      "its stored manifest lacks what the queue reads",
+      (w: Workload) => {
+        const { resources: _gone, ...spec } = w.spec;
+        return { ...w, spec };
+      },
+    ],
+  ])("quarantines a workload when %s, and places the others", async (_what, breakIt) => {
+    const bad = flexible(unique("bad"));
+    const uid = await storedAs(bad, breakIt(bad));
+    const good = flexible(unique("good"));
+    const { out } = await run([good]);
+    expect(out[good.metadata.name]).toBe("Placed:us");
+    const got = (await store.workloads.getByUid(uid))!;
+    expect(got).toMatchObject({ phase: "Pending", placements: [] });
+    expect(got.quarantine).toEqual(expect.any(String));
+    expect((await store.workloads.pending()).map((p) => p.uid)).not.toContain(uid);
+    await store.workloads.delete("default", bad.metadata.name, at);
+  });
+
+  it("answers a dry run on the live snapshot without storing anything", async () => {
+    const { scheduler } = schedulerWith();
+    const before = (await store.db.select().from(decisions)).length;
+    const decision = await scheduler.dryRun(pinned(unique("dry")));
+    expect(decision.assignments.map((a) => a.cluster)).toEqual(["us"]);
+    expect((await store.db.select().from(decisions)).length).toBe(before);
+    scheduler.close();
   });
 });
 

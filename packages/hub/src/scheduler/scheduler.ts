@@ -105,10 +105,10 @@ export const createScheduler = (deps: SchedulerDeps) => {
   };
 
   const schedulePass = async (span: Span, epoch: number): Promise<void> => {
-    const pending = await store.workloads.pending();
-    deps.metrics?.pending.set(pending.length);
-    span.setAttribute("gantry.waiting", pending.length);
-    if (pending.length === 0) return;
+    const waiting = await store.workloads.pending();
+    deps.metrics?.pending.set(waiting.length);
+    span.setAttribute("gantry.waiting", waiting.length);
+    if (waiting.length === 0) return;
     const [{ fleet, compiled }, policies, budgets, active] = await Promise.all([
       snapshot(),
       store.policies.list(),
@@ -119,19 +119,29 @@ export const createScheduler = (deps: SchedulerDeps) => {
     for (const a of active) usage.set(a.tenant, (usage.get(a.tenant) ?? 0) + a.replicas * a.gpusPerReplica);
     const weights = new Map(budgets.map((b) => [b.metadata.name, b.spec.weight]));
     const contexts = await burstContexts(policies, active);
-    const held = await heldTenants(new Set(pending.map((p) => p.tenant)));
     const queuedGpus = new Map<string, number>();
-    for (const row of pending) {
-      const p = policyFor(row.manifest, policies);
-      if (p) queuedGpus.set(p.metadata.name, (queuedGpus.get(p.metadata.name) ?? 0) + gpusOf(row.manifest));
+    // What the queue reads of each manifest; one the hub cannot read (an older schema, a bad write) is set aside like
+    // a failed decision, instead of failing every pass for everyone.
+    const pending: (WorkloadRow & { gpus: number })[] = [];
+    for (const row of waiting) {
+      try {
+        const gpus = gpusOf(row.manifest);
+        const p = policyFor(row.manifest, policies);
+        if (p) queuedGpus.set(p.metadata.name, (queuedGpus.get(p.metadata.name) ?? 0) + gpus);
+        pending.push({ ...row, gpus });
+      } catch (error) {
+        deps.metrics?.decisions.inc({ outcome: "failed" });
+        logger.error(
+          { err: error, workload: row.name, tenant: row.tenant },
+          "unreadable manifest; workload quarantined",
+        );
+        await store.placing.quarantine(row.uid, error instanceof Error ? error.message : String(error), clock.now());
+      }
     }
+    const held = await heldTenants(new Set(pending.map((p) => p.tenant)));
 
     const now = clock.now();
-    const order = queueOrder(
-      pending.map((row) => ({ ...row, gpus: gpusOf(row.manifest) })),
-      usage,
-      weights,
-    );
+    const order = queueOrder(pending, usage, weights);
     const candidates: WorkloadRow[] = [];
     for (const row of order) {
       const holdReason = held.get(row.tenant);

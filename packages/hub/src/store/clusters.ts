@@ -46,7 +46,7 @@ export const clusterRepository = (db: Db) => ({
       const current = (await tx.select().from(clusters).where(eq(clusters.name, name)).for("update"))[0];
       const merged = { ...(current?.registration ?? {}), ...registration };
       const description = effectiveDescription(name, merged, current?.reported ?? null);
-      const rows = await tx
+      await tx
         .insert(clusters)
         .values({
           name,
@@ -59,12 +59,12 @@ export const clusterRepository = (db: Db) => ({
         .onConflictDoUpdate({
           target: clusters.name,
           set: { state: "registered", registration: merged, description, registeredAt: at, revokedAt: null },
-        })
-        .returning();
+        });
       // Its agent may be waiting with a desired state it must not trust until now.
       await touchClusters(tx, [name]);
       if (audit) await recordAudit(tx, audit);
-      return rows[0]!;
+      // Answer with the row as it is now, its revision moved on, not as the insert returned it.
+      return (await tx.select().from(clusters).where(eq(clusters.name, name)))[0]!;
     });
   },
 

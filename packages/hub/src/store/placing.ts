@@ -1,5 +1,5 @@
 import type { Decision, PlacementStatus, Reservation, WorkloadPhase } from "@gantry/shared";
-import { and, eq, inArray, isNull, lt, ne } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, ne } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import {
   costLedger,
@@ -386,6 +386,15 @@ export const placingRepository = (db: Db) => ({
     const outcome: StatusOutcome = { changed: [], freed: [], desiredChanged: false };
     if (statuses.length === 0) return outcome;
     await db.transaction(async (tx) => {
+      // Lock the workloads first, in one order, then their placements (as every other writer does): otherwise two
+      // clusters reporting on one split workload each hold their own placement while waiting for the workload, and
+      // the first to end it deadlocks on the other's placement.
+      await tx
+        .select({ uid: workloads.uid })
+        .from(workloads)
+        .where(inArray(workloads.uid, [...new Set(statuses.map((s) => s.uid))]))
+        .orderBy(asc(workloads.uid))
+        .for("update");
       const touched: { uid: string; first: boolean }[] = [];
       for (const s of statuses) {
         const before = (

@@ -1,0 +1,303 @@
+import { type CapacityReport, ClusterDescription, type Dataset, NodeGroup, type NodeGroupInput } from "@gantry/shared";
+import { describe, expect, it } from "vitest";
+import type { ClusterRow, ClusterState } from "../store/index.ts";
+import { createFleetView } from "./view.ts";
+
+const T0 = new Date("2026-01-01T00:00:00Z");
+const thresholds = { unknownAfterMs: 1_000, offlineAfterMs: 5_000 };
+
+/** A clock the test moves by hand. */
+const aClock = () => {
+  let now = T0.getTime();
+  return {
+    now: () => new Date(now),
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+};
+
+const aRow = (name: string, over: Partial<ClusterRow> = {}): ClusterRow => ({
+  name,
+  state: "registered",
+  registration: {},
+  description: ClusterDescription.parse({ name, tier: "cloud", region: "r" }),
+  reported: null,
+  agentId: null,
+  driver: null,
+  agentVersion: null,
+  capacity: null,
+  lastSeenAt: null,
+  revision: 0,
+  createdAt: T0,
+  registeredAt: T0,
+  revokedAt: null,
+  ...over,
+});
+
+const capacity = (
+  nodes: Partial<NodeGroupInput>[] = [{}],
+  accounted: CapacityReport["accountedWorkloads"] = [],
+): CapacityReport => ({
+  nodes: nodes.map((n, i) =>
+    NodeGroup.parse({ name: `n-${i}`, gpu: { model: "A100", count: 8, memoryGiB: 80 }, ...n }),
+  ),
+  accountedWorkloads: accounted,
+});
+
+const aView = (...rows: ClusterRow[]) => {
+  const clock = aClock();
+  const view = createFleetView({ clock, thresholds });
+  view.load(rows);
+  return { view, clock };
+};
+
+describe("fleet view sessions", () => {
+  it("refuses everything from a cluster it does not know", () => {
+    const { view } = aView();
+    expect(view.hello("ghost", "a1", 1)).toBe("unknown_cluster");
+    expect(view.admit("ghost", "status", "a1", 2)).toBe("unknown_cluster");
+  });
+
+  it("starts a session with a hello and admits that agent's messages while each kind's sequence number grows", () => {
+    const { view } = aView(aRow("c1"));
+    expect(view.hello("c1", "a1", 10)).toBe("ok");
+    expect(view.admit("c1", "status", "a1", 11)).toBe("ok");
+    expect(view.admit("c1", "heartbeat", "a1", 12)).toBe("ok");
+    expect(view.admit("c1", "status", "a1", 13)).toBe("ok");
+    // A replay (same number) and a late copy (lower) are refused, per kind.
+    expect(view.admit("c1", "status", "a1", 13)).toBe("seq_backwards");
+    expect(view.admit("c1", "status", "a1", 12)).toBe("seq_backwards");
+    expect(view.admit("c1", "heartbeat", "a1", 12)).toBe("seq_backwards");
+    expect(view.admit("c1", "heartbeat", "a1", 13)).toBe("ok");
+    expect(view.get("c1")?.agentId).toBe("a1");
+  });
+
+  it("refuses a message from an agent other than the one that said hello", () => {
+    const { view } = aView(aRow("c1"));
+    view.hello("c1", "a1", 1);
+    expect(view.admit("c1", "status", "intruder", 100)).toBe("agent_mismatch");
+    // The refused message did not advance anything of a1's.
+    expect(view.admit("c1", "status", "a1", 2)).toBe("ok");
+  });
+
+  it("moves the session to a new agent that says hello (a restart), and refuses the old one from then on", () => {
+    const { view } = aView(aRow("c1"));
+    view.hello("c1", "a1", 100);
+    view.admit("c1", "status", "a1", 101);
+    expect(view.hello("c1", "a2", 5)).toBe("ok");
+    // The new agent's numbers start afresh; the old agent is shut out.
+    expect(view.admit("c1", "status", "a2", 6)).toBe("ok");
+    expect(view.admit("c1", "status", "a1", 102)).toBe("agent_mismatch");
+    expect(view.get("c1")?.agentId).toBe("a2");
+  });
+
+  it("refuses a replayed hello and keeps the session's numbers", () => {
+    const { view } = aView(aRow("c1"));
+    view.hello("c1", "a1", 10);
+    view.admit("c1", "status", "a1", 20);
+    expect(view.hello("c1", "a1", 10)).toBe("seq_backwards");
+    expect(view.hello("c1", "a1", 9)).toBe("seq_backwards");
+    expect(view.admit("c1", "status", "a1", 15)).toBe("seq_backwards");
+    // The same agent reconnecting says hello with a newer number; its session goes on.
+    expect(view.hello("c1", "a1", 30)).toBe("ok");
+    expect(view.admit("c1", "status", "a1", 20)).toBe("seq_backwards");
+    expect(view.admit("c1", "status", "a1", 31)).toBe("ok");
+  });
+
+  it("after a hub restart takes back the agent the database knew, and gives any other no session until its hello", () => {
+    const { view } = aView(aRow("c1", { agentId: "a1" }), aRow("c2", { agentId: "b1" }), aRow("c3"));
+    expect(view.admit("c1", "heartbeat", "a1", 50)).toBe("ok");
+    expect(view.admit("c1", "heartbeat", "a1", 50)).toBe("seq_backwards");
+    expect(view.admit("c2", "status", "b2", 7)).toBe("no_session");
+    // A cluster whose agent never said hello has nobody to take back.
+    expect(view.admit("c3", "status", "x", 1)).toBe("no_session");
+    expect(view.hello("c2", "b2", 8)).toBe("ok");
+    expect(view.admit("c2", "status", "b2", 9)).toBe("ok");
+    expect(view.admit("c2", "status", "b1", 10)).toBe("agent_mismatch");
+  });
+});
+
+describe("fleet view snapshot", () => {
+  const datasets: Dataset[] = [];
+
+  it("holds only registered clusters", () => {
+    const { view } = aView(
+      aRow("c1"),
+      aRow("c2", { state: "pending" }),
+      aRow("c3", { state: "revoked" satisfies ClusterState }),
+    );
+    for (const name of ["c1", "c2", "c3"]) view.heartbeat(name, capacity());
+    expect(view.snapshot(datasets).fleet.clusters.map((c) => c.name)).toEqual(["c1"]);
+    view.upsert(aRow("c2"));
+    expect(view.snapshot(datasets).fleet.clusters.map((c) => c.name)).toEqual(["c1", "c2"]);
+    // Approved after it reported: its capacity is there at once.
+    expect(view.snapshot(datasets).fleet.clusters[1]?.nodes).toHaveLength(1);
+    view.remove("c1");
+    expect(view.snapshot(datasets).fleet.clusters.map((c) => c.name)).toEqual(["c2"]);
+    expect(view.size()).toBe(2);
+  });
+
+  it("reuses one compilation while nothing the engine reads changes", () => {
+    const { view, clock } = aView(aRow("c1"), aRow("c2"));
+    expect(view.heartbeat("c1", capacity([{ gpusUsed: 2 }]))).toBe(true);
+    expect(view.heartbeat("c2", capacity())).toBe(true);
+    const first = view.snapshot(datasets);
+    // The same report again, a little later: nothing changed.
+    clock.advance(300);
+    expect(view.heartbeat("c1", capacity([{ gpusUsed: 2 }]))).toBe(false);
+    const again = view.snapshot(datasets);
+    expect(again.compiled).toBe(first.compiled);
+    expect(again.fleet).toBe(first.fleet);
+    expect(view.snapshot(datasets).compiled).toBe(first.compiled);
+  });
+
+  it("rebuilds when a heartbeat takes or frees capacity, and shows the new numbers", () => {
+    const { view } = aView(aRow("c1"));
+    view.heartbeat("c1", capacity([{ gpusUsed: 2 }]));
+    const first = view.snapshot(datasets);
+    expect(view.heartbeat("c1", capacity([{ gpusUsed: 6 }]))).toBe(true);
+    const next = view.snapshot(datasets);
+    expect(next.compiled).not.toBe(first.compiled);
+    expect(next.fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(6);
+    expect(first.fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(2);
+  });
+
+  it.each<[string, Partial<NodeGroupInput>]>([
+    ["a node group grows", { count: 3 }],
+    ["a node's GPUs change", { gpu: { model: "H100", count: 8, memoryGiB: 80 } }],
+    ["a node's labels change", { labels: { pool: "reserved" } }],
+    ["a node's CPU changes", { cpu: 64 }],
+    ["a node goes unschedulable", { schedulable: false }],
+  ])("rebuilds when %s", (_what, change) => {
+    const { view } = aView(aRow("c1"));
+    view.heartbeat("c1", capacity([{}]));
+    const first = view.snapshot(datasets);
+    expect(view.heartbeat("c1", capacity([change]))).toBe(true);
+    const next = view.snapshot(datasets);
+    expect(next.compiled).not.toBe(first.compiled);
+    expect(next.fleet.clusters[0]?.nodes[0]).toMatchObject(change);
+  });
+
+  it("rebuilds when a cluster's health changes with time alone, and when it comes back", () => {
+    const { view, clock } = aView(aRow("c1"));
+    view.heartbeat("c1", capacity());
+    const ready = view.snapshot(datasets);
+    expect(ready.fleet.clusters[0]?.health).toBe("ready");
+    clock.advance(thresholds.unknownAfterMs + 1);
+    const unknown = view.snapshot(datasets);
+    expect(unknown.compiled).not.toBe(ready.compiled);
+    expect(unknown.fleet.clusters[0]?.health).toBe("unknown");
+    expect(view.snapshot(datasets).compiled).toBe(unknown.compiled);
+    clock.advance(thresholds.offlineAfterMs);
+    expect(view.snapshot(datasets).fleet.clusters[0]?.health).toBe("offline");
+    // The same capacity as before, but the cluster is back: that changes what the engine sees.
+    expect(view.heartbeat("c1", capacity())).toBe(true);
+    expect(view.snapshot(datasets).fleet.clusters[0]?.health).toBe("ready");
+    expect(view.health(view.get("c1")!)).toBe("ready");
+  });
+
+  it("rebuilds when the datasets or a registration change, keeping what the agent reported", () => {
+    const { view } = aView(aRow("c1"));
+    view.heartbeat("c1", capacity([{ gpusUsed: 1 }]));
+    const first = view.snapshot(datasets);
+    const other: Dataset[] = [{ name: "d", sizeGB: 10, locations: ["c1"] }];
+    const withData = view.snapshot(other);
+    expect(withData.compiled).not.toBe(first.compiled);
+    expect(withData.fleet.datasets).toEqual(other);
+    expect(view.snapshot(other).compiled).toBe(withData.compiled);
+
+    view.upsert(aRow("c1", { description: ClusterDescription.parse({ name: "c1", tier: "onprem", region: "eu" }) }));
+    const moved = view.snapshot(other);
+    expect(moved.compiled).not.toBe(withData.compiled);
+    expect(moved.fleet.clusters[0]).toMatchObject({ tier: "onprem", region: "eu", health: "ready" });
+    expect(moved.fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(1);
+  });
+
+  it("starts from the database's checkpoint, and a newer heartbeat replaces it", () => {
+    const { view, clock } = aView(aRow("c1", { capacity: capacity([{ gpusUsed: 5 }]), lastSeenAt: T0 }));
+    expect(view.snapshot(datasets).fleet.clusters[0]).toMatchObject({ health: "ready", nodes: [{ gpusUsed: 5 }] });
+    // A registration change read back from the database does not undo what the agent said since.
+    clock.advance(100);
+    view.heartbeat("c1", capacity([{ gpusUsed: 7 }]));
+    view.upsert(aRow("c1", { capacity: capacity([{ gpusUsed: 5 }]), lastSeenAt: T0 }));
+    expect(view.snapshot(datasets).fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(7);
+    expect(view.get("c1")?.lastSeenAt).toEqual(new Date(T0.getTime() + 100));
+  });
+
+  it("ignores a heartbeat from a cluster it does not know", () => {
+    const { view } = aView(aRow("c1"));
+    expect(view.heartbeat("ghost", capacity())).toBe(false);
+    expect(view.get("ghost")).toBeUndefined();
+    expect(view.list().map((e) => e.name)).toEqual(["c1"]);
+  });
+});
+
+describe("fleet view reservations", () => {
+  it("keeps only the reservations the clusters' reports do not account for yet", () => {
+    const { view } = aView(aRow("c1"), aRow("c2"), aRow("c3"));
+    view.heartbeat(
+      "c1",
+      capacity(
+        [{}],
+        [
+          { uid: "u1", generation: 1 },
+          { uid: "u2", generation: 1 },
+          { uid: "u4", generation: 3 },
+        ],
+      ),
+    );
+    view.heartbeat("c2", capacity([{}], []));
+    const r = (workload: string, cluster: string, generation: number) => ({ workload, cluster, generation, nodes: [] });
+    const reservations = [
+      r("u1", "c1", 1), // accounted at its generation
+      r("u1", "c2", 1), // c2 has not seen it
+      r("u2", "c1", 2), // c1 saw an older generation only
+      r("u3", "c3", 1), // c3 never reported
+      r("u4", "c1", 2), // c1 already reports a later generation
+      r("u5", "ghost", 1),
+    ];
+    expect(view.openReservations(reservations).map((x) => `${x.workload}@${x.cluster}`)).toEqual([
+      "u1@c2",
+      "u2@c1",
+      "u3@c3",
+      "u5@ghost",
+    ]);
+  });
+});
+
+describe("fleet view checkpoints", () => {
+  it("hands out only the clusters that reported since the last checkpoint, with what they account for", () => {
+    const { view, clock } = aView(aRow("c1"), aRow("c2", { capacity: capacity(), lastSeenAt: T0 }), aRow("c3"));
+    // Loaded from the database: nothing to write back.
+    expect(view.takeCheckpoint()).toEqual({ entries: [], accounted: [] });
+    clock.advance(500);
+    view.heartbeat("c1", capacity([{ gpusUsed: 1 }], [{ uid: "u1", generation: 2 }]));
+    const first = view.takeCheckpoint();
+    expect(first.entries).toEqual([
+      { name: "c1", capacity: capacity([{ gpusUsed: 1 }], [{ uid: "u1", generation: 2 }]), lastSeenAt: clock.now() },
+    ]);
+    expect(first.accounted).toEqual([{ cluster: "c1", uid: "u1", generation: 2 }]);
+    expect(view.takeCheckpoint().entries).toEqual([]);
+    // The same report again still moves last-seen, so it is written again.
+    view.heartbeat("c1", capacity([{ gpusUsed: 1 }], [{ uid: "u1", generation: 2 }]));
+    view.heartbeat("c2", capacity([{ gpusUsed: 3 }]));
+    expect(
+      view
+        .takeCheckpoint()
+        .entries.map((e) => e.name)
+        .sort(),
+    ).toEqual(["c1", "c2"]);
+  });
+
+  it("puts clusters back after a failed write, so the next checkpoint retries them", () => {
+    const { view } = aView(aRow("c1"), aRow("c2"));
+    view.heartbeat("c1", capacity());
+    view.heartbeat("c2", capacity());
+    const taken = view.takeCheckpoint();
+    expect(taken.entries).toHaveLength(2);
+    view.restoreCheckpoint(["c1", "ghost"]);
+    expect(view.takeCheckpoint().entries.map((e) => e.name)).toEqual(["c1"]);
+    expect(view.takeCheckpoint().entries).toEqual([]);
+  });
+});

@@ -1,15 +1,14 @@
-import { type RunningNatsServer, startNatsServer } from "@gantry/hub";
+import type { RunningNatsServer } from "@gantry/hub";
 import { type Stack, startSimAgent, type TestAgent } from "./stack.ts";
 
 /**
- * Kill the stack's nats-server and start a new one on the same port after `downMs`. Clients keep
- * their URL, so they must reconnect by themselves. The caller stops the returned server after
- * `stack.close()` (the stack only knows the first one).
+ * Kill the stack's nats-server and start a new one on the same port, with the same config, after `downMs`. Clients
+ * keep their URL, so they must reconnect by themselves; the stack stops the new one on close.
  */
 export const restartNats = async (stack: Stack, downMs = 500): Promise<RunningNatsServer> => {
   await stack.nats.stop();
   await new Promise((r) => setTimeout(r, downMs));
-  return startNatsServer({ port: stack.nats.port });
+  return stack.startNats();
 };
 
 /** Stop a cluster's agent, as if its process died; the stack no longer closes it. */
@@ -27,7 +26,7 @@ export const stopAgent = async (stack: Stack, cluster: string): Promise<void> =>
 export const startAgent = async (stack: Stack, cluster: string, secondsPerHour = 2): Promise<TestAgent> => {
   const description = stack.fleet.clusters.find((c) => c.name === cluster);
   if (!description) throw new Error(`${cluster} is not in the stack's fleet`);
-  const started = await startSimAgent(description, stack.nats.url, secondsPerHour);
+  const started = await startSimAgent(description, stack.nats.url, secondsPerHour, stack.credsFile(cluster));
   stack.agents.set(cluster, started);
   return started;
 };

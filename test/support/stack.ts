@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Agent, type ClusterDriver, createAgent, createSimulatedDriver } from "@gantry/agent";
@@ -7,12 +7,16 @@ import {
   type Hub,
   type HubConfigInput,
   issueToken,
+  type NatsAuthority,
   openDatabase,
+  openNatsAuthority,
   type RunningNatsServer,
   silentLogger,
+  startNatsServer,
 } from "@gantry/hub";
 import { type Fleet, type FleetCluster, type FleetInput, Fleet as FleetSchema } from "@gantry/shared";
 import { startTestNats } from "./nats.ts";
+import { freePort } from "./ports.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -25,6 +29,12 @@ export interface TestAgent {
 /** A whole Gantry on this machine: a private nats-server, a hub on a fresh database, simulated agents. */
 export interface Stack {
   nats: RunningNatsServer;
+  /** The bus's authority (the hub mints agents' identities with it); absent when the stack runs without auth. */
+  authority: NatsAuthority | undefined;
+  /** The credentials file of a cluster's agent (auth on). */
+  credsFile(cluster: string): string | undefined;
+  /** Start a nats-server again on the same port and with the same config (after a test killed it). */
+  startNats(): Promise<RunningNatsServer>;
   hub: Hub;
   fleet: Fleet;
   agents: Map<string, TestAgent>;
@@ -44,6 +54,8 @@ export interface StackOptions {
   hub?: Partial<HubConfigInput>;
   /** Real seconds per simulated hour. */
   secondsPerHour?: number;
+  /** Run the bus with JWT authentication, as `gantry up` does (default true). */
+  natsAuth?: boolean;
 }
 
 /** A simulated cluster's agent with the short intervals tests want. */
@@ -51,6 +63,7 @@ export const startSimAgent = async (
   cluster: FleetCluster,
   natsUrl: string,
   secondsPerHour: number,
+  natsCreds?: string,
 ): Promise<TestAgent> => {
   const driver = createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour, tickMs: 100 });
   const agent = createAgent({
@@ -60,6 +73,7 @@ export const startSimAgent = async (
       heartbeatIntervalMs: 300,
       statusIntervalMs: 1_000,
       resyncIntervalMs: 2_000,
+      ...(natsCreds ? { natsCreds, credsCheckIntervalMs: 200 } : {}),
     },
     driver,
     logger: silentLogger(),
@@ -70,7 +84,18 @@ export const startSimAgent = async (
 
 export const startStack = async (options: StackOptions): Promise<Stack> => {
   const fleet = FleetSchema.parse(options.fleet);
-  const nats = await startTestNats();
+  const authDir = options.natsAuth === false ? undefined : await mkdtemp(join(tmpdir(), "gantry-nats-"));
+  const port = await freePort();
+  const authority = authDir
+    ? await openNatsAuthority({ dir: join(authDir, "authority"), servers: `nats://127.0.0.1:${port}` })
+    : undefined;
+  const natsConfig =
+    authority && authDir
+      ? { dir: join(authDir, "server"), text: authority.serverConfig({ port, resolverDir: join(authDir, "jwt") }) }
+      : undefined;
+  const startNats = () =>
+    natsConfig ? startNatsServer({ port, config: natsConfig }) : startTestNats(port);
+  let nats = await startNats();
   let pgdb: TestDatabase | undefined;
   let dataDir: string | undefined;
   if (options.database === "postgres") pgdb = await createTestDatabase();
@@ -89,14 +114,25 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
   };
   const newHub = async () => {
     const database = await openDatabase(pgdb ? { url: pgdb.url } : { dataDir: dataDir ?? "memory://" });
-    const h = await createHub({ config: hubConfig, database, logger: silentLogger() });
+    const h = await createHub({
+      config: hubConfig,
+      database,
+      logger: silentLogger(),
+      ...(authority ? { natsAuthority: authority } : {}),
+    });
     await h.start();
     return { h, database };
   };
   let current = await newHub();
   for (const d of fleet.datasets) await current.h.store.datasets.put(d);
+  const creds = new Map<string, string>();
   for (const { name, nodes: _nodes, health: _health, ...registration } of fleet.clusters) {
-    await current.h.registerCluster(name, registration);
+    const issued = await current.h.registerCluster(name, registration);
+    if (issued.creds && authDir) {
+      const file = join(authDir, `${name}.creds`);
+      await writeFile(file, issued.creds, { mode: 0o600 });
+      creds.set(name, file);
+    }
   }
   const { token } = await issueToken(current.h.store.tokens, {
     name: "e2e-admin",
@@ -108,11 +144,22 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
 
   const agents = new Map<string, TestAgent>();
   for (const cluster of fleet.clusters) {
-    agents.set(cluster.name, await startSimAgent(cluster, nats.url, options.secondsPerHour ?? 2));
+    agents.set(
+      cluster.name,
+      await startSimAgent(cluster, nats.url, options.secondsPerHour ?? 2, creds.get(cluster.name)),
+    );
   }
 
   const stack: Stack = {
-    nats,
+    get nats() {
+      return nats;
+    },
+    authority,
+    credsFile: (cluster) => creds.get(cluster),
+    async startNats() {
+      nats = await startNats();
+      return nats;
+    },
     get hub() {
       return current.h;
     },
@@ -142,6 +189,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
       await nats.stop();
       await pgdb?.drop();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (authDir) await rm(authDir, { recursive: true, force: true });
     },
   };
   return stack;

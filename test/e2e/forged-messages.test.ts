@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { agentPermissions } from "@gantry/hub";
 import { type DesiredStateInput, envelopeFor, type HelloMessage, PROTOCOL_VERSION, subjects } from "@gantry/shared";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 import { type DesiredState, subjects } from "@gantry/shared";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aService, threeClusterFleet } from "../support/fleets.ts";
 import { eventually, type Stack, startStack } from "../support/stack.ts";
@@ -12,7 +12,7 @@ describe("the hub dies between a decision and its publication", () => {
   beforeAll(async () => {
     stack = await startStack({ database: "pglite", fleet: threeClusterFleet(), secondsPerHour: 2 });
     await stack.readyClusters(3);
-    observer = await connect({ servers: stack.nats.url });
+    observer = await stack.observer([subjects.desired("edge-c")]);
     observer.subscribe(subjects.desired("edge-c"), {
       callback: (_, m) => {
         published.push(m.json<DesiredState>());

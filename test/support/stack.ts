@@ -15,6 +15,7 @@ import {
   startNatsServer,
 } from "@gantry/hub";
 import { type Fleet, type FleetCluster, type FleetInput, Fleet as FleetSchema } from "@gantry/shared";
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { startTestNats } from "./nats.ts";
 import { freePort } from "./ports.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
@@ -33,6 +34,8 @@ export interface Stack {
   authority: NatsAuthority | undefined;
   /** The credentials file of a cluster's agent (auth on). */
   credsFile(cluster: string): string | undefined;
+  /** A NATS connection that may only subscribe to `subjects` (a test watching the bus; anonymous when no auth). */
+  observer(subjects: string[]): Promise<NatsConnection>;
   /** Start a nats-server again on the same port and with the same config (after a test killed it). */
   startNats(): Promise<RunningNatsServer>;
   hub: Hub;
@@ -93,8 +96,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     authority && authDir
       ? { dir: join(authDir, "server"), text: authority.serverConfig({ port, resolverDir: join(authDir, "jwt") }) }
       : undefined;
-  const startNats = () =>
-    natsConfig ? startNatsServer({ port, config: natsConfig }) : startTestNats(port);
+  const startNats = () => (natsConfig ? startNatsServer({ port, config: natsConfig }) : startTestNats(port));
   let nats = await startNats();
   let pgdb: TestDatabase | undefined;
   let dataDir: string | undefined;
@@ -156,6 +158,17 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     },
     authority,
     credsFile: (cluster) => creds.get(cluster),
+    async observer(subjects) {
+      const user = authority
+        ? await authority.mintUser({ name: "test-observer", permissions: { publish: [], subscribe: subjects } })
+        : undefined;
+      return connect({
+        servers: nats.url,
+        ...(user ? { authenticator: credsAuthenticator(new TextEncoder().encode(user.creds)) } : {}),
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 100,
+      });
+    },
     async startNats() {
       nats = await startNats();
       return nats;

@@ -1,5 +1,6 @@
 import { reportCliError } from "@gantry/agent";
 import { Command, CommanderError } from "commander";
+import { clusterCommands } from "./commands/clusters.ts";
 import { planCommand } from "./commands/plan.ts";
 import { policyCommands } from "./commands/policies.ts";
 import { serverCommands } from "./commands/servers.ts";
@@ -21,6 +22,7 @@ export const buildProgram = (): Command => {
     ...serverCommands(out),
     ...workloadCommands(out),
     ...policyCommands(out),
+    clusterCommands(out),
     ...tokenCommands(out),
     planCommand(),
   ]) {

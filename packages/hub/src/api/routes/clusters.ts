@@ -11,8 +11,19 @@ import { decodeContinue, encodeContinue, ListQuery, listMeta } from "../list.ts"
 import { NameParam, problemResponses } from "../openapi.ts";
 import { ClusterView, clusterView } from "../views.ts";
 
-/** What an operator registers: the cluster's name, and any description fields that should win over the agent's. */
-export const ClusterRegistrationRequest = ClusterDescription.partial().extend({ name: ClusterDescription.shape.name });
+/**
+ * What an operator registers: the cluster's name, and any description fields that should win over the agent's. The
+ * description's defaults are dropped here: a field left out must stay unset, so the agent's report fills it in.
+ */
+export const ClusterRegistrationRequest = z.strictObject({
+  ...Object.fromEntries(
+    Object.entries(ClusterDescription.shape).map(([key, field]) => [
+      key,
+      (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).optional(),
+    ]),
+  ),
+  name: ClusterDescription.shape.name,
+}) as unknown as z.ZodType<{ name: string } & ClusterRegistration>;
 
 const ClusterList = z.object({
   apiVersion: z.string(),

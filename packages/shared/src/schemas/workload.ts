@@ -62,6 +62,11 @@ export const WorkloadSpec = z.object({
   /** A job that may be stopped and started again elsewhere (drain-back may move it). */
   restartable: z.boolean().default(false),
   template: z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(Manifest).default([])),
+  /**
+   * Minutes between the job's checkpoints: the work a spot preemption can lose. The placement engine assumes 60
+   * when unset; for a service, twice the time a replaced replica takes to serve again.
+   */
+  checkpointMinutes: z.number().positive().optional(),
 });
 export type WorkloadSpec = z.infer<typeof WorkloadSpec>;
 export type WorkloadSpecInput = z.input<typeof WorkloadSpec>;

@@ -140,12 +140,9 @@ export interface QualityReport {
 
 export const runQuality = async (timeLimitSeconds: number, seed = 7): Promise<QualityReport> => {
   const { fleet, workloads } = qualityInstance(seed);
-  const costOnly = { cost: 1, locality: 0, availability: 0, policy: 0 };
   const greedy = [
     runGreedy(fleet, workloads, "default"),
     runGreedy(fleet, workloads, "default, no headroom charge", { headroomFactor: 0 }),
-    runGreedy(fleet, workloads, "cost + headroom only", { weights: costOnly }),
-    runGreedy(fleet, workloads, "cost only", { weights: costOnly, headroomFactor: 0 }),
   ];
   const batch = runBatch(fleet, workloads, "one pass, regret order");
   greedy.push(

@@ -1,6 +1,14 @@
 import type { Decision } from "@gantry/shared";
 
 /**
+ * What a decision is expected to cost the fleet: its rank value without the headroom charge (compute, egress,
+ * staging, spot risk, preference). How the scheduler compares two plans for the same workloads; the headroom charge
+ * is a price on capacity between workloads, not a cost of either plan.
+ */
+export const expectedCost = (d: Decision): number =>
+  d.rankCost === undefined ? d.estimatedCost.total : d.rankCost.total - d.rankCost.headroom;
+
+/**
  * A workload with at most this many clusters left that can take it is "constrained" and goes before every
  * unconstrained one, fewest options first. Chosen on the quality benchmark (3–10 tried; docs/benchmarks.md).
  */
@@ -70,15 +78,15 @@ export const placeInRegretOrder = <T>(
 interface Urgency {
   /** Clusters that could take the workload now (whole, or part of a split). */
   options: number;
-  /** USD between its cheapest cluster and the `REGRET_RANK`-th next (constrained: cheapest and dearest). */
+  /** USD of rank value between its best cluster and the `REGRET_RANK`-th next (constrained: best and worst). */
   regret: number;
 }
 
 const urgencyOf = (decision: Decision): Urgency => {
   const costs: number[] = [];
   for (const c of decision.clusters) {
-    if (c.verdict === "filtered" || c.estimatedCost === undefined || (c.fitReplicas ?? 0) === 0) continue;
-    costs.push(c.estimatedCost.total);
+    if (c.verdict === "filtered" || c.rankCost === undefined || (c.fitReplicas ?? 0) === 0) continue;
+    costs.push(c.rankCost.total);
   }
   costs.sort((a, b) => a - b);
   const cheapest = costs[0] ?? 0;

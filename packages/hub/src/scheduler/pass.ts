@@ -1,5 +1,5 @@
 import type { BurstPolicy, Decision, Fleet, Workload } from "@gantry/shared";
-import { type FleetSnapshot, placeInRegretOrder, planOn, reservationsFor } from "../placement/index.ts";
+import { expectedCost, type FleetSnapshot, placeInRegretOrder, planOn, reservationsFor } from "../placement/index.ts";
 import type { WorkloadRow } from "../store/index.ts";
 import { type BurstContext, decideUnderPolicy, type Planner, policyFor } from "./burst.ts";
 
@@ -55,7 +55,8 @@ export const batchSize = (waiting: number, clusters: number, limit: number): num
   return Math.min(waiting, limit, byWork);
 };
 
-export const costOf = (p: PassPlan) => p.placed.reduce((n, x) => n + x.outcome.decision.estimatedCost.total, 0);
+/** What a plan is expected to cost: its decisions' rank values without the headroom charge (`expectedCost`). */
+export const costOf = (p: PassPlan) => p.placed.reduce((n, x) => n + expectedCost(x.outcome.decision), 0);
 
 /** The batch wins when it places everything queue order placed, and then more, or the same for less. */
 export const batchIsBetter = (batch: PassPlan, queue: PassPlan): boolean => {

@@ -1,0 +1,65 @@
+/**
+ * The headroom charge: a shadow price on scarce capacity. Greedy placement lets an early, flexible workload take the
+ * cheapest GPUs that a later workload restricted to that region, tier, price or taint needed; charging for filling
+ * a cluster keeps some headroom there. Never billed: estimated costs stay the real ones.
+ *
+ * Two sources for the price, in USD:
+ * - with a demand forecast (`PlanOptions.capacityPrices`, from `priceCapacity`): GPUs taken × the forecast's price
+ *   of one GPU of that model in that cluster, the cost its displaced demand is expected to pay elsewhere;
+ * - without one, from the snapshot alone (online primal–dual style): a GPU taken when the cluster's GPUs of that
+ *   model are a fraction u used is charged price × min(duration, 4 h) × `headroomFactor` × u², integrated over
+ *   the fill the placement causes, so every GPU of a gang pays at the level it brings the cluster to.
+ */
+import type { Candidate, ChargePlugin, PlanRequest } from "../framework.ts";
+import { usd } from "../money.ts";
+
+/** Steepness: a GPU taken at utilisation u is charged u² of the full charge, so a quarter-full cluster costs ~6 %. */
+export const HEADROOM_EXPONENT = 2;
+
+/**
+ * Hours the utilisation charge counts at most. Capacity is held per GPU whatever the duration, so beyond a few hours
+ * a longer job should not be pushed out of cheap capacity harder than a shorter one.
+ */
+export const HEADROOM_MAX_HOURS = 4;
+
+/** Utilisation of the chosen GPU model in the cluster before and after placing `replicas`, 0..1. */
+export const utilisation = (c: Candidate, req: PlanRequest, replicas: number): { before: number; after: number } => {
+  if (c.capacityGpus === 0) return { before: 0, after: 0 };
+  const before = Math.max(0, 1 - c.freeGpus / c.capacityGpus);
+  return { before, after: Math.min(1, before + (replicas * req.gpus) / c.capacityGpus) };
+};
+
+/** The forecast's price of one GPU of the candidate's model there, or undefined without a forecast. */
+const forecastPrice = (c: Candidate, req: PlanRequest): number | undefined =>
+  req.capacityPrices === null || c.modelId < 0
+    ? undefined
+    : req.capacityPrices[c.index * c.snapshot.models.length + c.modelId];
+
+export const headroomCharge: ChargePlugin = {
+  name: "headroom",
+  charge(c, req, replicas, into) {
+    if (c.capacityGpus === 0 || req.gpus === 0) return;
+    const price = forecastPrice(c, req);
+    if (price !== undefined) {
+      into.headroom = replicas * req.gpus * price;
+      return;
+    }
+    if (req.headroomFactor === 0) return;
+    const { before, after } = utilisation(c, req, replicas);
+    const k = HEADROOM_EXPONENT;
+    const atFull = req.headroomFactor * c.pricePerGpuHour * Math.min(req.hours, HEADROOM_MAX_HOURS);
+    into.headroom = (atFull * c.capacityGpus * (after ** (k + 1) - before ** (k + 1))) / (k + 1);
+  },
+  explain(c, req, replicas, terms) {
+    if (terms.headroom < 0.005) return undefined;
+    const pct = (u: number): string => `${Math.round(100 * u)}%`;
+    const { before, after } = utilisation(c, req, replicas);
+    const fill = `takes ${c.model ?? "GPU"} here from ${pct(before)} to ${pct(after)} of ${c.capacityGpus}`;
+    const price = forecastPrice(c, req);
+    const why =
+      price === undefined
+        ? "keeping headroom for workloads that can only run here (options.headroomFactor 0 turns it off)"
+        : `at ${usd(price)} per GPU, what the demand forecast expects these GPUs to cost the workloads they displace`;
+    return { code: "headroom", message: `headroom ${usd(terms.headroom)}: ${fill}, ${why}` };
+  },
+};

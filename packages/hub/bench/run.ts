@@ -63,7 +63,7 @@ const quality = async (ctx: Context): Promise<void> => {
       `${q.optimum.status} in ${q.optimum.seconds.toFixed(1)} s, places ${q.optimum.placed}/${q.workloads}.\n`,
   );
   printTable(
-    ["engine", "placed", "total cost $", "optimum $", "ratio", "violations", "estimate gap $"],
+    ["engine", "placed", "expected cost $", "optimum $", "ratio", "violations", "billed gap $", "expected gap $"],
     q.greedy.map((g) => {
       const opt = q.optimumOnPlaced.get(g.label) ?? q.optimum;
       return [
@@ -74,6 +74,7 @@ const quality = async (ctx: Context): Promise<void> => {
         (g.totalCost / opt.totalCost).toFixed(4),
         String(g.violations.length),
         g.estimateGap.toFixed(4),
+        g.expectedGap.toFixed(4),
       ];
     }),
   );

@@ -90,8 +90,11 @@ export interface PlanRequest {
   readonly tierPremium: TierPremium | null;
   /** Hours of a GPU's price charged for the last free GPU of a cluster's model; 0 turns the charge off. */
   readonly headroomFactor: number;
-  /** USD per GPU per (cluster × model) from a demand forecast (`pricing.ts`); null ranks by utilisation alone. */
-  readonly capacityPrices: Float64Array | null;
+  /**
+   * Per (cluster × model): USD a demand forecast loses when GPUs are taken there (`pricing.ts`, read with
+   * `curveAt`); null ranks by the utilisation curve alone.
+   */
+  readonly capacityPrices: readonly (Float64Array | undefined)[] | null;
   /**
    * Per-decision cache of rejections that depend only on a cluster attribute (its tier, region, taint…), so 10,000
    * clusters in the same region share one reason instead of building 10,000 equal sentences.

@@ -6,32 +6,30 @@
  * demand. The headroom charge of a placement is then GPUs taken × that price (`charges/headroom.ts`), so a workload
  * takes a cheap GPU only when it saves more on it than the demand it displaces would lose.
  *
- * The dual is found by projected subgradient ascent on the Lagrangian: at prices π every forecast workload takes
- * its cheapest option at cost + GPUs × π (or stays unplaced at a penalty), and π rises where that over-books
- * capacity and falls where capacity is left. Pure: a snapshot, reservations and a forecast in, prices out.
+ * The assignment is a transportation problem in GPUs (`transport.ts`, solved exactly): each forecast workload's
+ * GPUs go to the clusters that could take all of it, at its rank value per GPU there (headroom left out), or stay
+ * unplaced at a penalty. Pure: a snapshot, reservations and a forecast in, prices out.
  */
 import type { Reservation, Workload } from "@gantry/shared";
 import { indexReservations, resolveReservations } from "./capacity.ts";
 import { planOn } from "./plan.ts";
 import type { FleetSnapshot } from "./snapshot.ts";
+import { displacementCurves, solveTransport } from "./transport.ts";
 
-/** USD per GPU of each (cluster, model) of one snapshot, at `cluster * models.length + model`. */
+/**
+ * What taking GPUs from each (cluster, model) of one snapshot costs the forecast demand, at
+ * `cluster * models.length + model`: a convex piecewise-linear curve [0, 0, g1, usd1, …] (`curveAt` reads it), or
+ * undefined where no forecast workload wants that capacity.
+ */
 export interface CapacityPrices {
   readonly snapshot: FleetSnapshot;
-  readonly usdPerGpu: Float64Array;
+  readonly curves: readonly (Float64Array | undefined)[];
 }
 
 /** Demand expected while a placement made now holds its GPUs: workloads like these, `weight` times each. */
 export interface DemandForecast {
   readonly samples: readonly { readonly workload: Workload; readonly weight: number }[];
 }
-
-export interface PricingOptions {
-  /** Subgradient steps; more converge closer to the dual optimum. */
-  iterations?: number;
-}
-
-const DEFAULT_ITERATIONS = 200;
 
 /**
  * An unplaced forecast workload is charged this many times its dearest option: the dual then prices capacity
@@ -101,51 +99,33 @@ const samplesOf = (snap: FleetSnapshot, reservations: readonly Reservation[], fo
   return out;
 };
 
-/** Prices capacity for the forecast on this snapshot; all zero when the forecast fits everywhere it wants. */
+/** The largest placement priced exactly; a bigger one extends the last slope. */
+const MAX_PRICED_GPUS = 64;
+
+/** Prices capacity for the forecast on this snapshot; no curve where no forecast workload would go. */
 export const priceCapacity = (
   snap: FleetSnapshot,
   reservations: readonly Reservation[],
   forecast: DemandForecast,
-  options: PricingOptions = {},
 ): CapacityPrices => {
-  const slots = snap.size * snap.models.length;
+  const m = snap.models.length;
   const free = freeGpusBySlot(snap, reservations);
   const samples = samplesOf(snap, reservations, forecast);
-  const price = new Float64Array(slots);
-  const sum = new Float64Array(slots);
-  const load = new Float64Array(slots);
-  if (samples.length === 0) return { snapshot: snap, usdPerGpu: price };
-  // Step scale: a typical option's cost per GPU, so prices move in the units they are measured in.
-  let scale = 0;
-  for (const s of samples) scale += s.options[0]!.usd / s.gpus;
-  scale /= samples.length;
-  let demand = 0;
-  for (const s of samples) demand += s.weight * s.gpus;
-  const iterations = options.iterations ?? DEFAULT_ITERATIONS;
-  for (let t = 1; t <= iterations; t++) {
-    load.fill(0);
-    for (const s of samples) {
-      let bestSlot = -1;
-      let bestUsd = s.unplacedUsd;
-      for (const o of s.options) {
-        const usd = o.usd + s.gpus * price[o.slot]!;
-        if (usd < bestUsd) {
-          bestUsd = usd;
-          bestSlot = o.slot;
-        }
-      }
-      if (bestSlot >= 0) load[bestSlot] = load[bestSlot]! + s.weight * s.gpus;
-    }
-    // Over-booked slots get dearer, idle priced ones cheaper; the step shrinks as 1/√t, relative to total demand.
-    const step = scale / Math.sqrt(t);
-    for (let k = 0; k < slots; k++) {
-      const excess = (load[k]! - free[k]!) / demand;
-      if (excess === 0 && price[k] === 0) continue;
-      price[k] = Math.max(0, price[k]! + step * excess * samples.length);
-      sum[k] = sum[k]! + price[k]!;
-    }
-  }
-  // The average of the iterates: the subgradient method's iterates oscillate, their average converges.
-  for (let k = 0; k < slots; k++) sum[k] = sum[k]! / iterations;
-  return { snapshot: snap, usdPerGpu: sum };
+  const curves: (Float64Array | undefined)[] = new Array(snap.size * m).fill(undefined);
+  if (samples.length === 0) return { snapshot: snap, curves };
+  // Only the slots some forecast workload could use take part; the solver indexes them densely.
+  const dense = new Map<number, number>();
+  for (const s of samples) for (const o of s.options) if (!dense.has(o.slot)) dense.set(o.slot, dense.size);
+  const capacity = new Float64Array(dense.size);
+  for (const [slot, k] of dense) capacity[k] = free[slot]!;
+  const problem = {
+    demand: Float64Array.from(samples, (s) => s.weight * s.gpus),
+    unservedCost: Float64Array.from(samples, (s) => s.unplacedUsd / s.gpus),
+    capacity,
+    options: samples.map((s) => s.options.map((o) => ({ slot: dense.get(o.slot)!, cost: o.usd / s.gpus }))),
+  };
+  const solution = solveTransport(problem);
+  const byDense = displacementCurves(problem, solution, MAX_PRICED_GPUS);
+  for (const [slot, k] of dense) curves[slot] = byDense[k];
+  return { snapshot: snap, curves };
 };

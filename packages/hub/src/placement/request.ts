@@ -60,16 +60,16 @@ const premiumOf = (p: PlanOptions["tierPremium"]): TierPremium | null =>
  * Capacity prices aligned with `snap`: as they are when computed on it, else carried over by cluster and model
  * name (a cluster or model the prices do not know costs nothing extra).
  */
-const pricesOn = (prices: CapacityPrices, snap: FleetSnapshot): Float64Array => {
-  if (prices.snapshot === snap) return prices.usdPerGpu;
+const pricesOn = (prices: CapacityPrices, snap: FleetSnapshot): readonly (Float64Array | undefined)[] => {
+  if (prices.snapshot === snap) return prices.curves;
   const from = prices.snapshot;
-  const out = new Float64Array(snap.size * snap.models.length);
+  const out: (Float64Array | undefined)[] = new Array(snap.size * snap.models.length).fill(undefined);
   for (let i = 0; i < snap.size; i++) {
     const j = from.indexByName.get(snap.names[i]!);
     if (j === undefined) continue;
     snap.models.forEach((model, k) => {
       const f = from.modelIds.get(model);
-      if (f !== undefined) out[i * snap.models.length + k] = prices.usdPerGpu[j * from.models.length + f]!;
+      if (f !== undefined) out[i * snap.models.length + k] = prices.curves[j * from.models.length + f];
     });
   }
   return out;

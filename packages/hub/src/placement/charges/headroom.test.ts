@@ -34,11 +34,13 @@ describe("headroom charge", () => {
   it("bills the real price, never the charge", () => {
     expect(plan(fleet, w).estimatedCost).toEqual({ total: 2.2, perHour: 2.2, compute: 2.2, egress: 0 });
   });
-  it("charges GPUs × the forecast's price per GPU when given capacity prices", () => {
+  it("charges what the forecast loses for the GPUs taken when given capacity prices", () => {
     const snapshot = compileFleet(fleet);
-    const usdPerGpu = new Float64Array(snapshot.size * snapshot.models.length);
-    usdPerGpu[snapshot.indexByName.get("roomy")! * snapshot.models.length + snapshot.modelIds.get("H100")!] = 0.25;
-    const d = plan(fleet, w, { capacityPrices: { snapshot, usdPerGpu } });
+    const curves: (Float64Array | undefined)[] = new Array(snapshot.size * snapshot.models.length).fill(undefined);
+    // Roomy: the first GPU free, then $0.50 a GPU (the forecast's demand re-routed elsewhere).
+    curves[snapshot.indexByName.get("roomy")! * snapshot.models.length + snapshot.modelIds.get("H100")!] =
+      Float64Array.of(0, 0, 1, 0, 4, 1.5);
+    const d = plan(fleet, w, { capacityPrices: { snapshot, curves } });
     const roomy = d.clusters.find((c) => c.cluster === "roomy")!;
     expect(roomy.rankCost?.headroom).toBe(0.5);
     expect(d.clusters.find((c) => c.cluster === "nearly-full")?.rankCost?.headroom).toBe(0);

@@ -4,14 +4,15 @@
  * a cluster keeps some headroom there. Never billed: estimated costs stay the real ones.
  *
  * Two sources for the price, in USD:
- * - with a demand forecast (`PlanOptions.capacityPrices`, from `priceCapacity`): GPUs taken × the forecast's price
- *   of one GPU of that model in that cluster, the cost its displaced demand is expected to pay elsewhere;
+ * - with a demand forecast (`PlanOptions.capacityPrices`, from `priceCapacity`): what the forecast demand is
+ *   expected to pay more elsewhere (or lose, unplaced) when these GPUs of that model in that cluster are taken;
  * - without one, from the snapshot alone (online primal–dual style): a GPU taken when the cluster's GPUs of that
  *   model are a fraction u used is charged price × min(duration, 4 h) × `headroomFactor` × u², integrated over
  *   the fill the placement causes, so every GPU of a gang pays at the level it brings the cluster to.
  */
 import type { Candidate, ChargePlugin, PlanRequest } from "../framework.ts";
 import { usd } from "../money.ts";
+import { curveAt } from "../transport.ts";
 
 /** Steepness: a GPU taken at utilisation u is charged u² of the full charge, so a quarter-full cluster costs ~6 %. */
 export const HEADROOM_EXPONENT = 2;
@@ -29,19 +30,20 @@ export const utilisation = (c: Candidate, req: PlanRequest, replicas: number): {
   return { before, after: Math.min(1, before + (replicas * req.gpus) / c.capacityGpus) };
 };
 
-/** The forecast's price of one GPU of the candidate's model there, or undefined without a forecast. */
-const forecastPrice = (c: Candidate, req: PlanRequest): number | undefined =>
-  req.capacityPrices === null || c.modelId < 0
-    ? undefined
-    : req.capacityPrices[c.index * c.snapshot.models.length + c.modelId];
+/** What the forecast loses when `gpus` GPUs of the candidate's model are taken there; undefined without one. */
+const forecastCharge = (c: Candidate, req: PlanRequest, gpus: number): number | undefined => {
+  if (req.capacityPrices === null || c.modelId < 0) return undefined;
+  const curve = req.capacityPrices[c.index * c.snapshot.models.length + c.modelId];
+  return curve === undefined ? 0 : curveAt(curve, gpus);
+};
 
 export const headroomCharge: ChargePlugin = {
   name: "headroom",
   charge(c, req, replicas, into) {
     if (c.capacityGpus === 0 || req.gpus === 0) return;
-    const price = forecastPrice(c, req);
-    if (price !== undefined) {
-      into.headroom = replicas * req.gpus * price;
+    const forecast = forecastCharge(c, req, replicas * req.gpus);
+    if (forecast !== undefined) {
+      into.headroom = forecast;
       return;
     }
     if (req.headroomFactor === 0) return;
@@ -55,11 +57,10 @@ export const headroomCharge: ChargePlugin = {
     const pct = (u: number): string => `${Math.round(100 * u)}%`;
     const { before, after } = utilisation(c, req, replicas);
     const fill = `takes ${c.model ?? "GPU"} here from ${pct(before)} to ${pct(after)} of ${c.capacityGpus}`;
-    const price = forecastPrice(c, req);
     const why =
-      price === undefined
+      req.capacityPrices === null
         ? "keeping headroom for workloads that can only run here (options.headroomFactor 0 turns it off)"
-        : `at ${usd(price)} per GPU, what the demand forecast expects these GPUs to cost the workloads they displace`;
+        : "what the demand forecast expects the workloads it displaces to pay more elsewhere";
     return { code: "headroom", message: `headroom ${usd(terms.headroom)}: ${fill}, ${why}` };
   },
 };

@@ -14,6 +14,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type LatencyRow, runLatency } from "./placement/latency.ts";
+import type { MilpResult } from "./placement/milp.ts";
 import { runQuality } from "./placement/quality.ts";
 
 interface Context {
@@ -82,10 +83,12 @@ const quality = async (ctx: Context): Promise<void> => {
     `\nThe "one pass" row decides all ${q.workloads} as one batch (placeInRegretOrder): ${q.batchMs.toFixed(0)} ms in all.`,
   );
   for (const g of q.greedy) for (const v of g.violations.slice(0, 5)) console.log(`violation (${g.label}): ${v}`);
+  const plain = ({ where: _, ...m }: MilpResult) => m;
   ctx.results["placement:quality"] = {
     ...q,
+    optimum: plain(q.optimum),
     greedy: q.greedy.map(({ placedNames: _, ...g }) => g),
-    optimumOnPlaced: Object.fromEntries(q.optimumOnPlaced),
+    optimumOnPlaced: Object.fromEntries([...q.optimumOnPlaced].map(([k, m]) => [k, plain(m)])),
   };
 };
 

@@ -47,7 +47,9 @@ export const solveTransport = (p: TransportProblem): TransportSolution => {
   // Per slot, the (demand, option) pairs pointing at it: the reverse edges.
   const users: { d: number; o: number }[][] = Array.from({ length: m }, () => []);
   p.options.forEach((opts, d) => {
-    opts.forEach((o, k) => users[o.slot]!.push({ d, o: k }));
+    opts.forEach((o, k) => {
+      users[o.slot]!.push({ d, o: k });
+    });
   });
   // Johnson potentials keep reduced costs non-negative so each search is a Dijkstra; all costs start >= 0.
   const potential = new Float64Array(n + m + 1);
@@ -201,7 +203,9 @@ export const displacementCurves = (
   });
   const users: { d: number; o: number }[][] = Array.from({ length: m }, () => []);
   p.options.forEach((opts, d) => {
-    opts.forEach((o, k) => users[o.slot]!.push({ d, o: k }));
+    opts.forEach((o, k) => {
+      users[o.slot]!.push({ d, o: k });
+    });
   });
   const out: Float64Array[] = [];
   const distD = new Float64Array(n);

@@ -1,5 +1,12 @@
 import type { BurstPolicy, Decision, Fleet, Workload } from "@gantry/shared";
-import { expectedCost, type FleetSnapshot, placeInRegretOrder, planOn, reservationsFor } from "../placement/index.ts";
+import {
+  type CapacityPrices,
+  expectedCost,
+  type FleetSnapshot,
+  placeInRegretOrder,
+  planOn,
+  reservationsFor,
+} from "../placement/index.ts";
 import type { WorkloadRow } from "../store/index.ts";
 import { type BurstContext, decideUnderPolicy, type Planner, policyFor } from "./burst.ts";
 
@@ -34,6 +41,11 @@ export interface PassInput {
   now: Date;
   /** Called with each decision's duration (metrics). */
   observe?: (seconds: number) => void;
+  /**
+   * Prices on capacity from a demand forecast (`priceCapacity` on `compiled` and the pass's starting reservations):
+   * every decision's headroom charge reads them. Without them, the utilisation charge.
+   */
+  capacityPrices?: CapacityPrices;
 }
 
 /** Most waiting workloads decided as one batch (the quality benchmark's 200). */
@@ -102,7 +114,9 @@ export const planPass = (rows: readonly WorkloadRow[], batched: number, input: P
   const reservations = [...input.fleet.reservations];
   const fleet = { ...input.fleet, reservations };
   const usage: BurstUsage = new Map([...input.usage].map(([k, v]) => [k, { ...v }]));
-  const planner: Planner = (w, o) => planOn(input.compiled, reservations, w, o);
+  const prices = input.capacityPrices;
+  const planner: Planner = (w, o) =>
+    planOn(input.compiled, reservations, w, prices === undefined ? o : { ...o, capacityPrices: prices });
   const run = (row: WorkloadRow): PassOutcome => {
     const started = performance.now();
     const outcome = decide(row, fleet, planner, input, usage);

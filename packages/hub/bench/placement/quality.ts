@@ -14,6 +14,7 @@ import {
   placeInRegretOrder,
   planOn,
   priceCapacity,
+  queuePricing,
   reservationsFor,
 } from "../../src/placement/index.ts";
 import { costsFor, eligible, GPUS_PER_NODE, priceFor, qualityInstance } from "./instance.ts";
@@ -146,19 +147,30 @@ export const forecastFromArrivals = (
 /**
  * Workloads arriving in groups of `group` (all of them: one group), each group waiting together for one scheduler
  * pass: `placeInRegretOrder` per group on a snapshot compiled once, later groups on the reservations of earlier
- * ones, as the scheduler decides a pass's batch. Also returns the wall time of all passes.
+ * ones, as the scheduler decides a pass's batch: with `queue`, capacity priced for the workloads still waiting in the
+ * batch (`queuePricing`), else the utilisation charge. Also returns the wall time of all passes.
  */
-export const runBatch = (fleet0: Fleet, workloads: readonly Workload[], label: string, group = workloads.length) => {
+export const runBatch = (
+  fleet0: Fleet,
+  workloads: readonly Workload[],
+  label: string,
+  group = workloads.length,
+  queue = true,
+) => {
   const started = performance.now();
   const compiled = compileFleet(fleet0);
   const reservations: Reservation[] = [...fleet0.reservations];
   const decided: { w: Workload; d: Decision }[] = [];
   for (let i = 0; i < workloads.length; i += group) {
+    const batch = workloads.slice(i, i + group);
+    const pricing = queue ? queuePricing(compiled, reservations, batch, (w) => w) : undefined;
+    // (undefined for groups smaller than QUEUE_PRICING_MIN, as in the scheduler)
     const { placed } = placeInRegretOrder(
-      workloads.slice(i, i + group),
-      (w) => planOn(compiled, reservations, w),
+      batch,
+      (w) => planOn(compiled, reservations, w, pricing === undefined ? {} : { capacityPrices: pricing.prices() }),
       (w, d) => {
         reservations.push(...reservationsFor(w.metadata.name, w, d));
+        pricing?.committed(w);
       },
     );
     for (const p of placed) decided.push({ w: p.item, d: p.decision });
@@ -192,10 +204,11 @@ export const runQuality = async (timeLimitSeconds: number, seed = 7): Promise<Qu
     runGreedy(fleet, workloads, "one at a time, utilisation charge, no forecast", {}),
     runGreedy(fleet, workloads, "one at a time, no headroom charge", { headroomFactor: 0 }),
   ];
-  const batch = runBatch(fleet, workloads, "one pass, regret order");
+  const batch = runBatch(fleet, workloads, "one pass, regret order, queue prices");
   greedy.push(
     runBatch(fleet, workloads, "groups of 10, a pass each", 10),
     runBatch(fleet, workloads, "groups of 50, a pass each", 50),
+    runBatch(fleet, workloads, "one pass, regret order, utilisation charge", workloads.length, false),
     batch,
   );
   const optimum = await solveOptimum(fleet, workloads, timeLimitSeconds);

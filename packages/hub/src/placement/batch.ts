@@ -1,4 +1,6 @@
-import type { Decision } from "@gantry/shared";
+import type { Decision, Reservation, Workload } from "@gantry/shared";
+import { type CapacityPrices, priceCapacity } from "./pricing.ts";
+import type { FleetSnapshot } from "./snapshot.ts";
 
 /**
  * What a decision is expected to cost the fleet: its rank value without the headroom charge (compute, egress,
@@ -96,3 +98,47 @@ const urgencyOf = (decision: Decision): Urgency => {
 
 const moreUrgent = (a: Urgency, b: Urgency): boolean =>
   a.options !== b.options ? a.options < b.options : a.regret > b.regret;
+
+/** Commits between two re-pricings of a batch's capacity: each costs about one round of decisions. */
+export const REPRICE_EVERY = 10;
+
+/**
+ * Smallest batch priced from its own queue. The workload being decided is part of the forecast it is priced by, so
+ * in a small batch it would mostly be charged for displacing itself; from 20 on it is at most a twentieth of it.
+ */
+export const QUEUE_PRICING_MIN = 20;
+
+/**
+ * The queue as the demand forecast: prices on capacity (`priceCapacity`) for the workloads of a batch that still
+ * wait, on the snapshot and the reservations so far, refreshed every `every` commits. Pass `prices()` as
+ * `PlanOptions.capacityPrices` to every decision of the batch and call `committed` from its commit: a workload then
+ * takes a cheap cluster only when it saves more there than the workloads waiting with it would lose (benchmark:
+ * 1.00–1.02 of the optimum against 1.03–1.08 with the utilisation charge). Undefined for batches smaller than
+ * `QUEUE_PRICING_MIN`: decide those with the utilisation charge.
+ */
+export const queuePricing = <T>(
+  snapshot: FleetSnapshot,
+  reservations: readonly Reservation[],
+  items: readonly T[],
+  workloadOf: (item: T) => Workload,
+  every = REPRICE_EVERY,
+) => {
+  if (items.length < QUEUE_PRICING_MIN) return undefined;
+  const waiting = new Set(items);
+  let prices: CapacityPrices | undefined;
+  let sinceRefresh = 0;
+  return {
+    prices(): CapacityPrices {
+      if (prices === undefined || sinceRefresh >= every) {
+        const samples = [...waiting].map((item) => ({ workload: workloadOf(item), weight: 1 }));
+        prices = priceCapacity(snapshot, reservations, { samples });
+        sinceRefresh = 0;
+      }
+      return prices;
+    },
+    committed(item: T): void {
+      waiting.delete(item);
+      sinceRefresh++;
+    },
+  };
+};

@@ -29,7 +29,10 @@ export {
   CONSTRAINED_OPTIONS,
   expectedCost,
   placeInRegretOrder,
+  QUEUE_PRICING_MIN,
+  queuePricing,
   REGRET_RANK,
+  REPRICE_EVERY,
 } from "./batch.ts";
 export { nodeName } from "./capacity.ts";
 export type { FilterCode, RankCode } from "./framework.ts";

@@ -5,6 +5,7 @@ import {
   type FleetSnapshot,
   placeInRegretOrder,
   planOn,
+  queuePricing,
   reservationsFor,
 } from "../placement/index.ts";
 import type { WorkloadRow } from "../store/index.ts";
@@ -107,14 +108,16 @@ const decide = (row: WorkloadRow, fleet: Fleet, planner: Planner, input: PassInp
 
 /**
  * Decides a pass's workloads (given in queue order: priority, fair share, age): the first `batched` of them as
- * one batch in regret order (`placeInRegretOrder`), then the rest in queue order; `batched` 0 is plain queue
- * order. Each placement's reservations and burst usage count against the decisions after it.
+ * one batch in regret order (`placeInRegretOrder`), its capacity priced by the workloads still waiting in it
+ * (`queuePricing`, from 20 waiting), then the rest in queue order; `batched` 0 is plain queue order. Each
+ * placement's reservations and burst usage count against the decisions after it.
  */
 export const planPass = (rows: readonly WorkloadRow[], batched: number, input: PassInput): PassPlan => {
   const reservations = [...input.fleet.reservations];
   const fleet = { ...input.fleet, reservations };
   const usage: BurstUsage = new Map([...input.usage].map(([k, v]) => [k, { ...v }]));
-  const prices = input.capacityPrices;
+  // The batch prices capacity from its own queue (`queuePricing`); the rest of the pass uses the input's prices.
+  let prices = input.capacityPrices;
   const planner: Planner = (w, o) =>
     planOn(input.compiled, reservations, w, prices === undefined ? o : { ...o, capacityPrices: prices });
   const run = (row: WorkloadRow): PassOutcome => {
@@ -136,15 +139,21 @@ export const planPass = (rows: readonly WorkloadRow[], batched: number, input: P
   };
   const result: PassPlan = { placed: [], unplaced: [] };
   const last = new Map<WorkloadRow, PassOutcome>();
+  const pricing = queuePricing(input.compiled, reservations, rows.slice(0, batched), (r) => r.manifest);
   const batch = placeInRegretOrder(
     rows.slice(0, batched),
     (row) => {
+      if (pricing !== undefined) prices = pricing.prices();
       const outcome = run(row);
       last.set(row, outcome);
       return outcome.decision;
     },
-    (row) => commit(row, last.get(row)!),
+    (row) => {
+      commit(row, last.get(row)!);
+      pricing?.committed(row);
+    },
   );
+  prices = input.capacityPrices;
   for (const [i, { item }] of batch.placed.entries()) {
     const outcome = last.get(item)!;
     const before = batch.placed.slice(Math.max(0, i - 3), i).map((p) => p.item.name);

@@ -195,12 +195,7 @@ export interface QualityReport {
 export const runQuality = async (timeLimitSeconds: number, seed = 7): Promise<QualityReport> => {
   const { fleet, workloads } = qualityInstance(seed);
   const greedy = [
-    runGreedy(
-      fleet,
-      workloads,
-      "one at a time, forecast prices (default for arrivals)",
-      forecastFromArrivals(workloads),
-    ),
+    runGreedy(fleet, workloads, "one at a time, forecast from past arrivals", forecastFromArrivals(workloads)),
     runGreedy(fleet, workloads, "one at a time, utilisation charge, no forecast", {}),
     runGreedy(fleet, workloads, "one at a time, no headroom charge", { headroomFactor: 0 }),
   ];

@@ -7,7 +7,6 @@ import { indexReservations, resolveReservations } from "./capacity.ts";
 import { strandedAfter } from "./fill.ts";
 import type { Candidate, ClusterContext, GroupReservations, PlanRequest, Rejection } from "./framework.ts";
 import { FILTERS } from "./profile.ts";
-import { noTerms } from "./rank.ts";
 import { type FleetSnapshot, TIERS } from "./snapshot.ts";
 
 export interface Evaluation {
@@ -63,7 +62,6 @@ const prepare = (ctx: ClusterContext): Candidate => {
     strandedGpus: strandedAfter(snap, i, ctx.reservations, offer.modelId, req, take),
     freeGpus: offer.freeGpus,
     capacityGpus: offer.modelId < 0 ? 0 : snap.modelGpus[at]!,
-    terms: noTerms(),
     rank: undefined,
     rankCents: 0,
   };

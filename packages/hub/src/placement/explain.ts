@@ -1,7 +1,7 @@
 /** Turns what the engine recorded into the one-line summaries users read, Kubernetes-scheduler style. */
 import type { Assignment, CostEstimate, Margin, RankCost, RankTerm } from "@gantry/shared";
 import type { Candidate, Rejection } from "./framework.ts";
-import { signedUsd, usd } from "./money.ts";
+import { signedUsd, toCents, usd } from "./money.ts";
 import { TERMS } from "./rank.ts";
 
 /** At most this many distinct reasons in a summary; the rest are counted. */
@@ -63,12 +63,12 @@ export const marginOf = (chosen: Candidate, runnerUp: Candidate): Margin => {
   const a = chosen.rank!;
   const b = runnerUp.rank!;
   const terms = {
-    compute: (toC(a.compute) - toC(b.compute)) / 100,
-    egress: (toC(a.egress) - toC(b.egress)) / 100,
-    staging: (toC(a.staging) - toC(b.staging)) / 100,
-    spotRisk: (toC(a.spotRisk) - toC(b.spotRisk)) / 100,
-    headroom: (toC(a.headroom) - toC(b.headroom)) / 100,
-    preference: (toC(a.preference) - toC(b.preference)) / 100,
+    compute: (toCents(a.compute) - toCents(b.compute)) / 100,
+    egress: (toCents(a.egress) - toCents(b.egress)) / 100,
+    staging: (toCents(a.staging) - toCents(b.staging)) / 100,
+    spotRisk: (toCents(a.spotRisk) - toCents(b.spotRisk)) / 100,
+    headroom: (toCents(a.headroom) - toCents(b.headroom)) / 100,
+    preference: (toCents(a.preference) - toCents(b.preference)) / 100,
   };
   const cents = runnerUp.rankCents - chosen.rankCents;
   let decidedBy: Margin["decidedBy"] = chosen.strandedGpus !== runnerUp.strandedGpus ? "best_fit" : "name";
@@ -80,8 +80,6 @@ export const marginOf = (chosen: Candidate, runnerUp: Candidate): Margin => {
   }
   return { runnerUp: runnerUp.name, usd: cents / 100, terms, decidedBy };
 };
-
-const toC = (n: number): number => Math.round(n * 100);
 
 /**
  * "$38.20 cheaper than far-west, decided by compute: compute −$40.00, egress +$0.90, staging +$0.90", or how an

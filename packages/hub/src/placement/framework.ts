@@ -224,8 +224,6 @@ export interface Candidate {
   readonly freeGpus: number;
   /** GPUs of the chosen model the cluster has on usable nodes, used or free (0 for GPU-less workloads). */
   readonly capacityGpus: number;
-  /** Terms for `take` replicas, in USD, unrounded. */
-  readonly terms: Terms;
   /** The same rounded to the cent, with their sum: what the verdict shows. Set by `rankAll`. */
   rank: RankCost | undefined;
   /** `rank.total` in whole cents: what selection compares, so equal-to-the-cent totals are exact ties. */

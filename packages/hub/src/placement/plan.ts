@@ -112,18 +112,32 @@ const verdictOf = (
   } else {
     reasons = sharedFits(shared, c, req, replicas);
   }
-  const v: ClusterVerdict = {
+  const verdict = selected === undefined ? "feasible" : "selected";
+  const estimatedCost = billedOf(c, replicas, req, rank);
+  // Two literal shapes rather than adding `gpuModel` later: one hidden class per shape, properties in-object.
+  if (c.model === undefined) {
+    return {
+      cluster: c.name,
+      verdict,
+      reasons,
+      fitReplicas: c.take,
+      spot: c.spot,
+      pricePerGpuHour: c.pricePerGpuHour,
+      estimatedCost,
+      rankCost: rank,
+    };
+  }
+  return {
     cluster: c.name,
-    verdict: selected === undefined ? "feasible" : "selected",
+    verdict,
     reasons,
     fitReplicas: c.take,
+    gpuModel: c.model,
     spot: c.spot,
     pricePerGpuHour: c.pricePerGpuHour,
-    estimatedCost: billedOf(c, replicas, req, rank),
+    estimatedCost,
     rankCost: rank,
   };
-  if (c.model !== undefined) v.gpuModel = c.model;
-  return v;
 };
 
 const assignmentOf = (snap: FleetSnapshot, p: Portion, req: PlanRequest): Assignment => {

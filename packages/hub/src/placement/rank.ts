@@ -41,11 +41,13 @@ export const rounded = (t: Terms): { rank: RankCost; cents: number } => {
   };
 };
 
-/** Ranks every candidate for the replicas it would take. */
+/** Ranks every candidate for the replicas it would take, through one scratch record of terms. */
 export const rankAll = (candidates: readonly Candidate[], req: PlanRequest): void => {
+  const t = noTerms();
   for (const c of candidates) {
-    charge(c, req, c.take, c.terms);
-    const r = rounded(c.terms);
+    t.compute = t.egress = t.staging = t.spotRisk = t.headroom = t.preference = 0;
+    charge(c, req, c.take, t);
+    const r = rounded(t);
     c.rank = r.rank;
     c.rankCents = r.cents;
   }

@@ -59,15 +59,32 @@ export const dataCharge: ChargePlugin = {
   name: "data",
   charge(c, req, replicas, into) {
     if (req.data.length === 0) return;
-    const snap = c.snapshot;
+    // The same choice as `bestCopy`, without allocating: this runs for every feasible cluster of a decision.
+    const own = c.snapshot.bandwidthGbps[c.index]!;
     const held = gpuUsdPerHour(c, req, replicas);
     let egress = 0;
     let hours = 0;
     for (const d of req.data) {
       if (d.holds[c.index] === 1) continue;
-      const copy = bestCopy(snap, c.index, d, held);
-      egress += d.sizeGB * copy.egressPerGB;
-      hours += copy.hours;
+      if (d.sources.length === 0) {
+        egress += d.sizeGB * c.snapshot.egressPerGB[c.index]!;
+        hours += transferHours(d.sizeGB, own);
+        continue;
+      }
+      let bestUsd = Number.POSITIVE_INFINITY;
+      let bestEgress = 0;
+      let bestHours = 0;
+      for (const s of d.sources) {
+        const h = transferHours(d.sizeGB, Math.min(s.gbps, own));
+        const e = d.sizeGB * s.egressPerGB;
+        if (e + h * held < bestUsd) {
+          bestUsd = e + h * held;
+          bestEgress = e;
+          bestHours = h;
+        }
+      }
+      egress += bestEgress;
+      hours += bestHours;
     }
     into.egress = egress;
     into.staging = hours * held;

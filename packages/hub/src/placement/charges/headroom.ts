@@ -47,7 +47,9 @@ export const headroomCharge: ChargePlugin = {
       return;
     }
     if (req.headroomFactor === 0) return;
-    const { before, after } = utilisation(c, req, replicas);
+    // `utilisation`, inlined: no object per feasible cluster.
+    const before = Math.max(0, 1 - c.freeGpus / c.capacityGpus);
+    const after = Math.min(1, before + (replicas * req.gpus) / c.capacityGpus);
     const k = HEADROOM_EXPONENT;
     const atFull = req.headroomFactor * c.pricePerGpuHour * Math.min(req.hours, HEADROOM_MAX_HOURS);
     into.headroom = (atFull * c.capacityGpus * (after ** (k + 1) - before ** (k + 1))) / (k + 1);

@@ -125,7 +125,10 @@ export const priceCapacity = (
     options: samples.map((s) => s.options.map((o) => ({ slot: dense.get(o.slot)!, cost: o.usd / s.gpus }))),
   };
   const solution = solveTransport(problem);
-  const byDense = displacementCurves(problem, solution, MAX_PRICED_GPUS);
+  // Curves as long as the largest forecast workload: a placement bigger than any of them extends the last slope.
+  let longest = 1;
+  for (const s of samples) longest = Math.max(longest, s.gpus);
+  const byDense = displacementCurves(problem, solution, Math.min(MAX_PRICED_GPUS, longest));
   for (const [slot, k] of dense) curves[slot] = byDense[k];
   return { snapshot: snap, curves };
 };

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { solveTransport, type TransportProblem } from "./transport.ts";
+import { curveAt, displacementCurves, solveTransport, type TransportProblem } from "./transport.ts";
 
 interface Highs {
   solve(lp: string): { Status: string; ObjectiveValue: number };
@@ -75,6 +75,20 @@ describe("solveTransport", () => {
         expect((lpOptimum(p, less) - base) / 0.01).toBeCloseTo(price, 4);
       }),
       { numRuns: 200, seed: 12 },
+    );
+  });
+
+  it("charges for g GPUs taken from a slot what HiGHS says the optimum loses with g fewer there", () => {
+    fc.assert(
+      fc.property(problemArb, fc.nat(), fc.integer({ min: 1, max: 24 }), (p, pick, g) => {
+        const s = pick % p.capacity.length;
+        const take = Math.min(g, p.capacity[s]!);
+        const curves = displacementCurves(p, solveTransport(p), 24);
+        const less = Float64Array.from(p.capacity);
+        less[s] = less[s]! - take;
+        expect(curveAt(curves[s]!, take)).toBeCloseTo(lpOptimum(p, less) - lpOptimum(p), 5);
+      }),
+      { numRuns: 200, seed: 13 },
     );
   });
 

@@ -214,6 +214,9 @@ export const displacementCurves = (
   const viaDOption = new Int32Array(n);
   const viaS = new Int32Array(m);
   const viaSOption = new Int32Array(m);
+  // A ring of node ids (demands, then slots) for the queue-based search; each node is queued at most once at a time.
+  const queue = new Int32Array(n + m + 1);
+  const queued = new Uint8Array(n + m);
   for (let s = 0; s < m; s++) {
     const points: number[] = [0, 0];
     const spare = Math.max(0, p.capacity[s]! - load[s]!);
@@ -225,17 +228,24 @@ export const displacementCurves = (
     const slotLoad = Float64Array.from(load);
     // Re-route, one cheapest path at a time, the GPUs that held slot s, until `limit` of its capacity is gone.
     while (g < limit - EPS) {
-      // Bellman–Ford from s: s → (reverse) demand → (option) slot with room → sink, or demand → unserved.
+      // Shortest paths from s (queue-based Bellman–Ford: only nodes whose distance changed are relaxed again):
+      // s → (reverse) demand → (option) slot with room → sink, or demand → unserved.
       distD.fill(Number.POSITIVE_INFINITY);
       distS.fill(Number.POSITIVE_INFINITY);
       distS[s] = 0;
       let bestEnd = Number.POSITIVE_INFINITY;
       let endAt = -1;
       let endKind = 0;
-      for (let round = 0; round <= n + m; round++) {
-        let changed = false;
-        for (let t = 0; t < m; t++) {
-          if (!Number.isFinite(distS[t]!)) continue;
+      let head = 0;
+      let tail = 0;
+      queue[tail++] = n + s;
+      queued[n + s] = 1;
+      while (head !== tail) {
+        const v = queue[head]!;
+        head = (head + 1) % queue.length;
+        queued[v] = 0;
+        if (v >= n) {
+          const t = v - n;
           for (const { d, o } of users[t]!) {
             if (flow[d]![o]! <= EPS) continue;
             const nd = distS[t]! - p.options[d]![o]!.cost;
@@ -243,26 +253,31 @@ export const displacementCurves = (
               distD[d] = nd;
               viaD[d] = t;
               viaDOption[d] = o;
-              changed = true;
+              if (queued[d] === 0) {
+                queued[d] = 1;
+                queue[tail] = d;
+                tail = (tail + 1) % queue.length;
+              }
             }
           }
-        }
-        for (let d = 0; d < n; d++) {
-          if (!Number.isFinite(distD[d]!)) continue;
-          const opts = p.options[d]!;
+        } else {
+          const opts = p.options[v]!;
           for (let k = 0; k < opts.length; k++) {
             const t = opts[k]!.slot;
             if (t === s) continue;
-            const nd = distD[d]! + opts[k]!.cost;
+            const nd = distD[v]! + opts[k]!.cost;
             if (nd < distS[t]! - EPS) {
               distS[t] = nd;
-              viaS[t] = d;
+              viaS[t] = v;
               viaSOption[t] = k;
-              changed = true;
+              if (queued[n + t] === 0) {
+                queued[n + t] = 1;
+                queue[tail] = n + t;
+                tail = (tail + 1) % queue.length;
+              }
             }
           }
         }
-        if (!changed) break;
       }
       for (let d = 0; d < n; d++) {
         const end = distD[d]! + p.unservedCost[d]!;

@@ -1,7 +1,9 @@
 /**
- * The decision-quality instance, and an independent model of its rules (eligibility, price, egress, node capacity)
- * that the MILP and the violation checks use. It re-implements the rules from the contract rather than calling the
- * engine, so an engine bug shows up as a violation or a cost gap instead of being copied into the optimum.
+ * The decision-quality instance, and an independent model of its rules (eligibility, price, node capacity) and of
+ * its expected cost (compute, egress, staging, spot risk) that the MILP and the violation checks use. It
+ * re-implements them from the contract and the documented cost model (README, "Placement in dollars") rather than
+ * calling the engine, so an engine bug shows up as a violation or a cost gap instead of being copied into the
+ * optimum.
  */
 import { Fleet, type FleetCluster, type FleetClusterInput, type Workload } from "@gantry/shared";
 import { int, pick, prng, type Rand, workload } from "./generate.ts";
@@ -17,6 +19,11 @@ export interface QualityInstance {
 const PRICES = { H100: 6.9, A100: 4.1, L4: 0.85 } as const;
 type QModel = keyof typeof PRICES;
 const cents = (n: number) => Math.round(n * 100) / 100;
+
+/** The documented defaults (README), restated here rather than imported from the engine. */
+const DEFAULT_GBPS = 10;
+const DEFAULT_PREEMPTIONS = 0.05;
+const DEFAULT_CHECKPOINT_MINUTES = 60;
 
 const qualityCluster = (r: Rand, i: number): FleetClusterInput => {
   const tier = r() < 0.5 ? "cloud" : r() < 0.6 ? "onprem" : "edge";
@@ -47,6 +54,18 @@ const qualityCluster = (r: Rand, i: number): FleetClusterInput => {
   };
 };
 
+/**
+ * What the dollar model adds to a cluster: its data link and, in the cloud, how often spot nodes are preempted.
+ * Drawn from a second stream, so tiers, prices, nodes and workloads are the instance the earlier figures used.
+ */
+const withNetworkAndRisk = (r: Rand, c: FleetClusterInput): FleetClusterInput => {
+  const bandwidthGbps =
+    c.tier === "cloud" ? pick(r, [10, 25, 50]) : c.tier === "onprem" ? pick(r, [10, 40]) : pick(r, [1, 2.5]);
+  if (c.tier !== "cloud") return { ...c, bandwidthGbps };
+  const spotPreemptionsPerHour = { "*": pick(r, [0.02, 0.05, 0.1, 0.2]), H100: pick(r, [0.05, 0.1, 0.3]) };
+  return { ...c, bandwidthGbps, spotPreemptionsPerHour };
+};
+
 const qualityWorkload = (r: Rand, i: number): Workload => {
   const gpus = pick(r, [1, 2, 4, 8]);
   const replicas = pick(r, [1, 1, 2, 3]);
@@ -71,8 +90,10 @@ const qualityWorkload = (r: Rand, i: number): Workload => {
 /** 50 clusters and 200 workloads, seeded; demand is well under capacity so the optimum places every workload. */
 export const qualityInstance = (seed = 7, clusters = 50, workloads = 200): QualityInstance => {
   const r = prng(seed);
+  const extra = prng(seed * 7919 + 1);
+  const drawn = Array.from({ length: clusters }, (_, i) => qualityCluster(r, i));
   const fleet = Fleet.parse({
-    clusters: Array.from({ length: clusters }, (_, i) => qualityCluster(r, i)),
+    clusters: drawn.map((c) => withNetworkAndRisk(extra, c)),
     datasets: [
       { name: "logs", sizeGB: 400, locations: ["eu-*"] },
       { name: "images", sizeGB: 1500, locations: ["us-east-1", "onprem-3"] },
@@ -84,7 +105,10 @@ export const qualityInstance = (seed = 7, clusters = 50, workloads = 200): Quali
     fleet.clusters.some((c) => c.nodes.some((g) => g.gpu !== undefined && eligible(w, c, g.gpu.model)));
   const list: Workload[] = [];
   while (list.length < workloads) {
-    const w = qualityWorkload(r, list.length);
+    const drawnW = qualityWorkload(r, list.length);
+    const checkpoint = pick(extra, [undefined, 15, 30, 60, 120]);
+    const w =
+      checkpoint === undefined ? drawnW : { ...drawnW, spec: { ...drawnW.spec, checkpointMinutes: checkpoint } };
     if (runnable(w)) list.push(w);
   }
   return { fleet, workloads: list };
@@ -93,16 +117,51 @@ export const qualityInstance = (seed = 7, clusters = 50, workloads = 200): Quali
 const matches = (pattern: string, value: string): boolean =>
   pattern.endsWith("*") ? value.startsWith(pattern.slice(0, -1)) : pattern === value;
 
-/** Price per GPU-hour of `model` in `c` under the workload's spot policy and price cap; undefined if not usable. */
+const hoursOf = (w: Workload): number => w.spec.durationHours ?? 1;
+
+/** Preemptions per hour of one spot node of `model` in `c`. */
+const preemptionRate = (c: FleetCluster, model: string): number =>
+  c.spotPreemptionsPerHour?.[model] ?? c.spotPreemptionsPerHour?.["*"] ?? DEFAULT_PREEMPTIONS;
+
+/**
+ * Expected rework hours of a run under preemptions at `rate`, restarting each checkpoint interval: a run of H hours
+ * is ⌊H/c⌋ intervals of c hours and one of the rest; an interval of x hours takes (e^{rate·x} − 1)/rate on average.
+ */
+const reworkHours = (w: Workload, rate: number): number => {
+  if (rate <= 0) return 0;
+  const hours = hoursOf(w);
+  const c = Math.min((w.spec.checkpointMinutes ?? DEFAULT_CHECKPOINT_MINUTES) / 60, hours);
+  let total = 0;
+  for (let left = hours; left > 1e-9; left -= c) {
+    const x = Math.min(c, left);
+    total += Math.expm1(rate * x) / rate - x;
+  }
+  return total;
+};
+
+/** The rate at which the unit that rolls back together is interrupted: the gang, or one replica. */
+const unitRate = (w: Workload, c: FleetCluster, model: string): number =>
+  preemptionRate(c, model) * (w.spec.gang ? w.spec.replicas : 1);
+
+/**
+ * Price per GPU-hour of `model` in `c` under the workload's spot policy and price cap; undefined if not usable.
+ * `allowed` takes the lower expected price (spot counting its rework) among those within the cap.
+ */
 export const priceFor = (w: Workload, c: FleetCluster, model: string): { price: number; spot: boolean } | undefined => {
   const od = c.pricing.gpuHour[model];
   const policy = w.spec.placement.spot;
   const sp = policy === "never" || c.spot === false ? undefined : c.pricing.spotGpuHour[model];
-  let chosen: { price: number; spot: boolean } | undefined;
-  if (sp !== undefined && (od === undefined || policy === "preferred" || sp < od)) chosen = { price: sp, spot: true };
-  else if (od !== undefined) chosen = { price: od, spot: false };
-  const max = w.spec.placement.maxGpuHourPrice;
-  return chosen === undefined || (max !== undefined && chosen.price > max) ? undefined : chosen;
+  const max = w.spec.placement.maxGpuHourPrice ?? Number.POSITIVE_INFINITY;
+  const options: { price: number; spot: boolean }[] = [];
+  if (sp !== undefined) options.push({ price: sp, spot: true });
+  if (od !== undefined) options.push({ price: od, spot: false });
+  const within = options.filter((o) => o.price <= max);
+  if (within.length === 0) return undefined;
+  if (within.length === 1) return within[0];
+  if (policy === "preferred") return within.find((o) => o.spot);
+  const expected = (o: { price: number; spot: boolean }) =>
+    o.spot ? o.price * (1 + reworkHours(w, unitRate(w, c, model)) / hoursOf(w)) : o.price;
+  return expected(within[0]!) < expected(within[1]!) ? within[0] : within[1];
 };
 
 /** Whether `w` may run on `model` in `c` by every rule except capacity. */
@@ -121,23 +180,46 @@ export const eligible = (w: Workload, c: FleetCluster, model: string): boolean =
   return priceFor(w, c, model) !== undefined;
 };
 
-/** USD to copy the workload's data into `c`, by the contract's rule (cheapest source, else `c`'s own price). */
-export const egressFor = (fleet: Fleet, w: Workload, c: FleetCluster): number => {
-  let usd = 0;
+/**
+ * Egress and staging of the workload's data into `c`, with `gpuUsdPerHour` of GPUs waiting for it: each dataset
+ * from the holder with the lowest egress + staging (transfer at the slower of the two links), from outside the
+ * fleet at `c`'s own egress price and link when no cluster holds it.
+ */
+export const dataFor = (fleet: Fleet, w: Workload, c: FleetCluster, gpuUsdPerHour: number) => {
+  let egress = 0;
+  let staging = 0;
+  const gbps = (x: FleetCluster) => x.bandwidthGbps ?? DEFAULT_GBPS;
   for (const name of w.spec.data) {
     const d = fleet.datasets.find((x) => x.name === name);
     if (d === undefined) continue;
     const holds = (x: FleetCluster) => d.locations.some((l) => matches(l, x.name) || matches(l, x.region));
     if (holds(c)) continue;
-    const sources = fleet.clusters.filter(holds).map((x) => x.pricing.egressPerGB);
-    usd += d.sizeGB * (sources.length > 0 ? Math.min(...sources) : c.pricing.egressPerGB);
+    const holders = fleet.clusters.filter(holds);
+    const sources = holders.length > 0 ? holders : [c];
+    let best = { egress: 0, staging: Number.POSITIVE_INFINITY };
+    for (const s of sources) {
+      const e = d.sizeGB * s.pricing.egressPerGB;
+      const hours = (d.sizeGB * 8) / Math.min(gbps(s), gbps(c)) / 3600;
+      if (e + hours * gpuUsdPerHour < best.egress + best.staging) best = { egress: e, staging: hours * gpuUsdPerHour };
+    }
+    egress += best.egress;
+    staging += best.staging;
   }
-  return usd;
+  return { egress, staging };
 };
 
-/** Total cost of running all of `w` on `model` in `c`. */
-export const costFor = (fleet: Fleet, w: Workload, c: FleetCluster, model: string): number => {
+/** The expected cost of running all of `w` on `model` in `c`: what the bill says, and what the run really costs. */
+export const costsFor = (fleet: Fleet, w: Workload, c: FleetCluster, model: string) => {
   const s = w.spec;
-  const price = priceFor(w, c, model)?.price ?? Number.NaN;
-  return s.replicas * s.resources.gpu.count * price * (s.durationHours ?? 1) + egressFor(fleet, w, c);
+  const p = priceFor(w, c, model);
+  const price = p?.price ?? Number.NaN;
+  const gpus = s.replicas * s.resources.gpu.count;
+  const compute = gpus * price * hoursOf(w);
+  const { egress, staging } = dataFor(fleet, w, c, gpus * price);
+  const spotRisk = p?.spot === true ? reworkHours(w, unitRate(w, c, model)) * gpus * price : 0;
+  return { billed: compute + egress, expected: compute + egress + staging + spotRisk };
 };
+
+/** Expected cost (compute + egress + staging + spot risk) of running all of `w` on `model` in `c`: the objective. */
+export const costFor = (fleet: Fleet, w: Workload, c: FleetCluster, model: string): number =>
+  costsFor(fleet, w, c, model).expected;

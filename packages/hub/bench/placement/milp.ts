@@ -13,6 +13,8 @@ export interface MilpResult {
   placed: number;
   variables: number;
   seconds: number;
+  /** Where the optimum puts each workload it was given: cluster and GPU model, by workload name. */
+  where: Map<string, { cluster: string; model: string }>;
 }
 
 interface Highs {
@@ -95,6 +97,12 @@ export const solveOptimum = async (
   const sol = highs.solve(lp, { time_limit: timeLimitSeconds, mip_rel_gap: 1e-9, output_flag: false });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   let placed = 0;
-  for (const [, col] of Object.entries(sol.Columns)) if ((col.Primal ?? 0) > 0.5) placed++;
-  return { status: sol.Status, totalCost: sol.ObjectiveValue, placed, variables, seconds };
+  const where = new Map<string, { cluster: string; model: string }>();
+  for (const [name, col] of Object.entries(sol.Columns)) {
+    if ((col.Primal ?? 0) <= 0.5) continue;
+    placed++;
+    const [wi, ci, model] = name.slice(1).split("_");
+    where.set(workloads[Number(wi)]!.metadata.name, { cluster: fleet.clusters[Number(ci)]!.name, model: model! });
+  }
+  return { status: sol.Status, totalCost: sol.ObjectiveValue, placed, variables, seconds, where };
 };

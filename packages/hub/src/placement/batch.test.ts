@@ -1,10 +1,11 @@
 import type { Decision, Reservation, Workload } from "@gantry/shared";
 import { describe, expect, it } from "vitest";
-import { placeInRegretOrder } from "./batch.ts";
+import { placeInRegretOrder, QUEUE_PRICING_MIN, queuePricing } from "./batch.ts";
 import { planOn } from "./plan.ts";
 import { reservationsFor } from "./reservations.ts";
 import { compileFleet } from "./snapshot.ts";
 import { aCluster, aFleet, aNodeGroup, aWorkload } from "./testing/builders.ts";
+import { curveAt } from "./transport.ts";
 
 /** Decides `workloads` one after another in the given order, or as one batch, on the same fleet. */
 const decideAll = (fleet: ReturnType<typeof aFleet>, workloads: Workload[], mode: "order" | "batch") => {
@@ -85,5 +86,39 @@ describe("placeInRegretOrder", () => {
       () => undefined,
     );
     expect(result).toEqual({ placed: [], unplaced: [] });
+  });
+});
+
+describe("queuePricing", () => {
+  const fleet = aFleet([
+    aCluster({ name: "cheap", nodes: [aNodeGroup({ count: 1 })], pricing: { gpuHour: { H100: 1 } } }),
+    aCluster({ name: "dear", nodes: [aNodeGroup({ count: 4 })], pricing: { gpuHour: { H100: 3 } } }),
+  ]);
+  const snapshot = compileFleet(fleet);
+  const ones = Array.from({ length: 20 }, (_, i) => aWorkload({ resources: { gpu: { count: 1 } } }, `w${i}`));
+  const slot = (name: string) =>
+    snapshot.indexByName.get(name)! * snapshot.models.length + snapshot.modelIds.get("H100")!;
+
+  it("prices capacity at what the workloads still waiting would lose: $2 a GPU moved from cheap to dear", () => {
+    const pricing = queuePricing(snapshot, [], ones, (w) => w)!;
+    const curves = pricing.prices().curves;
+    // 8 of the 20 GPUs fit on cheap; a GPU taken there sends one to dear, $2 more. Dear has room left: free.
+    expect(curveAt(curves[slot("cheap")]!, 1)).toBeCloseTo(2, 6);
+    expect(curveAt(curves[slot("cheap")]!, 8)).toBeCloseTo(16, 6);
+    expect(curveAt(curves[slot("dear")]!, 8)).toBe(0);
+  });
+  it("re-prices after every tenth commit, on what still waits", () => {
+    const pricing = queuePricing(snapshot, [], ones, (w) => w)!;
+    const first = pricing.prices();
+    for (const w of ones.slice(0, 9)) pricing.committed(w);
+    expect(pricing.prices()).toBe(first);
+    pricing.committed(ones[9]!);
+    const second = pricing.prices();
+    expect(second).not.toBe(first);
+    // 10 waiting, 8 fit on cheap: still $2 for the ninth GPU's owner, nothing beyond the 10 wanted.
+    expect(curveAt(second.curves[slot("cheap")]!, 2)).toBeCloseTo(4, 6);
+  });
+  it("leaves batches smaller than the minimum to the utilisation charge", () => {
+    expect(queuePricing(snapshot, [], ones.slice(0, QUEUE_PRICING_MIN - 1), (w) => w)).toBeUndefined();
   });
 });

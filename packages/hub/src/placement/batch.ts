@@ -1,4 +1,14 @@
-import type { Decision } from "@gantry/shared";
+import type { Decision, Reservation, Workload } from "@gantry/shared";
+import { type CapacityPrices, priceCapacity } from "./pricing.ts";
+import type { FleetSnapshot } from "./snapshot.ts";
+
+/**
+ * What a decision is expected to cost the fleet: its rank value without the headroom charge (compute, egress,
+ * staging, spot risk, preference). How the scheduler compares two plans for the same workloads; the headroom charge
+ * is a price on capacity between workloads, not a cost of either plan.
+ */
+export const expectedCost = (d: Decision): number =>
+  d.rankCost === undefined ? d.estimatedCost.total : d.rankCost.total - d.rankCost.headroom;
 
 /**
  * A workload with at most this many clusters left that can take it is "constrained" and goes before every
@@ -28,8 +38,9 @@ export interface BatchResult<T> {
 /**
  * Places a batch of workloads that wait together, most constrained first, then by regret: the workload that
  * would lose the most by not getting its best cluster now goes next. Deciding one at a time in arrival order
- * lets early, flexible workloads take the cheap capacity that later, constrained ones needed (benchmark:
- * 11–15 % over the optimum in arrival order, 3–8 % in regret order, and every workload placed).
+ * lets early, flexible workloads take the cheap capacity that later, constrained ones needed (benchmark, expected
+ * cost: 12–41 % over the optimum in arrival order, 4–11 % in regret order, 0–2 % in regret order with the queue
+ * pricing capacity, `queuePricing`; every workload placed).
  *
  * `decide` must decide on the caller's current state, and `commit` must add a decision's reservations to it:
  * every round re-decides what is left, since each commit can change every other workload's options. Capacity
@@ -70,15 +81,15 @@ export const placeInRegretOrder = <T>(
 interface Urgency {
   /** Clusters that could take the workload now (whole, or part of a split). */
   options: number;
-  /** USD between its cheapest cluster and the `REGRET_RANK`-th next (constrained: cheapest and dearest). */
+  /** USD of rank value between its best cluster and the `REGRET_RANK`-th next (constrained: best and worst). */
   regret: number;
 }
 
 const urgencyOf = (decision: Decision): Urgency => {
   const costs: number[] = [];
   for (const c of decision.clusters) {
-    if (c.verdict === "filtered" || c.estimatedCost === undefined || (c.fitReplicas ?? 0) === 0) continue;
-    costs.push(c.estimatedCost.total);
+    if (c.verdict === "filtered" || c.rankCost === undefined || (c.fitReplicas ?? 0) === 0) continue;
+    costs.push(c.rankCost.total);
   }
   costs.sort((a, b) => a - b);
   const cheapest = costs[0] ?? 0;
@@ -88,3 +99,47 @@ const urgencyOf = (decision: Decision): Urgency => {
 
 const moreUrgent = (a: Urgency, b: Urgency): boolean =>
   a.options !== b.options ? a.options < b.options : a.regret > b.regret;
+
+/** Commits between two re-pricings of a batch's capacity: each costs about one round of decisions. */
+export const REPRICE_EVERY = 10;
+
+/**
+ * Smallest batch priced from its own queue. The workload being decided is part of the forecast it is priced by, so
+ * in a small batch it would mostly be charged for displacing itself; from 20 on it is at most a twentieth of it.
+ */
+export const QUEUE_PRICING_MIN = 20;
+
+/**
+ * The queue as the demand forecast: prices on capacity (`priceCapacity`) for the workloads of a batch that still
+ * wait, on the snapshot and the reservations so far, refreshed every `every` commits. Pass `prices()` as
+ * `PlanOptions.capacityPrices` to every decision of the batch and call `committed` from its commit: a workload then
+ * takes a cheap cluster only when it saves more there than the workloads waiting with it would lose (benchmark:
+ * 1.00–1.02 of the optimum against 1.03–1.08 with the utilisation charge). Undefined for batches smaller than
+ * `QUEUE_PRICING_MIN`: decide those with the utilisation charge.
+ */
+export const queuePricing = <T>(
+  snapshot: FleetSnapshot,
+  reservations: readonly Reservation[],
+  items: readonly T[],
+  workloadOf: (item: T) => Workload,
+  every = REPRICE_EVERY,
+) => {
+  if (items.length < QUEUE_PRICING_MIN) return undefined;
+  const waiting = new Set(items);
+  let prices: CapacityPrices | undefined;
+  let sinceRefresh = 0;
+  return {
+    prices(): CapacityPrices {
+      if (prices === undefined || sinceRefresh >= every) {
+        const samples = [...waiting].map((item) => ({ workload: workloadOf(item), weight: 1 }));
+        prices = priceCapacity(snapshot, reservations, { samples });
+        sinceRefresh = 0;
+      }
+      return prices;
+    },
+    committed(item: T): void {
+      waiting.delete(item);
+      sinceRefresh++;
+    },
+  };
+};

@@ -1,14 +1,12 @@
 /**
  * Runs the filter chain on every cluster and prepares the survivors for scoring. This is the hot loop: a rejected
- * cluster costs a few array reads and one shared reason; only survivors get a best-fit simulation and a cost.
+ * cluster costs a few array reads and one shared reason; only survivors get a best-fit simulation and are ranked.
  */
 import type { ClusterVerdict, Reason, Reservation } from "@gantry/shared";
 import { indexReservations, resolveReservations } from "./capacity.ts";
 import { strandedAfter } from "./fill.ts";
 import type { Candidate, ClusterContext, GroupReservations, PlanRequest, Rejection } from "./framework.ts";
 import { FILTERS } from "./profile.ts";
-import { headroomCharge } from "./scorers/headroom.ts";
-import { egressOf, localGBOf } from "./scorers/locality.ts";
 import { type FleetSnapshot, TIERS } from "./snapshot.ts";
 
 export interface Evaluation {
@@ -19,9 +17,6 @@ export interface Evaluation {
 }
 
 type Reserved = ReadonlyArray<GroupReservations | undefined>;
-
-/** Filtered clusters have no scores; one frozen empty record serves them all. */
-const NO_SCORES: Record<string, number> = Object.freeze({}) as Record<string, number>;
 
 const runFilters = (ctx: ClusterContext): Rejection | undefined => {
   for (const f of FILTERS) {
@@ -48,7 +43,9 @@ const prepare = (ctx: ClusterContext): Candidate => {
   // The context's offers are reused for the next cluster; the candidate copies what it needs.
   const offer = ctx.chosen!;
   const take = ctx.fitReplicas;
-  const c: Candidate = {
+  const at = i * snap.models.length + offer.modelId;
+  return {
+    snapshot: snap,
     cluster: ctx.cluster,
     name: snap.names[i]!,
     nameOrder: snap.nameOrder[i]!,
@@ -58,21 +55,16 @@ const prepare = (ctx: ClusterContext): Candidate => {
     modelId: offer.modelId,
     pricePerGpuHour: offer.pricePerGpuHour,
     spot: offer.spot,
+    preemptionsPerHour: offer.spot && offer.modelId >= 0 ? snap.preemptions[at]! : 0,
     reservations: ctx.reservations,
     take,
     fullFit: take >= req.replicas,
-    compute: take * req.gpus * offer.pricePerGpuHour * req.hours,
-    egress: req.data.length === 0 ? 0 : egressOf(snap, i, req),
-    localGB: req.data.length === 0 ? 0 : localGBOf(i, req),
     strandedGpus: strandedAfter(snap, i, ctx.reservations, offer.modelId, req, take),
-    freeAfter: offer.freeGpus - take * req.gpus,
-    capacityGpus: offer.modelId < 0 ? 0 : snap.modelGpus[i * snap.models.length + offer.modelId]!,
-    headroom: 0,
-    scores: undefined,
-    total: 0,
+    freeGpus: offer.freeGpus,
+    capacityGpus: offer.modelId < 0 ? 0 : snap.modelGpus[at]!,
+    rank: undefined,
+    rankCents: 0,
   };
-  c.headroom = headroomCharge(c, req);
-  return c;
 };
 
 /** Filters every cluster and returns the verdicts of the rejected ones plus the candidates to score. */
@@ -116,8 +108,8 @@ export const evaluate = (snap: FleetSnapshot, reservations: readonly Reservation
     }
     verdicts[i] =
       ctx.chosen === undefined
-        ? { cluster: names[i]!, verdict: "filtered", reasons, scores: NO_SCORES }
-        : { cluster: names[i]!, verdict: "filtered", reasons, scores: NO_SCORES, fitReplicas: ctx.fitReplicas };
+        ? { cluster: names[i]!, verdict: "filtered", reasons }
+        : { cluster: names[i]!, verdict: "filtered", reasons, fitReplicas: ctx.fitReplicas };
   }
   return { verdicts, candidates, rejections };
 };

@@ -1,4 +1,4 @@
-import type { FleetCluster, SpotPolicy, Tier, Toleration } from "@gantry/shared";
+import type { FleetCluster, RankCost, Reason, SpotPolicy, Tier, Toleration } from "@gantry/shared";
 import type { Matcher } from "./glob.ts";
 import type { FleetSnapshot } from "./snapshot.ts";
 
@@ -17,10 +17,19 @@ export type FilterCode =
   | "insufficient_cpu"
   | "insufficient_memory";
 
-/** Codes of the reasons attached to clusters that passed every filter. */
-export type ScoreCode = "fits" | "cost" | "data_locality" | "availability" | "policy";
-
-export type ScorerName = "cost" | "locality" | "availability" | "policy";
+/**
+ * Codes of the reasons attached to clusters that passed every filter: what fits, the rank total and each charge that
+ * makes it up, the billed estimate, and the best-fit figures that break exact ties.
+ */
+export type RankCode =
+  | "fits"
+  | "rank"
+  | "cost"
+  | "data_locality"
+  | "spot_risk"
+  | "headroom"
+  | "preference"
+  | "best_fit";
 
 /** Why a filter rejected a cluster. `summary` is the cluster-independent phrase the decision summary counts. */
 export interface Rejection {
@@ -36,8 +45,8 @@ export interface DataNeed {
   readonly sizeGB: number;
   /** 1 where the cluster holds a copy. */
   readonly holds: Uint8Array;
-  /** Cheapest egress price among clusters holding a copy; undefined when no cluster in the fleet holds one. */
-  readonly sourceEgressPerGB: number | undefined;
+  /** Where a copy can come from (`SnapshotDataset.sources`); empty when no cluster in the fleet holds one. */
+  readonly sources: readonly DataSource[];
 }
 
 /** The workload and options compiled once per decision, so per-cluster checks are lookups. */
@@ -70,15 +79,22 @@ export interface PlanRequest {
   readonly hours: number;
   readonly data: readonly DataNeed[];
   readonly totalDataGB: number;
+  /** Hours between checkpoints (`spec.checkpointMinutes` or the default): what a spot preemption can lose. */
+  readonly checkpointHours: number;
   /** 1 per cluster index in the burst policy's pool; null when there is no pool. */
   readonly pool: Uint8Array | null;
   readonly poolName: string | undefined;
-  /** Rank of each tier in the burst policy's order (0 = most preferred). */
-  readonly tierRank: ReadonlyMap<Tier, number> | null;
-  readonly tierPreference: readonly string[];
-  readonly weights: Readonly<Record<ScorerName, number>>;
+  /** Only spot offers count (a burst pool of spot capacity). */
+  readonly spotOnly: boolean;
+  /** A stated tier order and its premium, USD per GPU-hour per step down the order; null when none. */
+  readonly tierPremium: TierPremium | null;
   /** Hours of a GPU's price charged for the last free GPU of a cluster's model; 0 turns the charge off. */
   readonly headroomFactor: number;
+  /**
+   * Per (cluster × model): USD a demand forecast loses when GPUs are taken there (`pricing.ts`, read with
+   * `curveAt`); null ranks by the utilisation curve alone.
+   */
+  readonly capacityPrices: readonly (Float64Array | undefined)[] | null;
   /**
    * Per-decision cache of rejections that depend only on a cluster attribute (its tier, region, taint…), so 10,000
    * clusters in the same region share one reason instead of building 10,000 equal sentences.
@@ -94,6 +110,20 @@ export const remember = (req: PlanRequest, key: string | number, rejection: Reje
   req.memo.set(key, rejection);
   return rejection;
 };
+
+/** A place a dataset can be copied from: the egress price there and the bandwidth of its link. */
+export interface DataSource {
+  readonly egressPerGB: number;
+  readonly gbps: number;
+}
+
+/** A tier order with a price on it: each step down the order costs `usdPerGpuHour` more. */
+export interface TierPremium {
+  readonly order: readonly Tier[];
+  readonly usdPerGpuHour: number;
+  /** Position of each tier in `order`; tiers not listed rank after all of them. */
+  readonly rank: ReadonlyMap<Tier, number>;
+}
 
 /** GPU, CPU and memory already held on one node by reservations. */
 export interface NodeUse {
@@ -157,8 +187,19 @@ export interface FilterPlugin {
   filter(ctx: ClusterContext): Rejection | undefined;
 }
 
-/** A cluster that passed every filter, with what the scorers need. */
+/** The USD terms of one cluster's rank value, unrounded; `rank.ts` rounds each to the cent and sums them. */
+export interface Terms {
+  compute: number;
+  egress: number;
+  staging: number;
+  spotRisk: number;
+  headroom: number;
+  preference: number;
+}
+
+/** A cluster that passed every filter, with what the charges need. */
 export interface Candidate {
+  readonly snapshot: FleetSnapshot;
   readonly cluster: FleetCluster;
   readonly name: string;
   /** The name's position in code-unit order (snapshot `nameOrder`), for tie-breaks. */
@@ -171,38 +212,33 @@ export interface Candidate {
   readonly modelId: number;
   readonly pricePerGpuHour: number;
   readonly spot: boolean;
+  /** Expected preemptions per node-hour of that spot capacity; 0 for on-demand. */
+  readonly preemptionsPerHour: number;
   readonly reservations: ReadonlyArray<GroupReservations | undefined> | undefined;
   /** Replicas it would take: min(fit, replicas). */
   readonly take: number;
   readonly fullFit: boolean;
-  compute: number;
-  egress: number;
-  localGB: number;
-  /** GPUs left unusable on the nodes the placement touches (best-fit measure). */
-  strandedGpus: number;
-  freeAfter: number;
+  /** GPUs left unusable on the nodes the placement touches (best fit: breaks exact ties). */
+  readonly strandedGpus: number;
+  /** Free GPUs of the chosen model before the placement, on usable nodes, after reservations. */
+  readonly freeGpus: number;
   /** GPUs of the chosen model the cluster has on usable nodes, used or free (0 for GPU-less workloads). */
-  capacityGpus: number;
-  /** USD the headroom charge adds to the cost the cluster is ranked by (`scorers/headroom.ts`); not billed. */
-  headroom: number;
-  scores: Record<string, number> | undefined;
-  total: number;
-}
-
-/** Stats over all candidates, for scorers that normalise relative to the best one. */
-export interface CandidateStats {
-  /** Lowest estimated cost plus headroom charge per replica (`rankedCostPerReplica`). */
-  minRankedCostPerReplica: number;
+  readonly capacityGpus: number;
+  /** The same rounded to the cent, with their sum: what the verdict shows. Set by `rankAll`. */
+  rank: RankCost | undefined;
+  /** `rank.total` in whole cents: what selection compares, so equal-to-the-cent totals are exact ties. */
+  rankCents: number;
 }
 
 /**
- * A ranking component. `raw` is 0..100, higher better; the engine multiplies by the weight.
- * `explain` produces the sentence shown for feasible clusters.
+ * One charge of the rank value (compute, data, spot risk, headroom, preference): adds its USD terms for `replicas`
+ * replicas of the workload on a candidate, and says what it charged. Wired in `profile.ts`.
  */
-export interface ScorePlugin {
-  readonly name: ScorerName;
-  score(c: Candidate, req: PlanRequest, stats: CandidateStats): number;
-  explain(c: Candidate, req: PlanRequest): { code: ScoreCode; message: string } | undefined;
+export interface ChargePlugin {
+  readonly name: string;
+  charge(c: Candidate, req: PlanRequest, replicas: number, into: Terms): void;
+  /** The sentence for detailed verdicts; undefined when the charge does not apply. */
+  explain(c: Candidate, req: PlanRequest, replicas: number, terms: RankCost): Reason | undefined;
 }
 
 /** Appends an offer for `model`, reusing a pooled object: the hot loop allocates no offers for rejected clusters. */

@@ -90,13 +90,92 @@ describe("plan: spot policy", () => {
     expect(plan(fleet, w("never")).assignments[0]).toMatchObject({ cluster: "od", spot: false, pricePerGpuHour: 2 });
     expect(plan(fleet, w("allowed")).assignments[0]).toMatchObject({ cluster: "sp", spot: true, pricePerGpuHour: 1 });
   });
-  it("prefers spot clusters under preferred even when on-demand elsewhere is close in price", () => {
-    const close = aFleet([
-      aCluster({ name: "od", pricing: { gpuHour: { H100: 1.2 } } }),
-      aCluster({ name: "sp", spot: true, pricing: { gpuHour: { H100: 4 }, spotGpuHour: { H100: 1.4 } } }),
+  it("takes spot where sold under preferred, and lets dollars decide between clusters", () => {
+    const close = (spotPrice: number) =>
+      aFleet([
+        aCluster({ name: "od", pricing: { gpuHour: { H100: 1.2 } } }),
+        aCluster({ name: "sp", spot: true, pricing: { gpuHour: { H100: 1 }, spotGpuHour: { H100: spotPrice } } }),
+      ]);
+    // Spot at $1.40 is dearer than on-demand elsewhere at $1.20: a preference for spot is not a price.
+    expect(plan(close(1.4), w("preferred")).assignments[0]).toMatchObject({ cluster: "od", spot: false });
+    // Under preferred, sp prices its spot ($1.10) although its on-demand is cheaper, and still wins on price.
+    expect(plan(close(1.1), w("preferred")).assignments[0]).toMatchObject({ cluster: "sp", spot: true });
+    expect(plan(close(1.1), w("allowed")).assignments[0]).toMatchObject({ cluster: "sp", spot: false });
+  });
+  it("counts only spot offers in a spot pool", () => {
+    const d = plan(fleet, w("preferred"), { spotOnly: true, poolName: "cloud-spot" });
+    expect(d.assignments[0]).toMatchObject({ cluster: "sp", spot: true });
+    expect(verdictOf(d, "od")?.reasons).toEqual([
+      {
+        code: "no_usable_price",
+        message: "no spot price for H100 here, and pool cloud-spot offers only spot capacity",
+      },
     ]);
-    expect(plan(close, w("allowed")).assignments[0]?.cluster).toBe("od");
-    expect(plan(close, w("preferred")).assignments[0]).toMatchObject({ cluster: "sp", spot: true });
+  });
+});
+
+describe("plan: one number, explained", () => {
+  const fleet = aFleet(
+    [
+      aCluster({ name: "a", pricing: { gpuHour: { H100: 2 }, egressPerGB: 0.05 } }),
+      aCluster({ name: "b", spot: true, pricing: { gpuHour: { H100: 3 }, spotGpuHour: { H100: 1.5 } } }),
+      aCluster({ name: "c", region: "eu-west-1", pricing: { gpuHour: { H100: 1.8 } } }),
+    ],
+    { datasets: [{ name: "ds", sizeGB: 900, locations: ["a"] }] },
+  );
+  const w = aWorkload({
+    durationHours: 6,
+    resources: { gpu: { count: 8 } },
+    data: ["ds"],
+    placement: { spot: "allowed" },
+  });
+  const d = plan(fleet, w);
+
+  it("gives every feasible cluster terms that sum to its rank value, and picks the lowest", () => {
+    const feasible = d.clusters.filter((c) => c.rankCost !== undefined);
+    expect(feasible).toHaveLength(3);
+    for (const v of feasible) {
+      const r = v.rankCost!;
+      const sum = r.compute + r.egress + r.staging + r.spotRisk + r.headroom + r.preference;
+      expect(Math.round(sum * 100)).toBe(Math.round(r.total * 100));
+    }
+    const lowest = Math.min(...feasible.map((v) => v.rankCost!.total));
+    expect(verdictOf(d, d.assignments[0]!.cluster)?.rankCost?.total).toBe(lowest);
+    expect(d.rankCost).toEqual(verdictOf(d, d.assignments[0]!.cluster)?.rankCost);
+  });
+  it("says by how much it beat the runner-up and which term decided, in the same dollars", () => {
+    const m = d.margin!;
+    const chosen = verdictOf(d, d.assignments[0]!.cluster)!.rankCost!;
+    const second = verdictOf(d, m.runnerUp)!.rankCost!;
+    expect(m.runnerUp).toBe(d.runnerUp);
+    expect(m.usd).toBeCloseTo(second.total - chosen.total, 2);
+    expect(m.terms.compute).toBeCloseTo(chosen.compute - second.compute, 2);
+    expect(m.terms[m.decidedBy as "compute"]).toBe(Math.min(...Object.values(m.terms)));
+    expect(d.summary).toMatch(/cheaper than \S+, decided by [a-z ]+: /);
+  });
+  it("bills compute and egress only, never the ranking charges", () => {
+    const v = verdictOf(d, "b")!;
+    expect(v.rankCost!.spotRisk).toBeGreaterThan(0);
+    expect(v.estimatedCost!.total).toBeCloseTo(v.rankCost!.compute + v.rankCost!.egress, 2);
+    expect(d.estimatedCost.total).toBeLessThan(d.rankCost!.total);
+  });
+  it("says so when an exact tie is broken by best fit, and lets a few cents beat best fit", () => {
+    const tied = (roomyPrice: number) =>
+      aFleet([
+        aCluster({ name: "roomy", pricing: { gpuHour: { H100: roomyPrice } }, nodes: [aNodeGroup({ count: 1 })] }),
+        aCluster({ name: "snug", pricing: { gpuHour: { H100: 2 } }, nodes: [aNodeGroup({ count: 1, gpusUsed: 2 })] }),
+      ]);
+    const six = aWorkload({ resources: { gpu: { count: 6 } } });
+    const one = plan(tied(2), six, { headroomFactor: 0 });
+    expect(one.assignments[0]?.cluster).toBe("snug");
+    expect(one.margin).toMatchObject({ usd: 0, decidedBy: "best_fit" });
+    expect(one.summary).toContain(
+      "tied with roomy at $12.00; chosen by best fit (strands 0 GPUs, roomy would strand 2)",
+    );
+    // Not a tie: the cheaper one wins however badly it fits.
+    const cheaper = plan(tied(1.995), six, { headroomFactor: 0 });
+    expect(cheaper.assignments[0]?.cluster).toBe("roomy");
+    expect(cheaper.margin).toMatchObject({ usd: 0.03, decidedBy: "compute" });
   });
 });
 
@@ -114,6 +193,8 @@ describe("plan: splitting", () => {
       ["b", 2],
     ]);
     expect(d.estimatedCost).toEqual({ total: 64, perHour: 64, compute: 64, egress: 0 });
+    expect(d.margin).toBeUndefined();
+    expect(d.summary).toContain("no single cluster takes all 6 replicas, split lowest rank per replica first");
     expect(d.clusters.filter((c) => c.verdict === "selected").map((c) => c.cluster)).toEqual(["a", "b"]);
     expect(d.runnerUp).toBe("c");
   });

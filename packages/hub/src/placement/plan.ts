@@ -4,70 +4,50 @@ import type {
   CostEstimate,
   Decision,
   Fleet,
+  RankCost,
   Reason,
   Reservation,
   Workload,
 } from "@gantry/shared";
 import { evaluate } from "./evaluate.ts";
-import { infeasibleSummary, placedSummary } from "./explain.ts";
+import { infeasibleSummary, marginOf, marginSentence, placedSummary, rankSentence } from "./explain.ts";
 import { fillNodes } from "./fill.ts";
-import type { Candidate, CandidateStats, PlanRequest } from "./framework.ts";
-import { SCORERS } from "./profile.ts";
+import type { Candidate, PlanRequest } from "./framework.ts";
+import { toCents } from "./money.ts";
+import { CHARGES } from "./profile.ts";
+import { rankAll, rankFor, sumRanks, ZERO_RANK } from "./rank.ts";
 import { compileRequest, type PlanOptions } from "./request.ts";
-import { rankedCostPerReplica } from "./scorers/cost.ts";
 import { best, type Portion, select } from "./select.ts";
 import { compileFleet, type FleetSnapshot } from "./snapshot.ts";
 
-const round2 = (n: number): number => Math.round(n * 100) / 100;
-
-/** Costs are shown to the cent; rounding here keeps float noise (5299.200000000001) out of the output. */
-const cents = (c: CostEstimate): CostEstimate => ({
-  total: round2(c.total),
-  perHour: round2(c.perHour),
-  compute: round2(c.compute),
-  egress: round2(c.egress),
+/** The billed estimate of a rank value: its compute and egress, per hour at the price per GPU-hour. */
+const billedOf = (c: Candidate, replicas: number, req: PlanRequest, r: RankCost): CostEstimate => ({
+  total: (toCents(r.compute) + toCents(r.egress)) / 100,
+  perHour: toCents(replicas * req.gpus * c.pricePerGpuHour) / 100,
+  compute: r.compute,
+  egress: r.egress,
 });
 
-const scoreAll = (candidates: readonly Candidate[], req: PlanRequest): void => {
-  const stats: CandidateStats = { minRankedCostPerReplica: Number.POSITIVE_INFINITY };
-  for (const c of candidates) {
-    stats.minRankedCostPerReplica = Math.min(stats.minRankedCostPerReplica, rankedCostPerReplica(c));
-  }
-  // Every cluster's scores are a copy of one template: same keys in the same order (one hidden class, properties
-  // in-object), and `total` last as the sum of the others.
-  const template: Record<string, number> = {};
-  for (const s of SCORERS) template[s.name] = 0;
-  template.total = 0;
-  const weights = SCORERS.map((s) => req.weights[s.name]);
-  for (const c of candidates) {
-    const scores = { ...template };
-    let total = 0;
-    for (let k = 0; k < SCORERS.length; k++) {
-      const s = SCORERS[k]!;
-      const v = round2(weights[k]! * s.score(c, req, stats));
-      scores[s.name] = v;
-      total += v;
-    }
-    c.total = round2(total);
-    scores.total = c.total;
-    c.scores = scores;
-  }
-};
+const ZERO_COST: CostEstimate = { total: 0, perHour: 0, compute: 0, egress: 0 };
 
-const costOf = (c: Candidate, replicas: number, req: PlanRequest): CostEstimate => {
-  const perHour = replicas * req.gpus * c.pricePerGpuHour;
-  const compute = perHour * req.hours;
-  return {
-    total: round2(compute + c.egress),
-    perHour: round2(perHour),
-    compute: round2(compute),
-    egress: round2(c.egress),
-  };
+const sumCosts = (costs: readonly CostEstimate[]): CostEstimate => {
+  let total = 0;
+  let perHour = 0;
+  let compute = 0;
+  let egress = 0;
+  for (const c of costs) {
+    total += toCents(c.total);
+    perHour += toCents(c.perHour);
+    compute += toCents(c.compute);
+    egress += toCents(c.egress);
+  }
+  return { total: total / 100, perHour: perHour / 100, compute: compute / 100, egress: egress / 100 };
 };
 
 const fitsMessage = (c: Candidate, req: PlanRequest, replicas: number, selected: boolean): string => {
   const model = c.model === undefined ? "no GPU" : `${req.gpus} × ${c.model}${c.spot ? " spot" : ""}`;
-  return `${selected ? "takes" : "fits"} ${replicas}/${req.replicas} replicas of ${model}`;
+  const partial = c.fullFit ? "" : " (only in a split: it cannot take them all)";
+  return `${selected ? "takes" : "fits"} ${replicas}/${req.replicas} replicas of ${model}${partial}`;
 };
 
 /** A `fits` reason list shared by every feasible cluster that fits the same replicas of the same offer. */
@@ -75,6 +55,7 @@ interface SharedFits {
   readonly replicas: number;
   readonly model: string | undefined;
   readonly spot: boolean;
+  readonly fullFit: boolean;
   readonly reasons: Reason[];
 }
 
@@ -83,16 +64,30 @@ const MAX_SHARED_FITS = 32;
 
 /** A linear scan: a decision has a handful of distinct (replicas, model, spot), and a scan allocates nothing. */
 const sharedFits = (shared: SharedFits[], c: Candidate, req: PlanRequest, replicas: number): Reason[] => {
-  for (const f of shared) if (f.replicas === replicas && f.model === c.model && f.spot === c.spot) return f.reasons;
+  for (const f of shared) {
+    if (f.replicas === replicas && f.model === c.model && f.spot === c.spot && f.fullFit === c.fullFit) {
+      return f.reasons;
+    }
+  }
   const reasons = [{ code: "fits", message: fitsMessage(c, req, replicas, false) }];
-  if (shared.length < MAX_SHARED_FITS) shared.push({ replicas, model: c.model, spot: c.spot, reasons });
+  if (shared.length < MAX_SHARED_FITS) {
+    shared.push({ replicas, model: c.model, spot: c.spot, fullFit: c.fullFit, reasons });
+  }
   return reasons;
 };
 
+const bestFitReason = (c: Candidate, req: PlanRequest, replicas: number): Reason => {
+  const left = c.freeGpus - replicas * req.gpus;
+  return {
+    code: "best_fit",
+    message: `leaves ${left} free ${c.model ?? "GPU"}; ${c.strandedGpus} stranded on the nodes it uses (breaks exact ties only)`,
+  };
+};
+
 /**
- * Verdict of a cluster that passed every filter. The selected clusters and the runner-up carry every scorer's
- * sentence; the other feasible clusters carry one shared `fits` reason, their scores and their cost as data,
- * which keeps a 10,000-cluster decision within its latency budget.
+ * Verdict of a cluster that passed every filter: its rank value, term by term, and its billed estimate, for the
+ * replicas it takes (selected) or could take. The selected clusters and the runner-up also carry every charge's
+ * sentence; the others one shared `fits` reason, which keeps a 10,000-cluster decision within its latency budget.
  */
 const verdictOf = (
   c: Candidate,
@@ -102,23 +97,46 @@ const verdictOf = (
   shared: SharedFits[],
 ): ClusterVerdict => {
   const replicas = selected ?? c.take;
+  const rank = rankFor(c, req, replicas);
   let reasons: Reason[];
   if (detailed) {
-    reasons = [{ code: "fits", message: fitsMessage(c, req, replicas, selected !== undefined) }];
-    for (const s of SCORERS) {
-      const r = s.explain(c, req);
+    reasons = [
+      { code: "fits", message: fitsMessage(c, req, replicas, selected !== undefined) },
+      { code: "rank", message: rankSentence(rank) },
+    ];
+    for (const p of CHARGES) {
+      const r = p.explain(c, req, replicas, rank);
       if (r !== undefined) reasons.push(r);
     }
+    if (req.gpus > 0) reasons.push(bestFitReason(c, req, replicas));
   } else {
     reasons = sharedFits(shared, c, req, replicas);
   }
+  const verdict = selected === undefined ? "feasible" : "selected";
+  const estimatedCost = billedOf(c, replicas, req, rank);
+  // Two literal shapes rather than adding `gpuModel` later: one hidden class per shape, properties in-object.
+  if (c.model === undefined) {
+    return {
+      cluster: c.name,
+      verdict,
+      reasons,
+      fitReplicas: c.take,
+      spot: c.spot,
+      pricePerGpuHour: c.pricePerGpuHour,
+      estimatedCost,
+      rankCost: rank,
+    };
+  }
   return {
     cluster: c.name,
-    verdict: selected === undefined ? "feasible" : "selected",
+    verdict,
     reasons,
-    scores: c.scores ?? {},
-    estimatedCost: costOf(c, replicas, req),
     fitReplicas: c.take,
+    gpuModel: c.model,
+    spot: c.spot,
+    pricePerGpuHour: c.pricePerGpuHour,
+    estimatedCost,
+    rankCost: rank,
   };
 };
 
@@ -136,29 +154,27 @@ const assignmentOf = (snap: FleetSnapshot, p: Portion, req: PlanRequest): Assign
   return a;
 };
 
-const ZERO_COST: CostEstimate = { total: 0, perHour: 0, compute: 0, egress: 0 };
-
-const sumCosts = (costs: readonly CostEstimate[]): CostEstimate => {
-  const out = { ...ZERO_COST };
-  for (const c of costs) {
-    out.total += c.total;
-    out.perHour += c.perHour;
-    out.compute += c.compute;
-    out.egress += c.egress;
+/** The summary's comparison with the runner-up. */
+const comparisonOf = (portions: readonly Portion[], second: Candidate | undefined, req: PlanRequest): string => {
+  if (portions.length > 1) {
+    const next = second === undefined ? "" : `; next in line ${second.name}`;
+    return `no single cluster takes all ${req.replicas} replicas, split lowest rank per replica first${next}`;
   }
-  return cents(out);
+  if (second === undefined) return "the only feasible cluster";
+  return `runner-up ${second.name} takes only ${second.take}/${req.replicas} replicas`;
 };
 
 /**
  * Decides where a workload runs on a fleet. Pure and deterministic: same input, same decision. Compiles the fleet
  * first; callers making several decisions on one fleet compile it once and call `planOn`.
  *
- * Pipeline: every cluster runs the profile's filters in order (the first rejection is its reason); survivors are
- * scored by each scorer on 0..100 (higher is better), multiplied by the scorer's weight. `scores` holds the
- * weighted components and their sum as `total`. Selection: a cluster that can take every replica, highest total,
- * ties by name; gangs land whole in one cluster; non-gang workloads no single cluster can hold are split,
- * cheapest per replica first. Workloads requesting no GPUs are checked on CPU and memory and cost only their
- * data egress (prices are per GPU-hour; `maxGpuHourPrice` and the spot policy do not apply to them).
+ * Pipeline: every cluster runs the profile's filters in order (the first rejection is its reason); each survivor
+ * gets a rank value in US dollars, the expected cost of running the workload there (`CHARGES`: compute, egress,
+ * staging, spot risk, headroom, preference). A cluster that can take every replica wins, lowest rank value first;
+ * best fit, then name, break exact ties. Gangs land whole in one cluster; non-gang workloads no single cluster can
+ * hold are split, lowest rank value per replica first. The decision bills compute + egress (`estimatedCost`) and
+ * shows every feasible cluster's terms (`rankCost`). Workloads requesting no GPUs are checked on CPU and memory and
+ * cost only their data egress (prices are per GPU-hour; `maxGpuHourPrice` and the spot policy do not apply to them).
  */
 export const plan = (fleet: Fleet, workload: Workload, options?: PlanOptions): Decision =>
   planOn(compileFleet(fleet), fleet.reservations, workload, options);
@@ -175,7 +191,7 @@ export const planOn = (
 ): Decision => {
   const req = compileRequest(snapshot, workload, options);
   const { verdicts, candidates, rejections } = evaluate(snapshot, reservations, req);
-  scoreAll(candidates, req);
+  rankAll(candidates, req);
   const portions = select(candidates, req.replicas);
   const chosen = new Map<Candidate, number>();
   for (const p of portions ?? []) chosen.set(p.candidate, p.replicas);
@@ -198,19 +214,38 @@ export const planOn = (
       feasible: false,
       assignments: [],
       estimatedCost: { ...ZERO_COST },
+      rankCost: { ...ZERO_RANK },
       clusters: verdicts,
       runnerUp,
       summary: infeasibleSummary(req.workload, n, rejections, note),
     };
   }
   const assignments = portions.map((p) => assignmentOf(snapshot, p, req));
-  const estimatedCost = sumCosts(portions.map((p) => costOf(p.candidate, p.replicas, req)));
-  return {
+  const portionVerdicts = portions.map((p) => verdicts[p.candidate.index]!);
+  const estimatedCost = sumCosts(portionVerdicts.map((v) => v.estimatedCost!));
+  const rankCost = sumRanks(portionVerdicts.map((v) => v.rankCost!));
+  const top = portions[0]!.candidate;
+  const margin = portions.length === 1 && second?.fullFit === true ? marginOf(top, second) : undefined;
+  const comparison = margin === undefined ? comparisonOf(portions, second, req) : marginSentence(margin, top, second!);
+  const summary = placedSummary(
+    req.workload,
+    assignments,
+    req.gpus,
+    estimatedCost,
+    rankCost,
+    comparison,
+    candidates.length,
+    n,
+  );
+  const decision: Decision = {
     feasible: true,
     assignments,
     estimatedCost,
+    rankCost,
     clusters: verdicts,
     runnerUp,
-    summary: placedSummary(req.workload, assignments, req.gpus, estimatedCost, candidates.length, n, runnerUp),
+    summary,
   };
+  if (margin !== undefined) decision.margin = margin;
+  return decision;
 };

@@ -1,8 +1,14 @@
 /**
- * The placement profile: which filters run, in which order, and which scorers rank what passes, with their
- * weights. Everything is wired here, explicitly; nothing registers itself on import.
+ * The placement profile: which filters run, in which order, and which charges make up the rank value of what
+ * passes. Everything is wired here, explicitly; nothing registers itself on import. There are no weights: every
+ * charge is in US dollars, and the rank value is their sum.
  */
 
+import { computeCharge } from "./charges/compute.ts";
+import { dataCharge } from "./charges/data.ts";
+import { headroomCharge } from "./charges/headroom.ts";
+import { preferenceCharge } from "./charges/preference.ts";
+import { spotRiskCharge } from "./charges/spot-risk.ts";
 import { gpuFitFilter } from "./filters/gpu-fit.ts";
 import { gpuModelFilter } from "./filters/gpu-model.ts";
 import { healthFilter } from "./filters/health.ts";
@@ -13,11 +19,14 @@ import { resourcesFilter } from "./filters/resources.ts";
 import { spotFilter } from "./filters/spot.ts";
 import { taintFilter } from "./filters/taints.ts";
 import { tierFilter } from "./filters/tier.ts";
-import type { FilterPlugin, ScorePlugin, ScorerName } from "./framework.ts";
-import { availabilityScorer } from "./scorers/availability.ts";
-import { costScorer } from "./scorers/cost.ts";
-import { localityScorer } from "./scorers/locality.ts";
-import { policyScorer } from "./scorers/policy.ts";
+import type { ChargePlugin, FilterPlugin } from "./framework.ts";
+
+export {
+  DEFAULT_BANDWIDTH_GBPS,
+  DEFAULT_CHECKPOINT_MINUTES,
+  DEFAULT_HEADROOM_FACTOR,
+  DEFAULT_SPOT_PREEMPTIONS_PER_HOUR,
+} from "./defaults.ts";
 
 /** Cheap, cluster-level checks first; the model → price → fit chain last, each step narrowing the offers. */
 export const FILTERS: readonly FilterPlugin[] = [
@@ -33,22 +42,15 @@ export const FILTERS: readonly FilterPlugin[] = [
   resourcesFilter,
 ];
 
-export const SCORERS: readonly ScorePlugin[] = [costScorer, localityScorer, availabilityScorer, policyScorer];
-
 /**
- * Cost dominates (it is what the fleet pays); tier order from a burst policy is next; data locality breaks near-ties
- * beyond what egress already costs; best fit is a tie-breaker.
+ * The rank value of a feasible cluster: the expected cost of running the workload there. Compute and egress are
+ * what it is billed; staging, spot risk, headroom and preference are what it is expected to cost beyond the bill
+ * (GPU time waiting for data, rework after preemptions, capacity later workloads need, a stated preference).
  */
-export const DEFAULT_WEIGHTS: Readonly<Record<ScorerName, number>> = {
-  cost: 6,
-  locality: 2,
-  availability: 1,
-  policy: 3,
-};
-
-/**
- * The headroom charge the cost scorer ranks by (`scorers/headroom.ts`): the last free GPU of a cluster's model is
- * charged 4 hours of its price, a GPU at half fill a quarter of that. Keeps room in cheap clusters for later
- * workloads that can only run there; measured on the quality benchmark (docs/benchmarks.md).
- */
-export const DEFAULT_HEADROOM_FACTOR = 1;
+export const CHARGES: readonly ChargePlugin[] = [
+  computeCharge,
+  dataCharge,
+  spotRiskCharge,
+  headroomCharge,
+  preferenceCharge,
+];

@@ -2,123 +2,13 @@
  * Invariants over random fleets and workloads. The checks re-derive node capacity and constraints from the raw
  * snapshot on their own (naming, globs, taints), so they do not trust the engine's helpers.
  */
-import {
-  type Decision,
-  Fleet,
-  type FleetCluster,
-  type FleetInput,
-  type Reservation,
-  Workload,
-  type WorkloadInput,
-} from "@gantry/shared";
+import type { Decision, Fleet, FleetCluster, Reservation, Workload } from "@gantry/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { placeInRegretOrder } from "./batch.ts";
 import { plan } from "./plan.ts";
 import { reservationsFor } from "./reservations.ts";
-
-const MODELS = ["H100", "A100", "L4"] as const;
-const REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"] as const;
-
-const price = fc.integer({ min: 1, max: 80 }).map((n) => n / 10);
-const nodeGroup = (i: number) =>
-  fc.record({
-    name: fc.constant(`g${i}`),
-    count: fc.integer({ min: 1, max: 4 }),
-    gpu: fc.option(
-      fc.record({
-        model: fc.constantFrom(...MODELS),
-        count: fc.constantFrom(1, 2, 4, 8),
-        memoryGiB: fc.constantFrom(24, 40, 80),
-      }),
-      { nil: undefined, freq: 6 },
-    ),
-    gpusUsed: fc.constantFrom(0, 0, 0, 1, 2, 4),
-    cpu: fc.constantFrom(16, 64, 128),
-    cpuUsed: fc.constantFrom(0, 0, 8),
-    memoryGiB: fc.constantFrom(64, 512, 1024),
-    memoryUsedGiB: fc.integer({ min: 0, max: 64 }),
-    ready: fc.constantFrom(true, true, true, true, false),
-    schedulable: fc.constantFrom(true, true, true, true, false),
-  });
-const cluster = (i: number) =>
-  fc.record({
-    name: fc.constant(`c${i}`),
-    tier: fc.constantFrom("cloud", "onprem", "edge"),
-    region: fc.constantFrom(...REGIONS),
-    health: fc.constantFrom("ready", "ready", "ready", "ready", "ready", "ready", "ready", "offline"),
-    spot: fc.boolean(),
-    taints: fc
-      .constantFrom(0, 0, 0, 0, 1)
-      .map((n) => (n === 0 ? [] : [{ key: "dedicated", value: "ml", effect: "NoSchedule" as const }])),
-    pricing: fc.record({
-      gpuHour: fc.record({ H100: price, A100: price, L4: price }, { requiredKeys: ["H100", "A100"] }),
-      spotGpuHour: fc.dictionary(fc.constantFrom(...MODELS), price),
-      egressPerGB: fc.integer({ min: 0, max: 12 }).map((n) => n / 100),
-    }),
-    nodes: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, j) => nodeGroup(j)))),
-  });
-const fleetArb: fc.Arbitrary<Fleet> = fc
-  .integer({ min: 1, max: 8 })
-  .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => cluster(i))))
-  .map((clusters) =>
-    Fleet.parse({
-      clusters,
-      datasets: [
-        { name: "d1", sizeGB: 500, locations: ["c0"] },
-        { name: "d2", sizeGB: 5000, locations: ["eu-*"] },
-      ],
-    } satisfies FleetInput),
-  );
-
-const workloadArb = (name: string): fc.Arbitrary<Workload> =>
-  fc
-    .record({
-      replicas: fc.integer({ min: 1, max: 5 }),
-      gang: fc.boolean(),
-      gpu: fc.constantFrom(0, 1, 2, 4, 8),
-      models: fc.oneof(
-        { arbitrary: fc.constant([]), weight: 2 },
-        { arbitrary: fc.subarray([...MODELS], { minLength: 1 }), weight: 1 },
-      ),
-      minMemoryGiB: fc.constantFrom(0, 0, 40, 80),
-      cpu: fc.constantFrom(0, 4, 16),
-      memoryGiB: fc.constantFrom(0, 32, 256),
-      tiers: fc.oneof(
-        { arbitrary: fc.constant([]), weight: 3 },
-        { arbitrary: fc.subarray(["cloud", "onprem", "edge"] as const, { minLength: 1 }), weight: 1 },
-      ),
-      regions: fc.constantFrom([], [], [], ["eu-*"], ["us-east-1", "us-west-?"]),
-      maxGpuHourPrice: fc.option(price, { nil: undefined, freq: 2 }),
-      spot: fc.constantFrom("never", "allowed", "preferred"),
-      tolerate: fc.boolean(),
-      data: fc.subarray(["d1", "d2"]),
-    })
-    .map((w) =>
-      Workload.parse({
-        apiVersion: "gantry.dev/v1alpha1",
-        kind: "Workload",
-        metadata: { name },
-        spec: {
-          type: "job",
-          replicas: w.replicas,
-          gang: w.gang,
-          resources: {
-            gpu: { count: w.gpu, models: [...w.models], minMemoryGiB: w.minMemoryGiB },
-            cpu: w.cpu,
-            memoryGiB: w.memoryGiB,
-          },
-          data: w.data,
-          placement: {
-            tiers: [...w.tiers],
-            regions: [...w.regions],
-            maxGpuHourPrice: w.maxGpuHourPrice,
-            spot: w.spot,
-            tolerations: w.tolerate ? [{ key: "dedicated", operator: "Exists" as const }] : [],
-          },
-        },
-      } satisfies WorkloadInput),
-    );
+import { fleetArb, workloadArb } from "./testing/arbitraries.ts";
 
 /** Every node of the snapshot with what it had free before any reservation, by `cluster/node`. */
 const freeByNode = (fleet: Fleet): Map<string, { gpus: number; cpu: number; mem: number }> => {

@@ -1,24 +1,34 @@
 import type { Tier, Workload } from "@gantry/shared";
-import type { DataNeed, PlanRequest, Rejection, ScorerName } from "./framework.ts";
+import { DEFAULT_CHECKPOINT_MINUTES, DEFAULT_HEADROOM_FACTOR } from "./defaults.ts";
+import type { DataNeed, PlanRequest, Rejection, TierPremium } from "./framework.ts";
 import { compileMatcher } from "./glob.ts";
-import { DEFAULT_HEADROOM_FACTOR, DEFAULT_WEIGHTS } from "./profile.ts";
+import type { CapacityPrices } from "./pricing.ts";
 import { type FleetSnapshot, TIERS } from "./snapshot.ts";
 
 /** Options a caller (the scheduler, a burst policy, the CLI) passes to `plan`. */
 export interface PlanOptions {
-  /** Override scorer weights; missing ones keep their defaults (see `DEFAULT_WEIGHTS`). */
-  weights?: Partial<Record<ScorerName, number>>;
   /** Restrict to a burst policy's pool; other clusters are filtered with `not_in_pool`. */
   onlyClusters?: string[];
   /** Name of that pool, for messages. */
   poolName?: string;
-  /** Tier order from a burst policy, most preferred first (e.g. ["onprem", "cloud"]). */
-  tierPreference?: string[];
+  /** Count only spot offers (a pool of spot capacity); clusters without one are filtered with `no_usable_price`. */
+  spotOnly?: boolean;
   /**
-   * Headroom charge: hours of a GPU's price charged for the last free GPU of a cluster's model (see
-   * `scorers/headroom.ts`); 0 ranks by estimated cost alone. Defaults to `DEFAULT_HEADROOM_FACTOR`.
+   * A stated preference between tiers, in dollars: each step down `order` adds `usdPerGpuHour` per GPU-hour to the
+   * rank value (tiers not listed rank after all of them). Never billed. Burst policies do not use it: their pools
+   * are a hard order.
+   */
+  tierPremium?: { order: Tier[]; usdPerGpuHour: number };
+  /**
+   * Headroom charge without a forecast: hours of a GPU's price charged for the last free GPU of a cluster's model
+   * (see `charges/headroom.ts`); 0 turns it off. Defaults to `DEFAULT_HEADROOM_FACTOR`.
    */
   headroomFactor?: number;
+  /**
+   * Prices on capacity from a demand forecast (`priceCapacity`), computed on the same snapshot. When given, the
+   * headroom charge is GPUs taken × the price of the cluster's model instead of the utilisation curve.
+   */
+  capacityPrices?: CapacityPrices;
 }
 
 const modelLabelOf = (models: readonly string[]): string =>
@@ -30,7 +40,7 @@ const resolveData = (snap: FleetSnapshot, names: readonly string[]): DataNeed[] 
   for (const name of names) {
     const ds = snap.datasets.get(name);
     if (ds === undefined || ds.sizeGB === 0) continue;
-    out.push({ name, sizeGB: ds.sizeGB, holds: ds.holds, sourceEgressPerGB: ds.cheapestSourceEgressPerGB });
+    out.push({ name, sizeGB: ds.sizeGB, holds: ds.holds, sources: ds.sources });
   }
   return out;
 };
@@ -38,6 +48,30 @@ const resolveData = (snap: FleetSnapshot, names: readonly string[]): DataNeed[] 
 const mask = (size: number, ids: Iterable<number | undefined>): Uint8Array => {
   const out = new Uint8Array(size);
   for (const id of ids) if (id !== undefined) out[id] = 1;
+  return out;
+};
+
+const premiumOf = (p: PlanOptions["tierPremium"]): TierPremium | null =>
+  p === undefined || p.order.length === 0
+    ? null
+    : { order: p.order, usdPerGpuHour: p.usdPerGpuHour, rank: new Map(p.order.map((t, i) => [t, i])) };
+
+/**
+ * Capacity prices aligned with `snap`: as they are when computed on it, else carried over by cluster and model
+ * name (a cluster or model the prices do not know costs nothing extra).
+ */
+const pricesOn = (prices: CapacityPrices, snap: FleetSnapshot): readonly (Float64Array | undefined)[] => {
+  if (prices.snapshot === snap) return prices.curves;
+  const from = prices.snapshot;
+  const out: (Float64Array | undefined)[] = new Array(snap.size * snap.models.length).fill(undefined);
+  for (let i = 0; i < snap.size; i++) {
+    const j = from.indexByName.get(snap.names[i]!);
+    if (j === undefined) continue;
+    snap.models.forEach((model, k) => {
+      const f = from.modelIds.get(model);
+      if (f !== undefined) out[i * snap.models.length + k] = prices.curves[j * from.models.length + f];
+    });
+  }
   return out;
 };
 
@@ -49,7 +83,6 @@ export const compileRequest = (snap: FleetSnapshot, workload: Workload, options:
   const data = resolveData(snap, spec.data);
   let totalDataGB = 0;
   for (const d of data) totalDataGB += d.sizeGB;
-  const tierPreference = options.tierPreference ?? [];
   const models = gpu.models;
   return {
     workload: workload.metadata.name,
@@ -83,6 +116,7 @@ export const compileRequest = (snap: FleetSnapshot, workload: Workload, options:
     maxGpuHourPrice: placement.maxGpuHourPrice,
     spot: placement.spot,
     hours: spec.durationHours ?? 1,
+    checkpointHours: (spec.checkpointMinutes ?? DEFAULT_CHECKPOINT_MINUTES) / 60,
     data,
     totalDataGB,
     pool:
@@ -93,17 +127,10 @@ export const compileRequest = (snap: FleetSnapshot, workload: Workload, options:
             options.onlyClusters.map((name) => snap.indexByName.get(name)),
           ),
     poolName: options.poolName,
-    tierRank: tierPreference.length > 0 ? new Map(tierPreference.map((t, i) => [t as Tier, i])) : null,
-    tierPreference,
-    weights: { ...DEFAULT_WEIGHTS, ...stripUndefined(options.weights) },
+    spotOnly: options.spotOnly ?? false,
+    tierPremium: premiumOf(options.tierPremium),
     headroomFactor: options.headroomFactor ?? DEFAULT_HEADROOM_FACTOR,
+    capacityPrices: options.capacityPrices === undefined ? null : pricesOn(options.capacityPrices, snap),
     memo: new Map(),
   };
-};
-
-const stripUndefined = (w: Partial<Record<ScorerName, number>> | undefined): Partial<Record<ScorerName, number>> => {
-  const out: Partial<Record<ScorerName, number>> = {};
-  if (w === undefined) return out;
-  for (const [k, v] of Object.entries(w) as [ScorerName, number | undefined][]) if (v !== undefined) out[k] = v;
-  return out;
 };

@@ -8,6 +8,8 @@
  * compiles and plans in one call.
  */
 import { ClusterHealth, type Fleet, type FleetCluster, type Taint, Tier } from "@gantry/shared";
+import { DEFAULT_BANDWIDTH_GBPS, DEFAULT_SPOT_PREEMPTIONS_PER_HOUR } from "./defaults.ts";
+import type { DataSource } from "./framework.ts";
 import { compileMatcher } from "./glob.ts";
 
 /** Tier ids index this list. */
@@ -19,8 +21,12 @@ export interface SnapshotDataset {
   readonly sizeGB: number;
   /** 1 where the cluster holds a copy (a location names the cluster or its region). */
   readonly holds: Uint8Array;
-  /** Cheapest egress price among clusters holding a copy; undefined when none does. */
-  readonly cheapestSourceEgressPerGB: number | undefined;
+  /**
+   * The clusters holding a copy, reduced to the ones worth copying from: no other holder is both cheaper to copy
+   * out of and faster. Egress price ascending, bandwidth strictly ascending; a handful at most, whatever the fleet.
+   * Empty when no cluster holds a copy. A cache is simply another location of the dataset.
+   */
+  readonly sources: readonly DataSource[];
 }
 
 export interface FleetSnapshot {
@@ -41,11 +47,15 @@ export interface FleetSnapshot {
   readonly taintSet: Uint32Array;
   readonly taintSets: readonly (readonly Taint[])[];
   readonly egressPerGB: Float64Array;
+  /** Data link bandwidth per cluster, Gbit/s (`bandwidthGbps`, else `DEFAULT_BANDWIDTH_GBPS`). */
+  readonly bandwidthGbps: Float64Array;
   readonly models: readonly string[];
   readonly modelIds: ReadonlyMap<string, number>;
   /** Price per GPU-hour at `cluster * models.length + model`; NaN when not sold (spot: or cluster.spot false). */
   readonly onDemand: Float64Array;
   readonly spot: Float64Array;
+  /** Spot preemptions per node-hour at `cluster * models.length + model` (`spotPreemptionsPerHour`, else default). */
+  readonly preemptions: Float64Array;
   /**
    * GPUs of each model a cluster has on usable nodes, at `cluster * models.length + model` (used or not): the
    * denominator of the cluster's utilisation for the headroom scorer.
@@ -78,18 +88,29 @@ const intern = (ids: Map<string, number>, list: string[], key: string): number =
 /** Taint sets are interned by their text, so a decision checks each distinct set against the tolerations once. */
 const taintKey = (taints: readonly Taint[]): string => taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(",");
 
+const bandwidthOf = (c: FleetCluster): number => c.bandwidthGbps ?? DEFAULT_BANDWIDTH_GBPS;
+
+/** The Pareto front of (egress price, bandwidth) over the holders: cheaper-or-faster sources only. */
+const sourcesOf = (holders: readonly FleetCluster[]): DataSource[] => {
+  const all = holders.map((c) => ({ egressPerGB: c.pricing.egressPerGB, gbps: bandwidthOf(c) }));
+  all.sort((a, b) => a.egressPerGB - b.egressPerGB || b.gbps - a.gbps);
+  const out: DataSource[] = [];
+  for (const s of all) if (out.length === 0 || s.gbps > out[out.length - 1]!.gbps) out.push(s);
+  return out;
+};
+
 const resolveDatasets = (fleet: Fleet): Map<string, SnapshotDataset> => {
   const out = new Map<string, SnapshotDataset>();
   for (const ds of fleet.datasets) {
     const at = compileMatcher(ds.locations);
     const holds = new Uint8Array(fleet.clusters.length);
-    let cheapest: number | undefined;
+    const holders: FleetCluster[] = [];
     fleet.clusters.forEach((c, i) => {
       if (!at.matches(c.name) && !(c.region !== "" && at.matches(c.region))) return;
       holds[i] = 1;
-      if (cheapest === undefined || c.pricing.egressPerGB < cheapest) cheapest = c.pricing.egressPerGB;
+      holders.push(c);
     });
-    out.set(ds.name, { sizeGB: ds.sizeGB, holds, cheapestSourceEgressPerGB: cheapest });
+    out.set(ds.name, { sizeGB: ds.sizeGB, holds, sources: sourcesOf(holders) });
   }
   return out;
 };
@@ -136,10 +157,12 @@ export const compileFleet = (fleet: Fleet): FleetSnapshot => {
     taintSet: new Uint32Array(n),
     taintSets: [[]] as Taint[][],
     egressPerGB: new Float64Array(n),
+    bandwidthGbps: new Float64Array(n),
     models,
     modelIds,
     onDemand: new Float64Array(n * m).fill(Number.NaN),
     spot: new Float64Array(n * m).fill(Number.NaN),
+    preemptions: new Float64Array(n * m),
     modelGpus: new Float64Array(n * m),
     groupStart: new Uint32Array(n + 1),
     groupModel: new Int32Array(groups),
@@ -166,6 +189,10 @@ export const compileFleet = (fleet: Fleet): FleetSnapshot => {
     if (tid === s.taintSets.length) s.taintSets.push(hard);
     s.taintSet[i] = tid;
     s.egressPerGB[i] = c.pricing.egressPerGB;
+    s.bandwidthGbps[i] = bandwidthOf(c);
+    const rates = c.spotPreemptionsPerHour;
+    const anyModel = rates?.["*"] ?? DEFAULT_SPOT_PREEMPTIONS_PER_HOUR;
+    for (let k = 0; k < m; k++) s.preemptions[i * m + k] = rates?.[models[k]!] ?? anyModel;
     for (const [model, price] of Object.entries(c.pricing.gpuHour)) s.onDemand[i * m + modelIds.get(model)!] = price;
     if (c.spot !== false) {
       for (const [model, price] of Object.entries(c.pricing.spotGpuHour)) s.spot[i * m + modelIds.get(model)!] = price;

@@ -115,6 +115,21 @@ describe("decideUnderPolicy", () => {
     expect(day.note).toMatch(/daily burst budget: \$4\.50 spent today/);
   });
 
+  it("keeps the pool order a rule: a dearer preferred pool wins while it fits, dollars decide inside a pool", () => {
+    const dear = Fleet.parse({
+      ...fleet(0),
+      clusters: fleet(0).clusters.map((c) => (c.tier === "onprem" ? { ...c, pricing: { gpuHour: { A100: 9 } } } : c)),
+    });
+    const ordered = decideUnderPolicy(dear, svc(), policy(), ctx({ waitedSeconds: 9999 }));
+    expect(ordered.pool).toBe("onprem");
+    expect(ordered.decision.assignments[0]?.cluster).toBe("dc");
+    // One pool holding both tiers: no tier order inside it, the cheaper cluster wins.
+    const mixed = policy({ pools: [{ name: "any", selector: { tiers: ["onprem", "cloud"] } }], burst: undefined });
+    const inside = decideUnderPolicy(dear, svc(), mixed, ctx());
+    expect(inside.decision.assignments[0]?.cluster).toBe("cloud");
+    expect(inside.decision.clusters.find((c) => c.cluster === "dc")?.rankCost?.preference).toBe(0);
+  });
+
   it("moves on to the next pool when a burst pool has nothing that fits", () => {
     const noSpot = Fleet.parse({
       ...fleet(8),

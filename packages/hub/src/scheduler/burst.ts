@@ -39,11 +39,15 @@ const forPool = (workload: Workload, pool: Pool): Workload => {
  */
 export type Planner = (workload: Workload, options?: PlanOptions) => Decision;
 
-const planInPool = (fleet: Fleet, planner: Planner, workload: Workload, policy: BurstPolicy, pool: Pool): Decision => {
+/**
+ * One pool's decision. The pools are a hard order (`decideUnderPolicy`), so nothing about the policy's other pools
+ * enters the ranking inside this one: dollars decide there.
+ */
+const planInPool = (fleet: Fleet, planner: Planner, workload: Workload, pool: Pool): Decision => {
   const decision = planner(forPool(workload, pool), {
     onlyClusters: clustersIn(fleet, pool.selector),
     poolName: pool.name,
-    tierPreference: [...new Set(policy.spec.pools.flatMap((p) => p.selector.tiers))],
+    spotOnly: pool.capacity === "spot",
   });
   if (pool.capacity === "spot" && decision.feasible && decision.assignments.some((a) => !a.spot)) {
     return {
@@ -103,7 +107,9 @@ const spendNote = (policy: BurstPolicy, ctx: BurstContext) => {
 
 /**
  * Apply a burst policy: try the preferred pool; move down the list only when a trigger has fired
- * and the caps allow it. Pure: the caller supplies the snapshot and the context.
+ * and the caps allow it, taking the first pool in the list that fits (a hard order, never a weight:
+ * a cheaper cluster in a later pool does not win while an earlier pool fits). Pure: the caller
+ * supplies the snapshot and the context.
  */
 export const decideUnderPolicy = (
   fleet: Fleet,
@@ -114,7 +120,7 @@ export const decideUnderPolicy = (
 ): PolicyDecision => {
   const [preferred, ...burstPools] = policy.spec.pools;
   if (!preferred) throw new Error(`policy ${policy.metadata.name} has no pools`);
-  const first = planInPool(fleet, planner, workload, policy, preferred);
+  const first = planInPool(fleet, planner, workload, preferred);
   if (first.feasible) {
     return {
       decision: first,
@@ -141,7 +147,7 @@ export const decideUnderPolicy = (
   let last = first;
   const refusals: string[] = [];
   for (const pool of burstPools) {
-    const decision = planInPool(fleet, planner, workload, policy, pool);
+    const decision = planInPool(fleet, planner, workload, pool);
     last = decision;
     if (!decision.feasible) {
       refusals.push(`${pool.name}: ${decision.summary}`);

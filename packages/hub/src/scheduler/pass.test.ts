@@ -8,7 +8,7 @@ import {
   type WorkloadInput,
 } from "@gantry/shared";
 import { describe, expect, it } from "vitest";
-import { compileFleet } from "../placement/index.ts";
+import { compileFleet, priceCapacity } from "../placement/index.ts";
 import type { WorkloadRow } from "../store/index.ts";
 import { type BurstUsage, batchIsBetter, type PassInput, planPass } from "./pass.ts";
 
@@ -134,6 +134,27 @@ describe("planPass", () => {
     expect(summary(planPass(rows, 0, input(usage)))).toEqual({ placed: ["a@onprem"], unplaced: ["b", "c"] });
     expect(summary(planPass(rows, 3, input(usage))).placed).toHaveLength(1);
     expect(usage.get("p")).toEqual({ burstGpusInUse: 8, burstSpendPerHour: 32, burstSpendToday: 0 });
+  });
+
+  it("prices capacity with the demand forecast it is given: an on-prem-only job expected next keeps dc free", () => {
+    const job = (name: string, placement: WorkloadInput["spec"]["placement"], durationHours = 1) =>
+      Workload.parse({
+        apiVersion: "gantry.dev/v1alpha1",
+        kind: "Workload",
+        metadata: { name, tenant: "t" },
+        spec: { type: "job", durationHours, resources: { gpu: { count: 8, models: ["A100"] } }, placement },
+      });
+    const flexible = { ...row("flex", 10), manifest: job("flex", {}) };
+    const compiled = compileFleet(fleet);
+    const base: PassInput = { fleet, compiled, policies: [], usage: new Map(), queuedGpus: new Map(), now: NOW };
+    expect(planPass([flexible], 0, base).placed[0]!.outcome.decision.assignments[0]?.cluster).toBe("dc");
+    // A 10-hour job that can only run on-prem is expected: left unplaced it would count twice its $80 on dc, so
+    // taking dc now costs the forecast $80, more than the $24 the flexible job saves there ($56 more).
+    const pinned = job("pinned", { tiers: ["onprem"] }, 10);
+    const capacityPrices = priceCapacity(compiled, [], { samples: [{ workload: pinned, weight: 1 }] });
+    const priced = planPass([flexible], 0, { ...base, capacityPrices }).placed[0]!.outcome.decision;
+    expect(priced.assignments[0]?.cluster).toBe("cloud");
+    expect(priced.margin).toMatchObject({ runnerUp: "dc", decidedBy: "headroom", usd: 56 });
   });
 
   it("keeps a batch only when it places all queue order placed, and more or for less", () => {

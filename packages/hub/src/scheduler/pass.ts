@@ -1,5 +1,13 @@
 import type { BurstPolicy, Decision, Fleet, Workload } from "@gantry/shared";
-import { type FleetSnapshot, placeInRegretOrder, planOn, reservationsFor } from "../placement/index.ts";
+import {
+  type CapacityPrices,
+  expectedCost,
+  type FleetSnapshot,
+  placeInRegretOrder,
+  planOn,
+  queuePricing,
+  reservationsFor,
+} from "../placement/index.ts";
 import type { WorkloadRow } from "../store/index.ts";
 import { type BurstContext, decideUnderPolicy, type Planner, policyFor } from "./burst.ts";
 
@@ -36,6 +44,11 @@ export interface PassInput {
   now: Date;
   /** Called with each decision's duration (metrics). */
   observe?: (seconds: number) => void;
+  /**
+   * Prices on capacity from a demand forecast (`priceCapacity` on `compiled` and the pass's starting reservations):
+   * every decision's headroom charge reads them. Without them, the utilisation charge.
+   */
+  capacityPrices?: CapacityPrices;
 }
 
 /** Most waiting workloads decided as one batch (the quality benchmark's 200). */
@@ -57,7 +70,8 @@ export const batchSize = (waiting: number, clusters: number, limit: number): num
   return Math.min(waiting, limit, byWork);
 };
 
-export const costOf = (p: PassPlan) => p.placed.reduce((n, x) => n + x.outcome.decision.estimatedCost.total, 0);
+/** What a plan is expected to cost: its decisions' rank values without the headroom charge (`expectedCost`). */
+export const costOf = (p: PassPlan) => p.placed.reduce((n, x) => n + expectedCost(x.outcome.decision), 0);
 
 /** The batch wins when it places everything queue order placed, and then more, or the same for less. */
 export const batchIsBetter = (batch: PassPlan, queue: PassPlan): boolean => {
@@ -105,14 +119,18 @@ const decide = (row: WorkloadRow, fleet: Fleet, planner: Planner, input: PassInp
 
 /**
  * Decides a pass's workloads (given in queue order: priority, fair share, age): the first `batched` of them as
- * one batch in regret order (`placeInRegretOrder`), then the rest in queue order; `batched` 0 is plain queue
- * order. Each placement's reservations and burst usage count against the decisions after it.
+ * one batch in regret order (`placeInRegretOrder`), its capacity priced by the workloads still waiting in it
+ * (`queuePricing`, from 20 waiting), then the rest in queue order; `batched` 0 is plain queue order. Each
+ * placement's reservations and burst usage count against the decisions after it.
  */
 export const planPass = (rows: readonly WorkloadRow[], batched: number, input: PassInput): PassPlan => {
   const reservations = [...input.fleet.reservations];
   const fleet = { ...input.fleet, reservations };
   const usage: BurstUsage = new Map([...input.usage].map(([k, v]) => [k, { ...v }]));
-  const planner: Planner = (w, o) => planOn(input.compiled, reservations, w, o);
+  // The batch prices capacity from its own queue (`queuePricing`); the rest of the pass uses the input's prices.
+  let prices = input.capacityPrices;
+  const planner: Planner = (w, o) =>
+    planOn(input.compiled, reservations, w, prices === undefined ? o : { ...o, capacityPrices: prices });
   const failed = new Map<WorkloadRow, unknown>();
   const run = (row: WorkloadRow): PassOutcome => {
     const started = performance.now();
@@ -138,15 +156,21 @@ export const planPass = (rows: readonly WorkloadRow[], batched: number, input: P
   };
   const result: PassPlan = { placed: [], unplaced: [], failed: [] };
   const last = new Map<WorkloadRow, PassOutcome>();
+  const pricing = queuePricing(input.compiled, reservations, rows.slice(0, batched), (r) => r.manifest);
   const batch = placeInRegretOrder(
     rows.slice(0, batched),
     (row) => {
+      if (pricing !== undefined) prices = pricing.prices();
       const outcome = run(row);
       last.set(row, outcome);
       return outcome.decision;
     },
-    (row) => commit(row, last.get(row)!),
+    (row) => {
+      commit(row, last.get(row)!);
+      pricing?.committed(row);
+    },
   );
+  prices = input.capacityPrices;
   for (const [i, { item }] of batch.placed.entries()) {
     const outcome = last.get(item)!;
     const before = batch.placed.slice(Math.max(0, i - 3), i).map((p) => p.item.name);

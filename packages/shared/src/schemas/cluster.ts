@@ -59,6 +59,20 @@ export const ClusterDescription = z.strictObject({
   pricing: Pricing.default({ gpuHour: {}, spotGpuHour: {}, egressPerGB: 0 }),
   /** Whether the cluster offers spot/preemptible capacity at `pricing.spotGpuHour`. */
   spot: z.boolean().optional(),
+  /**
+   * Bandwidth of the cluster's data link in Gbit/s: how fast a dataset it lacks is copied in (or one it holds is
+   * copied out). The placement engine assumes 10 Gbit/s when unset.
+   */
+  bandwidthGbps: boundedNumber(LIMITS.bandwidthGbps, { positive: true }).optional(),
+  /**
+   * Expected preemptions per hour of one spot node, by GPU model (`"*"` for every model not listed). The placement
+   * engine assumes 0.05 (one every 20 h) when unset.
+   */
+  spotPreemptionsPerHour: boundedRecord(
+    GpuModel.or(z.literal("*")),
+    boundedNumber(LIMITS.preemptionsPerHour),
+    LIMITS.listItems,
+  ).optional(),
 });
 export type ClusterDescription = z.infer<typeof ClusterDescription>;
 

@@ -93,6 +93,8 @@ export const LIMITS = {
     "per GPU-hour (prices and maxGpuHourPrice, doubles); the dearest GPU rents for under $100",
   ),
   egressPerGB: limit("egressPerGB", 1_000, "USD", "per GB moved; clouds charge cents"),
+  bandwidthGbps: limit("bandwidthGbps", 100_000, "Gbit/s", "a cluster's data link (100 Tbit/s is no limit)"),
+  preemptionsPerHour: limit("preemptionsPerHour", 3_600, "per hour", "spot preemptions of one node (one a second)", 0),
   usd: limit("usd", 1_000_000_000, "USD", "budgets and spend caps (doubles); a billion dollars a day is no limit"),
   weight: limit("weight", 1_000_000, "", "fair-share weight of a tenant", 0),
   datasetSizeGB: limit("datasetSizeGB", 1_000_000_000, "GB", "one exabyte"),

@@ -57,7 +57,7 @@ describe("runPlan", async () => {
   const fleetText = await read("fleet.yaml");
   const workloadText = await read("train-job.yaml");
 
-  it("prints the decision as JSON with verdicts, reasons and scores per cluster", () => {
+  it("prints the decision as JSON with verdicts, reasons and rank terms in dollars per cluster", () => {
     const out = JSON.parse(runPlan(fleetText, workloadText, "json")) as Decision;
     expect(out).toMatchObject({
       feasible: true,
@@ -66,7 +66,16 @@ describe("runPlan", async () => {
       runnerUp: "aws-us-east-1",
     });
     expect(out.clusters).toHaveLength(4);
-    expect(Object.keys(out.clusters[0]?.scores ?? {})).toEqual(["cost", "locality", "availability", "policy", "total"]);
+    expect(Object.keys(out.clusters[0]?.rankCost ?? {})).toEqual([
+      "total",
+      "compute",
+      "egress",
+      "staging",
+      "spotRisk",
+      "headroom",
+      "preference",
+    ]);
+    expect(out.margin).toMatchObject({ runnerUp: "aws-us-east-1", decidedBy: "compute" });
     expect(out.summary).toMatch(/^resnet-train → onprem-dc1/);
   });
 
@@ -115,6 +124,22 @@ describe("planCommand", () => {
       code: "not_in_pool",
       message: "not in pool --pool",
     });
+  });
+
+  it("takes a tier preference only with its price in dollars", async () => {
+    const run = async (...extra: string[]) => {
+      const out: string[] = [];
+      const cmd = planCommand({ out: (t) => out.push(t), err: (t) => out.push(`ERR ${t}`) });
+      const args = ["--fleet", join(examples, "fleet.yaml"), "--workload", join(examples, "train-job.yaml")];
+      await cmd.parseAsync([...args, "-o", "json", ...extra], { from: "user" });
+      return JSON.parse(out.join("\n")) as Decision;
+    };
+    const d = await run("--tier-preference", "cloud,onprem", "--tier-premium", "0.5");
+    // 8 GPUs × 0.5 h × $0.50 on onprem-dc1: $2.00 turns its $0.60 lead into a loss.
+    expect(d.clusters.find((c) => c.cluster === "onprem-dc1")?.rankCost?.preference).toBe(2);
+    expect(d.assignments[0]?.cluster).toBe("aws-us-east-1");
+    await expect(run("--tier-preference", "cloud,onprem")).rejects.toThrow(/--tier-preference needs --tier-premium/);
+    await expect(run("--tier-preference", "moon", "--tier-premium", "1")).rejects.toThrow(/unknown tier "moon"/);
   });
 
   it("prints the invalid fields and exits with code 2", async () => {

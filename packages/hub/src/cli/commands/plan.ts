@@ -3,7 +3,16 @@
  * would make on that snapshot, with every cluster's verdict. No hub, no network.
  */
 import { readFile } from "node:fs/promises";
-import { type Decision, Fleet, parseDocument, parseWith, ValidationError, Workload } from "@gantry/shared";
+import {
+  type Decision,
+  Fleet,
+  parseDocument,
+  parseWith,
+  type RankCost,
+  Tier,
+  ValidationError,
+  Workload,
+} from "@gantry/shared";
 import { Command } from "commander";
 import { type PlanOptions, plan } from "../../placement/index.ts";
 import { CliError, type OutputFormat, parseFormat, render, table, usd } from "../output.ts";
@@ -27,27 +36,35 @@ const planTable = (d: Decision): string => {
     lines.push(table(["CLUSTER", "REPLICAS", "GPU", "SPOT", "$/GPU-H", "NODES"], rows), "");
     const c = d.estimatedCost;
     lines.push(
-      `Estimated cost: ${usd(c.total)} (compute ${usd(c.compute)}, egress ${usd(c.egress)}; ${usd(c.perHour)}/h)`,
+      `Estimated cost (billed): ${usd(c.total)} (compute ${usd(c.compute)}, egress ${usd(c.egress)}; ${usd(c.perHour)}/h)`,
+      `Ranked at: ${usd(d.rankCost?.total)} (billed cost plus the ranking charges: staging, spot risk, headroom, preference)`,
       "",
     );
   }
-  // Selected first, then feasible by score, then filtered in fleet order (sort is stable).
+  // Selected first, then feasible by rank value, then filtered in fleet order (sort is stable).
   const clusters = [...d.clusters].sort(
-    (a, b) => rankOf[a.verdict] - rankOf[b.verdict] || (b.scores.total ?? 0) - (a.scores.total ?? 0),
+    (a, b) =>
+      rankOf[a.verdict] - rankOf[b.verdict] ||
+      (a.rankCost?.total ?? Number.POSITIVE_INFINITY) - (b.rankCost?.total ?? Number.POSITIVE_INFINITY),
   );
   const rows = clusters.map((v) => [
     v.cluster,
     v.verdict,
     v.fitReplicas ?? "-",
     usd(v.estimatedCost?.total),
-    v.scores.total ?? "-",
-    v.verdict === "filtered"
-      ? (v.reasons[0]?.message ?? "")
-      : (v.reasons.find((r) => r.code === "cost")?.message ?? ""),
+    usd(v.rankCost?.total),
+    v.rankCost === undefined ? (v.reasons[0]?.message ?? "") : termsOf(v.rankCost),
   ]);
-  lines.push(table(["CLUSTER", "VERDICT", "FIT", "COST", "SCORE", "WHY"], rows));
+  lines.push(table(["CLUSTER", "VERDICT", "FIT", "BILLED", "RANK", "WHY"], rows));
   return lines.join("\n");
 };
+
+/** "compute $8.00 + egress $1.20 + headroom $0.40": the rank value's terms that are not zero (compute always). */
+const termsOf = (r: RankCost): string =>
+  (["compute", "egress", "staging", "spotRisk", "headroom", "preference"] as const)
+    .filter((k) => k === "compute" || r[k] !== 0)
+    .map((k) => `${k} ${usd(r[k])}`)
+    .join(" + ");
 
 /** Plans `workloadText` on `fleetText` (YAML or JSON) and renders the decision. Throws ValidationError on bad input. */
 export const runPlan = (
@@ -88,20 +105,29 @@ export const planCommand = (io: PlanIo = stdio): Command =>
     .requiredOption("--workload <file>", "workload file (YAML or JSON)")
     .option("-o, --output <format>", "table, json or yaml", "table")
     .option("--pool <clusters>", "restrict to these clusters (comma-separated), as a burst policy does")
-    .option("--tier-preference <tiers>", "preferred tier order, e.g. onprem,cloud")
+    .option("--tier-preference <tiers>", "preferred tier order, e.g. onprem,cloud (needs --tier-premium)")
+    .option("--tier-premium <usd>", "USD per GPU-hour each step down --tier-preference adds to the rank value")
     .action(
-      async (opts: { fleet: string; workload: string; output: string; pool?: string; tierPreference?: string }) => {
+      async (opts: {
+        fleet: string;
+        workload: string;
+        output: string;
+        pool?: string;
+        tierPreference?: string;
+        tierPremium?: string;
+      }) => {
         const format = parseFormat(opts.output);
-        const [fleetText, workloadText] = await Promise.all([
-          readInput(opts.fleet, "fleet"),
-          readInput(opts.workload, "workload"),
-        ]);
         const options: PlanOptions = {};
         if (opts.pool !== undefined) {
           options.onlyClusters = opts.pool.split(",").filter((s) => s !== "");
           options.poolName = "--pool";
         }
-        if (opts.tierPreference !== undefined) options.tierPreference = opts.tierPreference.split(",");
+        if (opts.tierPreference !== undefined)
+          options.tierPremium = tierPremiumOf(opts.tierPreference, opts.tierPremium);
+        const [fleetText, workloadText] = await Promise.all([
+          readInput(opts.fleet, "fleet"),
+          readInput(opts.workload, "workload"),
+        ]);
         try {
           io.out(runPlan(fleetText, workloadText, format, options));
         } catch (e) {
@@ -112,3 +138,23 @@ export const planCommand = (io: PlanIo = stdio): Command =>
         }
       },
     );
+
+/** A tier preference is a stated price: the order and how many dollars per GPU-hour each step down costs. */
+const tierPremiumOf = (order: string, premium: string | undefined): NonNullable<PlanOptions["tierPremium"]> => {
+  const tiers = order.split(",").filter((t) => t !== "");
+  const bad = tiers.find((t) => !Tier.safeParse(t).success);
+  if (bad !== undefined) {
+    throw new CliError(
+      `--tier-preference: unknown tier ${JSON.stringify(bad)} (tiers: ${Tier.options.join(", ")})`,
+      EXIT_INVALID_INPUT,
+    );
+  }
+  const usdPerGpuHour = Number(premium);
+  if (premium === undefined || premium.trim() === "" || !Number.isFinite(usdPerGpuHour) || usdPerGpuHour < 0) {
+    throw new CliError(
+      "--tier-preference needs --tier-premium USD: the dollars per GPU-hour each step down the order adds",
+      EXIT_INVALID_INPUT,
+    );
+  }
+  return { order: tiers.map((t) => Tier.parse(t)), usdPerGpuHour };
+};

@@ -71,16 +71,12 @@ const placementsOf = (w: WorkloadView): string =>
 
 export const verdictTable = (clusters: ClusterVerdict[]): string =>
   table(
-    ["CLUSTER", "VERDICT", "COST", "SCORE", "REASONS"],
+    ["CLUSTER", "VERDICT", "BILLED", "RANK", "REASONS"],
     clusters.map((c) => [
       c.cluster,
       c.verdict,
       usd(c.estimatedCost?.total),
-      Object.keys(c.scores).length
-        ? Object.values(c.scores)
-            .reduce((a, b) => a + b, 0)
-            .toFixed(2)
-        : "-",
+      usd(c.rankCost?.total),
       c.reasons.map((r) => `[${r.code}] ${r.message}`).join("; ") || "-",
     ]),
   );

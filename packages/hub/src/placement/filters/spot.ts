@@ -1,45 +1,70 @@
-import type { SpotPolicy } from "@gantry/shared";
-import { dropOffer, type FilterPlugin, type Offer, type Rejection, remember } from "../framework.ts";
+import { interruptionRate, reworkHours } from "../charges/spot-risk.ts";
+import { dropOffer, type FilterPlugin, type Offer, type PlanRequest, type Rejection, remember } from "../framework.ts";
 import type { FleetSnapshot } from "../snapshot.ts";
 
 /**
- * Prices one offer under the spot policy. `never`: on-demand only. `allowed`: the cheaper of spot and on-demand.
- * `preferred`: spot whenever the cluster sells it for the model. Returns false when no usable price exists.
+ * Prices one offer under the spot policy. `never`: on-demand only. `allowed`: whichever of spot and on-demand has
+ * the lower expected price, spot counting its rework (`charges/spot-risk.ts`), among those within
+ * `maxGpuHourPrice`. `preferred`: spot whenever the cluster sells it for the model within the cap. `spotOnly` (a
+ * spot pool): spot or nothing. Returns false when no usable price exists.
  */
-export const priceOffer = (snap: FleetSnapshot, cluster: number, offer: Offer, policy: SpotPolicy): boolean => {
+export const priceOffer = (snap: FleetSnapshot, cluster: number, offer: Offer, req: PlanRequest): boolean => {
   if (offer.modelId < 0) return true;
   const at = cluster * snap.models.length + offer.modelId;
   // NaN marks "not sold"; the snapshot already leaves out spot prices of clusters with `spot: false`.
   const onDemand = snap.onDemand[at]!;
-  const spot = policy === "never" ? Number.NaN : snap.spot[at]!;
-  if (!Number.isNaN(spot) && (Number.isNaN(onDemand) || policy === "preferred" || spot < onDemand)) {
-    offer.pricePerGpuHour = spot;
-    offer.spot = true;
-    return true;
+  const spot = req.spot === "never" ? Number.NaN : snap.spot[at]!;
+  const hasSpot = !Number.isNaN(spot);
+  const hasOnDemand = !Number.isNaN(onDemand) && !req.spotOnly;
+  let useSpot: boolean;
+  if (!hasSpot || !hasOnDemand) {
+    if (!hasSpot && !hasOnDemand) return false;
+    useSpot = hasSpot;
+  } else {
+    const max = req.maxGpuHourPrice ?? Number.POSITIVE_INFINITY;
+    if (spot <= max !== onDemand <= max) useSpot = spot <= max;
+    else if (req.spot === "preferred") useSpot = true;
+    else {
+      const rework = reworkHours(interruptionRate(snap.preemptions[at]!, req, req.replicas), req) / req.hours;
+      useSpot = spot * (1 + rework) < onDemand;
+    }
   }
-  if (Number.isNaN(onDemand)) return false;
-  offer.pricePerGpuHour = onDemand;
-  offer.spot = false;
+  offer.pricePerGpuHour = useSpot ? spot : onDemand;
+  offer.spot = useSpot;
   return true;
 };
 
-const unpriced = (models: string, spotOnly: boolean, policy: SpotPolicy): Rejection => ({
-  code: "no_usable_price",
-  message: spotOnly
-    ? `${models} is sold only as spot here and the spot policy is never`
-    : `no price for ${models} under spot policy ${policy}`,
-  plugin: "spot",
-  summary: spotOnly ? "spot only, spot policy never" : "no usable GPU price",
-});
+const unpriced = (models: string, why: "spot-only" | "no-spot" | "none", req: PlanRequest): Rejection => {
+  if (why === "spot-only") {
+    const summary = "spot only, spot policy never";
+    return {
+      code: "no_usable_price",
+      message: `${models} is sold only as spot here and the spot policy is never`,
+      plugin: "spot",
+      summary,
+    };
+  }
+  if (why === "no-spot") {
+    const pool = req.poolName === undefined ? "the pool" : `pool ${req.poolName}`;
+    const message = `no spot price for ${models} here, and ${pool} offers only spot capacity`;
+    return { code: "no_usable_price", message, plugin: "spot", summary: "no spot price in a spot pool" };
+  }
+  return {
+    code: "no_usable_price",
+    message: `no price for ${models} under spot policy ${req.spot}`,
+    plugin: "spot",
+    summary: "no usable GPU price",
+  };
+};
 
 /** Drops GPU models without a price the spot policy allows; an unpriced GPU is never treated as free. */
 export const spotFilter: FilterPlugin = {
   name: "spot",
   filter(ctx) {
-    const policy = ctx.request.spot;
+    const req = ctx.request;
     const before = ctx.offerCount;
     for (let i = 0; i < ctx.offerCount; i++)
-      if (!priceOffer(ctx.snapshot, ctx.index, ctx.offers[i]!, policy)) dropOffer(ctx, i--);
+      if (!priceOffer(ctx.snapshot, ctx.index, ctx.offers[i]!, req)) dropOffer(ctx, i--);
     if (ctx.offerCount > 0) return undefined;
     // Every offer was dropped, so the first `before` slots hold them all (in swapped order): sort for a stable text.
     const offers = ctx.offers.slice(0, before);
@@ -47,10 +72,11 @@ export const spotFilter: FilterPlugin = {
       .map((o) => o.model ?? "")
       .sort()
       .join("/");
-    const spotOnly =
-      policy === "never" &&
-      offers.some((o) => !Number.isNaN(ctx.snapshot.spot[ctx.index * ctx.snapshot.models.length + o.modelId]!));
-    const key = `spot:${models}:${spotOnly}`;
-    return ctx.request.memo.get(key) ?? remember(ctx.request, key, unpriced(models, spotOnly, policy));
+    const sellsSpot = offers.some(
+      (o) => !Number.isNaN(ctx.snapshot.spot[ctx.index * ctx.snapshot.models.length + o.modelId]!),
+    );
+    const why = req.spot === "never" && sellsSpot ? "spot-only" : req.spotOnly && !sellsSpot ? "no-spot" : "none";
+    const key = `spot:${models}:${why}`;
+    return req.memo.get(key) ?? remember(req, key, unpriced(models, why, req));
   },
 };

@@ -12,6 +12,7 @@ import { fleetRoutes } from "./routes/clusters.ts";
 import { policyRoutes } from "./routes/policies.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { workloadRoutes } from "./routes/workloads.ts";
+import { labelMatcher, workloadLabelFilter } from "./selectors.ts";
 
 /** A single static page over the public API: clusters, workloads, explanations. */
 const dashboard = readFileSync(new URL("./dashboard.html", import.meta.url), "utf8");
@@ -21,7 +22,13 @@ export const createApi = (deps: ApiDeps) => {
   const defaultHook: DefaultHook = (result, c) => {
     if (!result.success) return respondProblem(c, problemOf(new ValidationError(issuesOf(result.error), "request")));
   };
-  const routeDeps: RouteDeps = { ...deps, defaultHook, access: deps.access ?? principalAccess(deps.clock) };
+  const routeDeps: RouteDeps = {
+    labelFilter: workloadLabelFilter,
+    labelMatcher,
+    ...deps,
+    defaultHook,
+    access: deps.access ?? principalAccess(deps.clock),
+  };
   const app = new OpenAPIHono({ defaultHook });
 
   app.onError((error, c) => {

@@ -111,6 +111,7 @@ const recordingDriver = () => {
     capacity: (): CapacityReport => ({
       nodes: [],
       accountedWorkloads: desired.map((p) => ({ uid: p.uid, generation: p.generation })),
+      datasets: [],
     }),
     async reconcile(d) {
       desired = d;

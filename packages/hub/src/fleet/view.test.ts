@@ -43,6 +43,7 @@ const capacity = (
     NodeGroup.parse({ name: `n-${i}`, gpu: { model: "A100", count: 8, memoryGiB: 80 }, ...n }),
   ),
   accountedWorkloads: accounted,
+  datasets: [],
 });
 
 const aView = (...rows: ClusterRow[]) => {

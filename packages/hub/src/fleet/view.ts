@@ -1,4 +1,12 @@
-import type { CapacityReport, ClusterDescription, ClusterHealth, Dataset, Fleet, Reservation } from "@gantry/shared";
+import type {
+  CapacityReport,
+  ClusterDescription,
+  ClusterHealth,
+  Dataset,
+  DatasetCopy,
+  Fleet,
+  Reservation,
+} from "@gantry/shared";
 import { compileFleet, type FleetSnapshot } from "../placement/index.ts";
 import type { CheckpointEntry, ClusterRegistration, ClusterRow, ClusterState } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
@@ -175,6 +183,38 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       };
       cached = { version, datasets, health, fleet, compiled: compileFleet(fleet) };
       return { fleet, compiled: cached.compiled };
+    },
+
+    /**
+     * Ready, whole copies of each dataset in registered clusters, as their agents last reported them: cached locations
+     * the engine treats like any other (a partial, shard-only copy is not a location of the whole dataset).
+     */
+    copies(): Map<string, string[]> {
+      const out = new Map<string, string[]>();
+      for (const e of entries.values()) {
+        if (e.state !== "registered") continue;
+        for (const c of e.capacity?.datasets ?? []) {
+          if (c.state !== "ready" || c.shards !== undefined) continue;
+          const list = out.get(c.dataset);
+          if (list) list.push(e.name);
+          else out.set(c.dataset, [e.name]);
+        }
+      }
+      for (const list of out.values()) list.sort();
+      return out;
+    },
+
+    /** Every copy agents report (staging or ready, whole or shards), by dataset, with the cluster holding it. */
+    datasetCopies(): Map<string, (DatasetCopy & { cluster: string })[]> {
+      const out = new Map<string, (DatasetCopy & { cluster: string })[]>();
+      for (const e of this.list()) {
+        for (const c of e.capacity?.datasets ?? []) {
+          const list = out.get(c.dataset) ?? [];
+          list.push({ ...c, cluster: e.name });
+          out.set(c.dataset, list);
+        }
+      }
+      return out;
     },
 
     /** Clusters whose capacity changed since the last call, for one batched write; and what they account for. */

@@ -47,6 +47,8 @@ export interface DataNeed {
   readonly holds: Uint8Array;
   /** Where a copy can come from (`SnapshotDataset.sources`); empty when no cluster in the fleet holds one. */
   readonly sources: readonly DataSource[];
+  /** Equal shards the dataset is split into (undefined: one piece). */
+  readonly shards: number | undefined;
 }
 
 /** The workload and options compiled once per decision, so per-cluster checks are lookups. */

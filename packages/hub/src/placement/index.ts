@@ -49,3 +49,4 @@ export {
 export type { PlanOptions } from "./request.ts";
 export { reservationsFor } from "./reservations.ts";
 export { compileFleet, type FleetSnapshot } from "./snapshot.ts";
+export { stagingPlan } from "./staging.ts";

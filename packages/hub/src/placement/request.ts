@@ -40,7 +40,7 @@ const resolveData = (snap: FleetSnapshot, names: readonly string[]): DataNeed[] 
   for (const name of names) {
     const ds = snap.datasets.get(name);
     if (ds === undefined || ds.sizeGB === 0) continue;
-    out.push({ name, sizeGB: ds.sizeGB, holds: ds.holds, sources: ds.sources });
+    out.push({ name, sizeGB: ds.sizeGB, holds: ds.holds, sources: ds.sources, shards: ds.shards });
   }
   return out;
 };

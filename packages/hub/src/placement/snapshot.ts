@@ -27,6 +27,8 @@ export interface SnapshotDataset {
    * Empty when no cluster holds a copy. A cache is simply another location of the dataset.
    */
   readonly sources: readonly DataSource[];
+  /** Equal shards it is split into (undefined: one piece). */
+  readonly shards: number | undefined;
 }
 
 export interface FleetSnapshot {
@@ -110,7 +112,7 @@ const resolveDatasets = (fleet: Fleet): Map<string, SnapshotDataset> => {
       holds[i] = 1;
       holders.push(c);
     });
-    out.set(ds.name, { sizeGB: ds.sizeGB, holds, sources: sourcesOf(holders) });
+    out.set(ds.name, { sizeGB: ds.sizeGB, holds, sources: sourcesOf(holders), shards: ds.shards });
   }
   return out;
 };

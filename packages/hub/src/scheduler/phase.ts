@@ -15,6 +15,11 @@ export const aggregatePhase = (
   if (type === "job" && statuses.every((s) => s?.phase === "Succeeded")) {
     return { phase: "Succeeded", message: "all replicas completed" };
   }
+  // Data still coming in somewhere and nothing running yet: the workload is staging (progress in the message).
+  const staging = statuses.find((s) => s?.phase === "Staging");
+  if (staging && !statuses.some((s) => s?.phase === "Running")) {
+    return { phase: "Staging", message: staging.message || "staging its data" };
+  }
   const ready = statuses.reduce((n, s) => n + (s?.readyReplicas ?? 0), 0);
   const wanted = statuses.reduce((n, s) => n + (s?.replicas ?? 0), 0);
   if (statuses.some((s) => s?.phase === "Running" || s?.phase === "Succeeded")) {

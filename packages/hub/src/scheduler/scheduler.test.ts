@@ -32,6 +32,7 @@ const oneH100Node = (accounted: CapacityReport["accountedWorkloads"] = []): Capa
     },
   ],
   accountedWorkloads: accounted,
+  datasets: [],
 });
 
 const pricing = (usd: number) => ({ gpuHour: { H100: usd }, spotGpuHour: {}, egressPerGB: 0 });

@@ -3,7 +3,7 @@ import { type BurstPolicy, type Dataset, type Decision, type Fleet, inSpan, type
 import { type Span, trace } from "@opentelemetry/api";
 import type { FleetView } from "../fleet/view.ts";
 import type { Metrics } from "../metrics.ts";
-import { type FleetSnapshot, planOn, reservationsFor } from "../placement/index.ts";
+import { type FleetSnapshot, planOn, reservationsFor, stagingPlan } from "../placement/index.ts";
 import { FencedError, type Store, type WorkloadRow } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -56,9 +56,16 @@ export const createScheduler = (deps: SchedulerDeps) => {
   let retryTimer: NodeJS.Timeout | undefined;
   let datasets: { key: string; list: Dataset[] } = { key: "", list: [] };
 
-  /** Datasets change rarely: keep the same array while their content is the same, so the compiled fleet is reused. */
+  /**
+   * Datasets as operators registered them, with the ready copies agents report as more locations (caches). They
+   * change rarely: the same array is kept while their content is the same, so the compiled fleet is reused.
+   */
   const currentDatasets = async (): Promise<Dataset[]> => {
-    const list = await store.datasets.list();
+    const copies = view.copies();
+    const list = (await store.datasets.list()).map((d) => {
+      const extra = copies.get(d.name)?.filter((c) => !d.locations.includes(c)) ?? [];
+      return extra.length === 0 ? d : { ...d, locations: [...d.locations, ...extra] };
+    });
     const key = JSON.stringify(list);
     if (key !== datasets.key) datasets = { key, list };
     return datasets.list;
@@ -207,6 +214,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
       deps.metrics?.decisions.inc({ outcome: "placed" });
       const { decision, policy, pool, note } = outcome;
       const burst = policy !== undefined && pool !== null && pool !== policy.spec.pools[0]?.name;
+      const staging = stagingPlan(compiled, fleet.datasets, row.manifest, decision);
       const placed = await store.placing.place(
         row.uid,
         {
@@ -218,6 +226,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
           pool,
           poolNote: note,
           reason: burst ? "Burst" : "Placed",
+          staging,
         },
         epoch,
       );

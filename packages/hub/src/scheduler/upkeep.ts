@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { BurstPolicy } from "@gantry/shared";
 import type { FleetView } from "../fleet/view.ts";
-import { planOn, reservationsFor } from "../placement/index.ts";
+import { planOn, reservationsFor, stagingPlan } from "../placement/index.ts";
 import type { Store } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -141,6 +141,7 @@ export const createUpkeep = (deps: UpkeepDeps) => {
             pool: preferred.name,
             poolNote: note,
             reason: "DrainedBack",
+            staging: stagingPlan(compiled, fleet.datasets, w.manifest, decision),
             ...(service ? { keepOld: true } : { restart: true }),
           },
           epoch,

@@ -8,15 +8,28 @@ import { datasets } from "./schema.ts";
 export const datasetRepository = (db: Db) => ({
   async put(dataset: Dataset, audit?: AuditEntry): Promise<void> {
     await db.transaction(async (tx) => {
-      await tx
-        .insert(datasets)
-        .values(dataset)
-        .onConflictDoUpdate({ target: datasets.name, set: { sizeGB: dataset.sizeGB, locations: dataset.locations } });
+      const row = {
+        name: dataset.name,
+        sizeGB: dataset.sizeGB,
+        locations: dataset.locations,
+        source: dataset.source ?? null,
+        mover: dataset.mover ?? null,
+        shards: dataset.shards ?? null,
+      };
+      await tx.insert(datasets).values(row).onConflictDoUpdate({ target: datasets.name, set: row });
       if (audit) await recordAudit(tx, audit);
     });
   },
   async list(): Promise<Dataset[]> {
-    return db.select().from(datasets).orderBy(asc(datasets.name));
+    const rows = await db.select().from(datasets).orderBy(asc(datasets.name));
+    return rows.map((r) => ({
+      name: r.name,
+      sizeGB: r.sizeGB,
+      locations: r.locations,
+      ...(r.source !== null ? { source: r.source } : {}),
+      ...(r.mover !== null ? { mover: r.mover } : {}),
+      ...(r.shards !== null ? { shards: r.shards } : {}),
+    }));
   },
   async delete(name: string, audit?: AuditEntry): Promise<boolean> {
     return db.transaction(async (tx) => {

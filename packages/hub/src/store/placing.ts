@@ -1,4 +1,4 @@
-import type { Decision, PlacementStatus, Reservation, WorkloadPhase } from "@gantry/shared";
+import type { Decision, PlacementStatus, Reservation, StagingItem, WorkloadPhase } from "@gantry/shared";
 import { and, asc, eq, inArray, isNull, lt, ne } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import {
@@ -30,6 +30,8 @@ export interface PlacementChange {
   restart?: boolean;
   /** The event's reason (`Placed`, `DrainedBack`, `Burst`). */
   reason?: string;
+  /** Per cluster: the data its agent copies in before starting (`stagingPlan`). */
+  staging?: ReadonlyMap<string, StagingItem[]>;
 }
 
 /** What a status report does to its workload, decided by a pure function the scheduler passes in. */
@@ -216,6 +218,7 @@ export const placingRepository = (db: Db) => ({
           spot: a.spot,
           gpuModel: a.gpuModel ?? null,
           pricePerGpuHour: a.pricePerGpuHour,
+          staging: change.staging?.get(a.cluster) ?? [],
           gpusPerReplica: w.manifest.spec.resources.gpu.count,
           pool: change.pool ?? null,
           policy: change.policy ?? null,

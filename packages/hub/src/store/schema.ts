@@ -3,10 +3,12 @@ import type {
   BurstPolicy,
   CapacityReport,
   ClusterDescription,
+  Dataset,
   Decision,
   Placement,
   PlacementStatus,
   Reservation,
+  StagingItem,
   Workload,
 } from "@gantry/shared";
 import { sql } from "drizzle-orm";
@@ -141,6 +143,8 @@ export const placements = pgTable(
     spot: boolean("spot").notNull().default(false),
     gpuModel: text("gpu_model"),
     pricePerGpuHour: doublePrecision("price_per_gpu_hour").notNull().default(0),
+    /** Data its agent copies in before starting it (the decision's staging plan for this cluster). */
+    staging: jsonb("staging").$type<StagingItem[]>().notNull().default([]),
     /** False once the hub no longer wants it in the cluster (finished, moved); kept for history. */
     active: boolean("active").notNull().default(true),
     status: jsonb("status").$type<PlacementStatus>(),
@@ -187,6 +191,9 @@ export const datasets = pgTable("datasets", {
   name: text("name").primaryKey(),
   sizeGB: doublePrecision("size_gb").notNull(),
   locations: jsonb("locations").$type<string[]>().notNull(),
+  source: text("source"),
+  mover: jsonb("mover").$type<NonNullable<Dataset["mover"]>>(),
+  shards: integer("shards"),
 });
 
 /**

@@ -375,6 +375,7 @@ export const workloadRepository = (db: Db) => ({
         decisionId: p.decisionId,
         spot: p.spot,
         ...(p.gpuModel ? { gpuModel: p.gpuModel } : {}),
+        staging: p.staging,
         spec: manifest.spec,
       });
     }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ClusterDescription, NodeGroup } from "../schemas/cluster.ts";
+import { DatasetCopy } from "../schemas/dataset.ts";
 import { Placement } from "../schemas/placement.ts";
 import { ServingSignal } from "../schemas/serving.ts";
 import { PlacementStatus } from "../schemas/status.ts";
@@ -33,6 +34,8 @@ export const CapacityReport = z.strictObject({
   nodes: z.array(NodeReport).max(100_000),
   /** Workload generations the report already accounts for (lets the hub release reservations). */
   accountedWorkloads: z.array(AccountedWorkload).max(100_000).default([]),
+  /** Dataset copies in the cluster (staging or ready): ready ones are locations later decisions see. */
+  datasets: z.array(DatasetCopy).max(10_000).default([]),
 });
 export type CapacityReport = z.infer<typeof CapacityReport>;
 

@@ -65,6 +65,11 @@ export const ClusterDescription = z.strictObject({
    */
   bandwidthGbps: boundedNumber(LIMITS.bandwidthGbps, { positive: true }).optional(),
   /**
+   * Room for dataset copies in the cluster, GB: past it, the agent evicts the least recently used copies no running
+   * workload uses. Absent: no limit.
+   */
+  cacheGB: boundedNumber(LIMITS.cacheGB).optional(),
+  /**
    * Expected preemptions per hour of one spot node, by GPU model (`"*"` for every model not listed). The placement
    * engine assumes 0.05 (one every 20 h) when unset.
    */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { StagingItem } from "./dataset.ts";
 import { Workload } from "./workload.ts";
 
 /** How many replicas of a workload one cluster runs, and on which nodes the engine meant them to go. */
@@ -28,9 +29,12 @@ export const Placement = z.strictObject({
   decisionId: z.string().min(1),
   spot: z.boolean().default(false),
   gpuModel: z.string().optional(),
+  /** Data to copy in before the workload starts here (empty: everything it reads is local). */
+  staging: z.array(StagingItem).max(64).default([]),
   spec: Workload.shape.spec,
 });
 export type Placement = z.infer<typeof Placement>;
+export type PlacementInput = z.input<typeof Placement>;
 
 /** The key an agent knows a placement by: tenant and name (unique together in the hub). */
 export const placementKey = (p: { tenant: string; workload: string }): string => `${p.tenant}/${p.workload}`;

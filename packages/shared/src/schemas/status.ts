@@ -21,6 +21,14 @@ export const PlacementStatus = z.strictObject({
   message: z.string().max(4_096).default(""),
   /** A stable code for why it is in this phase (`fenced`, `immutable_field`, `unschedulable`, …). */
   reason: z.string().max(64).optional(),
+  /** While staging: how much of the data is in, and when the rest should be. */
+  staging: z
+    .strictObject({
+      copiedGB: z.number().nonnegative().max(1e9),
+      totalGB: z.number().nonnegative().max(1e9),
+      etaSeconds: z.number().nonnegative().max(1e9),
+    })
+    .optional(),
   /** Kubernetes events or simulator notes that explain the phase. */
   events: z.array(z.string().max(1_024)).max(50).default([]),
   startedAt: z.iso.datetime({ offset: true }).optional(),

@@ -183,7 +183,7 @@ export const createKubernetesDriver = (options: KubernetesDriverOptions): Kubern
       const accountedWorkloads = [...applier.state.desired.values()]
         .filter((p) => withPods.has(placementKey(p)))
         .map((p) => ({ uid: p.uid, generation: p.generation }));
-      return { nodes: inventory.report(), accountedWorkloads };
+      return { nodes: inventory.report(), accountedWorkloads, datasets: [] };
     },
     reconcile(desired) {
       latest = desired;

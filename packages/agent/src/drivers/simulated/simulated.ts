@@ -6,6 +6,7 @@ import {
   placementKey,
 } from "@gantry/shared";
 import type { ClusterDriver } from "../driver.ts";
+import { createDataCache } from "./data-cache.ts";
 import { expandNodes, largestFreeBlock, pickNode, type ReplicaShape, type SimNode, take } from "./nodes.ts";
 
 export interface SimulatedDriverOptions {
@@ -47,6 +48,12 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
   const { nodes: _nodes, health: _health, ...description } = cluster;
   const nodes = expandNodes(cluster);
   const workloads = new Map<string, SimWorkload>();
+  const data = createDataCache({
+    secondsPerHour: options.secondsPerHour,
+    ...(cluster.cacheGB !== undefined ? { cacheGB: cluster.cacheGB } : {}),
+  });
+  /** Placements whose data is all in (they may start). */
+  const staged = new WeakSet<SimWorkload>();
   const listeners: (() => void)[] = [];
   let timer: NodeJS.Timeout | undefined;
 
@@ -66,7 +73,22 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
   /** Start replicas that wait, finish jobs whose time is up. Returns true if anything changed. */
   const step = (): boolean => {
     const t = now().getTime();
-    let any = false;
+    let any = data.step(t);
+    // A workload starts only once the data it is staged with is here (shared copies, kept as cache after).
+    for (const w of workloads.values()) {
+      if (staged.has(w)) continue;
+      data.ensure(w.placement.staging, t);
+      if (data.ready(w.placement.staging)) {
+        staged.add(w);
+        any = true;
+      }
+    }
+    const reading = new Set([...workloads.values()].flatMap((w) => w.placement.spec.data));
+    data.touch(
+      [...workloads.values()].filter((w) => w.replicas.some((r) => r.node)).flatMap((w) => w.placement.spec.data),
+      t,
+    );
+    if (data.evict(reading).length > 0) any = true;
     for (const w of workloads.values()) {
       if (w.placement.spec.type === "job") {
         for (const r of w.replicas) {
@@ -80,6 +102,7 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
     }
     // Place waiting replicas, oldest workloads first; a gang starts only when all of it fits.
     for (const w of workloads.values()) {
+      if (!staged.has(w)) continue;
       const waiting = w.replicas.filter((r) => !r.node && r.finishedAt === undefined);
       if (waiting.length === 0) continue;
       const chosen: SimNode[] = [];
@@ -135,6 +158,14 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
     if (running > 0 || done > 0) {
       return { ...base, ...started, phase: "Running", message: `${running} running, ${done} completed`, events: [] };
     }
+    if (!staged.has(w)) {
+      const pr = data.progress(p.staging);
+      const what = p.staging.map((i) => i.dataset).join(", ");
+      const eta =
+        pr.etaSeconds >= 3_600 ? `${(pr.etaSeconds / 3_600).toFixed(1)} h` : `${Math.ceil(pr.etaSeconds / 60)} min`;
+      const message = `staging ${what}: ${pr.copiedGB.toFixed(1)}/${pr.totalGB.toFixed(1)} GB copied, ~${eta} left`;
+      return { ...base, phase: "Staging", message, events: [], staging: pr };
+    }
     const block = largestFreeBlock(nodes, w.shape);
     const why = `Unschedulable: 0/${p.replicas} replicas fit; needs ${w.shape.gpus} free GPUs on one node, largest free block is ${block}`;
     return { ...base, phase: "Pending", message: why, events: [why] };
@@ -164,6 +195,7 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
         accountedWorkloads: [...workloads.values()]
           .filter((w) => w.replicas.every((r) => r.node || r.finishedAt !== undefined))
           .map((w) => ({ uid: w.placement.uid, generation: w.placement.generation })),
+        datasets: data.report(),
       };
     },
     async reconcile(desired) {

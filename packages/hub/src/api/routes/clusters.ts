@@ -1,4 +1,4 @@
-import { ClusterDescription, ClusterHealth, Dataset, parseWith, Tier } from "@gantry/shared";
+import { ClusterDescription, ClusterHealth, Dataset, DatasetCopy, parseWith, Tier } from "@gantry/shared";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
@@ -289,14 +289,28 @@ export const fleetRoutes = (deps: RouteDeps) => {
       responses: {
         200: {
           description: "Datasets",
-          content: { "application/json": { schema: z.object({ items: z.array(Dataset) }) } },
+          content: {
+            "application/json": {
+              schema: z.object({
+                items: z.array(
+                  Dataset.extend({
+                    copies: z.array(DatasetCopy.extend({ cluster: z.string() })).openapi({
+                      description: "Copies agents hold (staging or ready); ready whole copies are cached locations",
+                    }),
+                  }),
+                ),
+              }),
+            },
+          },
         },
         ...problemResponses(401),
       },
     }),
     async (c) => {
       access.require(c, "fleet:read");
-      return c.json({ items: await store.datasets.list() }, 200);
+      const copies = view.datasetCopies();
+      const items = (await store.datasets.list()).map((d) => ({ ...d, copies: copies.get(d.name) ?? [] }));
+      return c.json({ items }, 200);
     },
   );
 

@@ -31,18 +31,24 @@ export interface DataCopy {
 }
 
 /** The copy of `d` into `cluster` with the lowest egress + staging, given `gpuUsdPerHour` of GPUs held meanwhile. */
-export const bestCopy = (snap: FleetSnapshot, cluster: number, d: DataNeed, gpuUsdPerHour: number): DataCopy => {
+export const bestCopy = (
+  snap: FleetSnapshot,
+  cluster: number,
+  d: DataNeed,
+  gpuUsdPerHour: number,
+  gb = d.sizeGB,
+): DataCopy => {
   const own = snap.bandwidthGbps[cluster]!;
   if (d.sources.length === 0) {
     const egressPerGB = snap.egressPerGB[cluster]!;
-    return { need: d, egressPerGB, gbps: own, hours: transferHours(d.sizeGB, own) };
+    return { need: d, egressPerGB, gbps: own, hours: transferHours(gb, own) };
   }
   let best: DataCopy | undefined;
   let bestUsd = Number.POSITIVE_INFINITY;
   for (const s of d.sources) {
     const gbps = Math.min(s.gbps, own);
-    const hours = transferHours(d.sizeGB, gbps);
-    const total = d.sizeGB * s.egressPerGB + hours * gpuUsdPerHour;
+    const hours = transferHours(gb, gbps);
+    const total = gb * s.egressPerGB + hours * gpuUsdPerHour;
     if (total < bestUsd) {
       bestUsd = total;
       best = { need: d, egressPerGB: s.egressPerGB, gbps, hours };
@@ -50,6 +56,16 @@ export const bestCopy = (snap: FleetSnapshot, cluster: number, d: DataNeed, gpuU
   }
   return best!;
 };
+
+/**
+ * GB of a dataset `replicas` of the workload's replicas read: all of it, unless the dataset is sharded and the workload
+ * may be split (not a gang), when a cluster taking r of R replicas reads r/R of the shards (replica i reads shards
+ * j with j mod R = i; `shardsFor` in the contract).
+ */
+export const gbFor = (d: DataNeed, req: PlanRequest, replicas: number): number =>
+  d.shards !== undefined && !req.gang && req.replicas > 1
+    ? (d.sizeGB * Math.min(replicas, req.replicas)) / req.replicas
+    : d.sizeGB;
 
 /** USD per hour of the GPUs `replicas` replicas hold on the candidate (0 for GPU-less workloads). */
 const gpuUsdPerHour = (c: Candidate, req: PlanRequest, replicas: number): number =>
@@ -66,17 +82,18 @@ export const dataCharge: ChargePlugin = {
     let hours = 0;
     for (const d of req.data) {
       if (d.holds[c.index] === 1) continue;
+      const gb = gbFor(d, req, replicas);
       if (d.sources.length === 0) {
-        egress += d.sizeGB * c.snapshot.egressPerGB[c.index]!;
-        hours += transferHours(d.sizeGB, own);
+        egress += gb * c.snapshot.egressPerGB[c.index]!;
+        hours += transferHours(gb, own);
         continue;
       }
       let bestUsd = Number.POSITIVE_INFINITY;
       let bestEgress = 0;
       let bestHours = 0;
       for (const s of d.sources) {
-        const h = transferHours(d.sizeGB, Math.min(s.gbps, own));
-        const e = d.sizeGB * s.egressPerGB;
+        const h = transferHours(gb, Math.min(s.gbps, own));
+        const e = gb * s.egressPerGB;
         if (e + h * held < bestUsd) {
           bestUsd = e + h * held;
           bestEgress = e;
@@ -100,10 +117,15 @@ export const dataCharge: ChargePlugin = {
         local += d.sizeGB;
         continue;
       }
-      const copy = bestCopy(c.snapshot, c.index, d, held);
+      const gb = gbFor(d, req, replicas);
+      const copy = bestCopy(c.snapshot, c.index, d, held, gb);
       hours += copy.hours;
       const from = d.sources.length === 0 ? "from outside the fleet" : `from a copy at ${usd(copy.egressPerGB)}/GB`;
-      parts.push(`${d.name} ${d.sizeGB} GB ${from} over ${copy.gbps} Gbit/s`);
+      const what =
+        gb < d.sizeGB
+          ? `${Math.round(gb * 100) / 100} GB of ${d.name}'s ${d.sizeGB} GB (its replicas' shards)`
+          : `${d.name} ${d.sizeGB} GB`;
+      parts.push(`${what} ${from} over ${copy.gbps} Gbit/s`);
     }
     if (parts.length === 0) return { code: "data_locality", message: `all ${req.totalDataGB} GB of data is local` };
     const time = hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.ceil(hours * 60)} min`;

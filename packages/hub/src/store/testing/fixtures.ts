@@ -126,6 +126,7 @@ export const aCapacity = (accounted: { uid: string; generation: number }[] = [],
     },
   ],
   accountedWorkloads: accounted,
+  datasets: [],
 });
 
 /** Register clusters with the operator's registration (so they get work and their revisions exist). */

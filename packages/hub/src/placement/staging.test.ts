@@ -1,0 +1,68 @@
+import { type Decision, Fleet, shardsFor, Workload } from "@gantry/shared";
+import { describe, expect, it } from "vitest";
+import { plan } from "./plan.ts";
+import { compileFleet } from "./snapshot.ts";
+import { stagingPlan } from "./staging.ts";
+
+const fleet = Fleet.parse({
+  clusters: ["a", "b"].map((name) => ({
+    name,
+    tier: "cloud",
+    region: `r-${name}`,
+    bandwidthGbps: 4,
+    pricing: { gpuHour: { A100: 1 }, egressPerGB: 0.02 },
+    nodes: [{ name: "n", count: 1, gpu: { model: "A100", count: 2, memoryGiB: 80 }, cpu: 64, memoryGiB: 512 }],
+  })),
+  datasets: [
+    { name: "whole", sizeGB: 100, locations: ["elsewhere"], source: "s3://bucket/whole" },
+    { name: "sharded", sizeGB: 400, locations: ["elsewhere"], shards: 8 },
+  ],
+});
+
+const workload = (data: string[], gang: boolean) =>
+  Workload.parse({
+    apiVersion: "gantry.dev/v1alpha1",
+    kind: "Workload",
+    metadata: { name: "w" },
+    spec: { type: "job", replicas: 4, gang, resources: { gpu: { count: 1 } }, data },
+  });
+
+describe("stagingPlan", () => {
+  it("stages the whole dataset in every cluster a workload lands on, with the source for movers", () => {
+    const w = workload(["whole"], false);
+    const d = plan(fleet, w);
+    const staging = stagingPlan(compileFleet(fleet), fleet.datasets, w, d);
+    expect([...staging.keys()].sort()).toEqual(d.assignments.map((a) => a.cluster).sort());
+    for (const items of staging.values()) {
+      expect(items).toEqual([{ dataset: "whole", sizeGB: 100, gbps: 4, source: "s3://bucket/whole" }]);
+    }
+  });
+
+  it("stages only the shards a split workload's replicas there read (replica i reads j mod R = i)", () => {
+    const w = workload(["sharded"], false);
+    const d = plan(fleet, w);
+    expect(d.assignments.map((a) => a.replicas)).toEqual([2, 2]);
+    const staging = stagingPlan(compileFleet(fleet), fleet.datasets, w, d);
+    const [first, second] = d.assignments;
+    expect(staging.get(first!.cluster)).toEqual([{ dataset: "sharded", sizeGB: 200, gbps: 4, shards: [0, 1, 4, 5] }]);
+    expect(staging.get(second!.cluster)).toEqual([{ dataset: "sharded", sizeGB: 200, gbps: 4, shards: [2, 3, 6, 7] }]);
+    // Every shard is read by exactly one cluster.
+    expect([...staging.values()].flatMap((i) => i[0]?.shards ?? []).sort((x, y) => x - y)).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7,
+    ]);
+    // And the rank cost counted only those shards: half the egress each.
+    const verdict = d.clusters.find((c) => c.verdict === "selected");
+    expect(verdict?.rankCost?.egress).toBeCloseTo(200 * 0.02, 6);
+  });
+
+  it("a gang (or a workload on one cluster) reads every shard", () => {
+    expect(shardsFor(8, 4, 0, 4)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const w = Workload.parse({
+      ...workload(["sharded"], true),
+      spec: { ...workload(["sharded"], true).spec, replicas: 2 },
+    });
+    const d: Decision = plan(fleet, w);
+    const staging = stagingPlan(compileFleet(fleet), fleet.datasets, w, d);
+    expect([...staging.values()]).toEqual([[{ dataset: "sharded", sizeGB: 400, gbps: 4 }]]);
+  });
+});

@@ -70,9 +70,8 @@ describe("the bus goes away and comes back", () => {
       const before = (await clusters()).find((c) => c.name === "cloud-b");
       expect(before?.region).toBe("us-east-1");
       const hello = (cluster: string, region: string): HelloMessage => ({
-        ...envelopeFor(cluster, new Date()),
+        ...envelopeFor(cluster, "intruder", Date.now() * 1_000, new Date()),
         kind: "hello",
-        agentId: "intruder",
         agentVersion: "0.1.0",
         driver: "simulated",
         description: {
@@ -91,10 +90,8 @@ describe("the bus goes away and comes back", () => {
       nc.publish(
         subjects.heartbeat("onprem-a"),
         JSON.stringify({
-          ...envelopeFor("cloud-b", new Date()),
+          ...envelopeFor("cloud-b", "intruder", Date.now() * 1_000, new Date()),
           kind: "heartbeat",
-          agentId: "intruder",
-          seq: 0,
           capacity: { nodes: [] },
         }),
       );

@@ -41,7 +41,12 @@ export const HubConfig = z.strictObject({
   /** Operator default for the runaway guard (hours); a workload's own `maxRuntimeHours` wins. */
   defaultMaxRuntimeHours: z.coerce.number().positive().max(87_600).optional(),
   /** Largest request body the API reads (bytes); larger ones get 413. */
-  bodyLimitBytes: z.coerce.number().int().positive().max(64 * 1024 * 1024).default(1024 * 1024),
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Accept a workload no cluster could ever run (capacity is coming): with a warning instead of a 422. */
   acceptUnsatisfiable: z.union([z.boolean(), z.stringbool()]).default(false),
   /** PostgreSQL: give up waiting for the server at start after this long. */
@@ -65,6 +70,11 @@ const ENV: [keyof HubConfigInput, string][] = [
   ["fenceAfterMs", "GANTRY_FENCE_AFTER_MS"],
   ["failoverAfterMs", "GANTRY_FAILOVER_AFTER_MS"],
   ["leaseTtlMs", "GANTRY_LEASE_TTL_MS"],
+  ["leaseRenewMs", "GANTRY_LEASE_RENEW_MS"],
+  ["stopGraceMs", "GANTRY_STOP_GRACE_MS"],
+  ["queueIntervalMs", "GANTRY_QUEUE_INTERVAL_MS"],
+  ["relayIntervalMs", "GANTRY_RELAY_INTERVAL_MS"],
+  ["upkeepIntervalMs", "GANTRY_UPKEEP_INTERVAL_MS"],
   ["bodyLimitBytes", "GANTRY_BODY_LIMIT_BYTES"],
   ["acceptUnsatisfiable", "GANTRY_ACCEPT_UNSATISFIABLE"],
 ];

@@ -18,6 +18,8 @@ interface AgentFlags {
   natsUrl?: string;
   secondsPerHour: number;
   heartbeatMs?: number;
+  statusMs?: number;
+  resyncMs?: number;
 }
 
 const findCluster = (clusters: FleetCluster[], name: string, file: string): FleetCluster => {
@@ -47,6 +49,8 @@ export const agentCommand = (out: (text: string) => void): Command =>
       60,
     )
     .option("--heartbeat-ms <n>", "heartbeat interval", nonNegative("--heartbeat-ms"))
+    .option("--status-ms <n>", "full status report interval (changes are reported at once)", nonNegative("--status-ms"))
+    .option("--resync-ms <n>", "full desired-state pull interval", nonNegative("--resync-ms"))
     .action(async (o: AgentFlags) => {
       const natsUrl = o.natsUrl ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
       const logger = createLogger("gantry-agent").child({ cluster: o.cluster });
@@ -68,7 +72,13 @@ export const agentCommand = (out: (text: string) => void): Command =>
         throw new CliError(`--driver must be simulated or kubernetes (got ${JSON.stringify(o.driver)})`);
       }
       const agent = createAgent({
-        config: { cluster: o.cluster, natsUrl, ...(o.heartbeatMs ? { heartbeatIntervalMs: o.heartbeatMs } : {}) },
+        config: {
+          cluster: o.cluster,
+          natsUrl,
+          ...(o.heartbeatMs ? { heartbeatIntervalMs: o.heartbeatMs } : {}),
+          ...(o.statusMs ? { statusIntervalMs: o.statusMs } : {}),
+          ...(o.resyncMs ? { resyncIntervalMs: o.resyncMs } : {}),
+        },
         driver,
         logger,
       });

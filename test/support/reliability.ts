@@ -32,10 +32,14 @@ export interface DoubleRun {
   overlapMs: number;
 }
 
-/** The harness's own knowledge: it killed the process a simulated cluster lived in, at this time. */
-export interface ClusterDeath {
+/**
+ * The harness's own knowledge: at this time it killed (SIGKILL) or froze (SIGSTOP) the process a simulated cluster
+ * lives in, so from then on that cluster ran nothing (until its agent reports Running again).
+ */
+export interface ClusterHalt {
   cluster: string;
   at: number;
+  why: "killed" | "frozen";
 }
 
 /** Per agent process: the smallest observed (arrival − sentAt), i.e. its clock offset plus the fastest delivery. */
@@ -59,15 +63,16 @@ export const eventTime = (m: RecordedMessage, offsets: ReadonlyMap<string, numbe
 
 /**
  * Every interval during which a placement was Running, by uid, cluster and generation. An interval opens at the first
- * report saying Running and closes at the first later report of that cluster saying anything else, or at a full
+ * report saying Running and closes at the first later report of that cluster saying anything else (at the
+ * `finishedAt` it gives, if earlier: a report delayed by a partition still says when the copy stopped), or at a full
  * report that does not list it. A simulated cluster lives in its agent's process: a report from a new agent process
- * (another agent id) closes what the previous one ran at that process's last message, and a death the harness
- * recorded closes it at the death.
+ * (another agent id) closes what the previous one ran at that process's last message, and a halt the harness
+ * recorded (it killed or froze the process) closes it at the halt.
  */
 export const runIntervals = (
   messages: readonly RecordedMessage[],
   statuses: readonly RecordedStatus[],
-  deaths: readonly ClusterDeath[] = [],
+  halts: readonly ClusterHalt[] = [],
 ): RunInterval[] => {
   const offsets = clockOffsets(messages);
   const lastOf = new Map<string, number>();
@@ -87,7 +92,7 @@ export const runIntervals = (
     const timed = reports
       .map((r) => ({ r, t: eventTime(r, offsets) }))
       .sort((x, y) => x.t - y.t || x.r.report.seq - y.r.report.seq);
-    const clusterDeaths = deaths
+    const clusterHalts = halts
       .filter((d) => d.cluster === cluster)
       .map((d) => d.at)
       .sort((a, b) => a - b);
@@ -102,8 +107,8 @@ export const runIntervals = (
       for (const key of [...open.keys()]) close(key, at);
     };
     for (const { r, t } of timed) {
-      // A death recorded before this report ended everything the dead process ran.
-      while (clusterDeaths.length > 0 && clusterDeaths[0]! <= t) closeAll(clusterDeaths.shift()!);
+      // A halt recorded before this report ended everything the killed or frozen process ran.
+      while (clusterHalts.length > 0 && clusterHalts[0]! <= t) closeAll(clusterHalts.shift()!);
       const agentId = r.report.agentId;
       for (const run of [...open.values()]) {
         if (run.agentId !== agentId) {
@@ -129,12 +134,15 @@ export const runIntervals = (
             });
           }
         } else {
-          close(key, t);
+          // A report that says when the copy stopped (a fenced job, a finished one) is believed, in this agent's clock.
+          const finished = s.finishedAt === undefined ? Number.NaN : Date.parse(s.finishedAt);
+          const offset = offsets.get(agentId);
+          close(key, Number.isNaN(finished) || offset === undefined ? t : Math.min(t, finished + offset));
         }
       }
       if (r.report.full) for (const key of [...open.keys()]) if (!listed.has(key)) close(key, t);
     }
-    if (clusterDeaths.length > 0) closeAll(clusterDeaths[0]!);
+    if (clusterHalts.length > 0) closeAll(clusterHalts[0]!);
     for (const run of open.values()) done.push(run);
   }
   return done.sort((a, b) => a.from - b.from);
@@ -213,4 +221,14 @@ export const firstReport = (
     if (r.report.statuses.some((s) => pick(s, r))) best = { at: t, report: r };
   }
   return best;
+};
+
+/** When a report says a copy stopped (its `finishedAt`, in the recorder's clock), or the report's own time. */
+export const stoppedAt = (messages: readonly RecordedMessage[], r: RecordedStatus, uid: string): number => {
+  const offsets = clockOffsets(messages);
+  const t = eventTime(r, offsets);
+  const s = r.report.statuses.find((x) => x.uid === uid);
+  const finished = s?.finishedAt === undefined ? Number.NaN : Date.parse(s.finishedAt);
+  const offset = offsets.get(r.report.agentId);
+  return Number.isNaN(finished) || offset === undefined ? t : Math.min(t, finished + offset);
 };

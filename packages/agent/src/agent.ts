@@ -77,8 +77,11 @@ export const createAgent = (deps: AgentDeps) => {
   let leaseUntil = Number.POSITIVE_INFINITY;
   let fenceAfterMs = config.fenceAfterMsDefault;
   let fenced = false;
-  /** Placements this agent stopped because its lease ran out: never started again; reported Failed. */
-  const stopped = new Map<string, Placement>();
+  /**
+   * Placements this agent stopped because its lease ran out, and when: never started again; reported Failed with that
+   * time, so a report that arrives late (after a partition) still says when the job stopped.
+   */
+  const stopped = new Map<string, Placement & { stoppedAt: string }>();
   let missedAcks = 0;
   let registered = true;
 
@@ -116,7 +119,10 @@ export const createAgent = (deps: AgentDeps) => {
     leaseUntil = Math.max(leaseUntil === Number.POSITIVE_INFINITY ? 0 : leaseUntil, sentAt + fenceAfterMs);
     if (fenced) {
       fenced = false;
-      logger.info({ stopped: stopped.size }, "the hub answers again; fenced workloads stay stopped until it re-places them");
+      logger.info(
+        { stopped: stopped.size },
+        "the hub answers again; fenced workloads stay stopped until it re-places them",
+      );
     }
   };
 
@@ -134,7 +140,8 @@ export const createAgent = (deps: AgentDeps) => {
       renew(sentAt, ack.data.leaseSeconds);
       if (registered !== ack.data.registered) {
         registered = ack.data.registered;
-        if (!registered) logger.warn({}, "the hub does not know this cluster as registered: no work until an operator approves it");
+        if (!registered)
+          logger.warn({}, "the hub does not know this cluster as registered: no work until an operator approves it");
       }
       // Behind what the hub published (a lost message): pull the full state.
       if (ack.data.revision > revision) void sync();
@@ -163,6 +170,7 @@ export const createAgent = (deps: AgentDeps) => {
         readyReplicas: 0,
         message: `stopped after ${Math.round(fenceAfterMs / 1000)} s without the hub (partition policy stop)`,
         events: [],
+        finishedAt: p.stoppedAt,
       });
     }
     return out;
@@ -208,7 +216,11 @@ export const createAgent = (deps: AgentDeps) => {
         const parent = pushedFrom ?? context.active();
         pushedFrom = undefined;
         const target = runnable();
-        const attributes = { "gantry.cluster": cluster, "gantry.revision": revision, "gantry.placements": target.length };
+        const attributes = {
+          "gantry.cluster": cluster,
+          "gantry.revision": revision,
+          "gantry.placements": target.length,
+        };
         await tracer.startActiveSpan(
           "gantry.agent.reconcile",
           { kind: SpanKind.CONSUMER, attributes },
@@ -230,7 +242,8 @@ export const createAgent = (deps: AgentDeps) => {
     if (fenced || monotonic() <= leaseUntil) return;
     fenced = true;
     const victims = desired.filter((p) => partitionPolicyOf(p.spec) === "stop" && !stopped.has(fenceKey(p)));
-    for (const p of victims) stopped.set(fenceKey(p), p);
+    const stoppedAt = now().toISOString();
+    for (const p of victims) stopped.set(fenceKey(p), { ...p, stoppedAt });
     logger.warn(
       { stopping: victims.map(placementKey), keeping: desired.length - victims.length },
       "no heartbeat ack from the hub within the lease: fencing (stopping jobs, keeping services)",
@@ -285,7 +298,10 @@ export const createAgent = (deps: AgentDeps) => {
       const reply = await nc.request(subjects.sync(cluster), JSON.stringify(request), { timeout: 5_000 });
       const parsed = DesiredState.safeParse(reply.json());
       if (!parsed.success || parsed.data.cluster !== cluster) {
-        logger.warn({ issues: parsed.success ? [] : parsed.error.issues.slice(0, 3) }, "hub sent an invalid desired state");
+        logger.warn(
+          { issues: parsed.success ? [] : parsed.error.issues.slice(0, 3) },
+          "hub sent an invalid desired state",
+        );
         return false;
       }
       accept(parsed.data, true);

@@ -15,7 +15,8 @@ import {
 import { type Recorder, startRecorder } from "../../support/recorder.ts";
 import {
   type AcceptedWorkload,
-  type ClusterDeath,
+  type ClusterHalt,
+  clockOffsets,
   type DoubleRun,
   doubleRuns,
   lostWorkloads,
@@ -216,7 +217,7 @@ export const startFaultStack = async (o: FaultStackOptions) => {
   };
 
   const agents = new Map<string, ManagedProcess>();
-  const deaths: ClusterDeath[] = [];
+  const halts: ClusterHalt[] = [];
   const startAgent = async (cluster: string) => {
     const p = await startAgentProcess({
       cluster,
@@ -247,7 +248,7 @@ export const startFaultStack = async (o: FaultStackOptions) => {
     recorder,
     ledger,
     api,
-    deaths,
+    halts,
     logDir,
 
     agent(cluster: string): ManagedProcess {
@@ -259,13 +260,20 @@ export const startFaultStack = async (o: FaultStackOptions) => {
     async killAgent(cluster: string): Promise<number> {
       const at = Date.now();
       await stack.agent(cluster).kill9();
-      deaths.push({ cluster, at });
+      halts.push({ cluster, at, why: "killed" });
+      return at;
+    },
+    /** SIGSTOP a cluster's agent: its simulated cluster freezes with it (recorded for the checker). */
+    async pauseAgent(cluster: string): Promise<number> {
+      const at = Date.now();
+      await stack.agent(cluster).pause();
+      halts.push({ cluster, at, why: "frozen" });
       return at;
     },
     /** Start the cluster's agent again: a new process, an empty cluster that pulls its desired state. */
     async restartAgent(cluster: string): Promise<void> {
       const a = stack.agent(cluster);
-      if (a.alive) deaths.push({ cluster, at: Date.now() });
+      if (a.alive) halts.push({ cluster, at: Date.now(), why: "killed" });
       await a.restart();
     },
     async pauseHub(h: HubProcess): Promise<void> {
@@ -336,7 +344,7 @@ export const startFaultStack = async (o: FaultStackOptions) => {
 
     /** Everything the checker says, from the recorder and the ledger. */
     runs(): RunInterval[] {
-      return runIntervals(recorder.messages, recorder.statuses(), deaths);
+      return runIntervals(recorder.messages, recorder.statuses(), halts);
     },
     doubles(): DoubleRun[] {
       return doubleRuns(stack.runs(), ledger.jobUids);
@@ -363,7 +371,25 @@ export const startFaultStack = async (o: FaultStackOptions) => {
         await sleep(500);
       }
       const runs = stack.runs();
-      return { lost, doubles: doubleRuns(runs, ledger.jobUids), runs };
+      const doubles = doubleRuns(runs, ledger.jobUids);
+      stack.dump({ lost, doubles, runs });
+      return { lost, doubles, runs };
+    },
+
+    /** Keep what the checker saw next to the processes' logs, for whoever reads a failure. */
+    dump(result: VerifyResult): void {
+      const offsets = Object.fromEntries(clockOffsets(recorder.messages));
+      writeFileSync(
+        join(logDir, "checker.json"),
+        JSON.stringify({ ...result, offsets, halts, accepted: ledger.accepted }, null, 1),
+      );
+      writeFileSync(
+        join(logDir, "statuses.jsonl"),
+        recorder
+          .statuses()
+          .map((r) => JSON.stringify({ arrivedAt: r.arrivedAt, cluster: r.cluster, ...r.report }))
+          .join("\n"),
+      );
     },
 
     async close(): Promise<void> {

@@ -7,8 +7,8 @@ import {
   type DatabaseKind,
   eventually,
   FAILOVER_AFTER_S,
-  FENCE_AFTER_MS,
   type FaultStack,
+  FENCE_AFTER_MS,
   startFaultStack,
 } from "./support/stack.ts";
 

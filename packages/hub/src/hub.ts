@@ -21,13 +21,7 @@ import { createAdmission } from "./scheduler/admission.ts";
 import { statusTransition } from "./scheduler/phase.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 import { createUpkeep } from "./scheduler/upkeep.ts";
-import {
-  type ClusterRegistration,
-  createStore,
-  FencedError,
-  type OpenDatabase,
-  openDatabase,
-} from "./store/index.ts";
+import { type ClusterRegistration, createStore, FencedError, type OpenDatabase, openDatabase } from "./store/index.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 import { withTimeout } from "./util/timeout.ts";
@@ -60,6 +54,8 @@ export const createHub = async (deps: HubDeps) => {
     (await openDatabase({
       ...(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }),
       connectTimeoutMs: config.databaseConnectTimeoutMs,
+      // A leader paused inside a transaction must not hold the lease row past its lease (see DatabaseOptions).
+      idleInTransactionTimeoutMs: Math.max(1_000, Math.min(30_000, Math.floor(config.leaseTtlMs / 2))),
       onPoolError: (error) => logger.warn({ err: error }, "database connection lost; the pool reconnects"),
     }));
   const store = createStore(database.db);
@@ -67,7 +63,8 @@ export const createHub = async (deps: HubDeps) => {
   view.load(await store.clusters.list());
   const startedAt = clock.now();
 
-  const nc = await (deps.connectNats ??
+  const nc = await (
+    deps.connectNats ??
     (() =>
       connect({
         ...natsServerOptions(config.natsUrl),
@@ -75,7 +72,8 @@ export const createHub = async (deps: HubDeps) => {
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         waitOnFirstConnect: true,
-      })))();
+      }))
+  )();
 
   let bus: ReturnType<typeof createHubBus> | undefined;
   const leadership = createLeadership({
@@ -152,7 +150,8 @@ export const createHub = async (deps: HubDeps) => {
             at: clock.now(),
           });
           entry = view.upsert(row);
-          if (row.state === "pending") logger.warn({ cluster, agent: m.agentId }, "unregistered cluster said hello; pending approval");
+          if (row.state === "pending")
+            logger.warn({ cluster, agent: m.agentId }, "unregistered cluster said hello; pending approval");
         }
         if (entry) view.hello(cluster, m.agentId, m.seq);
         logger.info({ cluster, agent: m.agentId, driver: m.driver, state: entry?.state }, "agent said hello");

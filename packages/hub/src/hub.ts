@@ -173,7 +173,13 @@ export const createHub = async (deps: HubDeps) => {
       },
       async status(cluster, m) {
         if (view.get(cluster)?.state !== "registered") return;
-        const outcome = await store.placing.applyStatuses(cluster, m.seq, m.statuses, clock.now(), statusTransition);
+        // Start and end times are the agent's clock: put them in the hub's before anything bills by them.
+        const statuses = m.statuses.map((st) => {
+          const startedAt = view.toHubTime(cluster, st.startedAt);
+          const finishedAt = view.toHubTime(cluster, st.finishedAt);
+          return { ...st, ...(startedAt ? { startedAt } : {}), ...(finishedAt ? { finishedAt } : {}) };
+        });
+        const outcome = await store.placing.applyStatuses(cluster, m.seq, statuses, clock.now(), statusTransition);
         if (m.full) {
           const desired = await relay.desiredState(cluster);
           if (m.revision >= desired.revision) {

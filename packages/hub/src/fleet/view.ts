@@ -20,12 +20,21 @@ export interface ClusterEntry {
   /** Hub clock when the last heartbeat arrived (never the agent's clock). */
   lastSeenAt: Date | null;
   createdAt: Date;
-  /** The agent session: who said hello, and the last sequence number seen per message kind. */
-  session: { agentId: string; lastSeq: Map<string, number> } | null;
+  /**
+   * The agent session: who said hello, the last sequence number seen per message kind, and the recent
+   * (hub clock − agent clock) differences of its messages, whose smallest is the agent clock's offset plus the fastest
+   * delivery (see `toHubTime`).
+   */
+  session: { agentId: string; lastSeq: Map<string, number>; clockDiffs?: number[] } | null;
   fingerprint: string;
   /** Capacity changed since the last checkpoint. */
   dirty: boolean;
 }
+
+/** Messages whose clock differences estimate an agent's clock offset. */
+const CLOCK_WINDOW = 32;
+/** Offsets below this are network delay and ordinary clock error: times are taken as the agent gave them. */
+const CLOCK_TOLERANCE_MS = 2_000;
 
 /** Why the view refused an agent message (the metric's `reason` label). */
 export type SessionVerdict = "ok" | "unknown_cluster" | "no_session" | "agent_mismatch" | "seq_backwards";
@@ -56,7 +65,9 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
   const entries = new Map<string, ClusterEntry>();
   /** Grows whenever something the engine reads changed (capacity, description, registration, health). */
   let version = 0;
-  let cached: { version: number; datasets: readonly Dataset[]; health: string; fleet: Fleet; compiled: FleetSnapshot } | undefined;
+  let cached:
+    | { version: number; datasets: readonly Dataset[]; health: string; fleet: Fleet; compiled: FleetSnapshot }
+    | undefined;
 
   const healthNow = (e: ClusterEntry, now: Date): ClusterHealth =>
     e.capacity ? healthOf(e.lastSeenAt, now, deps.thresholds) : "unknown";
@@ -124,6 +135,33 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       return "ok";
     },
 
+    /** Note when an admitted message says it was sent (the agent's clock), to learn how far off that clock is. */
+    observeClock(name: string, sentAt: string): void {
+      const session = entries.get(name)?.session;
+      const sent = Date.parse(sentAt);
+      if (!session || Number.isNaN(sent)) return;
+      const diffs = (session.clockDiffs ??= []);
+      diffs.push(deps.clock.now().getTime() - sent);
+      // A window, not all time: a clock the agent's machine corrects is followed within a few dozen messages.
+      if (diffs.length > CLOCK_WINDOW) diffs.shift();
+    },
+
+    /**
+     * An agent-reported time (a job's start or end) in the hub's clock: shifted by the agent clock's offset when that
+     * is off by more than network delay explains, and never later than now. A machine whose clock is hours off must not
+     * bill hours that did not run, nor bill on after the job ended.
+     */
+    toHubTime(name: string, iso: string | undefined): string | undefined {
+      if (iso === undefined) return undefined;
+      const t = Date.parse(iso);
+      if (Number.isNaN(t)) return undefined;
+      const diffs = entries.get(name)?.session?.clockDiffs ?? [];
+      const offset = diffs.length > 0 ? Math.min(...diffs) : 0;
+      const now = deps.clock.now().getTime();
+      const shifted = Math.abs(offset) > CLOCK_TOLERANCE_MS ? t + offset : t;
+      return new Date(Math.min(shifted, now)).toISOString();
+    },
+
     /** Record a heartbeat's capacity; true when it changed what the engine sees (frees or takes capacity). */
     heartbeat(name: string, capacity: CapacityReport): boolean {
       const e = entries.get(name);
@@ -176,7 +214,10 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
     },
 
     /** Clusters whose capacity changed since the last call, for one batched write; and what they account for. */
-    takeCheckpoint(): { entries: CheckpointEntry[]; accounted: { cluster: string; uid: string; generation: number }[] } {
+    takeCheckpoint(): {
+      entries: CheckpointEntry[];
+      accounted: { cluster: string; uid: string; generation: number }[];
+    } {
       const out: CheckpointEntry[] = [];
       const accounted: { cluster: string; uid: string; generation: number }[] = [];
       for (const e of entries.values()) {

@@ -21,9 +21,19 @@ const ORDER = [
   "replay",
   "nats-restart",
   "pg-terminate",
-  "db-unreachable",
+  "db-unreachable-cut",
+  "db-unreachable-blackhole",
   "clock-skew",
   "reconnect-storm",
+];
+
+/** Scenarios that need PostgreSQL: PGlite runs inside the one hub process (no replicas, no connection to cut). */
+const POSTGRES_ONLY = [
+  "leader-failover",
+  "racing-placements",
+  "pg-terminate",
+  "db-unreachable-cut",
+  "db-unreachable-blackhole",
 ];
 
 const cell = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : String(v));
@@ -43,6 +53,10 @@ export const figuresTable = (rows: ScenarioFigures[]): string => {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of sorted) {
+    if (r.figures.not_applicable !== undefined) {
+      lines.push(`| ${r.scenario} | ${r.database} | – | – | – | – | – | – | – | – | ${r.notes.join(" ")} |`);
+      continue;
+    }
     const other = Object.entries(r.figures)
       .filter(([k]) => !keys.includes(k))
       .map(([k, v]) => `${k.replaceAll("_", " ")}: ${cell(v)}`)
@@ -61,6 +75,19 @@ export const writeReport = (run: { wallSeconds: number; passed: boolean }): void
         .filter((f) => f.endsWith(".json"))
         .map((f) => JSON.parse(readFileSync(join(FIGURES_DIR, f), "utf8")) as ScenarioFigures)
     : [];
+  for (const scenario of POSTGRES_ONLY) {
+    if (!rows.some((r) => r.scenario === scenario)) continue;
+    rows.push({
+      scenario,
+      database: "pglite",
+      figures: { not_applicable: null },
+      lost: 0,
+      doubleRuns: 0,
+      notes: ["not applicable: PGlite is embedded in the one hub process (no second replica, no connection to cut)"],
+      at: "",
+      loadAverage: 0,
+    });
+  }
   const generated = [
     START,
     `Last run: ${new Date().toISOString()} — \`pnpm faults\`, ${run.wallSeconds} s wall time, ${run.passed ? "all scenarios passed" : "**some scenarios failed** (see the run's output)"}; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)} at the end (the machine is shared: figures are provisional).`,

@@ -39,6 +39,7 @@ export interface ClusterView {
   health: string;
   state: string;
   agent: { id: string | null };
+  lastSeenAt: string | null;
 }
 
 /**
@@ -103,13 +104,26 @@ export const createApi = (options: { baseUrl: () => string; ledger: Ledger; toke
         "GET",
         `/api/v1/tenants/${tenant}/workloads/${name}/events`,
       ),
-    clusters: (baseUrl?: string) =>
-      call<{ items: ClusterView[] }>(
-        "GET",
-        "/api/v1/clusters?limit=1000&view=summary",
-        undefined,
-        baseUrl ? { baseUrl } : {},
-      ),
+    /** Every cluster, following the pages. */
+    async clusters(baseUrl?: string): Promise<Answer<{ items: ClusterView[] }>> {
+      const items: ClusterView[] = [];
+      let next: string | undefined;
+      let ms = 0;
+      for (;;) {
+        const q = `/api/v1/clusters?limit=1000&view=summary${next ? `&continue=${encodeURIComponent(next)}` : ""}`;
+        const a = await call<{ items: ClusterView[]; metadata?: { continue?: string } }>(
+          "GET",
+          q,
+          undefined,
+          baseUrl ? { baseUrl } : {},
+        );
+        ms += a.ms;
+        if (a.status !== 200) return a;
+        items.push(...a.body.items);
+        next = a.body.metadata?.continue;
+        if (!next) return { status: 200, body: { items }, ms };
+      }
+    },
     register: (description: Record<string, unknown>, baseUrl?: string) =>
       call("POST", "/api/v1/clusters", description, baseUrl ? { baseUrl } : {}),
     readyz: (baseUrl?: string) =>

@@ -387,7 +387,7 @@ export const startFaultStack = async (o: FaultStackOptions) => {
         join(logDir, "statuses.jsonl"),
         recorder
           .statuses()
-          .map((r) => JSON.stringify({ arrivedAt: r.arrivedAt, cluster: r.cluster, ...r.report }))
+          .map((r) => JSON.stringify({ arrivedAt: r.arrivedAt, ...r.report }))
           .join("\n"),
       );
     },

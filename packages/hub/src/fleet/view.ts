@@ -140,7 +140,8 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       const session = entries.get(name)?.session;
       const sent = Date.parse(sentAt);
       if (!session || Number.isNaN(sent)) return;
-      const diffs = (session.clockDiffs ??= []);
+      session.clockDiffs ??= [];
+      const diffs = session.clockDiffs;
       diffs.push(deps.clock.now().getTime() - sent);
       // A window, not all time: a clock the agent's machine corrects is followed within a few dozen messages.
       if (diffs.length > CLOCK_WINDOW) diffs.shift();

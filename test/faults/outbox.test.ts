@@ -36,7 +36,11 @@ describe("the hub dies between a decision and its publication", () => {
       body: JSON.stringify(aService("after-crash", { replicas: 1 })),
     });
     expect(r.status).toBe(201);
-    expect(((await r.json()) as { status: { phase: string } }).status.phase).toBe("Placed");
+    // Accepted now, placed by the scheduler a moment later (stored with its outbox row even though NATS is gone).
+    await eventually(async () => {
+      const w = (await (await stack.api("/workloads/after-crash")).json()) as { status: { phase: string } };
+      return w.status.phase === "Placed" ? w : undefined;
+    }, "after-crash placed");
 
     const edge = stack.agents.get("edge-c");
     // Let the relay try (it runs on every change and every 500 ms here): its publishes must fail, leaving the row.

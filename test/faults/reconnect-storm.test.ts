@@ -6,8 +6,15 @@ import { counter } from "./support/http.ts";
 import { aJob, aService, type DatabaseKind, eventually, type FaultStack, startFaultStack } from "./support/stack.ts";
 import { stormFleet } from "./support/storm-fleet.ts";
 
-const DATABASES: DatabaseKind[] = ["postgres", "pglite"];
-const AGENTS = 1_000;
+/**
+ * 1,000 agents on PostgreSQL. On PGlite, 250 by default: connecting 1,000 to the embedded database takes ~2 minutes
+ * on this machine (every hello and first sync is a query in the hub's own thread), too long for the suite's budget;
+ * GANTRY_FAULTS_PGLITE_STORM=1000 runs the full storm there too.
+ */
+const RUNS: [DatabaseKind, number][] = [
+  ["postgres", 1_000],
+  ["pglite", Number(process.env.GANTRY_FAULTS_PGLITE_STORM ?? 250)],
+];
 /** A thousand agents on a loaded 2-core machine: health and leases with room for a slow reconnect. */
 const STORM_ENV = {
   GANTRY_UNKNOWN_AFTER_MS: "15000",
@@ -16,7 +23,7 @@ const STORM_ENV = {
   GANTRY_FAILOVER_AFTER_MS: "70000",
 };
 
-describe.each(DATABASES)("a reconnect storm of 1,000 simulated agents against one hub (%s)", (database) => {
+describe.each(RUNS)("a reconnect storm of simulated agents against one hub (%s, %i agents)", (database, AGENTS) => {
   let s: FaultStack;
   let storm: ManagedProcess;
   beforeAll(async () => {
@@ -54,7 +61,7 @@ describe.each(DATABASES)("a reconnect storm of 1,000 simulated agents against on
 
   const readyCount = async () => [...(await s.clusterHealth()).values()].filter((h) => h === "ready").length;
 
-  it("all 1,003 agents reconnect at once after nats-server restarts: every cluster is ready again, the API answers throughout, nothing is lost", async () => {
+  it("every agent reconnects at once after nats-server restarts: every cluster is ready again, the API answers throughout, nothing is lost", async () => {
     const total = AGENTS + s.fleet.clusters.length;
     const firstReady = await eventually(
       async () => ((await readyCount()) === total ? Date.now() : undefined),
@@ -70,6 +77,7 @@ describe.each(DATABASES)("a reconnect storm of 1,000 simulated agents against on
 
     // Probe the API every 250 ms through the storm.
     const latencies: number[] = [];
+    const failures: string[] = [];
     let probing = true;
     const probe = (async () => {
       while (probing) {
@@ -77,6 +85,8 @@ describe.each(DATABASES)("a reconnect storm of 1,000 simulated agents against on
           timeoutMs: 60_000,
         });
         latencies.push(r.status === 200 ? r.ms : Number.POSITIVE_INFINITY);
+        if (r.status !== 200)
+          failures.push(`${r.status} after ${Math.round(r.ms)} ms ${r.error ?? JSON.stringify(r.body).slice(0, 100)}`);
         await new Promise((r) => setTimeout(r, 250));
       }
     })();
@@ -118,12 +128,13 @@ describe.each(DATABASES)("a reconnect storm of 1,000 simulated agents against on
         overload_drops: overload,
         hub_rss_mib: Math.round(rss / 1_048_576),
         fenced_reports: fenced,
+        api_failures: failures.length,
         hellos_recorded_again: greeted,
       },
       lost: result.lost.length,
       doubleRuns: result.doubles.length,
       notes: [
-        `${AGENTS} agents in one process (each with its own NATS connection, heartbeat 2 s) plus 3 agent processes; nats-server killed and restarted after 1 s; recovery = restart until the hub has heard all ${total} clusters again; the API probed every 250 ms throughout.`,
+        `${AGENTS} agents in one process (each with its own NATS connection, heartbeat 2 s) plus 3 agent processes; nats-server killed and restarted after 1 s; recovery = restart until the hub has heard all ${total} clusters again; the API probed every 250 ms throughout${failures.length > 0 ? `; first failed probe: ${failures[0]}` : ""}.`,
       ],
     });
     expect(storm.alive).toBe(true);

@@ -115,6 +115,9 @@ export const createAgent = (deps: AgentDeps) => {
 
   /** Renew the lease from `sentAt` (monotonic): the hub heard us at or after then. */
   const renew = (sentAt: number, leaseSeconds: number) => {
+    // Sent after the lease had run out (the process was frozen, or its event loop stalled): the hub may already have
+    // run the work elsewhere, so fence what the lapse requires before the new lease covers it.
+    if (sentAt > leaseUntil) checkLease();
     fenceAfterMs = leaseSeconds * 1_000;
     leaseUntil = Math.max(leaseUntil === Number.POSITIVE_INFINITY ? 0 : leaseUntil, sentAt + fenceAfterMs);
     if (fenced) {
@@ -128,6 +131,7 @@ export const createAgent = (deps: AgentDeps) => {
 
   const heartbeat = async () => {
     if (closed || !leader() || !nc || nc.isClosed() || nc.isDraining()) return;
+    checkLease();
     const sentAt = monotonic();
     const m: HeartbeatMessage = { ...envelope(), kind: "heartbeat", revision, capacity: driver.capacity() };
     try {
@@ -178,6 +182,8 @@ export const createAgent = (deps: AgentDeps) => {
 
   const reportStatus = async (full: boolean) => {
     if (!leader()) return;
+    // Whichever timer fires first after a pause, the lease is checked before anything is said or done.
+    checkLease();
     const m: StatusMessage = { ...envelope(), kind: "status", full, revision, statuses: await statusesNow() };
     send(subjects.status(cluster), m);
   };

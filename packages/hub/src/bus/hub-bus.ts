@@ -260,8 +260,12 @@ export const createHubBus = (deps: {
         (span) => {
           const h = headers();
           for (const [key, value] of Object.entries(traceHeaders())) h.set(key, value);
-          if (!nc.isClosed()) nc.publish(subjects.desired(cluster), JSON.stringify(state), { headers: h });
-          span.end();
+          try {
+            // Throws on a closed connection: the relay then keeps the outbox row and tries again later.
+            nc.publish(subjects.desired(cluster), JSON.stringify(state), { headers: h });
+          } finally {
+            span.end();
+          }
         },
       );
     },

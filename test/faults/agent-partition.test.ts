@@ -82,6 +82,7 @@ describe.each(DATABASES)("agent partition (%s)", (database) => {
     await sleep(1_000);
     const healedAt = Date.now();
     proxy.restore();
+    const heard = s.heardAfter("alpha", healedAt);
     // What alpha wrote while cut off arrives now, stamped with when it was written.
     const fencedTrain = await eventually(
       async () => fencedReport(s, train.metadata.uid, cutAt),
@@ -91,7 +92,7 @@ describe.each(DATABASES)("agent partition (%s)", (database) => {
       async () => fencedReport(s, etl.metadata.uid, cutAt),
       "alpha's fenced report of etl",
     );
-    const recovery = await s.readyClusters(["alpha"]);
+    const recovery = (await heard) - healedAt;
     const trainStopped = stoppedAt(s.recorder.messages, fencedTrain.report, train.metadata.uid);
     const etlStopped = stoppedAt(s.recorder.messages, fencedEtl.report, etl.metadata.uid);
     const chatKept = !alphaStopped(s, chat.metadata.uid, cutAt, healedAt);
@@ -143,6 +144,7 @@ describe.each(DATABASES)("agent partition (%s)", (database) => {
     await sleep(1_000);
     const resumedAt = Date.now();
     await agent.resume();
+    const heard = s.heardAfter("alpha", resumedAt);
     // Its first word after waking must not be "Running" for a job the hub has moved.
     const stopped = await eventually(async () => {
       const offsets = clockOffsets(s.recorder.messages);
@@ -155,7 +157,7 @@ describe.each(DATABASES)("agent partition (%s)", (database) => {
         });
       return r ? eventTime(r, offsets) : undefined;
     }, "alpha to report pretrain stopped");
-    const recovery = await s.readyClusters(["alpha"]);
+    const recovery = (await heard) - resumedAt;
     const firstAwake = s.recorder
       .statuses()
       .find((x) => x.cluster === "alpha" && x.arrivedAt >= resumedAt)

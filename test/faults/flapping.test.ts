@@ -39,28 +39,31 @@ describe.each(DATABASES)("a flapping cluster (%s)", (database) => {
     const placedGeneration = (await s.api.workload("team-a", "flap-train")).body.status.generation;
     const proxy = s.natsProxies.get("alpha")!;
 
-    // 1. Four drops of 1 s, 2 s apart: well inside the 4 s lease.
+    // 1. Three drops of 1 s, 1.5 s apart: well inside the 4 s lease.
     const shortFrom = Date.now();
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 3; i++) {
       proxy.cut();
       await sleep(1_000);
       proxy.restore();
-      await sleep(2_000);
+      await sleep(1_500);
     }
     await s.readyClusters(["alpha"]);
     const afterShort = await s.api.workload("team-a", "flap-train");
     const shortFences = fencedReports(job.metadata.uid, shortFrom).length;
     const shortGeneration = afterShort.body.status.generation;
 
-    // 2. Two drops of 6 s (past the lease, short of the 8 s failover), 4 s apart.
+    // 2. Two drops of 6 s (past the lease, short of the 8 s failover), 3 s apart.
     const longFrom = Date.now();
+    let restoredAt = 0;
     for (let i = 0; i < 2; i++) {
+      if (i > 0) await sleep(3_000);
       proxy.cut();
       await sleep(6_000);
       proxy.restore();
-      await sleep(4_000);
+      restoredAt = Date.now();
     }
-    const recovery = await s.readyClusters(["alpha"]);
+    const recovery = (await s.heardAfter("alpha", restoredAt)) - restoredAt;
+    await s.readyClusters(["alpha"]);
     const result = await s.verify(() => ["Running"]);
     const events = (await s.api.events("team-a", "flap-train")).body.items;
     const requeues = events.filter((e) => e.reason === "Requeued" || e.reason === "FailedOver").length;
@@ -84,7 +87,7 @@ describe.each(DATABASES)("a flapping cluster (%s)", (database) => {
       lost: result.lost.length,
       doubleRuns: result.doubles.length,
       notes: [
-        `alpha's NATS link cut 4× for 1 s, then 2× for 6 s (lease ${FENCE_AFTER_MS / 1000} s, failover 8 s); the job ended on ${(await s.placedOn(job.metadata)).join(", ")}.`,
+        `alpha's NATS link cut 3× for 1 s, then 2× for 6 s (lease ${FENCE_AFTER_MS / 1000} s, failover 8 s); the job ended on ${(await s.placedOn(job.metadata)).join(", ")}.`,
       ],
     });
 

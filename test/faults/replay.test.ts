@@ -44,7 +44,7 @@ describe.each(DATABASES)("duplicate and late delivery (%s)", (database) => {
     const oldGamma = s.recorder.messages.find((m) => m.cluster === "gamma")?.agentId;
     await s.restartAgent("gamma");
     await s.readyClusters();
-    await sleep(2 * s.timings.statusMs);
+    await sleep(s.timings.statusMs);
     const before = await snapshot();
     const droppedBefore = counter((await s.api.metrics()).body, "gantry_agent_messages_total", { result: "dropped" });
 
@@ -59,7 +59,7 @@ describe.each(DATABASES)("duplicate and late delivery (%s)", (database) => {
     // Late delivery from the dead agent: everything it ever sent, hello last.
     const lateFromDead = recorded.filter((m) => m.agentId === oldGamma && m.kind !== "hello");
     for (const m of lateFromDead) replayed += await s.recorder.replay((x) => x === m);
-    await sleep(3 * s.timings.statusMs);
+    await sleep(2 * s.timings.statusMs);
     const after = await snapshot();
     const dropped = counter((await s.api.metrics()).body, "gantry_agent_messages_total", { result: "dropped" });
     const health = await s.clusterHealth();

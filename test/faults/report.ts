@@ -69,7 +69,7 @@ export const figuresTable = (rows: ScenarioFigures[]): string => {
 };
 
 /** Rewrite the generated part of docs/reliability.md (between its markers) from the figures on disk. */
-export const writeReport = (run: { wallSeconds: number; passed: boolean }): void => {
+export const writeReport = (run: { wallSeconds: number; passed: boolean; args: string[] }): void => {
   const rows: ScenarioFigures[] = existsSync(FIGURES_DIR)
     ? readdirSync(FIGURES_DIR)
         .filter((f) => f.endsWith(".json"))
@@ -90,7 +90,7 @@ export const writeReport = (run: { wallSeconds: number; passed: boolean }): void
   }
   const generated = [
     START,
-    `Last run: ${new Date().toISOString()} — \`pnpm faults\`, ${run.wallSeconds} s wall time, ${run.passed ? "all scenarios passed" : "**some scenarios failed** (see the run's output)"}; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)} at the end (the machine is shared: figures are provisional).`,
+    `Last run: ${new Date().toISOString()} — \`pnpm faults${run.args.length > 0 ? ` ${run.args.join(" ")}` : ""}\`, ${run.wallSeconds} s wall time${run.args.length > 0 ? " (rows of other files are from earlier runs)" : ""}, ${run.passed ? "all scenarios passed" : "**some scenarios failed** (see the run's output)"}; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)} at the end (the machine is shared: figures are provisional).`,
     "",
     figuresTable(rows),
     END,

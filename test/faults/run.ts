@@ -20,5 +20,5 @@ const vitest = spawnSync(
   { cwd: REPO_ROOT, stdio: "inherit" },
 );
 const status = vitest.status ?? 1;
-writeReport({ wallSeconds: Math.round((Date.now() - started) / 1000), passed: status === 0 });
+writeReport({ wallSeconds: Math.round((Date.now() - started) / 1000), passed: status === 0, args });
 process.exit(status);

@@ -12,6 +12,8 @@ export default defineConfig({
     include: ["test/faults/**/*.test.ts"],
     testTimeout: 300_000,
     hookTimeout: 240_000,
-    fileParallelism: false,
+    // Two files at a time: each runs its own servers on free ports; the scenarios' timings leave room for a busy machine.
+    fileParallelism: true,
+    maxWorkers: 2,
   },
 });

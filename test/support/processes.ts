@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 /** The repository's root: every Gantry process starts from its CLI there. */
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const GANTRY_CLI = join(REPO_ROOT, "packages/hub/src/cli/main.ts");
+/** The agent's own entry point (what its image runs): the same `agent` command without loading the hub's code. */
+const AGENT_CLI = join(REPO_ROOT, "packages/agent/src/cli/main.ts");
 
 export interface ProcessSpec {
   /** A short name for logs and errors (`hub-a`, `agent-edge-c`, `nats`). */
@@ -224,11 +226,11 @@ export const startNatsProcess = (options: { port: number; logDir: string }): Pro
   });
 
 /** `node --import tsx packages/hub/src/cli/main.ts …`: one real node process (no wrapper), so signals reach it. */
-const gantryArgs = (args: string[], preload: string[] = []) => [
+const gantryArgs = (args: string[], preload: string[] = [], cli = GANTRY_CLI) => [
   "--import",
   "tsx",
   ...preload.flatMap((p) => ["--import", p]),
-  GANTRY_CLI,
+  cli,
   ...args,
 ];
 
@@ -286,7 +288,10 @@ export interface AgentProcessOptions {
 
 const SKEWED_CLOCK = join(REPO_ROOT, "test/faults/support/skewed-clock.ts");
 
-/** A simulated cluster's agent as operators run it (`gantry agent --sim`): its cluster lives and dies with it. */
+/**
+ * A simulated cluster's agent as operators run it (`gantry-agent agent --sim`, the same command as `gantry agent`):
+ * its cluster lives and dies with it.
+ */
 export const startAgentProcess = (o: AgentProcessOptions): Promise<ManagedProcess> =>
   spawnProcess({
     name: `agent-${o.cluster}`,
@@ -310,6 +315,7 @@ export const startAgentProcess = (o: AgentProcessOptions): Promise<ManagedProces
         String(o.resyncMs),
       ],
       o.clockOffsetMs ? [SKEWED_CLOCK] : [],
+      AGENT_CLI,
     ),
     env: {
       LOG_LEVEL: "info",

@@ -315,6 +315,19 @@ export const startFaultStack = async (o: FaultStackOptions) => {
       return Date.now() - started;
     },
 
+    /** Wait until the hub has heard `cluster` after `since` (a heartbeat since the fault was repaired); returns when. */
+    async heardAfter(cluster: string, since: number, timeoutMs = 120_000): Promise<number> {
+      return eventually(
+        async () => {
+          const c = (await api.clusters()).body.items.find((x) => x.name === cluster);
+          return c?.lastSeenAt && Date.parse(c.lastSeenAt) > since ? Date.now() : undefined;
+        },
+        `the hub to hear ${cluster} again`,
+        timeoutMs,
+        100,
+      );
+    },
+
     async submit(w: WorkloadInput) {
       const r = await api.submit(w);
       if (r.status !== 201 && r.status !== 200)

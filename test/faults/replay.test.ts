@@ -107,6 +107,8 @@ describe.each(DATABASES)("duplicate and late delivery (%s)", (database) => {
     expect(after.agents).toEqual(before.agents);
     expect([...health.values()].every((h) => h === "ready")).toBe(true);
     expect(dropped - droppedBefore).toBeGreaterThan(0);
+    expect(hello).toBeDefined();
+    expect(sessionLostMs).toBe(0);
     expect(result.lost).toEqual([]);
     expect(result.doubles).toEqual([]);
   });

@@ -69,3 +69,38 @@ describe("agent times in the hub's clock", () => {
     expect(view.toHubTime("c1", undefined)).toBeUndefined();
   });
 });
+
+describe("agent sessions", () => {
+  const aView = () => {
+    let now = hubNow.getTime();
+    const view = createFleetView({
+      clock: { now: () => new Date(now) },
+      thresholds: { unknownAfterMs: 15_000, offlineAfterMs: 60_000 },
+    });
+    view.upsert(aRow());
+    return { view, advance: (ms: number) => (now += ms) };
+  };
+  const capacity = { nodes: [], accountedWorkloads: [] };
+
+  it("refuses a late hello from an earlier agent process while the current one is heard", () => {
+    const { view } = aView();
+    expect(view.hello("c1", "old", 1_000)).toBe("ok");
+    expect(view.hello("c1", "new", 5_000)).toBe("ok");
+    expect(view.admit("c1", "heartbeat", "new", 5_001)).toBe("ok");
+    view.heartbeat("c1", capacity);
+    expect(view.hello("c1", "old", 1_000)).toBe("seq_backwards");
+    expect(view.get("c1")?.agentId).toBe("new");
+  });
+
+  it("lets a successor take over, and an earlier agent back once the current session has gone silent", () => {
+    const { view, advance } = aView();
+    view.hello("c1", "a", 1_000);
+    view.admit("c1", "heartbeat", "a", 1_001);
+    view.heartbeat("c1", capacity);
+    expect(view.hello("c1", "b", 2_000)).toBe("ok");
+    view.heartbeat("c1", capacity);
+    advance(20_000);
+    expect(view.hello("c1", "a", 1_500)).toBe("ok");
+    expect(view.get("c1")?.agentId).toBe("a");
+  });
+});

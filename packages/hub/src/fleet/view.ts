@@ -105,12 +105,21 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       if (entries.delete(name)) version++;
     },
 
-    /** A hello starts an agent session; a replayed hello (same agent, old sequence number) is refused. */
+    /**
+     * A hello starts an agent session; a replayed hello (same agent, old sequence number) is refused, and so is another
+     * agent's hello older than the live session's newest message (a dead process's, delivered late).
+     */
     hello(name: string, agentId: string, seq: number): SessionVerdict {
       const e = entries.get(name);
       if (!e) return "unknown_cluster";
       if (e.session && e.session.agentId === agentId && seq <= (e.session.lastSeq.get("hello") ?? -1)) {
         return "seq_backwards";
+      }
+      // Another agent's hello, older than the newest message of the session the hub hears now (sequence numbers start
+      // from the clock and only grow): a late or replayed copy from a process that is gone, not a successor.
+      if (e.session && e.session.agentId !== agentId && healthNow(e, deps.clock.now()) === "ready") {
+        const newest = Math.max(-1, ...e.session.lastSeq.values());
+        if (seq < newest) return "seq_backwards";
       }
       if (!e.session || e.session.agentId !== agentId) e.session = { agentId, lastSeq: new Map() };
       e.session.lastSeq.set("hello", seq);

@@ -122,10 +122,7 @@ export const createAgent = (deps: AgentDeps) => {
     leaseUntil = Math.max(leaseUntil === Number.POSITIVE_INFINITY ? 0 : leaseUntil, sentAt + fenceAfterMs);
     if (fenced) {
       fenced = false;
-      logger.info(
-        { stopped: stopped.size },
-        "the hub answers again; fenced workloads stay stopped until it re-places them",
-      );
+      logger.info({ stopped: stopped.size }, "the hub answers again; fenced workloads stay stopped until it re-places them");
     }
   };
 
@@ -144,8 +141,7 @@ export const createAgent = (deps: AgentDeps) => {
       renew(sentAt, ack.data.leaseSeconds);
       if (registered !== ack.data.registered) {
         registered = ack.data.registered;
-        if (!registered)
-          logger.warn({}, "the hub does not know this cluster as registered: no work until an operator approves it");
+        if (!registered) logger.warn({}, "the hub does not know this cluster as registered: no work until an operator approves it");
       }
       // Behind what the hub published (a lost message): pull the full state.
       if (ack.data.revision > revision) void sync();
@@ -222,11 +218,7 @@ export const createAgent = (deps: AgentDeps) => {
         const parent = pushedFrom ?? context.active();
         pushedFrom = undefined;
         const target = runnable();
-        const attributes = {
-          "gantry.cluster": cluster,
-          "gantry.revision": revision,
-          "gantry.placements": target.length,
-        };
+        const attributes = { "gantry.cluster": cluster, "gantry.revision": revision, "gantry.placements": target.length };
         await tracer.startActiveSpan(
           "gantry.agent.reconcile",
           { kind: SpanKind.CONSUMER, attributes },
@@ -304,10 +296,7 @@ export const createAgent = (deps: AgentDeps) => {
       const reply = await nc.request(subjects.sync(cluster), JSON.stringify(request), { timeout: 5_000 });
       const parsed = DesiredState.safeParse(reply.json());
       if (!parsed.success || parsed.data.cluster !== cluster) {
-        logger.warn(
-          { issues: parsed.success ? [] : parsed.error.issues.slice(0, 3) },
-          "hub sent an invalid desired state",
-        );
+        logger.warn({ issues: parsed.success ? [] : parsed.error.issues.slice(0, 3) }, "hub sent an invalid desired state");
         return false;
       }
       accept(parsed.data, true);

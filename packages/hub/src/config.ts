@@ -41,12 +41,7 @@ export const HubConfig = z.strictObject({
   /** Operator default for the runaway guard (hours); a workload's own `maxRuntimeHours` wins. */
   defaultMaxRuntimeHours: z.coerce.number().positive().max(87_600).optional(),
   /** Largest request body the API reads (bytes); larger ones get 413. */
-  bodyLimitBytes: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
+  bodyLimitBytes: z.coerce.number().int().positive().max(64 * 1024 * 1024).default(1024 * 1024),
   /** Accept a workload no cluster could ever run (capacity is coming): with a warning instead of a 422. */
   acceptUnsatisfiable: z.union([z.boolean(), z.stringbool()]).default(false),
   /** PostgreSQL: give up waiting for the server at start after this long. */

@@ -21,7 +21,13 @@ import { createAdmission } from "./scheduler/admission.ts";
 import { statusTransition } from "./scheduler/phase.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 import { createUpkeep } from "./scheduler/upkeep.ts";
-import { type ClusterRegistration, createStore, FencedError, type OpenDatabase, openDatabase } from "./store/index.ts";
+import {
+  type ClusterRegistration,
+  createStore,
+  FencedError,
+  type OpenDatabase,
+  openDatabase,
+} from "./store/index.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 import { withTimeout } from "./util/timeout.ts";
@@ -63,8 +69,7 @@ export const createHub = async (deps: HubDeps) => {
   view.load(await store.clusters.list());
   const startedAt = clock.now();
 
-  const nc = await (
-    deps.connectNats ??
+  const nc = await (deps.connectNats ??
     (() =>
       connect({
         ...natsServerOptions(config.natsUrl),
@@ -72,8 +77,7 @@ export const createHub = async (deps: HubDeps) => {
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         waitOnFirstConnect: true,
-      }))
-  )();
+      })))();
 
   let bus: ReturnType<typeof createHubBus> | undefined;
   const leadership = createLeadership({
@@ -150,8 +154,7 @@ export const createHub = async (deps: HubDeps) => {
             at: clock.now(),
           });
           entry = view.upsert(row);
-          if (row.state === "pending")
-            logger.warn({ cluster, agent: m.agentId }, "unregistered cluster said hello; pending approval");
+          if (row.state === "pending") logger.warn({ cluster, agent: m.agentId }, "unregistered cluster said hello; pending approval");
         }
         if (entry) view.hello(cluster, m.agentId, m.seq);
         logger.info({ cluster, agent: m.agentId, driver: m.driver, state: entry?.state }, "agent said hello");

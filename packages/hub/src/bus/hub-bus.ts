@@ -96,23 +96,22 @@ export const createHubBus = (deps: {
   ): { cluster: string; message: z.infer<S> } | undefined => {
     const kind = kindOfSubject(msg.subject) ?? "unknown";
     const cluster = clusterOfSubject(msg.subject);
-    if (!cluster) return (drop(kind, "invalid", { subject: msg.subject }), undefined);
+    if (!cluster) return drop(kind, "invalid", { subject: msg.subject }), undefined;
     let body: unknown;
     try {
       body = msg.json();
     } catch {
-      return (drop(kind, "not_json", { cluster }), undefined);
+      return drop(kind, "not_json", { cluster }), undefined;
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
-      return (drop(kind, "invalid", { cluster, issues: parsed.error.issues.slice(0, 3) }), undefined);
+      return drop(kind, "invalid", { cluster, issues: parsed.error.issues.slice(0, 3) }), undefined;
     }
     const message = parsed.data;
-    if (message.cluster !== cluster)
-      return (drop(kind, "cluster_mismatch", { cluster, body: message.cluster }), undefined);
+    if (message.cluster !== cluster) return drop(kind, "cluster_mismatch", { cluster, body: message.cluster }), undefined;
     if (session) {
       const verdict = view.admit(cluster, kind, message.agentId, message.seq);
-      if (verdict !== "ok") return (drop(kind, verdict, { cluster, agent: message.agentId }), undefined);
+      if (verdict !== "ok") return drop(kind, verdict, { cluster, agent: message.agentId }), undefined;
       view.observeClock(cluster, message.sentAt);
     }
     return { cluster, message };

@@ -65,9 +65,7 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
   const entries = new Map<string, ClusterEntry>();
   /** Grows whenever something the engine reads changed (capacity, description, registration, health). */
   let version = 0;
-  let cached:
-    | { version: number; datasets: readonly Dataset[]; health: string; fleet: Fleet; compiled: FleetSnapshot }
-    | undefined;
+  let cached: { version: number; datasets: readonly Dataset[]; health: string; fleet: Fleet; compiled: FleetSnapshot } | undefined;
 
   const healthNow = (e: ClusterEntry, now: Date): ClusterHealth =>
     e.capacity ? healthOf(e.lastSeenAt, now, deps.thresholds) : "unknown";

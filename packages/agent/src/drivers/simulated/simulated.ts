@@ -1,10 +1,4 @@
-import {
-  type CapacityReport,
-  type FleetCluster,
-  type Placement,
-  type PlacementStatus,
-  placementKey,
-} from "@gantry/shared";
+import { type CapacityReport, type FleetCluster, type Placement, type PlacementStatus, placementKey } from "@gantry/shared";
 import type { ClusterDriver } from "../driver.ts";
 import { expandNodes, largestFreeBlock, pickNode, type ReplicaShape, type SimNode, take } from "./nodes.ts";
 

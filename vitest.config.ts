@@ -14,6 +14,8 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/**/*.test.ts"],
+          // The fault suite runs on its own (`pnpm faults`, two files at a time, real processes): scripts/test.sh.
+          exclude: ["test/faults/**"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // End-to-end suites start their own servers on free ports; running them one file at a time keeps a 2-core machine responsive.

@@ -13,4 +13,6 @@ status=0
 pnpm --silent test --reporter=default --reporter=json --outputFile.json=.gantry/vitest-report.json || status=$?
 # A plain closing line any CI can read.
 node -e 'const r=require("./.gantry/vitest-report.json");console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' || true
+echo "› fault suite (real processes: kill -9, SIGSTOP, partitions, database outages; figures in docs/reliability.md)"
+pnpm --silent faults || status=$?
 exit $status

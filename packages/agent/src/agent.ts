@@ -78,8 +78,11 @@ export const createAgent = (deps: AgentDeps) => {
   let leaseUntil = Number.POSITIVE_INFINITY;
   let fenceAfterMs = config.fenceAfterMsDefault;
   let fenced = false;
-  /** Placements this agent stopped because its lease ran out: never started again; reported Failed. */
-  const stopped = new Map<string, Placement>();
+  /**
+   * Placements this agent stopped because its lease ran out, and when: never started again; reported Failed with that
+   * time, so a report that arrives late (after a partition) still says when the job stopped.
+   */
+  const stopped = new Map<string, Placement & { stoppedAt: string }>();
   let missedAcks = 0;
   let registered = true;
 
@@ -113,6 +116,9 @@ export const createAgent = (deps: AgentDeps) => {
 
   /** Renew the lease from `sentAt` (monotonic): the hub heard us at or after then. */
   const renew = (sentAt: number, leaseSeconds: number) => {
+    // Sent after the lease had run out (the process was frozen, or its event loop stalled): the hub may already have
+    // run the work elsewhere, so fence what the lapse requires before the new lease covers it.
+    if (sentAt > leaseUntil) checkLease();
     fenceAfterMs = leaseSeconds * 1_000;
     leaseUntil = Math.max(leaseUntil === Number.POSITIVE_INFINITY ? 0 : leaseUntil, sentAt + fenceAfterMs);
     if (fenced) {
@@ -126,6 +132,7 @@ export const createAgent = (deps: AgentDeps) => {
 
   const heartbeat = async () => {
     if (closed || !leader() || !nc || nc.isClosed() || nc.isDraining()) return;
+    checkLease();
     const sentAt = monotonic();
     const m: HeartbeatMessage = { ...envelope(), kind: "heartbeat", revision, capacity: driver.capacity() };
     try {
@@ -168,6 +175,7 @@ export const createAgent = (deps: AgentDeps) => {
         readyReplicas: 0,
         message: `stopped after ${Math.round(fenceAfterMs / 1000)} s without the hub (partition policy stop)`,
         events: [],
+        finishedAt: p.stoppedAt,
       });
     }
     return out;
@@ -175,6 +183,8 @@ export const createAgent = (deps: AgentDeps) => {
 
   const reportStatus = async (full: boolean) => {
     if (!leader()) return;
+    // Whichever timer fires first after a pause, the lease is checked before anything is said or done.
+    checkLease();
     const m: StatusMessage = { ...envelope(), kind: "status", full, revision, statuses: await statusesNow() };
     send(subjects.status(cluster), m);
   };
@@ -239,7 +249,8 @@ export const createAgent = (deps: AgentDeps) => {
     if (fenced || monotonic() <= leaseUntil) return;
     fenced = true;
     const victims = desired.filter((p) => partitionPolicyOf(p.spec) === "stop" && !stopped.has(fenceKey(p)));
-    for (const p of victims) stopped.set(fenceKey(p), p);
+    const stoppedAt = now().toISOString();
+    for (const p of victims) stopped.set(fenceKey(p), { ...p, stoppedAt });
     logger.warn(
       { stopping: victims.map(placementKey), keeping: desired.length - victims.length },
       "no heartbeat ack from the hub within the lease: fencing (stopping jobs, keeping services)",

@@ -79,6 +79,11 @@ const ENV: [keyof HubConfigInput, string][] = [
   ["fenceAfterMs", "GANTRY_FENCE_AFTER_MS"],
   ["failoverAfterMs", "GANTRY_FAILOVER_AFTER_MS"],
   ["leaseTtlMs", "GANTRY_LEASE_TTL_MS"],
+  ["leaseRenewMs", "GANTRY_LEASE_RENEW_MS"],
+  ["stopGraceMs", "GANTRY_STOP_GRACE_MS"],
+  ["queueIntervalMs", "GANTRY_QUEUE_INTERVAL_MS"],
+  ["relayIntervalMs", "GANTRY_RELAY_INTERVAL_MS"],
+  ["upkeepIntervalMs", "GANTRY_UPKEEP_INTERVAL_MS"],
   ["bodyLimitBytes", "GANTRY_BODY_LIMIT_BYTES"],
   ["acceptUnsatisfiable", "GANTRY_ACCEPT_UNSATISFIABLE"],
 ];

@@ -59,6 +59,8 @@ export const createHub = async (deps: HubDeps) => {
     (await openDatabase({
       ...(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }),
       connectTimeoutMs: config.databaseConnectTimeoutMs,
+      // A leader paused inside a transaction must not hold the lease row past its lease (see DatabaseOptions).
+      idleInTransactionTimeoutMs: Math.max(1_000, Math.min(30_000, Math.floor(config.leaseTtlMs / 2))),
       onPoolError: (error) => logger.warn({ err: error }, "database connection lost; the pool reconnects"),
     }));
   const store = createStore(database.db);
@@ -201,7 +203,13 @@ export const createHub = async (deps: HubDeps) => {
       },
       async status(cluster, m) {
         if (view.get(cluster)?.state !== "registered") return;
-        const fresh = m.statuses.filter((s) => applied.get(`${cluster}/${s.uid}`) !== JSON.stringify(s));
+        // Start and end times are the agent's clock: put them in the hub's before anything bills by them.
+        const statuses = m.statuses.map((st) => {
+          const startedAt = view.toHubTime(cluster, st.startedAt);
+          const finishedAt = view.toHubTime(cluster, st.finishedAt);
+          return { ...st, ...(startedAt ? { startedAt } : {}), ...(finishedAt ? { finishedAt } : {}) };
+        });
+        const fresh = statuses.filter((s) => applied.get(`${cluster}/${s.uid}`) !== JSON.stringify(s));
         const outcome = await store.placing.applyStatuses(cluster, m.seq, fresh, clock.now(), statusTransition);
         if (applied.size > MAX_APPLIED) applied.clear();
         for (const s of fresh) applied.set(`${cluster}/${s.uid}`, JSON.stringify(s));

@@ -19,6 +19,8 @@ interface AgentFlags {
   creds?: string;
   secondsPerHour: number;
   heartbeatMs?: number;
+  statusMs?: number;
+  resyncMs?: number;
 }
 
 const findCluster = (clusters: FleetCluster[], name: string, file: string): FleetCluster => {
@@ -52,6 +54,8 @@ export const agentCommand = (out: (text: string) => void): Command =>
       60,
     )
     .option("--heartbeat-ms <n>", "heartbeat interval", nonNegative("--heartbeat-ms"))
+    .option("--status-ms <n>", "full status report interval (changes are reported at once)", nonNegative("--status-ms"))
+    .option("--resync-ms <n>", "full desired-state pull interval", nonNegative("--resync-ms"))
     .action(async (o: AgentFlags) => {
       const natsUrl = o.natsUrl ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
       const logger = createLogger("gantry-agent").child({ cluster: o.cluster });
@@ -79,6 +83,8 @@ export const agentCommand = (out: (text: string) => void): Command =>
           natsUrl,
           ...(natsCreds ? { natsCreds } : {}),
           ...(o.heartbeatMs ? { heartbeatIntervalMs: o.heartbeatMs } : {}),
+          ...(o.statusMs ? { statusIntervalMs: o.statusMs } : {}),
+          ...(o.resyncMs ? { resyncIntervalMs: o.resyncMs } : {}),
         },
         driver,
         logger,

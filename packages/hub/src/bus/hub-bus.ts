@@ -90,7 +90,7 @@ export const createHubBus = (deps: {
   };
 
   /** Parse at the boundary and check identity; undefined (counted) when the message must be dropped. */
-  const admit = <S extends z.ZodType<{ cluster: string; agentId: string; seq: number }>>(
+  const admit = <S extends z.ZodType<{ cluster: string; agentId: string; seq: number; sentAt: string }>>(
     msg: Msg,
     schema: S,
     session: boolean,
@@ -113,6 +113,7 @@ export const createHubBus = (deps: {
     if (session) {
       const verdict = view.admit(cluster, kind, message.agentId, message.seq);
       if (verdict !== "ok") return drop(kind, verdict, { cluster, agent: message.agentId });
+      view.observeClock(cluster, message.sentAt);
     }
     return { cluster, message };
   };

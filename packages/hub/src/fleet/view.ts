@@ -28,12 +28,21 @@ export interface ClusterEntry {
   /** Hub clock when the last heartbeat arrived (never the agent's clock). */
   lastSeenAt: Date | null;
   createdAt: Date;
-  /** The agent session: who said hello, and the last sequence number seen per message kind. */
-  session: { agentId: string; lastSeq: Map<string, number> } | null;
+  /**
+   * The agent session: who said hello, the last sequence number seen per message kind, and the recent
+   * (hub clock − agent clock) differences of its messages, whose smallest is the agent clock's offset plus the fastest
+   * delivery (see `toHubTime`).
+   */
+  session: { agentId: string; lastSeq: Map<string, number>; clockDiffs?: number[] } | null;
   fingerprint: string;
   /** Capacity changed since the last checkpoint. */
   dirty: boolean;
 }
+
+/** Messages whose clock differences estimate an agent's clock offset. */
+const CLOCK_WINDOW = 32;
+/** Offsets below this are network delay and ordinary clock error: times are taken as the agent gave them. */
+const CLOCK_TOLERANCE_MS = 2_000;
 
 /** Why the view refused an agent message (the metric's `reason` label). */
 export type SessionVerdict = "ok" | "unknown_cluster" | "no_session" | "agent_mismatch" | "seq_backwards";
@@ -104,12 +113,21 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       if (entries.delete(name)) version++;
     },
 
-    /** A hello starts an agent session; a replayed hello (same agent, old sequence number) is refused. */
+    /**
+     * A hello starts an agent session; a replayed hello (same agent, old sequence number) is refused, and so is another
+     * agent's hello older than the live session's newest message (a dead process's, delivered late).
+     */
     hello(name: string, agentId: string, seq: number): SessionVerdict {
       const e = entries.get(name);
       if (!e) return "unknown_cluster";
       if (e.session && e.session.agentId === agentId && seq <= (e.session.lastSeq.get("hello") ?? -1)) {
         return "seq_backwards";
+      }
+      // Another agent's hello, older than the newest message of the session the hub hears now (sequence numbers start
+      // from the clock and only grow): a late or replayed copy from a process that is gone, not a successor.
+      if (e.session && e.session.agentId !== agentId && healthNow(e, deps.clock.now()) === "ready") {
+        const newest = Math.max(-1, ...e.session.lastSeq.values());
+        if (seq < newest) return "seq_backwards";
       }
       if (!e.session || e.session.agentId !== agentId) e.session = { agentId, lastSeq: new Map() };
       e.session.lastSeq.set("hello", seq);
@@ -132,6 +150,34 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       if (seq <= (e.session.lastSeq.get(kind) ?? -1)) return "seq_backwards";
       e.session.lastSeq.set(kind, seq);
       return "ok";
+    },
+
+    /** Note when an admitted message says it was sent (the agent's clock), to learn how far off that clock is. */
+    observeClock(name: string, sentAt: string): void {
+      const session = entries.get(name)?.session;
+      const sent = Date.parse(sentAt);
+      if (!session || Number.isNaN(sent)) return;
+      session.clockDiffs ??= [];
+      const diffs = session.clockDiffs;
+      diffs.push(deps.clock.now().getTime() - sent);
+      // A window, not all time: a clock the agent's machine corrects is followed within a few dozen messages.
+      if (diffs.length > CLOCK_WINDOW) diffs.shift();
+    },
+
+    /**
+     * An agent-reported time (a job's start or end) in the hub's clock: shifted by the agent clock's offset when that
+     * is off by more than network delay explains, and never later than now. A machine whose clock is hours off must not
+     * bill hours that did not run, nor bill on after the job ended.
+     */
+    toHubTime(name: string, iso: string | undefined): string | undefined {
+      if (iso === undefined) return undefined;
+      const t = Date.parse(iso);
+      if (Number.isNaN(t)) return undefined;
+      const diffs = entries.get(name)?.session?.clockDiffs ?? [];
+      const offset = diffs.length > 0 ? Math.min(...diffs) : 0;
+      const now = deps.clock.now().getTime();
+      const shifted = Math.abs(offset) > CLOCK_TOLERANCE_MS ? t + offset : t;
+      return new Date(Math.min(shifted, now)).toISOString();
     },
 
     /** Record a heartbeat's capacity; true when it changed what the engine sees (frees or takes capacity). */

@@ -36,6 +36,12 @@ export interface DatabaseOptions {
   /** Server-side limits so a lock or a slow query fails fast instead of hanging a request. */
   statementTimeoutMs?: number;
   lockTimeoutMs?: number;
+  /**
+   * A transaction whose client sent nothing for this long is ended by the server. A leader's transaction holds the
+   * lease row (FOR SHARE) against takeover, so a paused leader inside one would hold off its successor until this
+   * ends it: the hub keeps it under the lease TTL.
+   */
+  idleInTransactionTimeoutMs?: number;
   poolSize?: number;
   /** Told about errors of idle pooled connections (a terminated backend); they are replaced on next use. */
   onPoolError?: (error: Error) => void;
@@ -64,6 +70,27 @@ const retryingTransactions = (db: Db): Db => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Any constant: the advisory lock hub replicas take to run migrations one at a time. */
+const MIGRATION_LOCK = 7_406_221_001;
+
+/**
+ * Run the migrations under a session advisory lock, so replicas starting together on a fresh database do not race
+ * to create the same tables (the loser failed with a unique violation on pg_type and exited).
+ */
+const migrateExclusively = async (pool: pg.Pool, migrate: () => Promise<void>): Promise<void> => {
+  const client = await pool.connect();
+  try {
+    await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    try {
+      await migrate();
+    } finally {
+      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
+};
+
 /**
  * Open the hub's database and bring its schema up to date: PostgreSQL when `url` is given, otherwise an embedded
  * PGlite database in `dataDir` (`memory://` for a throwaway one). PostgreSQL is waited for (with backoff) up to
@@ -79,16 +106,21 @@ export const openDatabase = async (options: DatabaseOptions): Promise<OpenDataba
       keepAlive: true,
       statement_timeout: options.statementTimeoutMs ?? 10_000,
       // Lock waits (a table locked by someone else) fail after this instead of holding the request.
-      options: `-c lock_timeout=${options.lockTimeoutMs ?? 2_000} -c idle_in_transaction_session_timeout=30000`,
+      options: `-c lock_timeout=${options.lockTimeoutMs ?? 2_000} -c idle_in_transaction_session_timeout=${options.idleInTransactionTimeoutMs ?? 30_000}`,
     });
     // Without a listener, an error on an idle connection (the server restarted, the backend was terminated) would
     // crash the process. The pool drops that connection and opens a new one on the next query.
     pool.on("error", (error) => options.onPoolError?.(error));
+    // The same for a connection in use between two queries (a transaction the server ended for idling): pg emits the
+    // error on the client, which the pool does not listen to while it is checked out. The pool drops it on release.
+    pool.on("connect", (client) => client.on("error", (error) => options.onPoolError?.(error)));
     const db = retryingTransactions(drizzlePg(pool, { schema }) as unknown as Db);
     const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
     for (let attempt = 1; ; attempt++) {
       try {
-        await migratePg(db as unknown as Parameters<typeof migratePg>[0], { migrationsFolder });
+        await migrateExclusively(pool, () =>
+          migratePg(db as unknown as Parameters<typeof migratePg>[0], { migrationsFolder }),
+        );
         break;
       } catch (error) {
         if (!isUnavailable(error) || Date.now() >= deadline) {

@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
@@ -6,6 +6,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          setupFiles: ["./vitest.setup.ts"],
           include: ["packages/*/src/**/*.test.ts"],
           testTimeout: 20_000,
         },
@@ -15,7 +16,7 @@ export default defineConfig({
           name: "e2e",
           include: ["test/**/*.test.ts"],
           // The fault suite runs on its own (`pnpm faults`, two files at a time, real processes): scripts/test.sh.
-          exclude: ["test/faults/**"],
+          exclude: [...configDefaults.exclude, "test/faults/**"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // End-to-end suites start their own servers on free ports; running them one file at a time keeps a 2-core machine responsive.

@@ -228,8 +228,8 @@ const split = (w: Working): Record<CapacityKind, number> => {
  * drop a spot replica that only stood for the minimum count (so a min-replica moves rather than doubles).
  */
 const onDemandFloor = (input: AllocationInput, work: Working[], kinds: Map<Working, Record<CapacityKind, number>>) => {
-  const total = work.reduce((a, w) => a + w.replicas, 0);
-  const want = Math.min(input.minOnDemand, total);
+  // The floor counts against the replicas there are now: adding one (where no swap is possible) raises it too.
+  const want = () => Math.min(input.minOnDemand, work.reduce((a, w) => a + w.replicas, 0));
   const nonSpot = () => work.reduce((a, w) => a + kinds.get(w)!.owned + kinds.get(w)!.onDemand, 0);
   const users = [...new Set([...Object.keys(input.shares), ...Object.keys(input.demand)])];
   const reachable = (w: Working) => users.length === 0 || users.some((r) => eligible(input, r, w) !== undefined);
@@ -237,7 +237,7 @@ const onDemandFloor = (input: AllocationInput, work: Working[], kinds: Map<Worki
     const used = { ...kinds.get(w)! };
     return w.slots.filter((s) => s.kind !== "spot" && used[s.kind]-- <= 0).sort((a, b) => a.price - b.price)[0];
   };
-  while (nonSpot() < want) {
+  while (nonSpot() < want()) {
     let best: { w: Working; slot: Slot; delta: number; swap: boolean } | undefined;
     for (const w of work) {
       const slot = freeNonSpot(w);

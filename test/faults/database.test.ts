@@ -1,7 +1,8 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seconds, writeFigures } from "./support/figures.ts";
-import { type Answer, counter } from "./support/http.ts";
+import { counter } from "./support/http.ts";
+import { badAnswers, median, startProber } from "./support/probes.ts";
 import { aJob, aService, eventually, type FaultStack, startFaultStack } from "./support/stack.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,50 +13,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DB_ENV = { GANTRY_FENCE_AFTER_MS: "60000", GANTRY_FAILOVER_AFTER_MS: "70000" };
 /** Agents send a full status only every 60 s: a report of a change made during the outage is sent once, then. */
 const RARE_STATUS = { statusMs: 60_000, resyncMs: 60_000 };
-
-interface Probe {
-  at: number;
-  read: Answer<{ code?: string }>;
-  write: Answer<{ code?: string }>;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : (s[Math.floor((s.length - 1) / 2)] ?? Number.NaN);
-};
-
-/** Every answer is a success or a 503 `database_unavailable`; never a 500, never a dropped connection. */
-const badAnswers = (probes: Probe[]) =>
-  probes
-    .flatMap((p) => [p.read, p.write])
-    .filter((a) => !(a.status < 300 || (a.status === 503 && a.body?.code === "database_unavailable")))
-    .map((a) => `${a.status} ${a.error ?? JSON.stringify(a.body).slice(0, 120)}`);
-
-/**
- * Read and submit every 0.5 s without waiting for earlier calls to answer (a hung call must not hide the next ones);
- * each probe is stamped with when it was sent.
- */
-const prober = (s: FaultStack, name: string) => {
-  let n = 0;
-  const inFlight: Promise<Probe>[] = [];
-  const timer = setInterval(() => {
-    const at = Date.now();
-    inFlight.push(
-      Promise.all([
-        s.api.call<{ code?: string }>("GET", "/api/v1/tenants/team-a/workloads/db-long", undefined, {
-          timeoutMs: 60_000,
-        }),
-        s.api.submit(aJob(`${name}-${n++}`, {}, 1)) as Promise<Answer<{ code?: string }>>,
-      ]).then(([read, write]) => ({ at, read, write })),
-    );
-  }, 500);
-  return {
-    async stop(): Promise<Probe[]> {
-      clearInterval(timer);
-      return Promise.all(inFlight);
-    },
-  };
-};
 
 describe("PostgreSQL connections terminated (postgres only: PGlite runs inside the hub)", () => {
   let s: FaultStack;
@@ -72,7 +29,7 @@ describe("PostgreSQL connections terminated (postgres only: PGlite runs inside t
     await s.waitPhase(svc.metadata, ["Running"]);
     const admin = new pg.Client({ connectionString: s.pgdb!.url });
     await admin.connect();
-    const probes = prober(s, "term");
+    const probes = startProber(s, { name: "term" });
     let terminated = 0;
     const from = Date.now();
     for (let i = 0; i < 10; i++) {
@@ -145,7 +102,7 @@ describe.each(["cut", "blackhole"] as const)(
       });
 
       const proxy = s.pgProxy!;
-      const probes = prober(s, how);
+      const probes = startProber(s, { name: how });
       const downAt = Date.now();
       if (how === "cut") proxy.cut();
       else proxy.blackhole();

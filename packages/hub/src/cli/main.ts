@@ -1,6 +1,7 @@
 import { reportCliError } from "@gantry/agent";
 import { Command, CommanderError } from "commander";
 import { clusterCommands } from "./commands/clusters.ts";
+import { natsCommand } from "./commands/nats.ts";
 import { planCommand } from "./commands/plan.ts";
 import { policyCommands } from "./commands/policies.ts";
 import { serverCommands } from "./commands/servers.ts";
@@ -23,6 +24,7 @@ export const buildProgram = (): Command => {
     ...workloadCommands(out),
     ...policyCommands(out),
     clusterCommands(out),
+    natsCommand(out),
     ...tokenCommands(out),
     planCommand(),
   ]) {

@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seconds, writeFigures } from "./support/figures.ts";
 import { counter } from "./support/http.ts";
-import { badAnswers, median, startProber } from "./support/probes.ts";
+import { badAnswers, median, noAnswer, startProber } from "./support/probes.ts";
 import { aJob, aService, eventually, type FaultStack, startFaultStack } from "./support/stack.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -127,8 +127,17 @@ describe.each(["cut", "blackhole"] as const)(
         retriedBefore;
 
       const during = answers.filter((p) => p.at >= downAt && p.at < upAt);
-      const failing = during.flatMap((p) => [p.read, p.write]).filter((a) => a.status !== 200 && a.status !== 201);
-      const bad = badAnswers(answers);
+      // Known and counted (docs/reliability.md, findings not fixed): a call whose query was already on the link when it
+      // went silent waits for the link, and the client's timeout (30 s for a submit) runs out first. Excused only for
+      // calls sent during a blackhole; a cut link fails every query at once.
+      const hung = during.flatMap((p) => [p.read, p.write]).filter(noAnswer);
+      const excused = (p: { at: number }, a: Parameters<typeof noAnswer>[0]) =>
+        how === "blackhole" && noAnswer(a) && p.at >= downAt && p.at < upAt;
+      // Timed on the calls that were answered; the ones that were not are `hung`.
+      const failing = during
+        .flatMap((p) => [p.read, p.write])
+        .filter((a) => a.status !== 200 && a.status !== 201 && !noAnswer(a));
+      const bad = badAnswers(answers, excused);
       const fenced = s.recorder.statuses().filter((r) => r.report.statuses.some((st) => st.reason === "fenced")).length;
       const result = await s.verify((w) => (w.name === "ends-in-outage" ? ["Succeeded"] : ["Running"]), 120_000);
       writeFigures({
@@ -141,17 +150,20 @@ describe.each(["cut", "blackhole"] as const)(
           max_failing_request_s: seconds(Math.max(...failing.map((a) => a.ms))),
           requests_during: during.length * 2,
           not_503: bad.length,
+          no_answer: hung.length,
           status_retries: retried,
           fenced_reports: fenced,
         },
         lost: result.lost.length,
         doubleRuns: result.doubles.length,
         notes: [
-          `hub→PostgreSQL through a TCP proxy, ${how === "cut" ? "cut (every connection reset, new ones refused)" : "blackholed (connections held open, nothing passes)"} for 30 s while reading and submitting every 0.5 s; detection = median time a failing request took to answer; a job ended during the outage, its one status report retried until applied.`,
+          `hub→PostgreSQL through a TCP proxy, ${how === "cut" ? "cut (every connection reset, new ones refused)" : "blackholed (connections held open, nothing passes)"} for 30 s while reading and submitting every 0.5 s; detection = median time a failing request took to answer; a job ended during the outage, its one status report retried until applied; no answer = calls sent during the outage that got none before the client's timeout (30 s for a submit).`,
         ],
       });
       expect(s.hubs[0]!.alive).toBe(true);
       expect(bad).toEqual([]);
+      // A hung call is the exception: nearly every call during the outage is answered, fast.
+      expect(hung.length).toBeLessThan(failing.length / 10);
       expect(median(failing.map((a) => a.ms))).toBeLessThan(5_000);
       expect(Math.max(...failing.map((a) => a.ms))).toBeLessThan(15_000);
       expect(fenced).toBe(0);

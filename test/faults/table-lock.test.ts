@@ -67,13 +67,19 @@ describe("tables locked for 20 s (postgres only: PGlite runs inside the hub, nob
     // Another session takes the locks and holds them, as a migration or a careless `psql` would.
     const locker = new pg.Client({ connectionString: s.pgdb!.url });
     await locker.connect();
-    await locker.query("begin");
-    await locker.query(`lock table ${LOCKED.join(", ")} in access exclusive mode`);
-    const lockedAt = Date.now();
-    await sleep(LOCK_MS);
-    await locker.query("commit");
-    const releasedAt = Date.now();
-    await locker.end();
+    let lockedAt: number;
+    let releasedAt: number;
+    try {
+      await locker.query("begin");
+      await locker.query(`lock table ${LOCKED.join(", ")} in access exclusive mode`);
+      lockedAt = Date.now();
+      await sleep(LOCK_MS);
+      await locker.query("commit");
+      releasedAt = Date.now();
+    } finally {
+      // Ending the session releases the locks whatever happened above.
+      await locker.end();
+    }
 
     const firstOk = await eventually(
       async () => {

@@ -45,17 +45,25 @@ export const startProber = (s: FaultStack, o: ProberOptions) => {
   };
 };
 
+/** A call that got no answer at all (refused, reset, or fetch's timeout ran out first). */
+export const noAnswer = (a: Answer): boolean => a.status === 0;
+
 /**
  * Every answer is a success or a 503 `database_unavailable`; never a 500, never a dropped connection or a timeout
- * (status 0: no answer at all).
+ * (no answer at all), except for probes `excused` names (a scenario's known, counted exception).
  */
-export const badAnswers = (probes: Probe[]): string[] =>
+export const badAnswers = (probes: Probe[], excused: (p: Probe, a: Answer) => boolean = () => false): string[] =>
   probes
-    .flatMap((p) => [p.read, p.write])
+    .flatMap((p) => [p.read, p.write].map((a) => ({ p, a })))
     .filter(
-      (a) => !((a.status >= 200 && a.status < 300) || (a.status === 503 && a.body?.code === "database_unavailable")),
+      ({ p, a }) =>
+        !(
+          (a.status >= 200 && a.status < 300) ||
+          (a.status === 503 && a.body?.code === "database_unavailable") ||
+          excused(p, a)
+        ),
     )
-    .map((a) => `${a.status} ${a.error ?? JSON.stringify(a.body).slice(0, 120)}`);
+    .map(({ a }) => `${a.status} ${a.error ?? JSON.stringify(a.body).slice(0, 120)}`);
 
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -310,6 +310,9 @@ describe("deploy/ manifests", () => {
     const nats = KUBECTL ? kustomize("../nats") : rawNats();
     expect(ids(chart)).toEqual(ids([...base, ...nats]));
     expect(ids(renderChart({ nats: { enabled: false } }))).toEqual(ids(base));
+    // A cluster that only runs an agent (docs/kubernetes.md): nothing of the hub or NATS.
+    const agentOnly = renderChart({ hub: { enabled: false }, nats: { enabled: false } });
+    expect(ids(agentOnly)).toEqual(ids(base).filter((id) => id.includes("gantry-agent")));
 
     const open = renderChart({ agent: { createNamespaces: true, applyBinding: "cluster" } });
     for (const o of open) validate(o);

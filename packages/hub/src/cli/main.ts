@@ -24,9 +24,9 @@ export const buildProgram = (): Command => {
     ...workloadCommands(out),
     ...policyCommands(out),
     clusterCommands(out),
+    natsCommand(out),
     ...tokenCommands(out),
     planCommand(),
-    natsCommand(out),
   ]) {
     program.addCommand(c);
   }

@@ -1,35 +1,54 @@
+import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { nonNegative } from "@gantry/agent";
 import { Command } from "commander";
 import { openNatsAuthority } from "../../bus/auth/index.ts";
-import { CliError } from "../output.ts";
 
 type Out = (text: string) => void;
 
+export interface NatsInitOptions {
+  /** The authority's folder: created with new keys on first use, reused after. */
+  dir: string;
+  /** Where the server listens (in a pod: 0.0.0.0). */
+  host: string;
+  port: number;
+  /** Where the server keeps account JWTs (a persistent volume in a cluster). */
+  resolverDir: string;
+}
+
 /**
- * `gantry nats config`: the nats-server configuration for a bus the hub's authority governs, for operators who run
- * their own NATS (Helm, systemd) rather than the one `gantry up` starts. The hub and this command share the authority
- * folder, so the server trusts exactly the operator whose keys the hub signs agents' identities with.
+ * Create (or open) the NATS authority and give the nats-server config that trusts it. The hub's own identity is
+ * minted here too, so the authority file is complete before it is copied into a Secret: a hub started from that
+ * copy needs to write nothing to serve (revocations still write it).
  */
+export const initNatsAuthority = async (o: NatsInitOptions): Promise<{ config: string; hubPublicKey: string }> => {
+  const authority = await openNatsAuthority({ dir: o.dir });
+  const hub = await authority.hubCreds();
+  return {
+    config: authority.serverConfig({ host: o.host, port: o.port, resolverDir: o.resolverDir }),
+    hubPublicKey: hub.publicKey,
+  };
+};
+
+/** `gantry nats init`: what a deployment needs before the first nats-server and hub start (docs/kubernetes.md). */
 export const natsCommand = (out: Out): Command => {
-  const nats = new Command("nats").description("the NATS authority the hub signs agents' identities with");
+  const nats = new Command("nats").description("the NATS authority (operator, account, identities) the hub holds");
   nats
-    .command("config")
-    .description("print a nats-server config trusting this authority (created in --auth-dir if missing)")
-    .requiredOption("--auth-dir <dir>", "the authority's folder (the hub's GANTRY_NATS_AUTH_DIR)")
-    .requiredOption("--resolver-dir <dir>", "where nats-server keeps account JWTs (absolute path on the server)")
-    .option("--port <n>", "client port", "4222")
-    .option("--host <host>", "address to bind", "0.0.0.0")
-    .action(async (o: { authDir: string; resolverDir: string; port: string; host: string }) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-        throw new CliError(`--port must be a port number (1-65535), got ${JSON.stringify(o.port)}`);
+    .command("init <dir>")
+    .description("create the NATS authority in <dir> (or reuse it) and write the nats-server config that trusts it")
+    .option("--host <host>", "address nats-server binds", "0.0.0.0")
+    .option("--port <port>", "nats-server client port", nonNegative("--port"), 4222)
+    .option("--resolver-dir <dir>", "nats-server's account JWT folder (keep it on a volume)", "/data/jwt")
+    .option("--config-out <file>", "write the config here (mode 0600) instead of printing it")
+    .action(async (dir: string, o: { host: string; port: number; resolverDir: string; configOut?: string }) => {
+      const r = await initNatsAuthority({ dir: resolve(dir), host: o.host, port: o.port, resolverDir: o.resolverDir });
+      if (!o.configOut) {
+        out(r.config.trimEnd());
+        return;
       }
-      const authority = await openNatsAuthority({ dir: resolve(o.authDir) });
-      try {
-        out(authority.serverConfig({ port, host: o.host, resolverDir: o.resolverDir }));
-      } catch (e) {
-        throw new CliError(e instanceof Error ? e.message : String(e));
-      }
+      await writeFile(o.configOut, r.config, { mode: 0o600 });
+      out(`nats-server config in ${o.configOut}; authority in ${resolve(dir)}/nats-authority.json (keep it secret)`);
+      out(`  hub identity ${r.hubPublicKey}; give the authority to the hub as GANTRY_NATS_AUTH_DIR`);
     });
   return nats;
 };

@@ -119,7 +119,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
     await deps.admit?.(workload);
     const warnings = (await deps.checkFleet?.(workload)) ?? [];
     const { tenant, name } = workload.metadata;
-    const { row, created } = await store.workloads.create(workload, deps.clock.now(), {
+    const { row, created } = await store.workloads.create(workload, (deps.workClock ?? deps.clock).now(), {
       ...(key !== undefined ? { idempotencyKey: key } : {}),
       audit: access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 201),
     });
@@ -329,7 +329,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       await store.workloads.delete(
         tenant,
         name,
-        deps.clock.now(),
+        (deps.workClock ?? deps.clock).now(),
         access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 204),
       );
       deps.onDesiredStateChanged();
@@ -381,7 +381,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       await store.workloads.delete(
         tenant,
         name,
-        deps.clock.now(),
+        (deps.workClock ?? deps.clock).now(),
         access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 204),
       );
       deps.onDesiredStateChanged();

@@ -85,8 +85,21 @@ export const workloadRoutes = (deps: RouteDeps) => {
     const w = await find(c, tenant, name);
     const decision = w.decisionId ? ((await store.workloads.decision(w.decisionId)) ?? null) : null;
     const extra = (await deps.explainExtra?.(w)) ?? {};
+    // What the decision copies where before the workload starts (absent when every cluster it uses has its data).
+    const staging = w.placements
+      .filter((p) => p.active && p.staging.length > 0)
+      .map((p) => ({ cluster: p.cluster, items: p.staging, progress: p.status?.staging ?? null }));
     return c.json(
-      { workload: name, tenant, phase: w.phase, message: w.message, decisionId: w.decisionId, decision, ...extra },
+      {
+        workload: name,
+        tenant,
+        phase: w.phase,
+        message: w.message,
+        decisionId: w.decisionId,
+        decision,
+        ...(staging.length > 0 ? { staging } : {}),
+        ...extra,
+      },
       200,
     );
   };

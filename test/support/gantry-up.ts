@@ -21,6 +21,8 @@ export interface GantryUp {
   dataDir: string;
   /** Run the real `gantry` binary against this hub with its admin token; never throws on a non-zero exit. */
   gantry(args: string[], stdin?: string): Promise<CliResult>;
+  /** GET an API path (`/workloads/x`) with the admin token; the parsed JSON body. */
+  api<T>(path: string): Promise<T>;
   /** The hub's work clock now (simulated under `--seconds-per-hour`). */
   workNow(): Promise<Date>;
   /** SIGTERM, so `gantry up` stops its agents and its detached nats-server; then remove the data folder. */
@@ -74,6 +76,11 @@ export const startGantryUp = async (o: { fleet: string; secondsPerHour: number; 
     url,
     dataDir,
     gantry,
+    async api<T>(path: string): Promise<T> {
+      const r = await fetch(`${url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+      if (!r.ok) throw new Error(`GET ${path}: ${r.status} ${await r.text()}`);
+      return (await r.json()) as T;
+    },
     async workNow() {
       const r = await fetch(`${url}/healthz`);
       const body = (await r.json()) as { workClock: { now: string } };

@@ -85,9 +85,10 @@ export const workloadRoutes = (deps: RouteDeps) => {
     const w = await find(c, tenant, name);
     const decision = w.decisionId ? ((await store.workloads.decision(w.decisionId)) ?? null) : null;
     const extra = (await deps.explainExtra?.(w)) ?? {};
-    // What the decision copies where before the workload starts (absent when every cluster it uses has its data).
+    // What the current decision copies where before the workload starts, or copied before it ran (absent when every
+    // cluster it uses had its data).
     const staging = w.placements
-      .filter((p) => p.active && p.staging.length > 0)
+      .filter((p) => p.generation === w.generation && p.staging.length > 0)
       .map((p) => ({ cluster: p.cluster, items: p.staging, progress: p.status?.staging ?? null }));
     return c.json(
       {

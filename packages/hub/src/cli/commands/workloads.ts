@@ -225,7 +225,9 @@ export const workloadCommands = (out: Out): Command[] => {
             )
           : ["  none"]),
         ...w.status.placements
-          .filter((p) => p.active && (p.staging?.length ?? 0) > 0)
+          .filter(
+            (p) => (p.active || w.status.phase === "Succeeded" || w.status.phase === "Failed") && p.staging?.length,
+          )
           .map((p) => `Staging:   ${p.cluster}: ${stagingText(p.staging ?? [], p.stagingProgress)}`),
         "Events:",
         ...(w.status.placements.flatMap((p) => p.events.map((ev) => `  ${p.cluster}: ${ev}`)).slice(-10) || []),

@@ -25,14 +25,20 @@ import { statusTransition } from "./scheduler/phase.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 import { createUpkeep } from "./scheduler/upkeep.ts";
 import { type ClusterRegistration, createStore, FencedError, type OpenDatabase, openDatabase } from "./store/index.ts";
-import { type Clock, systemClock } from "./util/clock.ts";
+import { type Clock, realWorkClock, systemClock, type WorkClock } from "./util/clock.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 import { withTimeout } from "./util/timeout.ts";
 
 export interface HubDeps {
   config: HubConfigInput;
   logger?: Logger;
+  /** The process clock: heartbeats, health, leases, fencing, failover, tokens, audit. */
   clock?: Clock;
+  /**
+   * The clock work is timed in: billed hours, budgets, burst waits, drain-back, runaway limits, workload times. The
+   * process clock by default; `gantry up --seconds-per-hour N` passes a simulated one matching its simulated fleet.
+   */
+  workClock?: WorkClock;
   metrics?: Metrics;
   /** An already-open database (tests share one); otherwise opened from the config. */
   database?: OpenDatabase;
@@ -51,6 +57,7 @@ export const createHub = async (deps: HubDeps) => {
   const config = HubConfig.parse(deps.config);
   const logger = deps.logger ?? createLogger("gantry-hub");
   const clock = deps.clock ?? systemClock;
+  const workClock = deps.workClock ?? realWorkClock(clock);
   const thresholds: HealthThresholds = { unknownAfterMs: config.unknownAfterMs, offlineAfterMs: config.offlineAfterMs };
   const metrics = deps.metrics ?? createMetrics();
 
@@ -136,7 +143,8 @@ export const createHub = async (deps: HubDeps) => {
   const scheduler = createScheduler({
     store,
     view,
-    clock,
+    clock: workClock,
+    timerMs: workClock.realMs,
     logger,
     epoch,
     onFenced,
@@ -203,14 +211,19 @@ export const createHub = async (deps: HubDeps) => {
       },
       async status(cluster, m) {
         if (view.get(cluster)?.state !== "registered") return;
-        // Start and end times are the agent's clock: put them in the hub's before anything bills by them.
+        // Start and end times are the agent's clock: put them in the hub's, then in work time, before anything bills
+        // by them.
+        const inWorkTime = (at: string | undefined) => {
+          const hub = view.toHubTime(cluster, at);
+          return hub ? workClock.fromReal(new Date(hub)).toISOString() : undefined;
+        };
         const statuses = m.statuses.map((st) => {
-          const startedAt = view.toHubTime(cluster, st.startedAt);
-          const finishedAt = view.toHubTime(cluster, st.finishedAt);
+          const startedAt = inWorkTime(st.startedAt);
+          const finishedAt = inWorkTime(st.finishedAt);
           return { ...st, ...(startedAt ? { startedAt } : {}), ...(finishedAt ? { finishedAt } : {}) };
         });
         const fresh = statuses.filter((s) => applied.get(`${cluster}/${s.uid}`) !== JSON.stringify(s));
-        const outcome = await store.placing.applyStatuses(cluster, m.seq, fresh, clock.now(), statusTransition);
+        const outcome = await store.placing.applyStatuses(cluster, m.seq, fresh, workClock.now(), statusTransition);
         if (applied.size > MAX_APPLIED) applied.clear();
         for (const s of fresh) applied.set(`${cluster}/${s.uid}`, JSON.stringify(s));
         if (m.full) {
@@ -218,7 +231,7 @@ export const createHub = async (deps: HubDeps) => {
           if (m.revision >= desired.revision) {
             const listed = new Set(m.statuses.map((s) => s.uid));
             const missing = desired.placements.filter((p) => !listed.has(p.uid)).map((p) => p.uid);
-            await store.placing.markMissing(cluster, missing, [...listed], clock.now());
+            await store.placing.markMissing(cluster, missing, [...listed], workClock.now());
             if (missing.length > 0) onDesiredStateChanged();
           }
         }
@@ -241,6 +254,7 @@ export const createHub = async (deps: HubDeps) => {
     store,
     view,
     clock,
+    workClock,
     logger,
     scheduler,
     epoch,
@@ -254,7 +268,7 @@ export const createHub = async (deps: HubDeps) => {
     ...(config.defaultMaxRuntimeHours ? { defaultMaxRuntimeHours: config.defaultMaxRuntimeHours } : {}),
     ...(credentials ? { revokeDueCredentials: revokeDueCredentials({ store, clock, logger, credentials }) } : {}),
   });
-  const admission = createAdmission({ store, clock, view, acceptUnsatisfiable: config.acceptUnsatisfiable });
+  const admission = createAdmission({ store, clock: workClock, view, acceptUnsatisfiable: config.acceptUnsatisfiable });
 
   const api = createApi({
     admit: admission.admit,
@@ -265,6 +279,7 @@ export const createHub = async (deps: HubDeps) => {
     scheduler,
     kickScheduler,
     clock,
+    workClock,
     logger,
     thresholds,
     databaseKind: database.kind,
@@ -294,6 +309,7 @@ export const createHub = async (deps: HubDeps) => {
     config,
     store,
     view,
+    workClock,
     scheduler,
     upkeep,
     metrics,

@@ -61,6 +61,13 @@ export const createApi = (deps: ApiDeps) => {
     }),
   );
 
+  // Clients show ages against the hub's work clock (simulated in `gantry up`), not their own.
+  app.use("*", async (c, next) => {
+    await next();
+    const work = deps.workClock;
+    c.header("Gantry-Work-Time", (work ?? deps.clock).now().toISOString());
+    c.header("Gantry-Seconds-Per-Hour", String(work?.secondsPerHour ?? 3_600));
+  });
   // Before every route: a request id, the audit of refused calls, authentication and the rate limit.
   for (const m of authMiddleware(deps)) app.use("*", m);
 
@@ -70,7 +77,16 @@ export const createApi = (deps: ApiDeps) => {
     return c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });
   });
   // Liveness: the process answers. Readiness: the database and NATS answer too.
-  app.get("/healthz", (c) => c.json({ status: "ok", database: deps.databaseKind }));
+  app.get("/healthz", (c) =>
+    c.json({
+      status: "ok",
+      database: deps.databaseKind,
+      workClock: {
+        now: (deps.workClock ?? deps.clock).now().toISOString(),
+        secondsPerHour: deps.workClock?.secondsPerHour ?? 3_600,
+      },
+    }),
+  );
   app.get("/readyz", async (c) => {
     try {
       await deps.ready?.();

@@ -7,7 +7,7 @@ import type { FleetView } from "../fleet/view.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { Store, WorkloadWithPlacements } from "../store/index.ts";
-import type { Clock } from "../util/clock.ts";
+import type { Clock, WorkClock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { Access } from "./access.ts";
 import type { ApiAuth } from "./auth/index.ts";
@@ -33,7 +33,10 @@ export interface ApiDeps {
   scheduler: Scheduler;
   /** Schedule soon: on the leader directly, elsewhere by telling the leader. */
   kickScheduler: () => void;
+  /** The process clock: cluster ages, tokens, audit, rate limits. */
   clock: Clock;
+  /** The clock workloads, costs and budgets are timed in (`gantry up` simulates it); `clock` when absent. */
+  workClock?: WorkClock;
   logger: Logger;
   thresholds: HealthThresholds;
   databaseKind: string;

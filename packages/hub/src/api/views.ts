@@ -43,6 +43,9 @@ export const workloadView = (w: WorkloadWithPlacements) => ({
       reason: p.status?.reason ?? null,
       events: p.status?.events ?? [],
       missingSince: iso(p.missingSince),
+      /** The decision's staging plan for this cluster (what its agent copies in first), and its progress. */
+      staging: p.staging,
+      stagingProgress: p.status?.staging ?? null,
     })),
   },
 });

@@ -16,6 +16,8 @@ const loginHint = (auth: ResolvedToken | undefined): string =>
 
 /** A thin client for the hub's API; errors become CliErrors naming the code and the fields. */
 export const hubClient = (base: string, auth?: ResolvedToken) => {
+  /** The hub's work clock as its last response gave it (simulated under `gantry up --seconds-per-hour`). */
+  let work: { atMs: number; seenMs: number; rate: number } | undefined;
   const request = async (method: string, path: string, body?: { text: string; type: string }): Promise<unknown> => {
     let response: Response;
     const headers: Record<string, string> = {
@@ -33,6 +35,10 @@ export const hubClient = (base: string, auth?: ResolvedToken) => {
         `cannot reach the hub at ${base} (${(e as Error).message}); is it running? (--hub or GANTRY_HUB)`,
       );
     }
+    const at = Date.parse(response.headers.get("gantry-work-time") ?? "");
+    const secondsPerHour = Number(response.headers.get("gantry-seconds-per-hour"));
+    if (Number.isFinite(at) && secondsPerHour > 0)
+      work = { atMs: at, seenMs: Date.now(), rate: 3_600 / secondsPerHour };
     if (response.status === 204) return undefined;
     const text = await response.text();
     const parsed: unknown = text ? JSON.parse(text) : undefined;
@@ -45,6 +51,8 @@ export const hubClient = (base: string, auth?: ResolvedToken) => {
     return parsed;
   };
   return {
+    /** Now on the hub's work clock (ages of workloads are measured on it); this machine's clock before any reply. */
+    workNow: (): number => (work ? work.atMs + (Date.now() - work.seenMs) * work.rate : Date.now()),
     get: (path: string) => request("GET", path),
     delete: (path: string) => request("DELETE", path),
     post: (path: string, text: string, type = "application/yaml") => request("POST", path, { text, type }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { age, CliError, parseFormat, render, table, usd } from "./output.ts";
+import { age, CliError, copiesText, parseFormat, render, stagingText, table, usd } from "./output.ts";
 
 describe("table", () => {
   it("pads every column but the last to its widest cell", () => {
@@ -70,5 +70,32 @@ describe("usd", () => {
     expect(usd(3.456)).toBe("$3.46");
     expect(usd(0)).toBe("$0.00");
     expect(usd(undefined)).toBe("-");
+  });
+});
+
+describe("staging and dataset copies", () => {
+  it("says what a cluster copies in, over which link, how long it takes and how far it is", () => {
+    const plan = [{ dataset: "clinical-notes", sizeGB: 400, gbps: 2 }];
+    expect(stagingText(plan)).toBe("clinical-notes 400 GB at 2 Gbit/s (~27m)");
+    expect(stagingText([{ dataset: "c", sizeGB: 100, gbps: 10, shards: [0, 2] }], null)).toBe(
+      "c 100 GB (shards 0,2) at 10 Gbit/s (~80s)",
+    );
+    expect(stagingText(plan, { copiedGB: 120.4, totalGB: 400, etaSeconds: 1_120 })).toBe(
+      "clinical-notes 400 GB at 2 Gbit/s (~27m); 120/400 GB copied, 19m left",
+    );
+  });
+
+  it("lists copies with their size and last use, and copies still arriving with their progress", () => {
+    const now = Date.parse("2026-12-01T12:00:00Z");
+    expect(
+      copiesText(
+        [
+          { cluster: "onprem", state: "ready", sizeGB: 400, copiedGB: 400, lastUsedAt: "2026-12-01T11:00:00Z" },
+          { cluster: "edge", state: "staging", sizeGB: 50, copiedGB: 12.6, shards: [1] },
+        ],
+        now,
+      ),
+    ).toBe("onprem (400 GB, used 60m ago), edge (staging 13/50 GB shards 1)");
+    expect(copiesText([], now)).toBe("-");
   });
 });

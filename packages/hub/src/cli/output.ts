@@ -34,3 +34,53 @@ export const age = (iso: string | null | undefined, now = Date.now()): string =>
 };
 
 export const usd = (n: number | undefined): string => (n === undefined ? "-" : `$${n.toFixed(2)}`);
+
+/** One item of a staging plan as the API returns it (`placements[].staging`, `explain.staging[].items`). */
+export interface StagingItemView {
+  dataset: string;
+  sizeGB: number;
+  gbps: number;
+  shards?: number[];
+}
+/** A staging copy's progress as its agent reports it. */
+export interface StagingProgressView {
+  copiedGB: number;
+  totalGB: number;
+  etaSeconds: number;
+}
+
+const seconds = (s: number): string =>
+  s < 120 ? `${Math.round(s)}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`;
+
+/** What a cluster copies in before starting, and how far it is: "clinical-notes 400 GB at 2 Gbit/s (~27m); 120/400 GB, 19m left". */
+export const stagingText = (items: StagingItemView[], progress?: StagingProgressView | null): string => {
+  const plan = items
+    .map(
+      (i) =>
+        `${i.dataset} ${i.sizeGB} GB${i.shards ? ` (shards ${i.shards.join(",")})` : ""} at ${i.gbps} Gbit/s (~${seconds((i.sizeGB * 8) / i.gbps)})`,
+    )
+    .join("; ");
+  if (!progress) return plan;
+  return `${plan}; ${Math.round(progress.copiedGB)}/${Math.round(progress.totalGB)} GB copied, ${seconds(progress.etaSeconds)} left`;
+};
+
+/** A dataset copy as `GET /datasets` returns it. */
+export interface DatasetCopyView {
+  cluster: string;
+  state: string;
+  sizeGB: number;
+  copiedGB: number;
+  shards?: number[];
+  lastUsedAt?: string;
+}
+
+/** The COPIES column of `gantry get datasets`: where copies are, their size, and when a workload last used them. */
+export const copiesText = (copies: DatasetCopyView[], now = Date.now()): string =>
+  copies
+    .map((c) => {
+      const shards = c.shards ? ` shards ${c.shards.join(",")}` : "";
+      if (c.state !== "ready")
+        return `${c.cluster} (staging ${Math.round(c.copiedGB)}/${Math.round(c.sizeGB)} GB${shards})`;
+      return `${c.cluster} (${c.sizeGB} GB${shards}${c.lastUsedAt ? `, used ${age(c.lastUsedAt, now)} ago` : ""})`;
+    })
+    .join(", ") || "-";

@@ -27,7 +27,10 @@ const tracer = trace.getTracer("gantry-hub");
 export interface SchedulerDeps {
   store: Store;
   view: FleetView;
+  /** The work clock: queue waits, budget windows, burst spend today and every time a decision records. */
   clock: Clock;
+  /** How long a timer waits on the process clock for this much work time (a simulated clock runs faster). */
+  timerMs?: (workMs: number) => number;
   logger: Logger;
   /** The leader's epoch; undefined when this replica is not the leader (it then never schedules). */
   epoch: () => number | undefined;
@@ -52,6 +55,7 @@ export interface SchedulerDeps {
 export const createScheduler = (deps: SchedulerDeps) => {
   const { store, clock, logger, view } = deps;
   const batchLimit = deps.batchLimit ?? DEFAULT_BATCH_LIMIT;
+  const timerMs = deps.timerMs ?? ((ms: number) => ms);
   const exclusive = mutex();
   let retryTimer: NodeJS.Timeout | undefined;
   let datasets: { key: string; list: Dataset[] } = { key: "", list: [] };
@@ -246,7 +250,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
     // A wait trigger fires at a known time: wake up then rather than at the next periodic pass.
     if (Number.isFinite(retryIn)) {
       if (retryTimer) clearTimeout(retryTimer);
-      retryTimer = setTimeout(() => void pass.kick(), Math.ceil(retryIn * 1000) + 50);
+      retryTimer = setTimeout(() => void pass.kick(), Math.ceil(timerMs(retryIn * 1000)) + 50);
       retryTimer.unref();
     }
   };

@@ -3,7 +3,7 @@ import type { BurstPolicy } from "@gantry/shared";
 import type { FleetView } from "../fleet/view.ts";
 import { planOn, reservationsFor, stagingPlan } from "../placement/index.ts";
 import type { Store } from "../store/index.ts";
-import type { Clock } from "../util/clock.ts";
+import type { Clock, WorkClock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { decideUnderPolicy } from "./burst.ts";
 import { failoverActions } from "./failover.ts";
@@ -12,7 +12,10 @@ import type { Scheduler } from "./scheduler.ts";
 export interface UpkeepDeps {
   store: Store;
   view: FleetView;
+  /** The process clock: how long clusters have been silent (failover). */
   clock: Clock;
+  /** The work clock: cost accrual, runaway limits, drain-back's wait and every time a write records. */
+  workClock: WorkClock;
   logger: Logger;
   scheduler: Scheduler;
   /** The leader's epoch; upkeep only runs on the leader. */
@@ -32,7 +35,7 @@ export interface UpkeepDeps {
  * clusters, stop runaways, drain burst work back to the preferred pool once it has had room long enough.
  */
 export const createUpkeep = (deps: UpkeepDeps) => {
-  const { store, clock, logger, scheduler, view } = deps;
+  const { store, clock, workClock, logger, scheduler, view } = deps;
   /** Since when the preferred pool has had room for a workload (hysteresis for drain-back). */
   const roomSince = new Map<string, number>();
 
@@ -58,7 +61,7 @@ export const createUpkeep = (deps: UpkeepDeps) => {
       });
       let any = false;
       for (const a of actions) {
-        const done = await store.placing.failover(a.uid, a.lost, a.action, a.message, clock.now(), epoch);
+        const done = await store.placing.failover(a.uid, a.lost, a.action, a.message, workClock.now(), epoch);
         if (!done) continue;
         any = true;
         logger.warn({ workload: a.workload, tenant: a.tenant, lost: a.lost, action: a.action }, "failover");
@@ -68,7 +71,7 @@ export const createUpkeep = (deps: UpkeepDeps) => {
 
   const runawayGuard = async (epoch: number): Promise<boolean> => {
     let stopped = false;
-    const now = clock.now();
+    const now = workClock.now();
     for (const w of await store.workloads.running()) {
       const limit = w.manifest.spec.maxRuntimeHours ?? deps.defaultMaxRuntimeHours;
       if (limit === undefined || !w.startedAt) continue;
@@ -88,7 +91,7 @@ export const createUpkeep = (deps: UpkeepDeps) => {
     return scheduler.exclusive(async () => {
       const running = await store.workloads.running();
       const { fleet, compiled } = await scheduler.snapshot();
-      const now = clock.now();
+      const now = workClock.now();
       const seen = new Set<string>();
       let moved = false;
       for (const w of running) {
@@ -164,12 +167,13 @@ export const createUpkeep = (deps: UpkeepDeps) => {
       const epoch = deps.epoch();
       if (epoch === undefined) return;
       await checkpoint();
-      await store.costs.accrue(clock.now(), epoch);
+      await store.costs.accrue(workClock.now(), epoch);
       const failedOver = await failover(epoch);
       const stopped = await runawayGuard(epoch);
       const moved = await drainBack(epoch);
       await deps.revokeDueCredentials?.();
-      await store.workloads.pruneTombstones(new Date(clock.now().getTime() - 3_600_000));
+      // Tombstones are for watchers catching up: keep them an hour of the process clock, whatever the work clock does.
+      await store.workloads.pruneTombstones(workClock.fromReal(new Date(clock.now().getTime() - 3_600_000)));
       if (failedOver || stopped || moved) deps.onDesiredStateChanged();
       if (failedOver || stopped) void scheduler.kick();
     },

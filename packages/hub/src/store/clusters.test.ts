@@ -33,6 +33,17 @@ describe("effectiveDescription", () => {
     expect(effectiveDescription("c", null, reported)).toEqual(reported);
   });
 
+  it("keeps the data link, cache and spot preemption rates the engine prices with", () => {
+    const withLink = { ...reported, bandwidthGbps: 2, cacheGB: 500, spotPreemptionsPerHour: { A100: 0.1 } };
+    expect(effectiveDescription("c", null, withLink)).toEqual(withLink);
+    expect(effectiveDescription("c", { bandwidthGbps: 40, cacheGB: 100 }, withLink)).toMatchObject({
+      bandwidthGbps: 40,
+      cacheGB: 100,
+      spotPreemptionsPerHour: { A100: 0.1 },
+    });
+    expect(effectiveDescription("c", null, reported)).not.toHaveProperty("bandwidthGbps");
+  });
+
   it("names the cluster by its registration, never by what the agent calls itself", () => {
     expect(effectiveDescription("real", null, { ...reported, name: "spoofed" }).name).toBe("real");
   });

@@ -26,8 +26,22 @@ export const effectiveDescription = (
   labels: registration?.labels ?? reported?.labels ?? {},
   taints: registration?.taints ?? reported?.taints ?? [],
   pricing: registration?.pricing ?? reported?.pricing ?? { gpuHour: {}, spotGpuHour: {}, egressPerGB: 0 },
-  ...((registration?.spot ?? reported?.spot) !== undefined ? { spot: registration?.spot ?? reported?.spot } : {}),
+  ...optional("spot", registration, reported),
+  // The dollar model's link, cache and preemption rates: without them the engine prices with its defaults.
+  ...optional("bandwidthGbps", registration, reported),
+  ...optional("cacheGB", registration, reported),
+  ...optional("spotPreemptionsPerHour", registration, reported),
 });
+
+/** An optional description field: the operator's when registered, else the agent's, else absent. */
+const optional = <K extends "spot" | "bandwidthGbps" | "cacheGB" | "spotPreemptionsPerHour">(
+  key: K,
+  registration: ClusterRegistration | null,
+  reported: ClusterDescription | null,
+): Partial<Pick<ClusterDescription, K>> => {
+  const value = registration?.[key] ?? reported?.[key];
+  return value === undefined ? {} : ({ [key]: value } as Partial<Pick<ClusterDescription, K>>);
+};
 
 export interface CheckpointEntry {
   name: string;

@@ -309,7 +309,17 @@ export const fleetRoutes = (deps: RouteDeps) => {
     async (c) => {
       access.require(c, "fleet:read");
       const copies = view.datasetCopies();
-      const items = (await store.datasets.list()).map((d) => ({ ...d, copies: copies.get(d.name) ?? [] }));
+      // Last use is the agent's clock: in the hub's, then in work time, like every workload time the API returns.
+      const workClock = deps.workClock;
+      const inWorkTime = (c: DatasetCopy & { cluster: string }) => {
+        const hub = view.toHubTime(c.cluster, c.lastUsedAt);
+        if (!hub) return c;
+        return { ...c, lastUsedAt: (workClock ? workClock.fromReal(new Date(hub)) : new Date(hub)).toISOString() };
+      };
+      const items = (await store.datasets.list()).map((d) => ({
+        ...d,
+        copies: (copies.get(d.name) ?? []).map(inWorkTime),
+      }));
       return c.json({ items }, 200);
     },
   );

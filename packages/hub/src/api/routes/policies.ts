@@ -17,6 +17,8 @@ const CostRow = z.object({ key: z.string(), compute: z.number(), egress: z.numbe
 export const policyRoutes = (deps: RouteDeps) => {
   const app = new OpenAPIHono({ defaultHook: deps.defaultHook });
   const { store, clock, access } = deps;
+  /** Spend is billed in work time: its days and months are the work clock's. */
+  const workClock = deps.workClock ?? clock;
 
   const named = <T extends { metadata: { name: string } }>(resource: T, name: string): T => {
     if (resource.metadata.name !== name) {
@@ -158,7 +160,7 @@ export const policyRoutes = (deps: RouteDeps) => {
       },
     }),
     async (c) => {
-      const now = clock.now();
+      const now = workClock.now();
       const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
       const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
       const visible = access.visibleTenants(c);
@@ -227,7 +229,7 @@ export const policyRoutes = (deps: RouteDeps) => {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const now = clock.now();
+      const now = workClock.now();
       const from = q.from
         ? new Date(q.from)
         : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));

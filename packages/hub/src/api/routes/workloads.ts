@@ -85,8 +85,22 @@ export const workloadRoutes = (deps: RouteDeps) => {
     const w = await find(c, tenant, name);
     const decision = w.decisionId ? ((await store.workloads.decision(w.decisionId)) ?? null) : null;
     const extra = (await deps.explainExtra?.(w)) ?? {};
+    // What the current decision copies where before the workload starts, or copied before it ran (absent when every
+    // cluster it uses had its data).
+    const staging = w.placements
+      .filter((p) => p.generation === w.generation && p.staging.length > 0)
+      .map((p) => ({ cluster: p.cluster, items: p.staging, progress: p.status?.staging ?? null }));
     return c.json(
-      { workload: name, tenant, phase: w.phase, message: w.message, decisionId: w.decisionId, decision, ...extra },
+      {
+        workload: name,
+        tenant,
+        phase: w.phase,
+        message: w.message,
+        decisionId: w.decisionId,
+        decision,
+        ...(staging.length > 0 ? { staging } : {}),
+        ...extra,
+      },
       200,
     );
   };
@@ -119,7 +133,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
     await deps.admit?.(workload);
     const warnings = (await deps.checkFleet?.(workload)) ?? [];
     const { tenant, name } = workload.metadata;
-    const { row, created } = await store.workloads.create(workload, deps.clock.now(), {
+    const { row, created } = await store.workloads.create(workload, (deps.workClock ?? deps.clock).now(), {
       ...(key !== undefined ? { idempotencyKey: key } : {}),
       audit: access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 201),
     });
@@ -329,7 +343,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       await store.workloads.delete(
         tenant,
         name,
-        deps.clock.now(),
+        (deps.workClock ?? deps.clock).now(),
         access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 204),
       );
       deps.onDesiredStateChanged();
@@ -381,7 +395,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       await store.workloads.delete(
         tenant,
         name,
-        deps.clock.now(),
+        (deps.workClock ?? deps.clock).now(),
         access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 204),
       );
       deps.onDesiredStateChanged();

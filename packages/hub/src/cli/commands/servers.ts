@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -17,6 +17,7 @@ import { type NatsAuthority, openNatsAuthority } from "../../bus/auth/index.ts";
 import { type RunningNatsServer, startNatsServer } from "../../bus/nats-server.ts";
 import { HubConfig, hubConfigFromEnv } from "../../config.ts";
 import { createHub } from "../../hub.ts";
+import { type ClockAnchor, continueAnchor, simulatedWorkClock, type WorkClock } from "../../util/clock.ts";
 import { createLogger } from "../../util/logger.ts";
 import { preferredOrFreePort } from "../../util/ports.ts";
 
@@ -41,6 +42,35 @@ const simulatedAgent = (
     driver: createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour }),
     logger: createLogger("gantry-agent").child({ cluster: cluster.name }),
   });
+
+/**
+ * The hub's work clock for a simulated fleet: one hour every `secondsPerHour` real seconds, like the agents' work, so
+ * billed hours, budgets and burst waits agree with the estimates. It continues the previous run's clock (kept in the
+ * data folder) so work time never goes back over what the database holds. 0 (work finishes at once) and 3600 keep
+ * the process clock.
+ */
+const workClockFor = async (dataDir: string, secondsPerHour: number): Promise<WorkClock | undefined> => {
+  if (secondsPerHour <= 0 || secondsPerHour === 3_600) return undefined;
+  const file = join(dataDir, "work-clock.json");
+  let previous: ClockAnchor | undefined;
+  try {
+    const saved = JSON.parse(await readFile(file, "utf8")) as Partial<ClockAnchor>;
+    if (
+      typeof saved.realMs === "number" &&
+      typeof saved.workMs === "number" &&
+      typeof saved.secondsPerHour === "number" &&
+      saved.secondsPerHour > 0
+    ) {
+      previous = { realMs: saved.realMs, workMs: saved.workMs, secondsPerHour: saved.secondsPerHour };
+    }
+  } catch {
+    // No earlier run (or an unreadable file): start at the process clock.
+  }
+  const anchor = continueAnchor(previous, Date.now(), secondsPerHour);
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(anchor)}\n`);
+  return simulatedWorkClock(anchor);
+};
 
 /** Options shared by the commands that run a hub. */
 const hubOptions = (cmd: Command) =>
@@ -123,7 +153,12 @@ export const serverCommands = (out: Out): Command[] => {
       config.natsUrl = nats.url;
     }
     const natsUrl = HubConfig.parse(config).natsUrl;
-    const h = await createHub({ config, ...(authority ? { natsAuthority: authority } : {}) });
+    const workClock = await workClockFor(dataDir, o.secondsPerHour);
+    const h = await createHub({
+      config,
+      ...(authority ? { natsAuthority: authority } : {}),
+      ...(workClock ? { workClock } : {}),
+    });
     await h.start();
     for (const d of fleet.datasets) await h.store.datasets.put(d);
     // The operator's fleet file registers every cluster it lists: registered clusters get work, and their agents
@@ -152,6 +187,7 @@ export const serverCommands = (out: Out): Command[] => {
         `  NATS       ${natsUrl}${nats ? ` (started here; JWT auth: anonymous clients are refused; agents' credentials in ${credsDir})` : ""}`,
         `  database   ${config.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${HubConfig.parse(config).dataDir}`}`,
         `  fleet      ${agents.length} simulated cluster(s) from ${o.fleet}; 1 simulated hour = ${o.secondsPerHour}s`,
+        `  clock      ${workClock ? `simulated for billing, budgets, burst waits and drain-back: now ${workClock.now().toISOString()}` : "real time"} (heartbeats and failover: real time)`,
         `  admin      token in ${h.adminTokenFile} (mode 0600; the CLI reads it for a hub on this machine)`,
         "",
         `Try: pnpm gantry submit -f examples/train-job.yaml --hub ${h.url}`,

@@ -2,7 +2,19 @@ import { readFile } from "node:fs/promises";
 import type { ClusterVerdict, Decision } from "@gantry/shared";
 import { Command } from "commander";
 import { clientFor, defaultHub, type HubClient } from "../client.ts";
-import { age, CliError, parseFormat, render, table, usd } from "../output.ts";
+import {
+  age,
+  CliError,
+  copiesText,
+  type DatasetCopyView,
+  parseFormat,
+  render,
+  type StagingItemView,
+  type StagingProgressView,
+  stagingText,
+  table,
+  usd,
+} from "../output.ts";
 import { listBudgets, listPolicies } from "./policies.ts";
 
 /** The shapes the hub's API returns, as far as the CLI reads them. */
@@ -23,6 +35,8 @@ interface WorkloadView {
       readyReplicas: number;
       message: string;
       events: string[];
+      staging?: StagingItemView[];
+      stagingProgress?: StagingProgressView | null;
     }[];
   };
 }
@@ -34,6 +48,11 @@ interface ClusterView {
   health: string;
   gpus: { total: number; free: number; models: string[] };
   lastSeenAt: string | null;
+}
+interface ExplainStaging {
+  cluster: string;
+  items: StagingItemView[];
+  progress: StagingProgressView | null;
 }
 interface ExplainView {
   workload: string;
@@ -152,7 +171,7 @@ export const workloadCommands = (out: Out): Command[] => {
                 `${w.spec.replicas}×${w.spec.resources.gpu.count} ${w.spec.resources.gpu.models.join("|") || "any"}`,
                 w.status.phase,
                 placementsOf(w),
-                age(w.status.createdAt),
+                age(w.status.createdAt, api.workNow()),
                 w.status.message,
               ]),
             ),
@@ -160,13 +179,13 @@ export const workloadCommands = (out: Out): Command[] => {
         );
       } else if (kind === "datasets" || kind === "dataset") {
         const { items } = (await api.get("/datasets")) as {
-          items: { name: string; sizeGB: number; locations: string[] }[];
+          items: { name: string; sizeGB: number; locations: string[]; copies?: DatasetCopyView[] }[];
         };
         out(
           render(items, format, () =>
             table(
-              ["NAME", "SIZE GB", "LOCATIONS"],
-              items.map((d) => [d.name, d.sizeGB, d.locations.join(",")]),
+              ["NAME", "SIZE GB", "LOCATIONS", "COPIES"],
+              items.map((d) => [d.name, d.sizeGB, d.locations.join(","), copiesText(d.copies ?? [], api.workNow())]),
             ),
           ),
         );
@@ -197,7 +216,7 @@ export const workloadCommands = (out: Out): Command[] => {
         `Type:      ${w.spec.type}, ${w.spec.replicas} replica(s) × ${w.spec.resources.gpu.count} GPU`,
         `Phase:     ${w.status.phase}`,
         `Message:   ${w.status.message}`,
-        `Submitted: ${w.status.createdAt} (${age(w.status.createdAt)} ago)`,
+        `Submitted: ${w.status.createdAt} (${age(w.status.createdAt, api.workNow())} ago)`,
         "Placements:",
         ...(w.status.placements.length
           ? w.status.placements.map(
@@ -205,6 +224,11 @@ export const workloadCommands = (out: Out): Command[] => {
                 `  ${p.cluster}: ${p.replicas} replica(s)${p.spot ? " on spot" : ""}${p.gpuModel ? ` ${p.gpuModel}` : ""}, ${p.phase} (${p.readyReplicas} ready)${p.active ? "" : " [released]"}${p.message ? ` — ${p.message}` : ""}`,
             )
           : ["  none"]),
+        ...w.status.placements
+          .filter(
+            (p) => (p.active || w.status.phase === "Succeeded" || w.status.phase === "Failed") && p.staging?.length,
+          )
+          .map((p) => `Staging:   ${p.cluster}: ${stagingText(p.staging ?? [], p.stagingProgress)}`),
         "Events:",
         ...(w.status.placements.flatMap((p) => p.events.map((ev) => `  ${p.cluster}: ${ev}`)).slice(-10) || []),
       ];
@@ -226,8 +250,11 @@ export const workloadCommands = (out: Out): Command[] => {
       const e = (await client(cmd).get(workloadPath(cmd, name, "/explain"))) as ExplainView;
       out(
         render(e, parseFormat(opts.output), () => {
-          const { workload, phase, message, decision, decisionId: _id, ...extra } = e;
+          const { workload, phase, message, decision, decisionId: _id, staging, ...extra } = e;
           const head = [`workload/${workload}: ${phase} — ${message}`];
+          for (const s of (staging ?? []) as ExplainStaging[]) {
+            head.push(`staging: ${s.cluster}: ${stagingText(s.items, s.progress)}`);
+          }
           for (const [k, v] of Object.entries(extra)) {
             head.push(`${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
           }

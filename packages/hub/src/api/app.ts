@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { issuesOf, ValidationError } from "@gantry/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HubError } from "../errors.ts";
 import { principalAccess } from "./access.ts";
 import { authMiddleware } from "./auth/index.ts";
+import { serveDashboard } from "./dashboard/serve.ts";
 import type { ApiDeps, DefaultHook, RouteDeps } from "./deps.ts";
 import { problemHeaders, problemOf, respondProblem } from "./problem.ts";
 import { auditRoutes } from "./routes/audit.ts";
@@ -13,9 +13,6 @@ import { policyRoutes } from "./routes/policies.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { workloadRoutes } from "./routes/workloads.ts";
 import { labelMatcher, workloadLabelFilter } from "./selectors.ts";
-
-/** A single static page over the public API: clusters, workloads, explanations. */
-const dashboard = readFileSync(new URL("./dashboard.html", import.meta.url), "utf8");
 
 /** The hub's HTTP API: thin routes over the scheduler and the store, errors mapped in one place. */
 export const createApi = (deps: ApiDeps) => {
@@ -64,7 +61,8 @@ export const createApi = (deps: ApiDeps) => {
   // Before every route: a request id, the audit of refused calls, authentication and the rate limit.
   for (const m of authMiddleware(deps)) app.use("*", m);
 
-  app.get("/", (c) => c.html(dashboard));
+  // The operator's console: static files over the public API (it holds no data; the API asks for the token).
+  serveDashboard(app);
   app.get("/metrics", async (c) => {
     if (!deps.metrics) return c.text("metrics are off", 404);
     return c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });

@@ -28,6 +28,12 @@ if ! command -v nats-server >/dev/null 2>&1; then
   apt_install nats-server
 fi
 
+# /metrics is linted with promtool in the tests (Debian ships it in the prometheus package).
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "› installing promtool from the OS packages (metrics lint)"
+  apt_install --no-install-recommends prometheus
+fi
+
 # The console's browser tests drive Debian's Chromium with playwright-core (no browser download).
 if [ ! -x "${GANTRY_CHROMIUM:-/usr/bin/chromium}" ]; then
   echo "› installing chromium from the OS packages (console tests)"

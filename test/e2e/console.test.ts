@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -169,6 +170,27 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
     } finally {
       await other.close();
     }
+  });
+
+  it("serves per-cluster capacity, health, spend and phase series on /metrics, clean under promtool", async () => {
+    const text = await (await fetch(`${hub}/metrics`)).text();
+    expect(text).toMatch(/^gantry_cluster_gpus\{cluster="onprem-dc1",model="H100"\} 16$/m);
+    expect(text).toMatch(/^gantry_cluster_gpus_free\{cluster="edge-paris",model="T4"\} \d$/m);
+    expect(text).toMatch(/^gantry_cluster_health\{cluster="aws-us-east-1",state="ready"\} 1$/m);
+    expect(text).toMatch(/^gantry_cluster_heartbeat_age_seconds\{cluster="gcp-europe-west4"\} \d/m);
+    expect(text).toMatch(
+      /^gantry_spend_usd_total\{tenant="vision",cluster="onprem-dc1",pool="onprem",kind="compute"\} \d/m,
+    );
+    expect(text).toMatch(/^gantry_workloads\{phase="Pending"\} 1$/m);
+    const lint = await new Promise<string>((resolve, reject) => {
+      const child = execFile("promtool", ["check", "metrics"], (error, stdout, stderr) => {
+        if (error && (error as NodeJS.ErrnoException).code === "ENOENT")
+          reject(new Error("promtool is not installed: run scripts/bootstrap.sh"));
+        else resolve(`${stdout}${stderr}`.trim());
+      });
+      child.stdin?.end(text);
+    });
+    expect(lint).toBe("");
   });
 
   it("says since when the hub is unreachable once it stops", async () => {

@@ -216,6 +216,15 @@ export const workloadRepository = (db: Db) => ({
     return Number(r[0]?.n ?? 0);
   },
 
+  /** How many workloads are in each phase (phases with none are absent). */
+  async countByPhase(): Promise<Record<string, number>> {
+    const rows = await db
+      .select({ phase: workloads.phase, n: sql<number>`count(*)` })
+      .from(workloads)
+      .groupBy(workloads.phase);
+    return Object.fromEntries(rows.map((r) => [r.phase, Number(r.n)]));
+  },
+
   /**
    * Changes a watcher has not seen: everything after resource version `after` (oldest first, at most `limit`), or,
    * with `exactly`, the rows at those versions (versions a watcher skipped that may have committed late).

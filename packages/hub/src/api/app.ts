@@ -14,6 +14,9 @@ import { tokenRoutes } from "./routes/tokens.ts";
 import { workloadRoutes } from "./routes/workloads.ts";
 import { labelMatcher, workloadLabelFilter } from "./selectors.ts";
 
+/** The security scheme every operation requires (the auth middleware enforces it). */
+const BEARER = "bearerAuth";
+
 /** The hub's HTTP API: thin routes over the scheduler and the store, errors mapped in one place. */
 export const createApi = (deps: ApiDeps) => {
   const defaultHook: DefaultHook = (result, c) => {
@@ -84,9 +87,26 @@ export const createApi = (deps: ApiDeps) => {
   api.route("/", policyRoutes(routeDeps));
   api.route("/", tokenRoutes(routeDeps));
   api.route("/", auditRoutes(routeDeps));
+  api.openAPIRegistry.registerComponent("securitySchemes", BEARER, {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "A Gantry API token (`gtk_…`: `gantry token create`, or the admin token `gantry up` writes), or a JWT from the " +
+      "configured OIDC issuer",
+  });
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "Gantry hub API", version: "v1", description: "Place AI workloads across GPU clusters." },
+    info: {
+      title: "Gantry hub API",
+      version: "v1",
+      description:
+        "Place AI workloads across GPU clusters by GPU availability, data locality and price, and explain every " +
+        "decision in dollars. Errors are application/problem+json with a stable `code`; lists page with `limit` " +
+        "and `continue`; `GET /workloads?watch=true` streams changes as Server-Sent Events.",
+    },
+    // Relative to where this document is served (the hub's own /api/v1), so it is right behind any proxy.
+    servers: [{ url: "/api/v1", description: "This hub" }],
+    security: [{ [BEARER]: [] }],
   });
   app.route("/api/v1", api);
   return app;

@@ -157,6 +157,15 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
     expect(pools).toEqual(["onprem", "cloud-spot", "cloud-on-demand"]);
     expect(await policy.locator("[data-pool=onprem]").textContent()).toContain("onprem-dc1");
     expect(await policy.textContent()).toMatch(/after waiting 10 min.*\$40\.00\/h.*\$200\.00\/day/);
+    // Seven days of spend, today's last, with what the ledger holds for today.
+    const days = page.getByTestId("spend-history").locator("[data-day]");
+    await expect.poll(() => days.count(), { timeout: 30_000 }).toBe(7);
+    expect(await days.last().getAttribute("data-day")).toBe(new Date().toISOString().slice(0, 10));
+    expect(await days.last().getAttribute("title")).toMatch(/vision \$\d+\.\d\d/);
+    // The operator's audit log: the policy this test applied, by the admin token, allowed.
+    await expect
+      .poll(() => page.getByTestId("audit").textContent(), { timeout: 30_000 })
+      .toMatch(/token:bootstrap-admin.*policies:write.*policies\/gpu-burst.*success/);
     await shot("spend-budgets-policies");
   });
 

@@ -5,7 +5,16 @@ import { adoptTokenFromFragment, createClient, createLink, forgetToken, storedTo
 import { h, put } from "./dom.js";
 import { explainView } from "./explain.js";
 import { clockTime, usd } from "./format.js";
-import { budgetsView, fleetView, policiesView, queueView, spendView, workloadsView } from "./views.js";
+import {
+  auditView,
+  budgetsView,
+  fleetView,
+  policiesView,
+  queueView,
+  spendHistoryView,
+  spendView,
+  workloadsView,
+} from "./views.js";
 
 const $ = (id) => document.getElementById(id);
 /** Clusters, spend, budgets and policies have no watch: read them this often. Workloads stream. */
@@ -134,9 +143,39 @@ const poll = async () => {
   renderWorkloads();
 };
 
+/** Seven UTC days of spend, oldest first: one report per day (read less often than the rest). */
+const pollHistory = async () => {
+  const today = new Date();
+  const midnight = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+  const days = Array.from({ length: 7 }, (_, i) => {
+    const from = new Date(midnight - (6 - i) * 86_400_000);
+    return { from, to: new Date(from.getTime() + 86_400_000), day: from.toISOString().slice(0, 10) };
+  });
+  const reports = await Promise.all(
+    days.map((d) =>
+      client.get(
+        `/costs?groupBy=tenant&from=${encodeURIComponent(d.from.toISOString())}&to=${encodeURIComponent(d.to.toISOString())}`,
+      ),
+    ),
+  );
+  put($("spend-history"), spendHistoryView(days.map((d, i) => ({ day: d.day, report: reports[i] }))));
+};
+
+const pollAudit = async () => {
+  const audit = await client.get("/audit?limit=30");
+  put($("audit"), auditView(audit?.items ?? []));
+};
+
 const pollForever = async () => {
-  for (;;) {
-    if (state.signedIn) await poll().catch(() => undefined);
+  for (let round = 0; ; round++) {
+    if (state.signedIn) {
+      await poll().catch(() => undefined);
+      // The history and the audit log change slowly: every fifth round.
+      if (round % 5 === 0) {
+        await pollHistory().catch((error) => failed("spend-history", error));
+        await pollAudit().catch((error) => failed("audit", error));
+      }
+    }
     await sleep(POLL_MS);
   }
 };
@@ -268,6 +307,7 @@ const verify = async () => {
     await client.get("/clusters?limit=1&view=summary");
     showConsole();
     await poll();
+    await Promise.all([pollHistory().catch(() => undefined), pollAudit().catch((error) => failed("audit", error))]);
   } catch (error) {
     if (error?.status === 401) return;
     // The hub is down or erring: the banner says so; show the console with what it has and keep trying.

@@ -287,3 +287,52 @@ export const poolMembers = (selector, clusters) =>
       return true;
     })
     .map((c) => text(c.name));
+
+/** The audit log's newest rows: who did what to which object, and whether it was allowed. */
+export const auditView = (items) =>
+  table(
+    [
+      { title: "When", cell: (a) => (a.at ? new Date(a.at).toLocaleString() : "–") },
+      { title: "Who", cell: (a) => [text(a.subject), a.role ? h("span", { class: "muted" }, ` (${a.role})`) : null] },
+      { title: "Action", cell: (a) => text(a.action) },
+      {
+        title: "Object",
+        cell: (a) =>
+          a.object
+            ? `${text(a.object.kind)}/${a.object.tenant ? `${a.object.tenant}/` : ""}${text(a.object.name)}`
+            : "–",
+      },
+      {
+        title: "Outcome",
+        cell: (a) => `${text(a.outcome)} ${num(a.status) || ""}`.trim(),
+        class: (a) => (a.outcome === "success" ? "Running" : "Failed"),
+      },
+    ],
+    Array.isArray(items) ? items : [],
+    { empty: "nothing audited yet" },
+  );
+
+/**
+ * Spend per day as columns (one per UTC day, oldest first), each split by tenant in its tooltip and its label giving
+ * the day's total. `days` is `[{ day: "2026-12-01", report }]`, a report being what GET /costs returns.
+ */
+export const spendHistoryView = (days) => {
+  const totals = days.map((d) => num(d.report?.total));
+  const top = Math.max(...totals, 0);
+  return h(
+    "div",
+    { class: "history", role: "img", "aria-label": "spend per day" },
+    days.map((d, i) => {
+      const column = h("span", { class: "column" });
+      column.style.height = `${top && totals[i] > 0 ? Math.max(2, (totals[i] / top) * 100) : 0}%`;
+      const split = (d.report?.items ?? []).map((r) => `${text(r.key)} ${usd(r.total)}`).join(", ");
+      return h(
+        "div",
+        { class: "day", "data-day": d.day, title: split || "no spend" },
+        h("span", { class: "amount" }, usd(totals[i])),
+        h("span", { class: "track" }, column),
+        h("span", { class: "muted" }, d.day.slice(5)),
+      );
+    }),
+  );
+};

@@ -128,6 +128,15 @@ describe("fleet metrics", () => {
         ledger("vision", "dc1", "onprem", "egress", 0.5),
         ledger("nlp", "dc2", null, "compute", 4),
       ]);
+    await t.store.budgets.put(
+      {
+        apiVersion: "gantry.dev/v1alpha1",
+        kind: "Budget",
+        metadata: { name: "vision" },
+        spec: { perDay: 5, weight: 1 },
+      },
+      T0,
+    );
     await t.store.workloads.create(aWorkload("queued-1"), T0);
     await t.store.workloads.create(aWorkload("queued-2"), T0);
     registerFleetMetrics(registry, { view, store: t.store, clock, thresholds, logger: createLogger("test") });
@@ -167,6 +176,16 @@ describe("fleet metrics", () => {
     expect(value(samples, "gantry_spend_usd_total", { tenant: "nlp", cluster: "dc2", pool: "" })).toBe(4);
     expect(value(samples, "gantry_workloads", { phase: "Pending" })).toBe(2);
     expect(value(samples, "gantry_workloads", { phase: "Running" })).toBe(0);
+    expect(value(samples, "gantry_queue_oldest_wait_seconds", {})).toBe(45);
+  });
+
+  it("reports budgets' limits and what their tenants spent this day and month (the 90 % alert's inputs)", async () => {
+    const { samples } = parseExposition(await registry.metrics());
+    expect(value(samples, "gantry_budget_limit_usd", { tenant: "vision", period: "day" })).toBe(5);
+    // No monthly limit set: no series, so an alert on spent / limit cannot divide by a made-up number.
+    expect(value(samples, "gantry_budget_limit_usd", { tenant: "vision", period: "month" })).toBeUndefined();
+    expect(value(samples, "gantry_budget_spent_usd", { tenant: "vision", period: "day" })).toBe(4.25);
+    expect(value(samples, "gantry_budget_spent_usd", { tenant: "nlp", period: "day" })).toBeUndefined();
   });
 
   it("passes promtool's lint where promtool is installed, and the strict parser everywhere", async () => {

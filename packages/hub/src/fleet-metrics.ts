@@ -51,7 +51,7 @@ export const registerFleetMetrics = (
   registry: Registry,
   deps: {
     view: FleetView;
-    store: Pick<Store, "costs" | "workloads">;
+    store: Pick<Store, "costs" | "workloads" | "budgets">;
     clock: Clock;
     thresholds: HealthThresholds;
     logger: Logger;
@@ -67,6 +67,22 @@ export const registerFleetMetrics = (
   };
   const spend = cached(clock, () => deps.store.costs.totals());
   const phases = cached(clock, () => deps.store.workloads.countByPhase());
+  const oldestPending = cached(clock, () => deps.store.workloads.oldestPending());
+  const budgets = cached(clock, async () => {
+    const now = clock.now();
+    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    return Promise.all(
+      (await deps.store.budgets.list()).map(async (b) => ({
+        tenant: b.metadata.name,
+        limits: { day: b.spec.perDay, month: b.spec.perMonth },
+        spent: {
+          day: await deps.store.costs.tenantSpend(b.metadata.name, day),
+          month: await deps.store.costs.tenantSpend(b.metadata.name, month),
+        },
+      })),
+    );
+  });
   const fromDatabase = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await read();
@@ -147,6 +163,45 @@ export const registerFleetMetrics = (
       const rows = await fromDatabase("gantry_spend_usd_total", spend);
       this.reset();
       for (const r of rows ?? []) this.inc({ tenant: r.tenant, cluster: r.cluster, pool: r.pool, kind: r.kind }, r.usd);
+    },
+  });
+  new Gauge({
+    name: "gantry_queue_oldest_wait_seconds",
+    help: "How long the longest-waiting pending workload has waited (0 when nothing waits)",
+    registers: [registry],
+    async collect() {
+      const read = await fromDatabase("gantry_queue_oldest_wait_seconds", async () => ({ at: await oldestPending() }));
+      this.reset();
+      if (!read) return;
+      this.set(read.at ? Math.max(0, (clock.now().getTime() - read.at.getTime()) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: "gantry_budget_limit_usd",
+    help: "A tenant's budget for the current UTC day or month (absent when it sets none)",
+    labelNames: ["tenant", "period"] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await fromDatabase("gantry_budget_limit_usd", budgets);
+      this.reset();
+      for (const r of rows ?? []) {
+        for (const period of ["day", "month"] as const) {
+          const limit = r.limits[period];
+          if (limit !== undefined) this.set({ tenant: r.tenant, period }, limit);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: "gantry_budget_spent_usd",
+    help: "What a tenant with a budget has spent in the current UTC day or month",
+    labelNames: ["tenant", "period"] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await fromDatabase("gantry_budget_spent_usd", budgets);
+      this.reset();
+      for (const r of rows ?? [])
+        for (const period of ["day", "month"] as const) this.set({ tenant: r.tenant, period }, r.spent[period]);
     },
   });
   new Gauge({

@@ -216,6 +216,16 @@ export const workloadRepository = (db: Db) => ({
     return Number(r[0]?.n ?? 0);
   },
 
+  /** When the longest-waiting pending workload was submitted (undefined when nothing waits). */
+  async oldestPending(): Promise<Date | undefined> {
+    const r = await db
+      .select({ at: sql<string | Date | null>`min(${workloads.createdAt})` })
+      .from(workloads)
+      .where(eq(workloads.phase, "Pending"));
+    const at = r[0]?.at;
+    return at ? new Date(at) : undefined;
+  },
+
   /** How many workloads are in each phase (phases with none are absent). */
   async countByPhase(): Promise<Record<string, number>> {
     const rows = await db

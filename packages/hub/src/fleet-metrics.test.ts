@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleetView } from "./fleet/view.ts";
 import { registerFleetMetrics } from "./fleet-metrics.ts";
 import { costLedger } from "./store/schema.ts";
-import { aWorkload, openTestStore, T0, type TestStore } from "./store/testing/fixtures.ts";
+import { aWorkload, KINDS, openTestStore, T0, type TestStore } from "./store/testing/fixtures.ts";
 import { createLogger } from "./util/logger.ts";
 
 const thresholds = { unknownAfterMs: 30_000, offlineAfterMs: 120_000 };
@@ -72,7 +72,7 @@ const promtool = (text: string): Promise<string> =>
 const hasPromtool = async () =>
   new Promise<boolean>((resolve) => execFile("promtool", ["--version"], (error) => resolve(!error)));
 
-describe("fleet metrics", () => {
+describe.each(KINDS)("fleet metrics on %s", (kind) => {
   let t: TestStore;
   let now = T0.getTime();
   const clock = { now: () => new Date(now) };
@@ -80,7 +80,7 @@ describe("fleet metrics", () => {
   const view = createFleetView({ clock, thresholds });
 
   beforeAll(async () => {
-    t = await openTestStore("pglite");
+    t = await openTestStore(kind);
     const description = (name: string) =>
       ClusterDescription.parse({ name, tier: "onprem", provider: "self", region: "eu-1" });
     for (const name of ["dc1", "dc2"]) {

@@ -8,6 +8,9 @@ import { launchChromium } from "../support/browser.ts";
 import { freePort } from "../support/ports.ts";
 import { type ManagedProcess, REPO_ROOT, spawnProcess } from "../support/processes.ts";
 
+/** Wait for the page to show something: generous, as a loaded CI machine makes every request slow. */
+const poll = <T>(probe: () => T | Promise<T>) => expect.poll(probe, { timeout: 60_000, interval: 200 });
+
 /** Screenshots of each view, kept as the run's artifacts. */
 const ARTIFACTS = join(REPO_ROOT, ".gantry/artifacts/console");
 const BIN = join(REPO_ROOT, "packages/hub/bin/gantry.mjs");
@@ -67,6 +70,7 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
     await api("POST", "/workloads", await readFile(join(REPO_ROOT, "examples/train-job.yaml"), "utf8"));
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1600, height: 1200 } })).newPage();
+    page.setDefaultTimeout(60_000);
   });
 
   afterAll(async () => {
@@ -80,7 +84,7 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
     // A wrong token is refused with the hub's reason, and the form stays.
     await page.fill("#token", "gtk_not-a-real-token");
     await page.click("#sign-in button[type=submit]");
-    await expect.poll(() => page.locator("#sign-in-error").textContent()).toMatch(/refused the token/);
+    await poll(() => page.locator("#sign-in-error").textContent()).toMatch(/refused the token/);
     await page.fill("#token", token);
     await page.click("#sign-in button[type=submit]");
     await page.getByTestId("sign-in").waitFor({ state: "hidden" });
@@ -89,11 +93,11 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
     // Every cluster of examples/fleet.yaml, with its agent's heartbeat and capacity by model.
     for (const name of ["onprem-dc1", "aws-us-east-1", "gcp-europe-west4", "edge-paris"]) {
       const row = fleet.locator(`[data-cluster=${name}]`);
-      await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/ready.*ago/);
+      await poll(() => row.textContent()).toMatch(/ready.*ago/);
     }
-    await expect
-      .poll(() => fleet.locator("[data-cluster=edge-paris]").textContent())
-      .toMatch(/L4 24 GiB: \d free \/ 3.*T4 16 GiB: \d free \/ 2/);
+    await poll(() => fleet.locator("[data-cluster=edge-paris]").textContent()).toMatch(
+      /L4 24 GiB: \d free \/ 3.*T4 16 GiB: \d free \/ 2/,
+    );
     expect(await fleet.locator("[data-cluster=aws-us-east-1]").textContent()).toContain("H100 80 GiB");
     // The token lives in the tab's sessionStorage, never in the address bar.
     expect(page.url()).not.toContain(token);
@@ -102,9 +106,7 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
 
   it("lists the workload with its phase and cost, and explains it in dollars on a click", async () => {
     const row = page.getByTestId("workloads").locator("[data-workload=resnet-train]");
-    await expect
-      .poll(() => row.textContent(), { timeout: 30_000 })
-      .toMatch(/vision.*(Placed|Staging|Running|Succeeded)/);
+    await poll(() => row.textContent()).toMatch(/vision.*(Placed|Staging|Running|Succeeded)/);
     await row.locator("[data-explain=resnet-train]").click();
     const pane = page.getByTestId("explain");
     await pane.locator("[data-explained='vision/resnet-train']").waitFor();
@@ -118,18 +120,18 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
     expect(await chosen.textContent()).toMatch(/^.*selected.*\$\d+\.\d\d/);
     // A filtered cluster says why, with the engine's reason code.
     expect(await pane.locator("tr[data-cluster=edge-paris]").textContent()).toMatch(/filtered.*\[\w+\]/);
-    await expect.poll(() => pane.textContent(), { timeout: 30_000 }).toMatch(/Events.*placed/i);
+    await poll(() => pane.textContent()).toMatch(/Events.*placed/i);
     await shot("explain");
   });
 
   it("shows a workload submitted elsewhere without a reload, and the queue says why it waits", async () => {
     // Edge-only, but the burst policy applies to every tenant and its first pool is on-prem: it waits, and says so.
     await api("POST", "/workloads", workload("edge-batch", "research", "T4", "placement: { tiers: [edge] }"));
-    await page.getByTestId("workloads").locator("[data-workload=edge-batch]").waitFor({ timeout: 30_000 });
+    await page.getByTestId("workloads").locator("[data-workload=edge-batch]").waitFor();
     const queued = page.getByTestId("queue").locator("[data-workload=edge-batch]");
-    await expect
-      .poll(() => queued.textContent(), { timeout: 30_000 })
-      .toMatch(/research\s*2.*waiting for onprem.*policy gpu-burst allows cloud-spot after 600 s/);
+    await poll(() => queued.textContent()).toMatch(
+      /research\s*2.*waiting for onprem.*policy gpu-burst allows cloud-spot after 600 s/,
+    );
     await shot("queue");
   });
 
@@ -137,18 +139,16 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
     await page.click("#submit-box summary");
     await page.fill("#manifest", workload("console-job", "research", "A100", ""));
     await page.click("#submit button[type=submit]");
-    await expect.poll(() => page.locator("#submit-result").textContent()).toContain("research/console-job accepted");
+    await poll(() => page.locator("#submit-result").textContent()).toContain("research/console-job accepted");
     const row = page.getByTestId("workloads").locator("[data-workload=console-job]");
-    await expect
-      .poll(() => row.textContent(), { timeout: 30_000 })
-      .toMatch(/research.*(Placed|Running).*\$\d+\.\d\d\/h/);
+    await poll(() => row.textContent()).toMatch(/research.*(Placed|Running).*\$\d+\.\d\d\/h/);
     // Submitting selects it: its explanation opens.
-    await page.getByTestId("explain").locator("[data-explained='research/console-job']").waitFor({ timeout: 30_000 });
+    await page.getByTestId("explain").locator("[data-explained='research/console-job']").waitFor();
   });
 
   it("shows spend per tenant and cluster, budgets against their limits, and the burst policy's pools", async () => {
     const spend = page.getByTestId("spend");
-    await expect.poll(() => spend.textContent(), { timeout: 60_000 }).toMatch(/By tenant, today.*vision/);
+    await poll(() => spend.textContent()).toMatch(/By tenant, today.*vision/);
     expect(await spend.textContent()).toMatch(/By cluster, this month — \$\d+\.\d\d/);
     const budget = page.getByTestId("budgets").locator("[data-tenant=vision]");
     expect(await budget.textContent()).toMatch(/of \$500\.00.*of \$10,000\.00.*2/);
@@ -159,13 +159,13 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
     expect(await policy.textContent()).toMatch(/after waiting 10 min.*\$40\.00\/h.*\$200\.00\/day/);
     // Seven days of spend, today's last, with what the ledger holds for today.
     const days = page.getByTestId("spend-history").locator("[data-day]");
-    await expect.poll(() => days.count(), { timeout: 30_000 }).toBe(7);
+    await poll(() => days.count()).toBe(7);
     expect(await days.last().getAttribute("data-day")).toBe(new Date().toISOString().slice(0, 10));
     expect(await days.last().getAttribute("title")).toMatch(/vision \$\d+\.\d\d/);
     // The operator's audit log: the policy this test applied, by the admin token, allowed.
-    await expect
-      .poll(() => page.getByTestId("audit").textContent(), { timeout: 30_000 })
-      .toMatch(/token:bootstrap-admin.*policies:write.*policies\/gpu-burst.*success/);
+    await poll(() => page.getByTestId("audit").textContent()).toMatch(
+      /token:bootstrap-admin.*policies:write.*policies\/gpu-burst.*success/,
+    );
     await shot("spend-budgets-policies");
   });
 
@@ -205,7 +205,7 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
   it("says since when the hub is unreachable once it stops", async () => {
     await up.stop();
     const banner = page.getByTestId("banner");
-    await banner.waitFor({ state: "visible", timeout: 30_000 });
+    await banner.waitFor({ state: "visible" });
     expect(await banner.textContent()).toMatch(/^Hub unreachable since \d\d:\d\d:\d\d/);
     // What was last seen stays on screen under the banner.
     expect(await page.getByTestId("fleet").locator("[data-cluster=onprem-dc1]").isVisible()).toBe(true);

@@ -15,12 +15,29 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm -v)" != "$PNPM_VERSION" ]; the
   npm install -g "pnpm@$PNPM_VERSION" >/dev/null
 fi
 
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+APT_UPDATED=""
+apt_install() {
+  [ -n "$APT_UPDATED" ] || { $SUDO apt-get update -qq; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
 if ! command -v nats-server >/dev/null 2>&1; then
   echo "› installing nats-server from the OS packages"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq nats-server >/dev/null
+  apt_install nats-server
+fi
+
+# /metrics is linted with promtool in the tests (Debian ships it in the prometheus package).
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "› installing promtool from the OS packages (metrics lint)"
+  apt_install --no-install-recommends prometheus
+fi
+
+# The console's browser tests drive Debian's Chromium with playwright-core (no browser download).
+if [ ! -x "${GANTRY_CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "› installing chromium from the OS packages (console tests)"
+  apt_install chromium
 fi
 
 echo "› installing packages"

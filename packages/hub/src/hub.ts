@@ -18,6 +18,7 @@ import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
 import type { HealthThresholds } from "./fleet/health.ts";
 import { createFleetView } from "./fleet/view.ts";
+import { registerFleetMetrics } from "./fleet-metrics.ts";
 import { createLeadership } from "./ha/leadership.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createAdmission } from "./scheduler/admission.ts";
@@ -73,6 +74,7 @@ export const createHub = async (deps: HubDeps) => {
   const store = createStore(database.db);
   const view = createFleetView({ clock, thresholds });
   view.load(await store.clusters.list());
+  registerFleetMetrics(metrics.registry, { view, store, clock, thresholds, logger });
   /**
    * Since when this hub has heard the bus without a break: a hub cut off from NATS (or just started) must not take
    * its own deafness for lost clusters, so failover counts silence from here at the earliest.

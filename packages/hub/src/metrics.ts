@@ -4,6 +4,11 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 export const createMetrics = () => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "gantry_hub_" });
+  // prom-client's gauges named like counters (promtool refuses them); the same numbers stay, by type, in
+  // gantry_hub_nodejs_active_{handles,requests,resources}.
+  for (const what of ["handles", "requests", "resources"]) {
+    registry.removeSingleMetric(`gantry_hub_nodejs_active_${what}_total`);
+  }
   return {
     registry,
     decisions: new Counter({

@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { issuesOf, ValidationError } from "@gantry/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HubError } from "../errors.ts";
 import { principalAccess } from "./access.ts";
 import { authMiddleware } from "./auth/index.ts";
+import { serveDashboard } from "./dashboard/serve.ts";
 import type { ApiDeps, DefaultHook, RouteDeps } from "./deps.ts";
 import { problemHeaders, problemOf, respondProblem } from "./problem.ts";
 import { auditRoutes } from "./routes/audit.ts";
@@ -14,8 +14,8 @@ import { tokenRoutes } from "./routes/tokens.ts";
 import { workloadRoutes } from "./routes/workloads.ts";
 import { labelMatcher, workloadLabelFilter } from "./selectors.ts";
 
-/** A single static page over the public API: clusters, workloads, explanations. */
-const dashboard = readFileSync(new URL("./dashboard.html", import.meta.url), "utf8");
+/** The security scheme every operation requires (the auth middleware enforces it). */
+const BEARER = "bearerAuth";
 
 /** The hub's HTTP API: thin routes over the scheduler and the store, errors mapped in one place. */
 export const createApi = (deps: ApiDeps) => {
@@ -71,7 +71,8 @@ export const createApi = (deps: ApiDeps) => {
   // Before every route: a request id, the audit of refused calls, authentication and the rate limit.
   for (const m of authMiddleware(deps)) app.use("*", m);
 
-  app.get("/", (c) => c.html(dashboard));
+  // The operator's console: static files over the public API (it holds no data; the API asks for the token).
+  serveDashboard(app);
   app.get("/metrics", async (c) => {
     if (!deps.metrics) return c.text("metrics are off", 404);
     return c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });
@@ -102,9 +103,26 @@ export const createApi = (deps: ApiDeps) => {
   api.route("/", policyRoutes(routeDeps));
   api.route("/", tokenRoutes(routeDeps));
   api.route("/", auditRoutes(routeDeps));
+  api.openAPIRegistry.registerComponent("securitySchemes", BEARER, {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "A Gantry API token (`gtk_…`: `gantry token create`, or the admin token `gantry up` writes), or a JWT from the " +
+      "configured OIDC issuer",
+  });
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "Gantry hub API", version: "v1", description: "Place AI workloads across GPU clusters." },
+    info: {
+      title: "Gantry hub API",
+      version: "v1",
+      description:
+        "Place AI workloads across GPU clusters by GPU availability, data locality and price, and explain every " +
+        "decision in dollars. Errors are application/problem+json with a stable `code`; lists page with `limit` " +
+        "and `continue`; `GET /workloads?watch=true` streams changes as Server-Sent Events.",
+    },
+    // Relative to where this document is served (the hub's own /api/v1), so it is right behind any proxy.
+    servers: [{ url: "/api/v1", description: "This hub" }],
+    security: [{ [BEARER]: [] }],
   });
   app.route("/api/v1", api);
   return app;

@@ -23,14 +23,22 @@ const descriptions: Record<number, string> = {
   503: "The database or the leader is unavailable right now; retry shortly",
 };
 
-/** Problem+json responses for the given status codes, for the OpenAPI document. */
+/**
+ * Problem+json responses for the given status codes, for the OpenAPI document. 401 and 429 are always among them:
+ * every route sits behind authentication and the rate limit.
+ */
 export const problemResponses = <const C extends number>(...codes: C[]) =>
   Object.fromEntries(
-    codes.map((code) => [
-      code,
-      { description: descriptions[code] ?? "Error", content: { "application/problem+json": { schema: Problem } } },
-    ]),
-  ) as Record<C, { description: string; content: { "application/problem+json": { schema: typeof Problem } } }>;
+    [...new Set<number>([...codes, 401, 429])]
+      .sort((a, b) => a - b)
+      .map((code) => [
+        code,
+        { description: descriptions[code] ?? "Error", content: { "application/problem+json": { schema: Problem } } },
+      ]),
+  ) as Record<
+    C | 401 | 429,
+    { description: string; content: { "application/problem+json": { schema: typeof Problem } } }
+  >;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const label = (name: string) =>

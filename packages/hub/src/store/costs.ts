@@ -106,6 +106,25 @@ export const costRepository = (db: Db) => ({
     });
   },
 
+  /**
+   * Everything ever spent, by tenant, cluster, pool and kind (compute, egress): the ledger only grows, so these are
+   * counters (the `/metrics` spend series).
+   */
+  async totals(): Promise<{ tenant: string; cluster: string; pool: string; kind: string; usd: number }[]> {
+    const rows = await db
+      .select({
+        tenant: costLedger.tenant,
+        cluster: costLedger.cluster,
+        pool: sql<string>`coalesce(${costLedger.pool}, '')`,
+        kind: costLedger.kind,
+        usd: sql<number>`coalesce(sum(${costLedger.usd}), 0)`,
+      })
+      .from(costLedger)
+      .groupBy(sql`1`, sql`2`, sql`3`, sql`4`)
+      .orderBy(sql`1`, sql`2`, sql`3`, sql`4`);
+    return rows.map((r) => ({ ...r, usd: Number(r.usd) }));
+  },
+
   /** A tenant's spend since `from`. */
   async tenantSpend(tenant: string, from: Date): Promise<number> {
     const r = await db

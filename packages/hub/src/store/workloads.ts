@@ -216,6 +216,25 @@ export const workloadRepository = (db: Db) => ({
     return Number(r[0]?.n ?? 0);
   },
 
+  /** When the longest-waiting pending workload was submitted (undefined when nothing waits). */
+  async oldestPending(): Promise<Date | undefined> {
+    const r = await db
+      .select({ at: sql<string | Date | null>`min(${workloads.createdAt})` })
+      .from(workloads)
+      .where(eq(workloads.phase, "Pending"));
+    const at = r[0]?.at;
+    return at ? new Date(at) : undefined;
+  },
+
+  /** How many workloads are in each phase (phases with none are absent). */
+  async countByPhase(): Promise<Record<string, number>> {
+    const rows = await db
+      .select({ phase: workloads.phase, n: sql<number>`count(*)` })
+      .from(workloads)
+      .groupBy(workloads.phase);
+    return Object.fromEntries(rows.map((r) => [r.phase, Number(r.n)]));
+  },
+
   /**
    * Changes a watcher has not seen: everything after resource version `after` (oldest first, at most `limit`), or,
    * with `exactly`, the rows at those versions (versions a watcher skipped that may have committed late).

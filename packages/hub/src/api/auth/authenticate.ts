@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { HubError } from "../../errors.ts";
 import type { TokenRepository } from "../../store/tokens.ts";
+import { DASHBOARD_PREFIX } from "../dashboard/serve.ts";
 import type { RateLimitConfig } from "./config.ts";
 import "./context.ts";
 import type { OidcVerifier } from "./oidc.ts";
@@ -45,10 +46,17 @@ const bearer = /^Bearer[ ]+([^\s]+)[ ]*$/i;
 
 /** Routes any caller may reach: probes, and the metrics scrape unless configured otherwise. */
 export const publicRoutes = (options: { metricsRequireToken: boolean }) => {
-  const open = new Set(["/healthz", "/readyz", ...(options.metricsRequireToken ? [] : ["/metrics"])]);
-  // The dashboard's page is static HTML with no data in it; everything it shows comes through the API.
+  // The OpenAPI document describes the API and holds no data: client generators read it without a token.
+  const open = new Set([
+    "/healthz",
+    "/readyz",
+    "/api/v1/openapi.json",
+    ...(options.metricsRequireToken ? [] : ["/metrics"]),
+  ]);
+  // The dashboard's page and its assets are static files with no data in them; what it shows comes through the API.
   open.add("/");
-  return (method: string, path: string): boolean => (method === "GET" || method === "HEAD") && open.has(path);
+  return (method: string, path: string): boolean =>
+    (method === "GET" || method === "HEAD") && (open.has(path) || path.startsWith(DASHBOARD_PREFIX));
 };
 
 const rateLimited = (retryAfterSeconds: number, who: string) =>

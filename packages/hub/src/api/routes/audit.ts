@@ -55,6 +55,7 @@ export const auditRoutes = (deps: ApiDeps) => {
     createRoute({
       method: "get",
       path: "/audit",
+      operationId: "listAudit",
       summary: "Who did what, newest first; refused calls included",
       request: { query: AuditQuery },
       responses: {

@@ -35,12 +35,13 @@ export const policyRoutes = (deps: RouteDeps) => {
     createRoute({
       method: "put",
       path: "/policies/{name}",
+      operationId: "putPolicy",
       summary: "Create or replace a burst policy (JSON or YAML, kind BurstPolicy)",
       request: { params: NameParam, body: { content: yamlOrJson(BurstPolicy), required: false } },
       responses: {
         200: { description: "Replaced", content: { "application/json": { schema: BurstPolicy } } },
         201: { description: "Created", content: { "application/json": { schema: BurstPolicy } } },
-        ...problemResponses(400, 415),
+        ...problemResponses(400, 403, 415),
       },
     }),
     async (c) => {
@@ -62,12 +63,14 @@ export const policyRoutes = (deps: RouteDeps) => {
     createRoute({
       method: "get",
       path: "/policies",
+      operationId: "listPolicies",
       summary: "List burst policies",
       responses: {
         200: {
           description: "Policies",
           content: { "application/json": { schema: z.object({ items: z.array(BurstPolicy) }) } },
         },
+        ...problemResponses(403),
       },
     }),
     async (c) => {
@@ -80,11 +83,12 @@ export const policyRoutes = (deps: RouteDeps) => {
     createRoute({
       method: "get",
       path: "/policies/{name}",
+      operationId: "getPolicy",
       summary: "Get a burst policy",
       request: { params: NameParam },
       responses: {
         200: { description: "The policy", content: { "application/json": { schema: BurstPolicy } } },
-        ...problemResponses(404),
+        ...problemResponses(400, 403, 404),
       },
     }),
     async (c) => {
@@ -100,6 +104,7 @@ export const policyRoutes = (deps: RouteDeps) => {
     createRoute({
       method: "delete",
       path: "/policies/{name}",
+      operationId: "deletePolicy",
       summary: "Delete a burst policy (placed work stays where it is)",
       request: { params: NameParam },
       responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
@@ -118,11 +123,12 @@ export const policyRoutes = (deps: RouteDeps) => {
     createRoute({
       method: "put",
       path: "/budgets/{name}",
+      operationId: "putBudget",
       summary: "Set a tenant's budget and fair-share weight (kind Budget; metadata.name is the tenant)",
       request: { params: NameParam, body: { content: yamlOrJson(Budget), required: false } },
       responses: {
         200: { description: "Stored", content: { "application/json": { schema: Budget } } },
-        ...problemResponses(400, 415),
+        ...problemResponses(400, 403, 415),
       },
     }),
     async (c) => {
@@ -143,6 +149,7 @@ export const policyRoutes = (deps: RouteDeps) => {
     createRoute({
       method: "get",
       path: "/budgets",
+      operationId: "listBudgets",
       summary: "List tenants' budgets with today's and this month's spend",
       responses: {
         200: {
@@ -157,6 +164,7 @@ export const policyRoutes = (deps: RouteDeps) => {
             },
           },
         },
+        ...problemResponses(403),
       },
     }),
     async (c) => {
@@ -183,6 +191,7 @@ export const policyRoutes = (deps: RouteDeps) => {
     createRoute({
       method: "delete",
       path: "/budgets/{name}",
+      operationId: "deleteBudget",
       summary: "Remove a tenant's budget",
       request: { params: NameParam },
       responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
@@ -201,6 +210,7 @@ export const policyRoutes = (deps: RouteDeps) => {
     createRoute({
       method: "get",
       path: "/costs",
+      operationId: "getCosts",
       summary: "Spend by tenant, cluster, pool or workload in [from, to) (default: today, UTC)",
       request: {
         query: z.object({
@@ -224,7 +234,7 @@ export const policyRoutes = (deps: RouteDeps) => {
             },
           },
         },
-        ...problemResponses(400),
+        ...problemResponses(400, 403),
       },
     }),
     async (c) => {

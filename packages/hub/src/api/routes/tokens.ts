@@ -72,6 +72,7 @@ export const tokenRoutes = (deps: ApiDeps) => {
     createRoute({
       method: "post",
       path: "/tokens",
+      operationId: "createToken",
       summary: "Mint an API token; the response is the only time its secret is shown",
       request: {
         body: {
@@ -111,6 +112,7 @@ export const tokenRoutes = (deps: ApiDeps) => {
     createRoute({
       method: "get",
       path: "/tokens",
+      operationId: "listTokens",
       summary: "List API tokens (never their secrets)",
       request: { query: z.object({ includeRevoked: z.stringbool().default(false) }) },
       responses: {
@@ -132,6 +134,7 @@ export const tokenRoutes = (deps: ApiDeps) => {
     createRoute({
       method: "delete",
       path: "/tokens/{id}",
+      operationId: "revokeToken",
       summary: "Revoke an API token; it is refused from the next request on",
       request: { params: IdParam },
       responses: { 204: { description: "Revoked" }, ...problemResponses(401, 403, 404, 429) },

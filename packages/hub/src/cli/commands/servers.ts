@@ -179,10 +179,13 @@ export const serverCommands = (out: Out): Command[] => {
       await a.start();
       agents.push(a);
     }
+    // The dashboard signs in with the admin token from the URL's fragment, which the browser keeps to itself (never
+    // sent to a server, so never in an access log) and the page drops from the address bar at once.
+    const adminToken = h.adminTokenFile ? (await readFile(h.adminTokenFile, "utf8")).trim() : undefined;
     out(
       [
         "Gantry is up.",
-        `  dashboard  ${h.url}/`,
+        `  dashboard  ${h.url}/${adminToken ? `#token=${adminToken}` : ""}`,
         `  API        ${h.url}/api/v1  (OpenAPI: ${h.url}/api/v1/openapi.json)`,
         `  NATS       ${natsUrl}${nats ? ` (started here; JWT auth: anonymous clients are refused; agents' credentials in ${credsDir})` : ""}`,
         `  database   ${config.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${HubConfig.parse(config).dataDir}`}`,

@@ -11,6 +11,7 @@ import { auditRoutes } from "./routes/audit.ts";
 import { fleetRoutes } from "./routes/clusters.ts";
 import { policyRoutes } from "./routes/policies.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { versionRoutes } from "./routes/version.ts";
 import { workloadRoutes } from "./routes/workloads.ts";
 import { labelMatcher, workloadLabelFilter } from "./selectors.ts";
 
@@ -86,6 +87,7 @@ export const createApi = (deps: ApiDeps) => {
   api.route("/", policyRoutes(routeDeps));
   api.route("/", tokenRoutes(routeDeps));
   api.route("/", auditRoutes(routeDeps));
+  api.route("/", versionRoutes(routeDeps));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Gantry hub API", version: "v1", description: "Place AI workloads across GPU clusters." },

@@ -45,7 +45,12 @@ const bearer = /^Bearer[ ]+([^\s]+)[ ]*$/i;
 
 /** Routes any caller may reach: probes, and the metrics scrape unless configured otherwise. */
 export const publicRoutes = (options: { metricsRequireToken: boolean }) => {
-  const open = new Set(["/healthz", "/readyz", ...(options.metricsRequireToken ? [] : ["/metrics"])]);
+  const open = new Set([
+    "/healthz",
+    "/readyz",
+    "/api/v1/version",
+    ...(options.metricsRequireToken ? [] : ["/metrics"]),
+  ]);
   // The dashboard's page is static HTML with no data in it; everything it shows comes through the API.
   open.add("/");
   return (method: string, path: string): boolean => (method === "GET" || method === "HEAD") && open.has(path);

@@ -9,6 +9,7 @@ import type { ApiDeps, DefaultHook, RouteDeps } from "./deps.ts";
 import { problemHeaders, problemOf, respondProblem } from "./problem.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { fleetRoutes } from "./routes/clusters.ts";
+import { logsRoutes } from "./routes/logs.ts";
 import { policyRoutes } from "./routes/policies.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { versionRoutes } from "./routes/version.ts";
@@ -82,6 +83,8 @@ export const createApi = (deps: ApiDeps) => {
   });
 
   const api = new OpenAPIHono({ defaultHook });
+  // Before the workload routes: their `/workloads/{name}` must not be asked about `/workloads/{name}/logs`.
+  api.route("/", logsRoutes(routeDeps));
   api.route("/", workloadRoutes(routeDeps));
   api.route("/", fleetRoutes(routeDeps));
   api.route("/", policyRoutes(routeDeps));

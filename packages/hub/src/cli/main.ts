@@ -49,7 +49,7 @@ export const buildProgram = async (args: readonly string[] = process.argv.slice(
     applyCommand(out, err),
     deleteCommand(out, err),
     ...workloadCommands(out),
-    logsCommand(out),
+    logsCommand((chunk) => process.stdout.write(chunk), err),
     ...policyCommands(out),
     clusterCommands(out),
     ...tokenCommands(out),

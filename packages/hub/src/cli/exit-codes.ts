@@ -1,11 +1,11 @@
 /**
  * The CLI's exit codes: one table, so scripts can branch on what went wrong and the README can list them.
- * 1 is kept for failures that fit no other row (a workload that failed while `--wait`ed, a local I/O error).
+ * 1 is kept for failures that fit no other row.
  */
 export const ExitCode = {
   ok: 0,
   failure: 1,
-  /** Bad flags or arguments, or a document the CLI or the hub refused as invalid (HTTP 400, 413, 415, 422). */
+  /** Bad flags or arguments, a file that cannot be read, or a document the CLI or the hub refused as invalid (HTTP 400, 413, 415, 422). */
   usage: 2,
   /** The named object does not exist (HTTP 404). */
   notFound: 3,
@@ -23,7 +23,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 /** The rows of the table, for the README and `gantry help exit-codes`. */
 export const exitCodeTable: readonly { code: ExitCode; meaning: string }[] = [
   { code: ExitCode.ok, meaning: "success" },
-  { code: ExitCode.failure, meaning: "any other failure (a local file that cannot be read, a job that failed)" },
+  { code: ExitCode.failure, meaning: "any other failure (one without a code of its own, e.g. a file that cannot be written)" },
   {
     code: ExitCode.usage,
     meaning: "usage or validation: bad flags, or the hub refused the input (400, 413, 415, 422)",

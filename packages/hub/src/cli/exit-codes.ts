@@ -23,7 +23,10 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 /** The rows of the table, for the README and `gantry help exit-codes`. */
 export const exitCodeTable: readonly { code: ExitCode; meaning: string }[] = [
   { code: ExitCode.ok, meaning: "success" },
-  { code: ExitCode.failure, meaning: "any other failure (one without a code of its own, e.g. a file that cannot be written)" },
+  {
+    code: ExitCode.failure,
+    meaning: "any other failure (one without a code of its own, e.g. a file that cannot be written)",
+  },
   {
     code: ExitCode.usage,
     meaning: "usage or validation: bad flags, or the hub refused the input (400, 413, 415, 422)",

@@ -47,7 +47,8 @@ describe("the gantry CLI against a running hub", () => {
   });
   afterAll(async () => stack?.close());
 
-  it("submits an example, lists it placed, then running or done", async () => {
+  // Every call starts a Node process: on a loaded 2-core machine a test of several calls needs minutes.
+  it("submits an example, lists it placed, then running or done", { timeout: 600_000 }, async () => {
     const hub = stack.hub.url;
     const submitted = await gantry(["submit", "-f", "examples/train-job.yaml"], hub);
     expect(submitted.stderr).toBe("");
@@ -121,7 +122,9 @@ describe("the gantry CLI against a running hub", () => {
     expect(bad.stderr).toMatch(/validation_failed.*\n\s+- apiVersion:/);
   });
 
-  it("mints, lists and revokes a token, refuses it afterwards, and shows both in the audit log", async () => {
+  it("mints, lists and revokes a token, refuses it afterwards, and shows both in the audit log", {
+    timeout: 600_000,
+  }, async () => {
     const hub = stack.hub.url;
     const created = await gantry(
       ["token", "create", "ci-bot", "--role", "member", "--tenant", "vision", "-o", "json"],

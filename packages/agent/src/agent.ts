@@ -24,6 +24,7 @@ import { type CredentialsWatch, credsFileAuthenticator, watchCredentials } from 
 import { AgentConfig, type AgentConfigInput } from "./config.ts";
 import type { ClusterDriver } from "./drivers/driver.ts";
 import type { AgentLogger } from "./logger.ts";
+import { createLogsServer } from "./logs.ts";
 
 export const AGENT_VERSION = "0.2.0";
 
@@ -358,7 +359,35 @@ export const createAgent = (deps: AgentDeps) => {
       }));
   let credsWatch: CredentialsWatch | undefined;
 
+  const logs = createLogsServer({
+    cluster,
+    driver,
+    publish: (subject, body) => nc?.publish(subject, body),
+    logger,
+  });
+  /** A JSON body off the bus, or undefined (logged) when it is not JSON. */
+  const jsonOf = (msg: { json(): unknown }, what: string): unknown => {
+    try {
+      return msg.json();
+    } catch {
+      logger.warn({}, `dropped a ${what} that is not JSON`);
+      return undefined;
+    }
+  };
+
   const listen = (conn: NatsConnection) => {
+    // Logs: only the leader answers (in DaemonSet mode every replica hears the request; one reply stream is enough).
+    conn.subscribe(subjects.logs(cluster), {
+      callback: (error, msg) => {
+        if (error) return logger.error({ err: error }, "logs subscription failed");
+        if (leader()) logs.request(jsonOf(msg, "logs request"));
+      },
+    });
+    conn.subscribe(subjects.logsCancel(cluster), {
+      callback: (error, msg) => {
+        if (!error) logs.cancel(jsonOf(msg, "logs cancel"));
+      },
+    });
     conn.subscribe(subjects.desired(cluster), {
       callback: (error, msg) => {
         if (error) return logger.error({ err: error }, "desired-state subscription failed");
@@ -450,6 +479,7 @@ export const createAgent = (deps: AgentDeps) => {
       for (const t of timers) clearInterval(t);
       if (reportTimer) clearTimeout(reportTimer);
       credsWatch?.close();
+      logs.close();
       await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
       const conn = nc;
       if (conn) {

@@ -14,7 +14,7 @@ export { CliError } from "./cli/errors.ts";
 export { nonNegative, readFleet, untilSignal } from "./cli/process.ts";
 export { startTracing } from "./cli/tracing.ts";
 export { AgentConfig } from "./config.ts";
-export type { ClusterDriver, Leadership } from "./drivers/driver.ts";
+export { type ClusterDriver, type Leadership, type LogsQuery, LogsUnavailable } from "./drivers/driver.ts";
 export {
   createKubernetesDriver,
   type KubernetesDriver,

@@ -14,6 +14,7 @@ import { ensureAdminToken } from "./api/auth/index.ts";
 import { type NatsAuthority, openNatsAuthority } from "./bus/auth/index.ts";
 import { createHubBus } from "./bus/hub-bus.ts";
 import { clusterCredentials, hubAuthenticator, revokeDueCredentials } from "./bus/identities.ts";
+import { createLogsClient } from "./bus/logs.ts";
 import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
 import type { HealthThresholds } from "./fleet/health.ts";
@@ -273,6 +274,7 @@ export const createHub = async (deps: HubDeps) => {
   const admission = createAdmission({ store, clock: workClock, view, acceptUnsatisfiable: config.acceptUnsatisfiable });
 
   const api = createApi({
+    logs: createLogsClient(nc),
     admit: admission.admit,
     checkFleet: admission.checkFleet,
     explainExtra: admission.explain,

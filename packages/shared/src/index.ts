@@ -1,5 +1,6 @@
 export * from "./parse.ts";
 export * from "./protocol/connection.ts";
+export * from "./protocol/logs.ts";
 export * from "./protocol/messages.ts";
 export * from "./protocol/subjects.ts";
 export * from "./protocol/trace.ts";

@@ -5,6 +5,9 @@ import type { ClusterDriver } from "../drivers/driver.ts";
 import { createSimulatedDriver } from "../drivers/simulated/simulated.ts";
 import { createLogger } from "../logger.ts";
 import { CliError } from "./errors.ts";
+
+export { reportCliError } from "./errors.ts";
+
 import { kubernetesDriverFactory } from "./kubernetes.ts";
 import { nonNegative, readFleet, untilSignal } from "./process.ts";
 import { startTracing } from "./tracing.ts";
@@ -98,16 +101,3 @@ export const agentCommand = (out: (text: string) => void): Command =>
       // Stopped: leave now rather than wait for timers a library may still hold.
       process.exit(0);
     });
-
-/** Exit with the message (no stack) for errors that carry one; rethrow bugs. */
-export const reportCliError = (e: unknown): never => {
-  if (e instanceof CliError) {
-    process.stderr.write(`${e.message}\n`);
-    process.exit(e.exitCode);
-  }
-  if (e instanceof Error && "code" in e && typeof e.code === "string") {
-    process.stderr.write(`error: ${e.code}: ${e.message}\n`);
-    process.exit(e.code === "validation_failed" ? 2 : 1);
-  }
-  throw e;
-};

@@ -9,3 +9,16 @@ export class CliError extends Error {
     this.name = "CliError";
   }
 }
+
+/** Exit with the message (no stack) for errors that carry one; rethrow bugs. */
+export const reportCliError = (e: unknown): never => {
+  if (e instanceof CliError) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(e.exitCode);
+  }
+  if (e instanceof Error && "code" in e && typeof e.code === "string") {
+    process.stderr.write(`error: ${e.code}: ${e.message}\n`);
+    process.exit(e.code === "validation_failed" ? 2 : 1);
+  }
+  throw e;
+};

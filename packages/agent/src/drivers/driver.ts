@@ -27,6 +27,12 @@ export interface ClusterDriver {
    * Optional: a driver that cannot observe serving reports nothing and its services scale on replica counts only.
    */
   servingSignals?(): Promise<ServingSignal[]>;
+  /**
+   * One replica's log lines: the last `tailLines` (all when absent), then, with `follow`, new lines as they are
+   * written until the replica ends or `signal` aborts. Optional: a driver without logs makes the agent answer so.
+   * Throws a `LogsUnavailable` when this cluster has no such placement or replica.
+   */
+  logs?(request: LogsQuery): AsyncIterable<string[]>;
   /** Called when something changed that the hub should hear about soon (capacity or status). */
   onChange(listener: () => void): void;
   /**
@@ -39,4 +45,21 @@ export interface ClusterDriver {
 export interface Leadership {
   isLeader(): boolean;
   onChange(listener: (leader: boolean) => void): void;
+}
+
+export interface LogsQuery {
+  uid: string;
+  replica: number;
+  follow: boolean;
+  tailLines?: number | undefined;
+  signal: AbortSignal;
+}
+
+/** A logs request this cluster cannot answer (no such placement or replica here); the message says which. */
+export class LogsUnavailable extends Error {
+  readonly code = "logs_unavailable";
+  constructor(message: string) {
+    super(message);
+    this.name = "LogsUnavailable";
+  }
 }

@@ -9,8 +9,10 @@ import type { ApiDeps, DefaultHook, RouteDeps } from "./deps.ts";
 import { problemHeaders, problemOf, respondProblem } from "./problem.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { fleetRoutes } from "./routes/clusters.ts";
+import { logsRoutes } from "./routes/logs.ts";
 import { policyRoutes } from "./routes/policies.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { versionRoutes } from "./routes/version.ts";
 import { workloadRoutes } from "./routes/workloads.ts";
 import { labelMatcher, workloadLabelFilter } from "./selectors.ts";
 
@@ -98,6 +100,8 @@ export const createApi = (deps: ApiDeps) => {
   });
 
   const api = new OpenAPIHono({ defaultHook });
+  // Before the workload routes: their `/workloads/{name}` must not be asked about `/workloads/{name}/logs`.
+  api.route("/", logsRoutes(routeDeps));
   api.route("/", workloadRoutes(routeDeps));
   api.route("/", fleetRoutes(routeDeps));
   api.route("/", policyRoutes(routeDeps));
@@ -110,6 +114,7 @@ export const createApi = (deps: ApiDeps) => {
       "A Gantry API token (`gtk_…`: `gantry token create`, or the admin token `gantry up` writes), or a JWT from the " +
       "configured OIDC issuer",
   });
+  api.route("/", versionRoutes(routeDeps));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

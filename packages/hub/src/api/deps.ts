@@ -1,6 +1,7 @@
 import type { Workload } from "@gantry/shared";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { SQL } from "drizzle-orm";
+import type { LogsClient } from "../bus/logs.ts";
 import type { HubConfig } from "../config.ts";
 import type { HealthThresholds } from "../fleet/health.ts";
 import type { FleetView } from "../fleet/view.ts";
@@ -58,6 +59,8 @@ export interface ApiDeps {
   /** Who the caller is and what it may do; absent: everything is allowed (embedded use and unit tests). */
   access?: Access;
   credentials?: ClusterCredentials;
+  /** Asks agents for replicas' logs over the bus (absent in embedded use without NATS). */
+  logs?: LogsClient;
   /** Readiness: throws when the database or NATS cannot be used right now. */
   ready?: () => Promise<void>;
   leader?: () => boolean;

@@ -14,6 +14,12 @@ describe("table", () => {
     ).toBe(["NAME    GPUS   PHASE", "train   16     Running", "x       1      Pending"].join("\n"));
   });
 
+  it("cuts the last column to the width given, with an ellipsis", () => {
+    const out = table(["NAME", "MESSAGE"], [["a", "x".repeat(40)]], 20);
+    expect(out.split("\n")[1]).toBe(`a      ${"x".repeat(12)}…`);
+    expect(out.split("\n").every((l) => l.length <= 20)).toBe(true);
+  });
+
   it("prints only the header when there are no rows", () => {
     expect(table(["NAME", "AGE"], [])).toBe("NAME   AGE");
   });
@@ -29,13 +35,20 @@ describe("render", () => {
 });
 
 describe("parseFormat", () => {
-  it("accepts json, yaml, table, and wide as table", () => {
-    expect(["json", "yaml", "table", "wide"].map(parseFormat)).toEqual(["json", "yaml", "table", "table"]);
+  it("accepts table, wide, json, yaml and name", () => {
+    expect(["json", "yaml", "table", "wide", "name"].map(parseFormat)).toEqual([
+      "json",
+      "yaml",
+      "table",
+      "wide",
+      "name",
+    ]);
   });
 
   it("refuses anything else with a CLI error that names the value", () => {
     expect(() => parseFormat("xml")).toThrow(CliError);
-    expect(() => parseFormat("xml")).toThrow('-o must be one of json, yaml, table (got "xml")');
+    expect(() => parseFormat("xml")).toThrow('-o must be one of table, wide, json, yaml, name (got "xml")');
+    expect(() => parseFormat("xml")).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 });
 
@@ -70,6 +83,7 @@ describe("usd", () => {
     expect(usd(3.456)).toBe("$3.46");
     expect(usd(0)).toBe("$0.00");
     expect(usd(undefined)).toBe("-");
+    expect(usd(1234.5)).toBe("$1,234.50");
   });
 });
 

@@ -47,6 +47,51 @@ describe.each(KINDS)("workloads on %s", (kind) => {
     return row;
   };
 
+  describe("apply", () => {
+    it("creates a new name, and answers the same spec with unchanged", async () => {
+      const name = unique("w");
+      const first = await store.workloads.apply(aWorkload(name), at(0));
+      expect(first.result).toBe("created");
+      const again = await store.workloads.apply(aWorkload(name), at(1));
+      expect(again).toMatchObject({ result: "unchanged", row: { uid: first.row.uid, rv: first.row.rv } });
+    });
+
+    it("replaces the spec of a queued workload: the queue places the new spec, the change is an event", async () => {
+      const name = unique("w");
+      const { row } = await store.workloads.create(aWorkload(name, { replicas: 2 }), at(0));
+      await store.placing.quarantine(row.uid, "the engine threw", at(1));
+      const r = await store.workloads.apply(aWorkload(name, { replicas: 3, priority: 4 }), at(2));
+      expect(r.result).toBe("configured");
+      expect(r.row).toMatchObject({ uid: row.uid, priority: 4, quarantine: null });
+      expect(r.row.rv).toBeGreaterThan(row.rv);
+      expect((await store.workloads.get("team-a", name))?.manifest.spec.replicas).toBe(3);
+      const events = await store.workloads.events(row.uid);
+      expect(events.at(-1)).toMatchObject({
+        reason: "Updated",
+        message: expect.stringContaining("spec.priority, spec.replicas"),
+      });
+      expect((await store.workloads.pending()).map((w) => w.uid)).toContain(row.uid);
+    });
+
+    it("changes the labels of placed work, and refuses a spec change to it naming the fields", async () => {
+      const row = await placedOn(["onprem-a"]);
+      const labelled = aWorkload(row.name);
+      labelled.metadata.labels = { stage: "tuning" };
+      expect((await store.workloads.apply(labelled, at(2))).result).toBe("configured");
+      const bigger = aWorkload(row.name, { replicas: 7 });
+      bigger.metadata.labels = { stage: "tuning" };
+      const refused = store.workloads.apply(bigger, at(3));
+      await expect(refused).rejects.toMatchObject({
+        code: "conflict",
+        details: { fields: ["spec.replicas"], phase: "Placed" },
+      });
+      await expect(refused).rejects.toThrow(/is Placed on onprem-a: a change to spec\.replicas cannot be applied/);
+      const got = await store.workloads.get("team-a", row.name);
+      expect(got?.manifest.spec.replicas).toBe(2);
+      expect(got?.manifest.metadata.labels).toEqual({ stage: "tuning" });
+    });
+  });
+
   describe("create", () => {
     it("accepts a workload as Pending under a fresh uid and records that it was submitted", async () => {
       const name = unique("w");

@@ -55,6 +55,22 @@ export type WorkloadChange =
 export const specHashOf = (w: Workload): string =>
   hashOf({ metadata: { name: w.metadata.name, tenant: w.metadata.tenant, labels: w.metadata.labels }, spec: w.spec });
 
+/** The fields that differ between two manifests: `spec.<key>` for each top-level spec key, and metadata maps. */
+export const changedFields = (before: Workload, after: Workload): string[] => {
+  const same = (a: unknown, b: unknown) => hashOf(a ?? null) === hashOf(b ?? null);
+  const fields: string[] = [];
+  for (const key of ["labels", "annotations"] as const) {
+    if (!same(before.metadata[key], after.metadata[key])) fields.push(`metadata.${key}`);
+  }
+  const keys = new Set([...Object.keys(before.spec), ...Object.keys(after.spec)]);
+  for (const key of [...keys].sort()) {
+    if (!same((before.spec as Record<string, unknown>)[key], (after.spec as Record<string, unknown>)[key])) {
+      fields.push(`spec.${key}`);
+    }
+  }
+  return fields;
+};
+
 const withPlacements = async (db: Db, rows: WorkloadRow[]): Promise<WorkloadWithPlacements[]> => {
   if (rows.length === 0) return [];
   const ps = await db
@@ -145,6 +161,80 @@ export const workloadRepository = (db: Db) => ({
       "conflict",
       `workload ${JSON.stringify(name)} already exists in tenant ${tenant} with a different spec`,
     );
+  },
+
+  /**
+   * Apply a workload (`gantry apply`): a new name is created; the same spec is unchanged; labels and annotations
+   * change at any phase; a different spec replaces the stored one only while the workload waits in the queue with no
+   * active placement (the next pass places the new spec). A spec change to placed or finished work is a conflict
+   * naming the fields: the hub cannot move running work to a new spec in place.
+   */
+  async apply(
+    workload: Workload,
+    at: Date,
+    options: { audit?: AuditEntry } = {},
+  ): Promise<{ row: WorkloadRow; result: "created" | "unchanged" | "configured" }> {
+    const { tenant, name } = workload.metadata;
+    const existing = (
+      await db
+        .select()
+        .from(workloads)
+        .where(and(eq(workloads.tenant, tenant), eq(workloads.name, name)))
+    )[0];
+    if (!existing) {
+      const { row, created } = await this.create(workload, at, options);
+      return { row, result: created ? "created" : "unchanged" };
+    }
+    const changed = changedFields(existing.manifest, workload);
+    if (changed.length === 0) return { row: existing, result: "unchanged" };
+    const specChanged = changed.filter((f) => f.startsWith("spec"));
+    return db.transaction(async (tx) => {
+      const row = (
+        await tx
+          .select()
+          .from(workloads)
+          .where(and(eq(workloads.tenant, tenant), eq(workloads.name, name)))
+          .for("update")
+      )[0];
+      if (!row) throw notFound("workload", `${tenant}/${name}`);
+      const active = await tx
+        .select({ cluster: placements.cluster })
+        .from(placements)
+        .where(and(eq(placements.uid, row.uid), eq(placements.active, true)));
+      if (specChanged.length > 0 && (row.phase !== "Pending" || active.length > 0)) {
+        const where = active.length > 0 ? ` on ${active.map((a) => a.cluster).join(", ")}` : "";
+        throw new HubError(
+          "conflict",
+          `workload ${name} is ${row.phase}${where}: a change to ${specChanged.join(", ")} cannot be applied to placed or finished work; delete it and submit it again, or submit the new spec under another name`,
+          { fields: specChanged, phase: row.phase },
+        );
+      }
+      const updated = (
+        await tx
+          .update(workloads)
+          .set({
+            manifest: workload,
+            specHash: specHashOf(workload),
+            priority: workload.spec.priority,
+            updatedAt: at,
+            rv: nextRv,
+            ...(specChanged.length > 0 ? { quarantine: null, message: "waiting for a placement decision" } : {}),
+          })
+          .where(eq(workloads.uid, row.uid))
+          .returning()
+      )[0];
+      if (specChanged.length > 0) await tx.delete(reservations).where(eq(reservations.uid, row.uid));
+      await recordEvent(tx, {
+        uid: row.uid,
+        tenant,
+        workload: name,
+        reason: "Updated",
+        message: `applied a change to ${changed.join(", ")}${specChanged.length > 0 ? "; it is placed with the new spec" : ""}`,
+        at,
+      });
+      if (options.audit) await recordAudit(tx, options.audit);
+      return { row: updated ?? row, result: "configured" as const };
+    });
   },
 
   async get(tenant: string, name: string): Promise<WorkloadWithPlacements | undefined> {

@@ -25,6 +25,14 @@ export const subjects = {
   /** Hub → agent. */
   hubPrefix: (cluster: string) => `${SUBJECT_ROOT}.hub.${token(cluster)}`,
   desired: (cluster: string) => `${SUBJECT_ROOT}.hub.${token(cluster)}.desired`,
+  /** Hub → agent: send a placement's logs (see `LogsRequest`); `logsCancel` stops a followed stream. */
+  logs: (cluster: string) => `${SUBJECT_ROOT}.hub.${token(cluster)}.logs`,
+  logsCancel: (cluster: string) => `${SUBJECT_ROOT}.hub.${token(cluster)}.logs.cancel`,
+  /**
+   * Agent → hub: the chunks of one logs stream. Under the agent's own prefix, so only that cluster's agent can
+   * publish there (the hub listens on this exact subject for the request's lifetime).
+   */
+  logsReply: (cluster: string, stream: string) => `${SUBJECT_ROOT}.agent.${token(cluster)}.logs.${token(stream)}`,
   /** Wildcards the hub subscribes to. */
   allHello: `${SUBJECT_ROOT}.agent.*.hello`,
   allHeartbeats: `${SUBJECT_ROOT}.agent.*.heartbeat`,

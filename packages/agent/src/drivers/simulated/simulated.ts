@@ -5,8 +5,9 @@ import {
   type PlacementStatus,
   placementKey,
 } from "@gantry/shared";
-import type { ClusterDriver } from "../driver.ts";
+import { type ClusterDriver, type LogsQuery, LogsUnavailable } from "../driver.ts";
 import { createDataCache } from "./data-cache.ts";
+import { simulatedLogLines } from "./logs.ts";
 import { expandNodes, largestFreeBlock, pickNode, type ReplicaShape, type SimNode, take } from "./nodes.ts";
 
 export interface SimulatedDriverOptions {
@@ -20,6 +21,8 @@ export interface SimulatedDriverOptions {
 
 interface Replica {
   node?: SimNode;
+  /** Kept after the node is released, for the replica's logs. */
+  nodeName?: string;
   startedAt?: number;
   finishedAt?: number;
 }
@@ -120,6 +123,7 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
         const r = waiting[i];
         if (r) {
           r.node = n;
+          r.nodeName = n.name;
           r.startedAt = t;
         }
       });
@@ -171,8 +175,54 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
     return { ...base, phase: "Pending", message: why, events: [why] };
   };
 
+  const linesOf = (query: LogsQuery): { lines: string[]; started: boolean; ended: boolean } => {
+    const w = [...workloads.values()].find((x) => x.placement.uid === query.uid);
+    if (!w) throw new LogsUnavailable(`no placement of ${query.uid} in ${cluster.name}`);
+    const r = w.replicas[query.replica];
+    if (!r) {
+      throw new LogsUnavailable(
+        `${w.placement.workload} has ${w.replicas.length} replica(s) in ${cluster.name}; no replica ${query.replica}`,
+      );
+    }
+    const lines = simulatedLogLines(
+      {
+        workload: w.placement.workload,
+        type: w.placement.spec.type,
+        replica: query.replica,
+        timeline: { node: r.nodeName, startedAt: r.startedAt, finishedAt: r.finishedAt },
+        durationMs: durationMs(w),
+        // A service writes a health line every simulated tenth of an hour.
+        serviceEveryMs: Math.max(100, options.secondsPerHour * 100),
+        waiting: statusOf(w).message,
+      },
+      now().getTime(),
+    );
+    return { lines, started: r.startedAt !== undefined, ended: r.finishedAt !== undefined };
+  };
+
+  /** The lines so far (the tail asked for), then, following, each new line as the simulated clock reaches it. */
+  async function* logs(query: LogsQuery): AsyncGenerator<string[]> {
+    let { lines, started, ended } = linesOf(query);
+    yield query.tailLines === undefined ? lines : lines.slice(-query.tailLines);
+    // A replica that has not started has one "waiting" line, not part of what it writes once it runs.
+    let sent = started ? lines.length : 0;
+    while (query.follow && !ended && !query.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, options.tickMs ?? 250));
+      try {
+        ({ lines, started, ended } = linesOf(query));
+      } catch {
+        return; // the placement went away: the stream ends with it
+      }
+      if (started && lines.length > sent) {
+        yield lines.slice(sent);
+        sent = lines.length;
+      }
+    }
+  }
+
   return {
     kind: "simulated",
+    logs,
     async start() {
       timer = setInterval(() => {
         if (step()) changed();

@@ -33,6 +33,10 @@ const ListWorkloadsQuery = ListQuery.extend({
     .optional(),
 });
 
+/** `?dryRun=true`: decide on the live fleet and store nothing. */
+const DryRunQuery = z.object({ dryRun: z.enum(["true", "false", "1", "0", "All"]).optional() });
+const isDryRun = (c: Context) => ["true", "1", "All"].includes(c.req.query("dryRun") ?? "");
+
 /** Fields the hub sets; accepted on input (so `get -o yaml` output applies as is) and ignored. */
 const stripReadOnly = (doc: unknown): unknown => {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return doc;
@@ -130,6 +134,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
         { field: "Idempotency-Key", message: "1–255 visible ASCII characters" },
       ]);
     }
+    if (isDryRun(c)) return dryRun(c, workload);
     await deps.admit?.(workload);
     const warnings = (await deps.checkFleet?.(workload)) ?? [];
     const { tenant, name } = workload.metadata;
@@ -142,6 +147,46 @@ export const workloadRoutes = (deps: RouteDeps) => {
     if (!stored) throw notFound("workload", name);
     if (warnings.length > 0) c.header("Warning", warningHeader(warnings));
     return c.json({ ...workloadView(stored), ...(warnings.length > 0 ? { warnings } : {}) }, created ? 201 : 200);
+  };
+
+  /**
+   * `?dryRun=true` (kubectl's server-side dry run): admission and the live fleet's decision, with its explanation,
+   * and nothing stored — no workload, no reservation, no audit row, no scheduler kick.
+   */
+  const dryRun = async (c: Context, workload: Workload) => {
+    await deps.admit?.(workload);
+    const warnings = (await deps.checkFleet?.(workload)) ?? [];
+    const decision = await scheduler.dryRun(workload);
+    return c.json({ dryRun: true, workload, decision, warnings }, 200);
+  };
+
+  /** `PUT`: create, or change what the hub can change (see `store.workloads.apply`); a change it cannot take is 409. */
+  const apply = async (c: Context, tenant: string, name: string) => {
+    const raw = withTenant(stripReadOnly(await readDocument(c, "workload")), tenant);
+    const workload = parseWith(Workload, raw, "workload");
+    if (workload.metadata.name !== name) {
+      throw new HubError(
+        "validation_failed",
+        `metadata.name ${JSON.stringify(workload.metadata.name)} does not match the URL's ${JSON.stringify(name)}`,
+        [{ field: "metadata.name", message: `must be ${name}` }],
+      );
+    }
+    access.require(c, "workloads:write", tenant);
+    if (isDryRun(c)) return dryRun(c, workload);
+    await deps.admit?.(workload);
+    const warnings = (await deps.checkFleet?.(workload)) ?? [];
+    const { row, result } = await store.workloads.apply(workload, deps.clock.now(), {
+      audit: access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 200, { operation: "apply" }),
+    });
+    if (result !== "unchanged") deps.kickScheduler();
+    const stored = await store.workloads.getByUid(row.uid);
+    if (!stored) throw notFound("workload", name);
+    if (warnings.length > 0) c.header("Warning", warningHeader(warnings));
+    c.header("Gantry-Apply-Result", result);
+    return c.json(
+      { ...workloadView(stored), ...(warnings.length > 0 ? { warnings } : {}) },
+      result === "created" ? 201 : 200,
+    );
   };
 
   const list = async (c: Context, tenant: string | undefined) => {
@@ -191,7 +236,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       path: "/tenants/{tenant}/workloads",
       operationId: "submitWorkload",
       summary: "Submit a workload to a tenant (JSON or YAML); a retry of the same spec returns the stored one (200)",
-      request: { params: TenantParam, body: { content: bodyContent, required: false } },
+      request: { params: TenantParam, query: DryRunQuery, body: { content: bodyContent, required: false } },
       responses: {
         200: {
           description: "Already accepted (same spec or Idempotency-Key)",
@@ -211,7 +256,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       path: "/workloads",
       operationId: "submitWorkloadToItsTenant",
       summary: "Submit a workload to the tenant its metadata names (default: the caller's tenant)",
-      request: { body: { content: bodyContent, required: false } },
+      request: { query: DryRunQuery, body: { content: bodyContent, required: false } },
       responses: {
         200: { description: "Already accepted", content: { "application/json": { schema: WorkloadView } } },
         201: { description: "Accepted; placement follows", content: { "application/json": { schema: WorkloadView } } },
@@ -219,6 +264,26 @@ export const workloadRoutes = (deps: RouteDeps) => {
       },
     }),
     (async (c: Context) => submit(c, undefined)) as never,
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/tenants/{tenant}/workloads/{name}",
+      operationId: "applyWorkload",
+      summary:
+        "Create or change a workload (`gantry apply`): labels any time, the spec while it waits in the queue; a spec change to placed work is 409",
+      request: { params: TenantNameParams, query: DryRunQuery, body: { content: bodyContent, required: false } },
+      responses: {
+        200: {
+          description: "Unchanged or changed (header Gantry-Apply-Result says which)",
+          content: { "application/json": { schema: WorkloadView } },
+        },
+        201: { description: "Created; placement follows", content: { "application/json": { schema: WorkloadView } } },
+        ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503),
+      },
+    }),
+    (async (c: Context) => apply(c, c.req.param("tenant") ?? "", c.req.param("name") ?? "")) as never,
   );
 
   app.openapi(

@@ -1,8 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { nonNegative } from "@gantry/agent";
-import { Command } from "commander";
-import { openNatsAuthority } from "../../bus/auth/index.ts";
+import { Command, InvalidArgumentError } from "commander";
 
 type Out = (text: string) => void;
 
@@ -22,12 +20,22 @@ export interface NatsInitOptions {
  * copy needs to write nothing to serve (revocations still write it).
  */
 export const initNatsAuthority = async (o: NatsInitOptions): Promise<{ config: string; hubPublicKey: string }> => {
+  // Loaded here, not at the top: client commands must not pay for the hub's NATS code at start.
+  const { openNatsAuthority } = await import("../../bus/auth/index.ts");
   const authority = await openNatsAuthority({ dir: o.dir });
   const hub = await authority.hubCreds();
   return {
     config: authority.serverConfig({ host: o.host, port: o.port, resolverDir: o.resolverDir }),
     hubPublicKey: hub.publicKey,
   };
+};
+
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) {
+    throw new InvalidArgumentError(`--port must be a port number (1-65535), got ${JSON.stringify(value)}`);
+  }
+  return n;
 };
 
 /** `gantry nats init`: what a deployment needs before the first nats-server and hub start (docs/kubernetes.md). */
@@ -37,7 +45,7 @@ export const natsCommand = (out: Out): Command => {
     .command("init <dir>")
     .description("create the NATS authority in <dir> (or reuse it) and write the nats-server config that trusts it")
     .option("--host <host>", "address nats-server binds", "0.0.0.0")
-    .option("--port <port>", "nats-server client port", nonNegative("--port"), 4222)
+    .option("--port <port>", "nats-server client port", port, 4222)
     .option("--resolver-dir <dir>", "nats-server's account JWT folder (keep it on a volume)", "/data/jwt")
     .option("--config-out <file>", "write the config here (mode 0600) instead of printing it")
     .action(async (dir: string, o: { host: string; port: number; resolverDir: string; configOut?: string }) => {

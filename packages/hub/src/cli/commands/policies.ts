@@ -1,110 +1,12 @@
-import { readFile } from "node:fs/promises";
-import { Budget, BurstPolicy, issuesOf, parseDocuments, ValidationError, Workload } from "@gantry/shared";
 import { Command } from "commander";
 import { clientFor, type HubClient } from "../client.ts";
-import { CliError, type OutputFormat, parseFormat, render, table, usd } from "../output.ts";
+import { parseFormat, render, table, usd } from "../output.ts";
 
 type Out = (text: string) => void;
 const client = (cmd: Command): HubClient => clientFor(cmd);
 
-const schemas = { BurstPolicy, Budget, Workload } as const;
-
-/** Validate every document locally first, so a bad file changes nothing on the hub. */
-export const parseResources = (text: string, file: string) =>
-  parseDocuments(text, file).map((doc, i) => {
-    const kind = (doc as { kind?: unknown }).kind;
-    const where = `${file} (document ${i + 1})`;
-    if (kind !== "BurstPolicy" && kind !== "Budget" && kind !== "Workload") {
-      throw new ValidationError(
-        [{ field: "kind", message: `must be BurstPolicy, Budget or Workload (got ${JSON.stringify(kind)})` }],
-        where,
-      );
-    }
-    const parsed = schemas[kind].safeParse(doc);
-    if (!parsed.success) throw new ValidationError(issuesOf(parsed.error), where);
-    return parsed.data;
-  });
-
-interface PolicyView {
-  metadata: { name: string };
-  spec: {
-    tenants: string[];
-    pools: { name: string; capacity: string }[];
-    burst?: Record<string, number>;
-    caps: Record<string, number>;
-    drainBack: { enabled: boolean; afterSeconds: number };
-  };
-}
-interface BudgetView {
-  metadata: { name: string };
-  spec: { perDay?: number; perMonth?: number; weight: number };
-  status: { spentToday: number; spentThisMonth: number };
-}
-
-/** `gantry get policies`. */
-export const listPolicies = async (api: HubClient, format: OutputFormat): Promise<string> => {
-  const { items } = (await api.get("/policies")) as { items: PolicyView[] };
-  return render(items, format, () =>
-    table(
-      ["NAME", "TENANTS", "POOLS", "BURST", "CAPS", "DRAIN-BACK"],
-      items.map((p) => [
-        p.metadata.name,
-        p.spec.tenants.join(",") || "*",
-        p.spec.pools.map((x) => `${x.name}${x.capacity === "any" ? "" : `(${x.capacity})`}`).join(" → "),
-        Object.entries(p.spec.burst ?? {})
-          .map(([k, v]) => `${k}=${v}`)
-          .join(",") || "-",
-        Object.entries(p.spec.caps)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(",") || "-",
-        p.spec.drainBack.enabled ? `after ${p.spec.drainBack.afterSeconds}s` : "off",
-      ]),
-    ),
-  );
-};
-
-/** `gantry get budgets`. */
-export const listBudgets = async (api: HubClient, format: OutputFormat): Promise<string> => {
-  const { items } = (await api.get("/budgets")) as { items: BudgetView[] };
-  return render(items, format, () =>
-    table(
-      ["TENANT", "TODAY", "PER DAY", "MONTH", "PER MONTH", "WEIGHT"],
-      items.map((b) => [
-        b.metadata.name,
-        usd(b.status.spentToday),
-        usd(b.spec.perDay),
-        usd(b.status.spentThisMonth),
-        usd(b.spec.perMonth),
-        b.spec.weight,
-      ]),
-    ),
-  );
-};
-
-/** apply and costs: the operator's side (get and delete of policies and budgets live with the other kinds). */
+/** costs: spend by tenant, cluster, pool or workload (get, apply and delete of policies and budgets live with the other kinds). */
 export const policyCommands = (out: Out): Command[] => {
-  const apply = new Command("apply")
-    .description("create or replace BurstPolicy and Budget resources (and submit Workloads) from YAML/JSON")
-    .requiredOption("-f, --file <file>", "resource file (several documents allowed)")
-    .action(async (opts: { file: string }, cmd: Command) => {
-      let text: string;
-      try {
-        text = await readFile(opts.file, "utf8");
-      } catch (e) {
-        throw new CliError(`cannot read -f ${opts.file}: ${(e as Error).message}`);
-      }
-      const resources = parseResources(text, opts.file);
-      const api = client(cmd);
-      for (const r of resources) {
-        const body = JSON.stringify(r);
-        const name = encodeURIComponent(r.metadata.name);
-        if (r.kind === "BurstPolicy") await api.put(`/policies/${name}`, body, "application/json");
-        else if (r.kind === "Budget") await api.put(`/budgets/${name}`, body, "application/json");
-        else await api.post("/workloads", body, "application/json");
-        out(`${r.kind.toLowerCase()}/${r.metadata.name} ${r.kind === "Workload" ? "submitted" : "applied"}`);
-      }
-    });
-
   const costs = new Command("costs")
     .description("spend by tenant, cluster, pool or workload (default: today, UTC)")
     .option("--group-by <key>", "tenant | cluster | pool | workload", "tenant")
@@ -132,5 +34,5 @@ export const policyCommands = (out: Out): Command[] => {
       );
     });
 
-  return [apply, costs];
+  return [costs];
 };

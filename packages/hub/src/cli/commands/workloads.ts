@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import type { ClusterVerdict, Decision } from "@gantry/shared";
 import { Command } from "commander";
 import { clientFor, defaultHub, type HubClient } from "../client.ts";
+import { ExitCode } from "../exit-codes.ts";
+import { type Doc, placementsOf } from "../kinds.ts";
 import {
   age,
   CliError,
-  copiesText,
-  type DatasetCopyView,
   parseFormat,
   render,
   type StagingItemView,
@@ -15,58 +15,54 @@ import {
   table,
   usd,
 } from "../output.ts";
-import { listBudgets, listPolicies } from "./policies.ts";
 
-/** The shapes the hub's API returns, as far as the CLI reads them. */
-interface WorkloadView {
-  metadata: { name: string; tenant: string };
-  spec: { type: string; replicas: number; resources: { gpu: { count: number; models: string[] } } };
-  status: {
-    phase: string;
-    message: string;
-    createdAt: string;
-    placements: {
-      cluster: string;
-      replicas: number;
-      active: boolean;
-      spot: boolean;
-      gpuModel: string | null;
-      phase: string;
-      readyReplicas: number;
-      message: string;
-      events: string[];
-      staging?: StagingItemView[];
-      stagingProgress?: StagingProgressView | null;
-    }[];
-  };
-}
-interface ClusterView {
-  name: string;
-  tier: string;
-  provider: string;
-  region: string;
-  health: string;
-  gpus: { total: number; free: number; models: string[] };
-  lastSeenAt: string | null;
-}
+/** One cluster's staging plan in an explanation (`explain.staging[]`). */
 interface ExplainStaging {
   cluster: string;
   items: StagingItemView[];
   progress: StagingProgressView | null;
 }
-interface ExplainView {
-  workload: string;
+
+type Out = (text: string) => void;
+
+interface WorkloadStatus {
   phase: string;
   message: string;
+}
+
+/** What `/explain` returns: the decision and the policy side (policy, pool, burst note, wait, budget). */
+export interface ExplainView {
+  workload: string;
+  tenant?: string;
+  phase: string;
+  message: string;
+  decisionId?: string | null;
   decision: Decision | null;
+  policy?: string | null;
+  pool?: string | null;
+  burst?: string;
+  waitedSeconds?: number;
+  budget?: {
+    tenant: string;
+    spentToday: number;
+    perDay: number | null;
+    spentThisMonth: number;
+    perMonth: number | null;
+  };
   [extra: string]: unknown;
 }
 
-type Out = (text: string) => void;
-const client = (cmd: Command): HubClient => clientFor(cmd);
+export interface EventView {
+  at: string;
+  type: string;
+  reason: string;
+  cluster: string | null;
+  message: string;
+}
+
 /** The tenant a command works in (`-t/--tenant`); without it, names are looked up among every tenant visible. */
-const tenantOf = (cmd: Command): string | undefined => cmd.optsWithGlobals<{ tenant?: string }>().tenant;
-const workloadPath = (cmd: Command, name: string, suffix = "") => {
+export const tenantOf = (cmd: Command): string | undefined => cmd.optsWithGlobals<{ tenant?: string }>().tenant;
+export const workloadPath = (cmd: Command, name: string, suffix = "") => {
   const t = tenantOf(cmd);
   const n = encodeURIComponent(name);
   return t ? `/tenants/${encodeURIComponent(t)}/workloads/${n}${suffix}` : `/workloads/${n}${suffix}`;
@@ -78,15 +74,9 @@ const readInput = async (file: string): Promise<string> => {
       ? await new Response(process.stdin as unknown as ReadableStream).text()
       : await readFile(file, "utf8");
   } catch (e) {
-    throw new CliError(`cannot read -f ${file}: ${(e as Error).message}`);
+    throw new CliError(`cannot read -f ${file}: ${(e as Error).message}`, ExitCode.usage);
   }
 };
-
-const placementsOf = (w: WorkloadView): string =>
-  w.status.placements
-    .filter((p) => p.active || w.status.phase === "Succeeded" || w.status.phase === "Failed")
-    .map((p) => `${p.cluster}×${p.replicas}${p.spot ? " (spot)" : ""}`)
-    .join(", ") || "-";
 
 export const verdictTable = (clusters: ClusterVerdict[]): string =>
   table(
@@ -100,146 +90,101 @@ export const verdictTable = (clusters: ClusterVerdict[]): string =>
     ]),
   );
 
-/** submit, get, describe, explain and delete: the user's side of the API. */
+/** A limit next to what was spent against it: "$3.20 of $50.00 today", or "no daily limit". */
+const against = (spent: number, limit: number | null, period: string) =>
+  limit === null ? `${usd(spent)} ${period} (no limit)` : `${usd(spent)} of ${usd(limit)} ${period}`;
+
+/** The policy side of an explanation as sentences: no nulls, no JSON. */
+export const explainLines = (e: ExplainView): string[] => {
+  const lines: string[] = [];
+  lines.push(
+    e.policy
+      ? `policy: ${e.policy}${e.pool ? `, pool ${e.pool}` : ""}`
+      : "policy: none applies (no burst policy names this tenant)",
+  );
+  if (e.burst) lines.push(`burst: ${e.burst}`);
+  if (e.waitedSeconds !== undefined) lines.push(`waiting: ${e.waitedSeconds}s in the queue`);
+  if (e.budget) {
+    lines.push(
+      `budget (${e.budget.tenant}): ${against(e.budget.spentToday, e.budget.perDay, "today")}; ${against(e.budget.spentThisMonth, e.budget.perMonth, "this month")}`,
+    );
+  }
+  // What each cluster copies in before it starts, and how far it is (the plan stays after the workload ends).
+  for (const s of (e.staging ?? []) as ExplainStaging[]) {
+    lines.push(`staging: ${s.cluster}: ${stagingText(s.items, s.progress)}`);
+  }
+  return lines;
+};
+
+/** A decision as readable lines: the summary, the estimate, the runner-up, then every cluster's verdict. */
+export const decisionLines = (d: Decision): string[] => [
+  `decision: ${d.summary}`,
+  `estimated cost: ${usd(d.estimatedCost.total)} total, ${usd(d.estimatedCost.perHour)}/h (compute ${usd(d.estimatedCost.compute)}, egress ${usd(d.estimatedCost.egress)})`,
+  `runner-up: ${d.runnerUp ?? "none"}${d.margin ? ` (${usd(d.margin.usd)} dearer; decided by ${d.margin.decidedBy})` : ""}`,
+  "",
+  verdictTable(d.clusters),
+];
+
+export const eventLines = (items: readonly EventView[], now = Date.now()): string =>
+  items.length === 0
+    ? "  <none>"
+    : table(
+        ["AGE", "TYPE", "REASON", "CLUSTER", "MESSAGE"],
+        items.map((ev) => [age(ev.at, now), ev.type, ev.reason, ev.cluster ?? "-", ev.message]),
+      )
+        .split("\n")
+        .map((l) => `  ${l}`)
+        .join("\n");
+
+const waitForDecision = async (api: HubClient, w: Doc): Promise<Doc> => {
+  const path = `/tenants/${encodeURIComponent(w.metadata.tenant ?? "default")}/workloads/${encodeURIComponent(w.metadata.name)}`;
+  const deadline = Date.now() + 5_000;
+  let current = w;
+  const pending = (d: Doc) => {
+    const s = d.status as WorkloadStatus;
+    return s.phase === "Pending" && s.message === "waiting for a placement decision";
+  };
+  while (pending(current) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    current = (await api.get(path)) as Doc;
+  }
+  return current;
+};
+
+/** submit, explain and events: a workload's life from the user's side. */
 export const workloadCommands = (out: Out): Command[] => {
   const submit = new Command("submit")
     .description("submit a workload (YAML or JSON)")
     .requiredOption("-f, --file <file>", "workload file, or - for standard input")
     .option("--no-wait", "return as soon as the hub accepted it, before its placement decision")
-    .action(async (opts: { file: string; wait: boolean }, cmd: Command) => {
-      const api = client(cmd);
-      let w = (await api.post("/workloads", await readInput(opts.file))) as WorkloadView;
-      // The hub accepts at once and decides right after: wait a moment for the decision, so the answer says where.
-      const path = `/tenants/${encodeURIComponent(w.metadata.tenant)}/workloads/${encodeURIComponent(w.metadata.name)}`;
-      const deadline = Date.now() + 5_000;
-      while (opts.wait && w.status.phase === "Pending" && w.status.message === "waiting for a placement decision") {
-        if (Date.now() > deadline) break;
-        await new Promise((r) => setTimeout(r, 100));
-        w = (await api.get(path)) as WorkloadView;
-      }
-      out(`workload/${w.metadata.name} submitted: ${w.status.phase} — ${placementsOf(w)}\n  ${w.status.message}`);
-    });
-
-  const get = new Command("get")
-    .description("list clusters or workloads")
-    .argument("<kind>", "clusters | workloads | datasets | policies | budgets")
-    .option("-o, --output <format>", "table | json | yaml", "table")
-    .option("-A, --all-tenants", "every tenant's workloads")
-    .action(async (kind: string, opts: { output: string; allTenants?: boolean }, cmd: Command) => {
+    .option("--dry-run", "ask the hub what it would decide now on the live fleet; nothing is stored")
+    .option("-o, --output <format>", "with --dry-run: table | json | yaml", "table")
+    .action(async (opts: { file: string; wait: boolean; dryRun?: boolean; output: string }, cmd: Command) => {
+      const api = clientFor(cmd);
       const format = parseFormat(opts.output);
-      const api = client(cmd);
-      if (kind === "clusters" || kind === "cluster") {
-        const { items } = (await api.get("/clusters?limit=1000")) as { items: ClusterView[] };
-        out(
-          render(items, format, () =>
-            table(
-              ["NAME", "TIER", "PROVIDER", "REGION", "HEALTH", "GPUS FREE/TOTAL", "MODELS", "LAST SEEN"],
-              items.map((c) => [
-                c.name,
-                c.tier,
-                c.provider,
-                c.region,
-                c.health,
-                `${c.gpus.free}/${c.gpus.total}`,
-                c.gpus.models.join(",") || "-",
-                age(c.lastSeenAt),
-              ]),
-            ),
-          ),
-        );
-      } else if (kind === "workloads" || kind === "workload") {
-        const t = tenantOf(cmd);
-        const path = opts.allTenants || !t ? "/workloads" : `/tenants/${encodeURIComponent(t)}/workloads`;
-        const items: WorkloadView[] = [];
-        let next: string | undefined;
-        do {
-          const page = (await api.get(`${path}?limit=500${next ? `&continue=${encodeURIComponent(next)}` : ""}`)) as {
-            items: WorkloadView[];
-            metadata: { continue?: string };
-          };
-          items.push(...page.items);
-          next = page.metadata.continue;
-        } while (next);
-        out(
-          render(items, format, () =>
-            table(
-              ["NAME", "TENANT", "TYPE", "GPUS", "PHASE", "PLACEMENT", "AGE", "MESSAGE"],
-              items.map((w) => [
-                w.metadata.name,
-                w.metadata.tenant,
-                w.spec.type,
-                `${w.spec.replicas}×${w.spec.resources.gpu.count} ${w.spec.resources.gpu.models.join("|") || "any"}`,
-                w.status.phase,
-                placementsOf(w),
-                age(w.status.createdAt, api.workNow()),
-                w.status.message,
-              ]),
-            ),
-          ),
-        );
-      } else if (kind === "datasets" || kind === "dataset") {
-        const { items } = (await api.get("/datasets")) as {
-          items: { name: string; sizeGB: number; locations: string[]; copies?: DatasetCopyView[] }[];
+      const text = await readInput(opts.file);
+      if (opts.dryRun) {
+        const r = (await api.post("/workloads?dryRun=true", text)) as {
+          workload: { metadata: { name: string; tenant: string } };
+          decision: Decision;
+          warnings: string[];
         };
         out(
-          render(items, format, () =>
-            table(
-              ["NAME", "SIZE GB", "LOCATIONS", "COPIES"],
-              items.map((d) => [d.name, d.sizeGB, d.locations.join(","), copiesText(d.copies ?? [], api.workNow())]),
-            ),
+          render(r, format, () =>
+            [
+              `workload/${r.workload.metadata.name} (dry run, nothing stored): ${r.decision.feasible ? "would be placed" : "would wait"}`,
+              ...r.warnings.map((w) => `warning: ${w}`),
+              ...decisionLines(r.decision),
+            ].join("\n"),
           ),
         );
-      } else if (kind === "policies" || kind === "policy") {
-        out(await listPolicies(api, format));
-      } else if (kind === "budgets" || kind === "budget") {
-        out(await listBudgets(api, format));
-      } else {
-        throw new CliError(
-          `get: unknown kind ${JSON.stringify(kind)}; use clusters, workloads, datasets, policies or budgets`,
-        );
+        return;
       }
-    });
-
-  const describe = new Command("describe")
-    .description("show a workload's status, placements, events and decision")
-    .argument("<kind>", "workload")
-    .argument("<name>")
-    .action(async (kind: string, name: string, _opts: unknown, cmd: Command) => {
-      if (kind !== "workload")
-        throw new CliError(`describe: only 'workload' is supported (got ${JSON.stringify(kind)})`);
-      const api = client(cmd);
-      const w = (await api.get(workloadPath(cmd, name))) as WorkloadView;
-      const e = (await api.get(workloadPath(cmd, name, "/explain"))) as ExplainView;
-      const lines = [
-        `Name:      ${w.metadata.name}`,
-        `Tenant:    ${w.metadata.tenant}`,
-        `Type:      ${w.spec.type}, ${w.spec.replicas} replica(s) × ${w.spec.resources.gpu.count} GPU`,
-        `Phase:     ${w.status.phase}`,
-        `Message:   ${w.status.message}`,
-        `Submitted: ${w.status.createdAt} (${age(w.status.createdAt, api.workNow())} ago)`,
-        "Placements:",
-        ...(w.status.placements.length
-          ? w.status.placements.map(
-              (p) =>
-                `  ${p.cluster}: ${p.replicas} replica(s)${p.spot ? " on spot" : ""}${p.gpuModel ? ` ${p.gpuModel}` : ""}, ${p.phase} (${p.readyReplicas} ready)${p.active ? "" : " [released]"}${p.message ? ` — ${p.message}` : ""}`,
-            )
-          : ["  none"]),
-        ...w.status.placements
-          .filter(
-            (p) => (p.active || w.status.phase === "Succeeded" || w.status.phase === "Failed") && p.staging?.length,
-          )
-          .map((p) => `Staging:   ${p.cluster}: ${stagingText(p.staging ?? [], p.stagingProgress)}`),
-        "Events:",
-        ...(w.status.placements.flatMap((p) => p.events.map((ev) => `  ${p.cluster}: ${ev}`)).slice(-10) || []),
-      ];
-      if (e.decision) {
-        lines.push(
-          `Decision:  ${e.decision.summary}`,
-          `Estimated cost: ${usd(e.decision.estimatedCost.total)} (${usd(e.decision.estimatedCost.perHour)}/h, compute ${usd(e.decision.estimatedCost.compute)}, egress ${usd(e.decision.estimatedCost.egress)})`,
-          `Runner-up: ${e.decision.runnerUp ?? "none"}`,
-        );
-      }
-      out(lines.join("\n"));
+      let w = (await api.post("/workloads", text)) as Doc;
+      // The hub accepts at once and decides right after: wait a moment for the decision, so the answer says where.
+      if (opts.wait) w = await waitForDecision(api, w);
+      const s = w.status as WorkloadStatus;
+      out(`workload/${w.metadata.name} submitted: ${s.phase} — ${placementsOf(w)}\n  ${s.message}`);
     });
 
   const explain = new Command("explain")
@@ -247,43 +192,29 @@ export const workloadCommands = (out: Out): Command[] => {
     .argument("<name>")
     .option("-o, --output <format>", "table | json | yaml", "table")
     .action(async (name: string, opts: { output: string }, cmd: Command) => {
-      const e = (await client(cmd).get(workloadPath(cmd, name, "/explain"))) as ExplainView;
+      const e = (await clientFor(cmd).get(workloadPath(cmd, name, "/explain"))) as ExplainView;
       out(
-        render(e, parseFormat(opts.output), () => {
-          const { workload, phase, message, decision, decisionId: _id, staging, ...extra } = e;
-          const head = [`workload/${workload}: ${phase} — ${message}`];
-          for (const s of (staging ?? []) as ExplainStaging[]) {
-            head.push(`staging: ${s.cluster}: ${stagingText(s.items, s.progress)}`);
-          }
-          for (const [k, v] of Object.entries(extra)) {
-            head.push(`${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
-          }
-          if (!decision) return [...head, "no decision yet"].join("\n");
-          return [
-            ...head,
-            `decision: ${decision.summary}`,
-            `estimated cost: ${usd(decision.estimatedCost.total)} total, ${usd(decision.estimatedCost.perHour)}/h (compute ${usd(decision.estimatedCost.compute)}, egress ${usd(decision.estimatedCost.egress)})`,
-            `runner-up: ${decision.runnerUp ?? "none"}`,
-            "",
-            verdictTable(decision.clusters),
-          ].join("\n");
-        }),
+        render(e, parseFormat(opts.output), () =>
+          [
+            `workload/${e.workload}: ${e.phase} — ${e.message}`,
+            ...explainLines(e),
+            ...(e.decision ? decisionLines(e.decision) : ["decision: none yet"]),
+          ].join("\n"),
+        ),
       );
     });
 
-  const del = new Command("delete")
-    .description("delete a workload (its agents remove it from their clusters), a policy or a budget")
-    .argument("<kind>", "workload | policy | budget")
-    .argument("<name>")
-    .action(async (kind: string, name: string, _opts: unknown, cmd: Command) => {
-      const paths: Record<string, string> = { workload: "workloads", policy: "policies", budget: "budgets" };
-      const path = paths[kind];
-      if (!path) throw new CliError(`delete: kind must be workload, policy or budget (got ${JSON.stringify(kind)})`);
-      await client(cmd).delete(kind === "workload" ? workloadPath(cmd, name) : `/${path}/${encodeURIComponent(name)}`);
-      out(`${kind}/${name} deleted`);
+  const events = new Command("events")
+    .description("what happened to a workload: submitted, placed, applied, running, failed over, burst, held…")
+    .argument("<name>", "workload")
+    .option("-o, --output <format>", "table | json | yaml", "table")
+    .action(async (name: string, opts: { output: string }, cmd: Command) => {
+      const api = clientFor(cmd);
+      const { items } = (await api.get(workloadPath(cmd, name, "/events"))) as { items: EventView[] };
+      out(render(items, parseFormat(opts.output), () => eventLines(items, api.workNow()).replace(/^ {2}/gm, "")));
     });
 
-  return [submit, get, describe, explain, del];
+  return [submit, explain, events];
 };
 
 export { defaultHub };

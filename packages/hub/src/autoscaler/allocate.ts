@@ -229,7 +229,11 @@ const split = (w: Working): Record<CapacityKind, number> => {
  */
 const onDemandFloor = (input: AllocationInput, work: Working[], kinds: Map<Working, Record<CapacityKind, number>>) => {
   // The floor counts against the replicas there are now: adding one (where no swap is possible) raises it too.
-  const want = () => Math.min(input.minOnDemand, work.reduce((a, w) => a + w.replicas, 0));
+  const want = () =>
+    Math.min(
+      input.minOnDemand,
+      work.reduce((a, w) => a + w.replicas, 0),
+    );
   const nonSpot = () => work.reduce((a, w) => a + kinds.get(w)!.owned + kinds.get(w)!.onDemand, 0);
   const users = [...new Set([...Object.keys(input.shares), ...Object.keys(input.demand)])];
   const reachable = (w: Working) => users.length === 0 || users.some((r) => eligible(input, r, w) !== undefined);

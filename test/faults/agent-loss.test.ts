@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, stopAgent } from "../support/faults.ts";
 import { aService, threeClusterFleet } from "../support/fleets.ts";
-import { eventually, type Stack, startStack } from "../support/stack.ts";
+import { type DatabaseKind, eventually, type Stack, startStack } from "../support/stack.ts";
 
 interface ClusterBody {
   name: string;
@@ -13,11 +13,14 @@ interface WorkloadBody {
 
 const json = { "content-type": "application/json" };
 
-describe("an agent goes away", () => {
+// The same scenario on both databases the hub supports.
+const DATABASES: DatabaseKind[] = ["postgres", "pglite"];
+
+describe.each(DATABASES)("%s: an agent goes away", (database) => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ database: "pglite", fleet: threeClusterFleet(), secondsPerHour: 2 });
+    stack = await startStack({ database, fleet: threeClusterFleet(), secondsPerHour: 2 });
     await stack.readyClusters(3);
   });
   afterAll(async () => stack?.close());

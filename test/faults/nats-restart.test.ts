@@ -2,7 +2,7 @@ import type { RunningNatsServer } from "@gantry/hub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restartNats } from "../support/faults.ts";
 import { aJob, threeClusterFleet } from "../support/fleets.ts";
-import { eventually, type Stack, startStack } from "../support/stack.ts";
+import { type DatabaseKind, eventually, type Stack, startStack } from "../support/stack.ts";
 
 interface ClusterBody {
   name: string;
@@ -16,12 +16,15 @@ interface WorkloadBody {
 
 const json = { "content-type": "application/json" };
 
-describe("the bus goes away and comes back", () => {
+// The same scenario on both databases the hub supports.
+const DATABASES: DatabaseKind[] = ["postgres", "pglite"];
+
+describe.each(DATABASES)("%s: the bus goes away and comes back", (database) => {
   let stack: Stack;
   let restarted: RunningNatsServer | undefined;
 
   beforeAll(async () => {
-    stack = await startStack({ database: "pglite", fleet: threeClusterFleet(), secondsPerHour: 2 });
+    stack = await startStack({ database, fleet: threeClusterFleet(), secondsPerHour: 2 });
     await stack.readyClusters(3);
   });
   afterAll(async () => {

@@ -2,15 +2,18 @@ import { type DesiredState, subjects } from "@gantry/shared";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aService, threeClusterFleet } from "../support/fleets.ts";
-import { eventually, type Stack, startStack } from "../support/stack.ts";
+import { type DatabaseKind, eventually, type Stack, startStack } from "../support/stack.ts";
 
-describe("the hub dies between a decision and its publication", () => {
+// Both databases: the outbox row and the decision commit in one transaction on each, and each survives the restart.
+const DATABASES: DatabaseKind[] = ["postgres", "pglite"];
+
+describe.each(DATABASES)("%s: the hub dies between a decision and its publication", (database) => {
   let stack: Stack;
   let observer: NatsConnection;
   const published: DesiredState[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ database: "pglite", fleet: threeClusterFleet(), secondsPerHour: 2 });
+    stack = await startStack({ database, fleet: threeClusterFleet(), secondsPerHour: 2 });
     await stack.readyClusters(3);
     observer = await stack.observer([subjects.desired("edge-c")]);
     observer.subscribe(subjects.desired("edge-c"), {

@@ -127,6 +127,15 @@ const rawNats = (): K8sObject[] => {
   const k = parseYaml(readFileSync(join(DEPLOY, "nats/kustomization.yaml"), "utf8")) as { resources: string[] };
   return k.resources.flatMap((f) => docs(readFileSync(join(DEPLOY, "nats", f), "utf8")));
 };
+/** Every string in the objects, keys and values, to look for what a renderer left behind. */
+const strings = (x: unknown): string[] =>
+  typeof x === "string"
+    ? [x]
+    : Array.isArray(x)
+      ? x.flatMap(strings)
+      : x !== null && typeof x === "object"
+        ? Object.entries(x).flatMap(([k, v]) => [k, ...strings(v)])
+        : [];
 
 const noWildcards = (objects: K8sObject[]): void => {
   for (const o of objects.filter((x) => x.kind === "ClusterRole" || x.kind === "Role")) {
@@ -252,6 +261,18 @@ describe("deploy/ manifests", () => {
     }
     // The chart as it is renders without an unsupported action (or with helm), to objects with a kind and name.
     expect(renderChart().every((o) => o.kind && o.metadata.name)).toBe(true);
+    // Whichever renders the chart (helm, or the subset renderer when helm is missing), every `{{ … }}` must be gone:
+    // a construct the subset renderer does not know would otherwise pass through as text into valid-looking YAML.
+    for (const overrides of [{}, { createNamespaces: true, applyBinding: "cluster" }]) {
+      const objects = renderChart(overrides);
+      expect(objects.length).toBeGreaterThan(0);
+      expect(strings(objects).filter((text) => text.includes("{{") || text.includes("}}"))).toEqual([]);
+      expect(
+        objects
+          .filter((o) => o.kind !== "ClusterRole" && o.kind !== "ClusterRoleBinding" && o.kind !== "Namespace")
+          .every((o) => o.metadata.namespace !== undefined),
+      ).toBe(true);
+    }
   });
 
   it("validates the raw base objects against the Kubernetes schemas", () => {

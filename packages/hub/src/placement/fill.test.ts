@@ -4,6 +4,7 @@ import { fillNodes, strandedAfter } from "./fill.ts";
 import { compileRequest } from "./request.ts";
 import { compileFleet } from "./snapshot.ts";
 import { aCluster, aFleet, aNodeGroup, aWorkload } from "./testing/builders.ts";
+import { runs } from "./testing/runs.ts";
 
 describe("fillNodes", () => {
   it("fills the nodes with the fewest free GPUs first and names them group-index", () => {
@@ -52,7 +53,7 @@ describe("fillNodes", () => {
           expect(strandedAfter(snap, 0, undefined, id, req, replicas)).toBe(slow);
         }
       }),
-      { numRuns: 300, seed: 11 },
+      { numRuns: runs(300), seed: 11 },
     );
   });
 });

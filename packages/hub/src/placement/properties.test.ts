@@ -1,79 +1,26 @@
 /**
- * Invariants over random fleets and workloads. The checks re-derive node capacity and constraints from the raw
- * snapshot on their own (naming, globs, taints), so they do not trust the engine's helpers.
+ * Invariants over random fleets and workloads, judged by `ReferenceModel`: it books each decision's own assignments
+ * against the raw fleet and re-derives every constraint and the billed cost, so it does not trust the engine's
+ * helpers (not even `reservationsFor`, whose output feeds the next decision under test).
  */
-import type { Decision, Fleet, FleetCluster, Reservation, Workload } from "@gantry/shared";
+import type { Decision, Fleet, Reservation, Workload } from "@gantry/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { placeInRegretOrder } from "./batch.ts";
 import { plan } from "./plan.ts";
 import { reservationsFor } from "./reservations.ts";
 import { fleetArb, workloadArb } from "./testing/arbitraries.ts";
+import { ReferenceModel, refClusterBar } from "./testing/reference-model.ts";
+import { runs } from "./testing/runs.ts";
 
-/** Every node of the snapshot with what it had free before any reservation, by `cluster/node`. */
-const freeByNode = (fleet: Fleet): Map<string, { gpus: number; cpu: number; mem: number }> => {
-  const out = new Map<string, { gpus: number; cpu: number; mem: number }>();
-  for (const c of fleet.clusters)
-    for (const g of c.nodes)
-      for (let i = 0; i < g.count; i++) {
-        const usable = g.ready && g.schedulable;
-        out.set(`${c.name}/${g.count === 1 ? g.name : `${g.name}-${i}`}`, {
-          gpus: usable ? Math.max(0, (g.gpu?.count ?? 0) - g.gpusUsed) : 0,
-          cpu: usable ? Math.max(0, g.cpu - g.cpuUsed) : 0,
-          mem: usable ? Math.max(0, g.memoryGiB - g.memoryUsedGiB) : 0,
-        });
-      }
-  return out;
-};
+const RUNS = { numRuns: runs(300), seed: 20260 };
 
-const globMatch = (pattern: string, s: string): boolean =>
-  new RegExp(`^${pattern.replace(/[.]/g, "\\.").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(s);
-
-const checkConstraints = (fleet: Fleet, w: Workload, d: Decision): void => {
-  const p = w.spec.placement;
-  const gpu = w.spec.resources.gpu;
-  if (!d.feasible) return void expect(d.assignments).toEqual([]);
-  expect(d.assignments.reduce((n, a) => n + a.replicas, 0)).toBe(w.spec.replicas);
-  if (w.spec.gang) expect(d.assignments).toHaveLength(1);
-  for (const a of d.assignments) {
-    const c = fleet.clusters.find((x) => x.name === a.cluster) as FleetCluster;
-    expect(c.health).toBe("ready");
-    if (p.tiers.length > 0) expect(p.tiers).toContain(c.tier);
-    if (p.regions.length > 0) expect(p.regions.some((r) => globMatch(r, c.region))).toBe(true);
-    if (c.taints.length > 0) expect(p.tolerations.length).toBeGreaterThan(0);
-    if (gpu.count === 0) continue;
-    const model = a.gpuModel as string;
-    if (gpu.models.length > 0) expect(gpu.models).toContain(model);
-    if (p.maxGpuHourPrice !== undefined) expect(a.pricePerGpuHour).toBeLessThanOrEqual(p.maxGpuHourPrice);
-    if (p.spot === "never") expect(a.spot).toBe(false);
-    const expected = a.spot ? c.pricing.spotGpuHour[model] : c.pricing.gpuHour[model];
-    expect(a.pricePerGpuHour).toBe(expected);
-    for (const n of a.nodes) {
-      const g = c.nodes.find((x) => n.node === x.name || n.node.startsWith(`${x.name}-`));
-      expect(g?.gpu?.model).toBe(model);
-      expect(g?.gpu?.memoryGiB ?? 0).toBeGreaterThanOrEqual(gpu.minMemoryGiB);
-    }
-  }
-};
-
-const RUNS = { numRuns: 300, seed: 20260 };
-
-/** Every reservation names a real node, and no node holds more than it had free. */
-const expectWithinCapacity = (fleet: Fleet, reservations: readonly Reservation[]): void => {
-  const free = freeByNode(fleet);
-  const held = new Map<string, { gpus: number; cpu: number; mem: number }>();
-  for (const r of reservations)
-    for (const n of r.nodes) {
-      const key = `${r.cluster}/${n.node}`;
-      expect(free.has(key)).toBe(true);
-      const h = held.get(key) ?? { gpus: 0, cpu: 0, mem: 0 };
-      held.set(key, { gpus: h.gpus + n.gpus, cpu: h.cpu + n.cpu, mem: h.mem + n.memoryGiB });
-    }
-  for (const [key, h] of held) {
-    const f = free.get(key)!;
-    expect(h.gpus).toBeLessThanOrEqual(f.gpus);
-    expect(h.cpu).toBeLessThanOrEqual(f.cpu);
-    expect(h.mem).toBeLessThanOrEqual(f.mem);
+/** Every cluster the model bars outright must be filtered, with a reason. */
+const expectBarsFiltered = (fleet: Fleet, w: Workload, d: Decision): void => {
+  for (const c of fleet.clusters) {
+    if (refClusterBar(w, c) === undefined) continue;
+    const v = d.clusters.find((x) => x.cluster === c.name);
+    expect(v?.verdict, `${c.name}: ${refClusterBar(w, c)}`).toBe("filtered");
   }
 };
 
@@ -85,12 +32,13 @@ describe("placement properties", () => {
     );
     fc.assert(
       fc.property(arb, ([fleet0, workloads]) => {
+        const model = new ReferenceModel(fleet0);
         let fleet = fleet0;
         for (const w of workloads) {
           const d = plan(fleet, w);
+          expect(model.book(w, d), w.metadata.name).toEqual([]);
           fleet = { ...fleet, reservations: [...fleet.reservations, ...reservationsFor(w.metadata.name, w, d)] };
         }
-        expectWithinCapacity(fleet0, fleet.reservations);
       }),
       RUNS,
     );
@@ -103,30 +51,34 @@ describe("placement properties", () => {
     );
     const batch = (fleet: Fleet, workloads: readonly Workload[]) => {
       const reservations: Reservation[] = [];
-      const result = placeInRegretOrder(
+      return placeInRegretOrder(
         workloads,
         (w) => plan({ ...fleet, reservations }, w),
         (w, d) => {
           reservations.push(...reservationsFor(w.metadata.name, w, d));
         },
       );
-      return { result, reservations };
     };
     fc.assert(
       fc.property(arb, ([fleet, workloads]) => {
-        const { result, reservations } = batch(fleet, workloads);
+        const result = batch(fleet, workloads);
         expect(result.placed.length + result.unplaced.length).toBe(workloads.length);
-        for (const p of result.placed) checkConstraints(fleet, p.item, p.decision);
-        expectWithinCapacity(fleet, reservations);
-        expect(batch(fleet, workloads).result).toEqual(result);
+        // The batch commits in the order `placed` lists, so the model books them in that order too.
+        const model = new ReferenceModel(fleet);
+        for (const p of result.placed) expect(model.book(p.item, p.decision), p.item.metadata.name).toEqual([]);
+        expect(batch(fleet, workloads)).toEqual(result);
       }),
       RUNS,
     );
   });
 
-  it("never violates region, tier, model, memory, price, spot, taint or health constraints", () => {
+  it("never violates region, tier, model, memory, price, spot, taint or health constraints, and bills what it chose", () => {
     fc.assert(
-      fc.property(fleetArb, workloadArb("w"), (fleet, w) => checkConstraints(fleet, w, plan(fleet, w))),
+      fc.property(fleetArb, workloadArb("w"), (fleet, w) => {
+        const d = plan(fleet, w);
+        expect(new ReferenceModel(fleet).book(w, d)).toEqual([]);
+        expectBarsFiltered(fleet, w, d);
+      }),
       RUNS,
     );
   });

@@ -13,6 +13,7 @@ import type { PlanOptions } from "./request.ts";
 import { reservationsFor } from "./reservations.ts";
 import { fleetArb, workloadArb } from "./testing/arbitraries.ts";
 import { referenceRank, refPrice } from "./testing/reference.ts";
+import { runs } from "./testing/runs.ts";
 
 const FILTER_CODES: readonly FilterCode[] = [
   "not_in_pool",
@@ -114,7 +115,7 @@ const checkDecision = (fleet: Fleet, w: Workload, options: PlanOptions, d: Decis
   }
 };
 
-const RUNS = { numRuns: 400, seed: 20261 };
+const RUNS = { numRuns: runs(400), seed: 20261 };
 
 describe("rank value properties", () => {
   it("chooses the lowest rank value, whose terms match an independent reference and sum to it", () => {
@@ -137,7 +138,7 @@ describe("rank value properties", () => {
           reservations.push(...reservationsFor(w.metadata.name, w, d));
         }
       }),
-      { numRuns: 200, seed: 20262 },
+      { numRuns: runs(200), seed: 20262 },
     );
   });
 });

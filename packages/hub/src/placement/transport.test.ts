@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { runs } from "./testing/runs.ts";
 import { curveAt, displacementCurves, solveTransport, type TransportProblem } from "./transport.ts";
 
 interface Highs {
@@ -59,7 +60,7 @@ describe("solveTransport", () => {
       fc.property(problemArb, (p) => {
         expect(solveTransport(p).cost).toBeCloseTo(lpOptimum(p), 6);
       }),
-      { numRuns: 200, seed: 11 },
+      { numRuns: runs(200), seed: 11 },
     );
   });
 
@@ -74,7 +75,7 @@ describe("solveTransport", () => {
         const price = solveTransport(p).prices[s]!;
         expect((lpOptimum(p, less) - base) / 0.01).toBeCloseTo(price, 4);
       }),
-      { numRuns: 200, seed: 12 },
+      { numRuns: runs(200), seed: 12 },
     );
   });
 
@@ -88,7 +89,7 @@ describe("solveTransport", () => {
         less[s] = less[s]! - take;
         expect(curveAt(curves[s]!, take)).toBeCloseTo(lpOptimum(p, less) - lpOptimum(p), 5);
       }),
-      { numRuns: 200, seed: 13 },
+      { numRuns: runs(200), seed: 13 },
     );
   });
 

@@ -18,6 +18,11 @@ describe("overBudget", () => {
     expect(overBudget(budget, 100, 500)).toMatch(/^tenant vision has spent \$100\.00 of its \$100\.00 daily budget/);
     expect(overBudget(budget, 10, 1000.5)).toMatch(/\$1000\.50 of its \$1000\.00 monthly budget/);
   });
+  it("holds at the limit itself: spending all of it is spending it", () => {
+    expect(overBudget(budget, 100, 0)).toMatch(/daily budget/);
+    expect(overBudget(budget, 0, 1000)).toBe("tenant vision has spent $1000.00 of its $1000.00 monthly budget");
+    expect(overBudget(budget, 0, 999.99)).toBeUndefined();
+  });
 });
 
 describe("UTC periods", () => {

@@ -11,6 +11,18 @@ const q = (name: string, tenant: string, over: Partial<Queued> = {}): Queued => 
 });
 
 describe("queueOrder", () => {
+  it("orders by priority, then age, then name, wherever each one stands in the input", () => {
+    const names = (pending: Queued[]) => queueOrder(pending, new Map(), new Map()).map((w) => w.name);
+    const byPriority = [q("p1", "a", { priority: 1 }), q("p5", "a", { priority: 5 }), q("p3", "a", { priority: 3 })];
+    expect(names(byPriority)).toEqual(["p5", "p3", "p1"]);
+    // Ages 1, 2, 3 s (from the digit) against names in the other order: age decides.
+    expect(names([q("a3", "a"), q("z1", "a"), q("m2", "a")])).toEqual(["z1", "m2", "a3"]);
+    const at = new Date("2026-01-01T00:00:00Z");
+    const same = ["c", "a", "b"].map((n) => q(n, "a", { createdAt: at, gpus: 0 }));
+    expect(names(same)).toEqual(["a", "b", "c"]);
+    expect(queueOrder([], new Map(), new Map())).toEqual([]);
+  });
+
   it("puts higher priority first, whatever its age", () => {
     const order = queueOrder([q("old1", "a"), q("new2", "a", { priority: 5 })], new Map(), new Map());
     expect(order.map((w) => w.name)).toEqual(["new2", "old1"]);

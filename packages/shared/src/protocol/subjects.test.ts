@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentInboxPrefix, clusterOfSubject, subjects } from "./subjects.ts";
+import { agentInboxPrefix, clusterOfSubject, kindOfSubject, subjects } from "./subjects.ts";
 
 describe("subjects", () => {
   it("scopes everything an agent sends under its own cluster", () => {
@@ -55,5 +55,13 @@ describe("subjects", () => {
     expect(matches(subjects.allStatus, subjects.status("x"))).toBe(true);
     expect(matches(subjects.allSync, subjects.sync("x"))).toBe(true);
     expect(matches(subjects.allSync, subjects.status("x"))).toBe(false);
+  });
+
+  it("reads the message kind of an agent subject only, and only of the five-token form", () => {
+    expect(kindOfSubject(subjects.status("c1"))).toBe("status");
+    expect(kindOfSubject(subjects.sync("edge-7"))).toBe("sync");
+    expect(kindOfSubject(subjects.desired("c1"))).toBeUndefined();
+    expect(kindOfSubject(`${subjects.status("c1")}.extra`)).toBeUndefined();
+    expect(kindOfSubject("gantry.v1.agent.c1")).toBeUndefined();
   });
 });

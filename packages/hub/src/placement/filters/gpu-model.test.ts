@@ -25,6 +25,19 @@ describe("gpu-model filter", () => {
       summary: "no A100 with >=80 GiB",
     });
   });
+  it("holds the memory minimum exactly: 72 GiB is not 80, 80 is", () => {
+    const at = (memoryGiB: number) =>
+      runFilter(
+        "gpu-model",
+        aCluster({ nodes: [aNodeGroup({ gpu: { model: "H100", count: 8, memoryGiB } })] }),
+        aWorkload({ resources: { gpu: { count: 1, minMemoryGiB: 80 } } }),
+      );
+    expect(at(72).rejection).toMatchObject({ code: "no_matching_gpu", message: "no GPU with >=80 GiB" });
+    expect(at(79).rejection?.code).toBe("no_matching_gpu");
+    expect(at(72).ctx.offers).toHaveLength(0);
+    expect(at(80).rejection).toBeUndefined();
+    expect(at(80).ctx.offers.map((o) => o.model)).toEqual(["H100"]);
+  });
   it("lets a GPU-less workload use any node", () => {
     const cpuOnly = aCluster({ nodes: [aNodeGroup({ gpu: undefined })] });
     expect(runFilter("gpu-model", cpuOnly, aWorkload({ resources: { cpu: 4 } })).rejection).toBeUndefined();

@@ -3,11 +3,35 @@
  * the rank value (bandwidth, spot preemption rates, checkpoints, durations, datasets held by a cluster, a region,
  * several places or nowhere in the fleet).
  */
-import { Fleet, type FleetInput, Workload, type WorkloadInput } from "@gantry/shared";
+import {
+  Fleet,
+  type FleetInput,
+  type TaintInput,
+  type TolerationInput,
+  Workload,
+  type WorkloadInput,
+} from "@gantry/shared";
 import fc from "fast-check";
 
 export const MODELS = ["H100", "A100", "L4"] as const;
 export const REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"] as const;
+
+/** Taints unique by key and effect, hard and soft, with and without values. */
+export const TAINTS: readonly TaintInput[] = [
+  { key: "dedicated", value: "ml", effect: "NoSchedule" },
+  { key: "gpu", value: "", effect: "NoExecute" },
+  { key: "team", value: "vision", effect: "NoSchedule" },
+  { key: "soft", value: "x", effect: "PreferNoSchedule" },
+];
+
+/** Tolerations that match some of `TAINTS` by Exists, by Equal on the value, by effect, or miss by value. */
+const TOLERATIONS: readonly TolerationInput[] = [
+  { key: "dedicated", operator: "Exists" },
+  { key: "gpu", operator: "Exists", effect: "NoExecute" },
+  { key: "team", operator: "Equal", value: "vision" },
+  { key: "team", operator: "Equal", value: "audio" },
+  { key: "gpu", operator: "Exists", effect: "NoSchedule" },
+];
 
 const price = fc.integer({ min: 1, max: 80 }).map((n) => n / 10);
 const nodeGroup = (i: number) =>
@@ -18,7 +42,8 @@ const nodeGroup = (i: number) =>
       fc.record({
         model: fc.constantFrom(...MODELS),
         count: fc.constantFrom(1, 2, 4, 8),
-        memoryGiB: fc.constantFrom(24, 40, 80),
+        // 72 and 48 sit just under a minimum the workloads ask for (80, 48 + a little): an off-by-some memory check shows.
+        memoryGiB: fc.constantFrom(24, 40, 48, 72, 80),
       }),
       { nil: undefined, freq: 6 },
     ),
@@ -38,9 +63,11 @@ const cluster = (i: number) =>
       region: fc.constantFrom(...REGIONS),
       health: fc.constantFrom("ready", "ready", "ready", "ready", "ready", "ready", "ready", "offline"),
       spot: fc.boolean(),
-      taints: fc
-        .constantFrom(0, 0, 0, 0, 1)
-        .map((n) => (n === 0 ? [] : [{ key: "dedicated", value: "ml", effect: "NoSchedule" as const }])),
+      // Often none, else several: a filter that looks at one taint only must meet clusters with more.
+      taints: fc.oneof(
+        { arbitrary: fc.constant<TaintInput[]>([]), weight: 3 },
+        { arbitrary: fc.subarray([...TAINTS], { minLength: 1 }), weight: 2 },
+      ),
       pricing: fc.record({
         gpuHour: fc.record({ H100: price, A100: price, L4: price }, { requiredKeys: ["H100", "A100"] }),
         spotGpuHour: fc.dictionary(fc.constantFrom(...MODELS), price),
@@ -88,7 +115,7 @@ export const workloadArb = (name: string): fc.Arbitrary<Workload> =>
         { arbitrary: fc.constant([]), weight: 2 },
         { arbitrary: fc.subarray([...MODELS], { minLength: 1 }), weight: 1 },
       ),
-      minMemoryGiB: fc.constantFrom(0, 0, 40, 80),
+      minMemoryGiB: fc.constantFrom(0, 0, 40, 48, 80),
       cpu: fc.constantFrom(0, 4, 16),
       memoryGiB: fc.constantFrom(0, 32, 256),
       tiers: fc.oneof(
@@ -98,7 +125,11 @@ export const workloadArb = (name: string): fc.Arbitrary<Workload> =>
       regions: fc.constantFrom([], [], [], ["eu-*"], ["us-east-1", "us-west-?"]),
       maxGpuHourPrice: fc.option(price, { nil: undefined, freq: 2 }),
       spot: fc.constantFrom("never", "allowed", "preferred"),
-      tolerate: fc.boolean(),
+      tolerations: fc.oneof(
+        { arbitrary: fc.constant<TolerationInput[]>([]), weight: 2 },
+        { arbitrary: fc.subarray([...TOLERATIONS], { minLength: 1 }), weight: 3 },
+        { arbitrary: fc.constant<TolerationInput[]>([{ operator: "Exists" }]), weight: 1 },
+      ),
       data: fc.subarray(["d1", "d2", "d3"]),
       durationHours: fc.option(fc.constantFrom(0.5, 1, 3, 10, 48), { nil: undefined }),
       checkpointMinutes: fc.option(fc.constantFrom(5, 30, 90, 600), { nil: undefined }),
@@ -123,7 +154,7 @@ export const workloadArb = (name: string): fc.Arbitrary<Workload> =>
             regions: [...w.regions],
             maxGpuHourPrice: w.maxGpuHourPrice,
             spot: w.spot,
-            tolerations: w.tolerate ? [{ key: "dedicated", operator: "Exists" as const }] : [],
+            tolerations: w.tolerations.map((t) => ({ ...t })),
           },
           durationHours: w.durationHours,
           checkpointMinutes: w.checkpointMinutes,

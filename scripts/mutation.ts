@@ -1,0 +1,177 @@
+/**
+ * `pnpm mutation [GROUP|FILE ...]`: StrykerJS on the pure core, one run per group (or per file given), each with its
+ * own incremental file so a later run re-tests only what changed, then the score of every file from the newest
+ * report that holds it, written to docs/testing.md between the markers. Not in CI: hours on 2 cores from scratch.
+ *
+ * Groups: protocol, scheduler, fleet, placement. `pnpm mutation --table` only rewrites the table from the reports.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "..");
+const REPORTS = join(ROOT, "reports/mutation");
+const DOC = join(ROOT, "docs/testing.md");
+const BEGIN = "<!-- mutation-scores:begin -->";
+const END = "<!-- mutation-scores:end -->";
+
+interface Group {
+  mutate: string[];
+  /** The unit tests that run against the group's mutants (coverage per test picks the ones that reach each). */
+  tests: string[];
+}
+
+const GROUPS: Record<string, Group> = {
+  protocol: {
+    mutate: ["packages/shared/src/protocol/**/*.ts", "!packages/shared/src/protocol/**/*.test.ts"],
+    tests: ["packages/shared/src/**/*.test.ts", "packages/hub/src/bus/**/*.test.ts"],
+  },
+  scheduler: {
+    mutate: ["pass", "queue", "burst", "budgets"].map((f) => `packages/hub/src/scheduler/${f}.ts`),
+    tests: ["packages/hub/src/scheduler/**/*.test.ts"],
+  },
+  fleet: {
+    mutate: ["packages/hub/src/fleet/**/*.ts", "!packages/hub/src/fleet/**/*.test.ts"],
+    tests: ["packages/hub/src/fleet/**/*.test.ts", "packages/hub/src/scheduler/**/*.test.ts"],
+  },
+  placement: {
+    mutate: [
+      "packages/hub/src/placement/**/*.ts",
+      "!packages/hub/src/placement/**/*.test.ts",
+      "!packages/hub/src/placement/testing/**",
+    ],
+    tests: ["packages/hub/src/placement/**/*.test.ts"],
+  },
+};
+
+const groupOf = (file: string): Group => {
+  for (const g of Object.values(GROUPS)) if (file.startsWith(g.mutate[0]!.split("*")[0]!)) return g;
+  if (file.startsWith("packages/hub/src/scheduler/")) return GROUPS.scheduler!;
+  throw new Error(`${file} is not in a mutated group (${Object.keys(GROUPS).join(", ")})`);
+};
+
+const slug = (s: string) => s.replace(/[^a-zA-Z0-9]+/g, "_");
+
+/** One Stryker run; its JSON report and incremental file are named after `name`. */
+const run = (name: string, mutate: string[], tests: string[]): number => {
+  mkdirSync(REPORTS, { recursive: true });
+  const env = {
+    ...process.env,
+    STRYKER_JSON: join("reports/mutation", `${slug(name)}.json`),
+    STRYKER_INCREMENTAL: join("reports/mutation", `${slug(name)}.incremental.json`),
+    STRYKER_TESTS: tests.join(","),
+    // Every surviving mutant re-runs each property covering it: a few dozen cases each, not hundreds.
+    FC_RUNS: process.env.FC_RUNS ?? "25",
+  };
+  console.log(`› stryker: ${name}`);
+  const r = spawnSync("pnpm", ["exec", "stryker", "run", "--mutate", mutate.join(",")], {
+    cwd: ROOT,
+    env,
+    stdio: "inherit",
+  });
+  const dirty = spawnSync("git", ["status", "--porcelain", "--", "packages"], { cwd: ROOT, encoding: "utf8" });
+  if (dirty.status === 0 && dirty.stdout.trim() !== "")
+    console.warn(`› files under packages/ differ from git after the run; check none is left mutated:\n${dirty.stdout}`);
+  return r.status ?? 1;
+};
+
+interface Counts {
+  killed: number;
+  timeout: number;
+  survived: number;
+  noCoverage: number;
+  errors: number;
+  ignored: number;
+}
+
+/** Per file, the counts of the newest report that mutated it. */
+const scores = (): Map<string, Counts & { at: number }> => {
+  const out = new Map<string, Counts & { at: number }>();
+  if (!existsSync(REPORTS)) return out;
+  for (const f of readdirSync(REPORTS)) {
+    if (!f.endsWith(".json") || f.endsWith(".incremental.json")) continue;
+    const path = join(REPORTS, f);
+    const at = statSync(path).mtimeMs;
+    const report = JSON.parse(readFileSync(path, "utf8")) as {
+      files: Record<string, { mutants: { status: string }[] }>;
+    };
+    for (const [file, { mutants }] of Object.entries(report.files)) {
+      if ((out.get(file)?.at ?? -1) > at) continue;
+      const c = { killed: 0, timeout: 0, survived: 0, noCoverage: 0, errors: 0, ignored: 0, at };
+      for (const m of mutants) {
+        if (m.status === "Killed") c.killed++;
+        else if (m.status === "Timeout") c.timeout++;
+        else if (m.status === "Survived") c.survived++;
+        else if (m.status === "NoCoverage") c.noCoverage++;
+        else if (m.status === "Ignored") c.ignored++;
+        else c.errors++;
+      }
+      out.set(file, c);
+    }
+  }
+  return out;
+};
+
+/** Stryker's mutation score: detected (killed or timed out) over valid mutants (detected, survived, no coverage). */
+const score = (c: Counts): number | undefined => {
+  const valid = c.killed + c.timeout + c.survived + c.noCoverage;
+  return valid === 0 ? undefined : (100 * (c.killed + c.timeout)) / valid;
+};
+
+const table = (): string => {
+  const rows = [...scores()].sort(([a], [b]) => a.localeCompare(b));
+  const lines = [
+    "| file | score | killed | timeout | survived | no coverage | ignored (static) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const [file, c] of rows) {
+    const s = score(c);
+    const text = s === undefined ? "n/a" : `${s.toFixed(1)} %${s < 85 ? " ✗" : ""}`;
+    lines.push(
+      `| \`${file}\` | ${text} | ${c.killed} | ${c.timeout} | ${c.survived} | ${c.noCoverage} | ${c.ignored} |`,
+    );
+  }
+  const total = rows.reduce<Counts>(
+    (t, [, c]) => ({
+      killed: t.killed + c.killed,
+      timeout: t.timeout + c.timeout,
+      survived: t.survived + c.survived,
+      noCoverage: t.noCoverage + c.noCoverage,
+      errors: t.errors + c.errors,
+      ignored: t.ignored + c.ignored,
+    }),
+    { killed: 0, timeout: 0, survived: 0, noCoverage: 0, errors: 0, ignored: 0 },
+  );
+  const all = score(total);
+  lines.push(
+    `| **all ${rows.length} files** | ${all === undefined ? "n/a" : `${all.toFixed(1)} %`} | ${total.killed} | ${total.timeout} | ${total.survived} | ${total.noCoverage} | ${total.ignored} |`,
+  );
+  return lines.join("\n");
+};
+
+const writeTable = (): void => {
+  const doc = readFileSync(DOC, "utf8");
+  const from = doc.indexOf(BEGIN);
+  const to = doc.indexOf(END);
+  if (from < 0 || to < from) throw new Error(`${DOC} has no ${BEGIN} … ${END} markers`);
+  writeFileSync(DOC, `${doc.slice(0, from + BEGIN.length)}\n${table()}\n${doc.slice(to)}`);
+  console.log(`› scores written to docs/testing.md`);
+};
+
+const main = (args: string[]): number => {
+  if (args.includes("--table")) {
+    writeTable();
+    return 0;
+  }
+  const targets = args.length === 0 ? Object.keys(GROUPS) : args;
+  let status = 0;
+  for (const t of targets) {
+    const group = GROUPS[t];
+    const r = group ? run(t, group.mutate, group.tests) : run(t, [t], groupOf(t).tests);
+    if (r !== 0) status = r;
+    writeTable();
+  }
+  return status;
+};
+
+process.exitCode = main(process.argv.slice(2));

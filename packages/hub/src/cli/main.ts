@@ -1,4 +1,4 @@
-import { reportCliError } from "@gantry/agent";
+import { reportCliError } from "@gantry/agent/cli";
 import { Command, CommanderError } from "commander";
 import { clusterCommands } from "./commands/clusters.ts";
 import { planCommand } from "./commands/plan.ts";
@@ -8,6 +8,13 @@ import { tokenCommands } from "./commands/tokens.ts";
 import { defaultHub, workloadCommands } from "./commands/workloads.ts";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
+
+// A reader that stops early (`gantry get workloads | head`) closes the pipe: that is the end of the output, not an
+// error to print a stack for.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
 
 /** The `gantry` command line: servers (up, hub, agent) and the hub's client commands. */
 export const buildProgram = (): Command => {

@@ -1,5 +1,9 @@
-import { CliError } from "@gantry/agent";
-import { stringify } from "yaml";
+import { createRequire } from "node:module";
+import { CliError } from "@gantry/agent/cli";
+
+/** The YAML library loads only for `-o yaml`: most commands print tables, and it is large to load at every start. */
+const yamlStringify = (value: unknown): string =>
+  (createRequire(import.meta.url)("yaml") as typeof import("yaml")).stringify(value);
 
 export type OutputFormat = "table" | "json" | "yaml";
 
@@ -12,7 +16,7 @@ export const table = (header: string[], rows: (string | number)[][]): string => 
 
 export const render = (value: unknown, format: OutputFormat, asTable: () => string): string => {
   if (format === "json") return JSON.stringify(value, null, 2);
-  if (format === "yaml") return stringify(value).trimEnd();
+  if (format === "yaml") return yamlStringify(value).trimEnd();
   return asTable();
 };
 

@@ -1,29 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { Budget, BurstPolicy, issuesOf, parseDocuments, ValidationError, Workload } from "@gantry/shared";
 import { Command } from "commander";
 import { clientFor, type HubClient } from "../client.ts";
 import { CliError, type OutputFormat, parseFormat, render, table, usd } from "../output.ts";
 
 type Out = (text: string) => void;
 const client = (cmd: Command): HubClient => clientFor(cmd);
-
-const schemas = { BurstPolicy, Budget, Workload } as const;
-
-/** Validate every document locally first, so a bad file changes nothing on the hub. */
-export const parseResources = (text: string, file: string) =>
-  parseDocuments(text, file).map((doc, i) => {
-    const kind = (doc as { kind?: unknown }).kind;
-    const where = `${file} (document ${i + 1})`;
-    if (kind !== "BurstPolicy" && kind !== "Budget" && kind !== "Workload") {
-      throw new ValidationError(
-        [{ field: "kind", message: `must be BurstPolicy, Budget or Workload (got ${JSON.stringify(kind)})` }],
-        where,
-      );
-    }
-    const parsed = schemas[kind].safeParse(doc);
-    if (!parsed.success) throw new ValidationError(issuesOf(parsed.error), where);
-    return parsed.data;
-  });
 
 interface PolicyView {
   metadata: { name: string };
@@ -93,6 +74,8 @@ export const policyCommands = (out: Out): Command[] => {
       } catch (e) {
         throw new CliError(`cannot read -f ${opts.file}: ${(e as Error).message}`);
       }
+      // The schemas load on use: the other commands start without them.
+      const { parseResources } = await import("./resources.ts");
       const resources = parseResources(text, opts.file);
       const api = client(cmd);
       for (const r of resources) {

@@ -25,3 +25,6 @@ fi
 
 echo "› installing packages"
 pnpm install --frozen-lockfile --reporter=silent
+
+echo "› building the gantry command (esbuild bundle in packages/*/dist)"
+pnpm --silent build

@@ -122,7 +122,7 @@ const fleet = async (ctx: Context): Promise<void> => {
     workloads: ctx.quick ? 1_000 : 10_000,
     timed: ctx.quick ? 100 : 300,
     steadySeconds: ctx.quick ? 10 : 30,
-    fillSeconds: ctx.quick ? 60 : 300,
+    fillSeconds: ctx.quick ? 60 : 240,
     heartbeatMs: 5_000,
     perConnection: 250,
     perProcess: 2_500,

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--only placement|placement:latency|placement:quality|agent|agent:memory|inference] [--quick] [--json FILE]
- *   [--semi-space MB] [--seed N] [--only fleet [--fleet-clusters 1000,3000] [--fleet-workloads N] [--fleet-timed N] [--fleet-steady S]]`
+ *   [--semi-space MB] [--seed N] [--only fleet [--fleet-clusters 1000,3000] [--fleet-workloads N] [--fleet-timed N] [--fleet-steady S] [--fleet-fill-seconds S]]`
  *
  * The benchmark runner. Suites are named `<area>:<name>`; `--only` takes an area or a suite, repeatable. This
  * runner owns the placement suites; other areas add their own entry to SUITES.
@@ -195,6 +195,7 @@ const main = async (): Promise<void> => {
       "fleet-workloads": { type: "string" },
       "fleet-timed": { type: "string" },
       "fleet-steady": { type: "string" },
+      "fleet-fill-seconds": { type: "string" },
     },
   });
   const semi = values["semi-space"];
@@ -227,6 +228,7 @@ const main = async (): Promise<void> => {
     ...(values["fleet-workloads"] ? { workloads: Number(values["fleet-workloads"]) } : {}),
     ...(values["fleet-timed"] ? { timed: Number(values["fleet-timed"]) } : {}),
     ...(values["fleet-steady"] ? { steadySeconds: Number(values["fleet-steady"]) } : {}),
+    ...(values["fleet-fill-seconds"] ? { fillSeconds: Number(values["fleet-fill-seconds"]) } : {}),
   };
 
   const ctx: Context = { quick: values.quick, seed, fleet: fleetOptions, results: {} };

@@ -313,15 +313,29 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
       if (performance.now() > fillUntil) return;
       const t = performance.now();
       submitted.set(name, Date.now());
-      const r = await api("/workloads", { method: "POST", body: JSON.stringify(aJob(name)) });
-      const body = await r.text();
+      let r: Response;
+      let body: string;
+      try {
+        r = await api("/workloads", { method: "POST", body: JSON.stringify(aJob(name)) });
+        body = await r.text();
+      } catch (e) {
+        const code = `network ${((e as Error).cause as { code?: string } | undefined)?.code ?? (e as Error).message}`;
+        failures.set(code, (failures.get(code) ?? 0) + 1);
+        return;
+      }
       if (r.status === 201) {
         created.push(performance.now() - t);
         stored++;
         return;
       }
       // Counted and reported, not retried: a refused submit is a finding.
-      const code = `${r.status} ${(JSON.parse(body) as { code?: string }).code ?? ""}`.trim();
+      let problem = "";
+      try {
+        problem = (JSON.parse(body) as { code?: string }).code ?? "";
+      } catch {
+        // not problem+json
+      }
+      const code = `${r.status} ${problem}`.trim();
       failures.set(code, (failures.get(code) ?? 0) + 1);
     };
     const timedNames = Array.from({ length: o.timed }, (_, i) => `timed-${i}`);
@@ -351,20 +365,28 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
     const fillPerSecond = (stored - timed201.length) / ((performance.now() - fillStart) / 1_000);
     const lists: number[] = [];
     let cont: string | undefined;
+    let listFailures = 0;
     for (let i = 0; i < 300; i++) {
       const t = performance.now();
-      const r = await api(`/workloads?limit=100${cont ? `&continue=${cont}` : ""}`);
-      const body = (await r.json()) as { items: unknown[]; metadata: { continue?: string } };
-      lists.push(performance.now() - t);
-      cont = body.metadata.continue;
+      try {
+        const r = await api(`/workloads?limit=100${cont ? `&continue=${cont}` : ""}`);
+        const body = (await r.json()) as { items: unknown[]; metadata?: { continue?: string } };
+        if (!r.ok) throw new Error(String(r.status));
+        lists.push(performance.now() - t);
+        cont = body.metadata?.continue;
+      } catch {
+        listFailures++;
+      }
     }
+    if (h.child.exitCode !== null || h.child.signalCode !== null) failures.set("hub exited", 1);
+    if (listFailures > 0) failures.set("list failures", listFailures);
     const varz = (await (await fetch(`http://127.0.0.1:${monitorPort}/varz`)).json()) as { slow_consumers: number };
 
     // Cold restart: kill -9, start again; the API serves, then every agent's heartbeat is acked at its revision.
     const storedWorkloads = stored;
     await until(
       "placements settle",
-      300_000,
+      o.fillSeconds * 1_000,
       async () => {
         const r = await fetch(`${hub!.url}/metrics`, { headers });
         const m = /gantry_pending_workloads(?:\{[^}]*\})? (\d+)/.exec(await r.text());
@@ -447,9 +469,14 @@ export const runFleet = async (o: FleetOptions, log: (line: string) => void): Pr
   const rows: FleetRow[] = [];
   for (const n of o.clusters) {
     log(`  N=${n}: starting (load ${loadAverage()})`);
-    const row = await runOnce(n, o);
-    log(`  N=${n}: ${JSON.stringify(row)}`);
-    rows.push(row);
+    try {
+      const row = await runOnce(n, o);
+      log(`  N=${n}: ${JSON.stringify(row)}`);
+      rows.push(row);
+    } catch (e) {
+      // One size failing is a result too: say why and go on to the next.
+      log(`  N=${n}: FAILED: ${(e as Error).message} ${String((e as Error).cause ?? "")}`);
+    }
   }
   return rows;
 };

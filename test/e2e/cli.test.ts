@@ -189,6 +189,7 @@ describe("the gantry CLI against a running hub", () => {
       "bash",
       [
         "-c",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script; ${PIPESTATUS[0]} is the node process's exit status
         'node "$0" plan --fleet "$1" --workload "$2" -o yaml | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"',
         bin,
         fleetFile,

@@ -42,3 +42,6 @@ fi
 
 echo "› installing packages"
 pnpm install --frozen-lockfile --reporter=silent
+
+echo "› building the gantry command (esbuild bundle in packages/*/dist)"
+pnpm --silent build

@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 # See docs/benchmarks.md: a larger young generation keeps GC pauses out of placement decisions.
-NODE_OPTIONS="${NODE_OPTIONS:-} --max-semi-space-size=64" exec pnpm --silent gantry up "$@"
+NODE_OPTIONS="${NODE_OPTIONS:-} --max-semi-space-size=64" exec node packages/hub/bin/gantry.mjs up "$@"

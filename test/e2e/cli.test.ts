@@ -161,6 +161,51 @@ describe("the gantry CLI against a running hub", () => {
     expect(r.stderr).toMatch(/--token or GANTRY_TOKEN/);
   });
 
+  it("ends quietly, exit 0, when the reader closes the pipe early (gantry … | head)", async () => {
+    // A plan over 3,000 clusters prints about a megabyte: far more than a pipe holds, so the writes meet a closed pipe.
+    const fleet = {
+      clusters: Array.from({ length: 3_000 }, (_, i) => ({
+        name: `c-${i}`,
+        tier: "cloud",
+        provider: "p",
+        region: "us-west-2",
+        pricing: { gpuHour: { A100: 2 }, egressPerGB: 0 },
+        nodes: [{ name: "n", count: 1, gpu: { model: "A100", count: 8, memoryGiB: 80 }, cpu: 96, memoryGiB: 1024 }],
+      })),
+      datasets: [],
+    };
+    const job = {
+      apiVersion: "gantry.dev/v1alpha1",
+      kind: "Workload",
+      metadata: { name: "piped", tenant: "t" },
+      spec: {
+        type: "job",
+        replicas: 1,
+        resources: { gpu: { count: 1, models: ["A100"] }, cpu: 1, memoryGiB: 1 },
+        template: { apiVersion: "batch/v1", kind: "Job", metadata: { name: "piped" }, spec: {} },
+      },
+    };
+    const fleetFile = join(dir, "big-fleet.json");
+    const jobFile = join(dir, "piped.json");
+    await writeFile(fleetFile, JSON.stringify(fleet));
+    await writeFile(jobFile, JSON.stringify(job));
+    const r = await run(
+      "bash",
+      [
+        "-c",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script; ${PIPESTATUS[0]} is the node process's exit status
+        'node "$0" plan --fleet "$1" --workload "$2" -o yaml | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"',
+        bin,
+        fleetFile,
+        jobFile,
+      ],
+      { cwd: root, env: { ...process.env, LOG_LEVEL: "silent" } },
+    );
+    expect(r.stdout.trim()).toBe("0");
+    // No stack trace (the bin may note on stderr that it runs the sources when dist/ is older than them).
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+  });
+
   it("plans offline with no servers", async () => {
     const r = await gantry([
       "plan",

@@ -54,7 +54,7 @@ describe("gantry up is safe on a shared network", () => {
       },
       readyTimeoutMs: 90_000,
     });
-    hub = /dashboard\s+(http:\/\/\S+?)\/\s/.exec(up.output)?.[1] ?? "";
+    hub = /dashboard\s+(http:\/\/[^/\s]+)\//.exec(up.output)?.[1] ?? "";
     natsUrl = /NATS\s+(nats:\/\/\S+)/.exec(up.output)?.[1] ?? "";
     admin = (await readFile(join(dir, "admin.token"), "utf8")).trim();
   }, 120_000);

@@ -11,7 +11,8 @@ export {
 } from "./bus/credentials.ts";
 export { agentCommand, reportCliError } from "./cli/agent-command.ts";
 export { CliError } from "./cli/errors.ts";
-export { nonNegative, readFleet, untilSignal } from "./cli/process.ts";
+export { nonNegative } from "./cli/flags.ts";
+export { readFleet, untilSignal } from "./cli/process.ts";
 export { startTracing } from "./cli/tracing.ts";
 export { AgentConfig } from "./config.ts";
 export { type ClusterDriver, type Leadership, type LogsQuery, LogsUnavailable } from "./drivers/driver.ts";

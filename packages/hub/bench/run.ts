@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--only placement|placement:latency|placement:quality|agent|agent:memory|inference] [--quick] [--json FILE]
- *   [--semi-space MB] [--seed N]`
+ *   [--semi-space MB] [--seed N] [--only fleet [--fleet-clusters 1000,3000] [--fleet-workloads N] [--fleet-timed N] [--fleet-steady S] [--fleet-fill-seconds S]]`
  *
  * The benchmark runner. Suites are named `<area>:<name>`; `--only` takes an area or a suite, repeatable. This
  * runner owns the placement suites; other areas add their own entry to SUITES.
@@ -13,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type FleetOptions, type FleetRow, runFleet } from "./fleet/suite.ts";
 import { inferenceSuite } from "./inference/suite.ts";
 import { type LatencyRow, runLatency } from "./placement/latency.ts";
 import type { MilpResult } from "./placement/milp.ts";
@@ -20,6 +21,7 @@ import { runQuality } from "./placement/quality.ts";
 
 interface Context {
   quick: boolean;
+  fleet: Partial<FleetOptions>;
   /** Seed of the quality instance (7 is the one the docs report; others check the result is not an artefact). */
   seed: number;
   results: Record<string, unknown>;
@@ -106,11 +108,75 @@ const agentMemory = async (ctx: Context): Promise<void> => {
   console.log("");
 };
 
+/**
+ * The fleet at scale (issue 12): a built hub process, nats-server, PostgreSQL and N simulated clusters. --quick runs
+ * 300 clusters and 1,000 workloads; --fleet-clusters 1000,3000,10000 (default), --fleet-workloads, --fleet-steady
+ * (seconds of steady heartbeats measured) size a run.
+ */
+const fleet = async (ctx: Context): Promise<void> => {
+  console.log(
+    "## fleet:scale — one built hub, nats-server (no auth), PostgreSQL, N simulated clusters at 5 s heartbeats\n",
+  );
+  const o: FleetOptions = {
+    clusters: ctx.quick ? [300] : [1_000, 3_000, 10_000],
+    workloads: ctx.quick ? 1_000 : 10_000,
+    timed: ctx.quick ? 100 : 300,
+    steadySeconds: ctx.quick ? 10 : 30,
+    fillSeconds: ctx.quick ? 60 : 240,
+    heartbeatMs: 5_000,
+    perConnection: 250,
+    perProcess: 2_500,
+    clients: 20,
+    databaseUrl: process.env.GANTRY_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    ...ctx.fleet,
+  };
+  console.log(
+    `${o.perConnection} clusters per NATS connection, ${o.perProcess} per agents process; ${o.clients} clients; ` +
+      `${o.timed} timed submits, ${o.workloads} stored workloads; ${o.steadySeconds} s steady window\n`,
+  );
+  const rows = await runFleet(o, (l) => console.log(l));
+  const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "-");
+  printTable(
+    [
+      "clusters",
+      "load",
+      "ready s",
+      "hub cores",
+      "hub RSS MiB",
+      "hb ack p50/p99 ms",
+      "201 p50/p99 ms",
+      "Running p50/p99 ms",
+      "hub lag p99 ms",
+      "list p99 ms",
+      "slow cons.",
+      "restart API s",
+      "restart synced s",
+    ],
+    rows.map((r: FleetRow) => [
+      String(r.clusters),
+      r.load,
+      f(r.allReadySeconds),
+      f(r.cpuCores, 2),
+      f(r.rssMiB, 0),
+      `${f(r.heartbeatRttP50)}/${f(r.heartbeatRttP99)}`,
+      `${f(r.submit201P50)}/${f(r.submit201P99)}`,
+      `${f(r.submitRunningP50, 0)}/${f(r.submitRunningP99, 0)}`,
+      f(r.runningLagP99, 0),
+      f(r.listP99),
+      String(r.slowConsumers),
+      f(r.restartApiSeconds, 2),
+      f(r.restartSyncedSeconds),
+    ]),
+  );
+  ctx.results["fleet:scale"] = rows;
+};
+
 const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
   "placement:latency": latency,
   "placement:quality": quality,
   "agent:memory": agentMemory,
   "inference:autoscaler": (ctx) => inferenceSuite(ctx, printTable),
+  "fleet:scale": fleet,
 };
 
 /** Semi-space size the hub process runs with, in MB (see the module comment). */
@@ -125,6 +191,11 @@ const main = async (): Promise<void> => {
       json: { type: "string" },
       "semi-space": { type: "string", default: String(HUB_SEMI_SPACE_MB) },
       seed: { type: "string", default: "7" },
+      "fleet-clusters": { type: "string" },
+      "fleet-workloads": { type: "string" },
+      "fleet-timed": { type: "string" },
+      "fleet-steady": { type: "string" },
+      "fleet-fill-seconds": { type: "string" },
     },
   });
   const semi = values["semi-space"];
@@ -151,7 +222,16 @@ const main = async (): Promise<void> => {
     process.exitCode = 2;
     return;
   }
-  const ctx: Context = { quick: values.quick, seed, results: {} };
+
+  const fleetOptions: Partial<FleetOptions> = {
+    ...(values["fleet-clusters"] ? { clusters: values["fleet-clusters"].split(",").map(Number) } : {}),
+    ...(values["fleet-workloads"] ? { workloads: Number(values["fleet-workloads"]) } : {}),
+    ...(values["fleet-timed"] ? { timed: Number(values["fleet-timed"]) } : {}),
+    ...(values["fleet-steady"] ? { steadySeconds: Number(values["fleet-steady"]) } : {}),
+    ...(values["fleet-fill-seconds"] ? { fillSeconds: Number(values["fleet-fill-seconds"]) } : {}),
+  };
+
+  const ctx: Context = { quick: values.quick, seed, fleet: fleetOptions, results: {} };
   for (const name of selected) await SUITES[name]!(ctx);
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(ctx.results, null, 2)}\n`);
 };

@@ -1,40 +1,6 @@
-import type { FleetCluster } from "@gantry/shared";
 import { Command } from "commander";
-import { createAgent } from "../agent.ts";
-import type { ClusterDriver } from "../drivers/driver.ts";
-import { createSimulatedDriver } from "../drivers/simulated/simulated.ts";
-import { createLogger } from "../logger.ts";
-import { CliError } from "./errors.ts";
-
-export { reportCliError } from "./errors.ts";
-
-import { kubernetesDriverFactory } from "./kubernetes.ts";
-import { nonNegative, readFleet, untilSignal } from "./process.ts";
-import { startTracing } from "./tracing.ts";
-
-interface AgentFlags {
-  cluster: string;
-  driver: string;
-  sim?: string;
-  describe?: string;
-  kubeconfig?: string;
-  natsUrl?: string;
-  creds?: string;
-  secondsPerHour: number;
-  heartbeatMs?: number;
-  statusMs?: number;
-  resyncMs?: number;
-}
-
-const findCluster = (clusters: FleetCluster[], name: string, file: string): FleetCluster => {
-  const cluster = clusters.find((c) => c.name === name);
-  if (!cluster) {
-    throw new CliError(
-      `--cluster ${name}: no such cluster in ${file} (it has ${clusters.map((c) => c.name).join(", ") || "none"})`,
-    );
-  }
-  return cluster;
-};
+import type { AgentFlags } from "./agent-run.ts";
+import { nonNegative } from "./flags.ts";
 
 /** `gantry agent`: one cluster's agent, simulated or on Kubernetes. */
 export const agentCommand = (out: (text: string) => void): Command =>
@@ -60,44 +26,9 @@ export const agentCommand = (out: (text: string) => void): Command =>
     .option("--status-ms <n>", "full status report interval (changes are reported at once)", nonNegative("--status-ms"))
     .option("--resync-ms <n>", "full desired-state pull interval", nonNegative("--resync-ms"))
     .action(async (o: AgentFlags) => {
-      const natsUrl = o.natsUrl ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
-      const logger = createLogger("gantry-agent").child({ cluster: o.cluster });
-      const stopTracing = await startTracing("gantry-agent");
-      let driver: ClusterDriver;
-      if (o.driver === "simulated") {
-        if (!o.sim) throw new CliError("--sim FILE is required with --driver simulated");
-        const cluster = findCluster((await readFleet(o.sim)).clusters, o.cluster, o.sim);
-        driver = createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour: o.secondsPerHour });
-      } else if (o.driver === "kubernetes") {
-        if (!o.describe) throw new CliError("--describe FILE is required with --driver kubernetes");
-        driver = await kubernetesDriverFactory({
-          cluster: o.cluster,
-          describe: o.describe,
-          kubeconfig: o.kubeconfig,
-          logger,
-        });
-      } else {
-        throw new CliError(`--driver must be simulated or kubernetes (got ${JSON.stringify(o.driver)})`);
-      }
-      const natsCreds = o.creds ?? process.env.NATS_CREDS;
-      const agent = createAgent({
-        config: {
-          cluster: o.cluster,
-          natsUrl,
-          ...(natsCreds ? { natsCreds } : {}),
-          ...(o.heartbeatMs ? { heartbeatIntervalMs: o.heartbeatMs } : {}),
-          ...(o.statusMs ? { statusIntervalMs: o.statusMs } : {}),
-          ...(o.resyncMs ? { resyncIntervalMs: o.resyncMs } : {}),
-        },
-        driver,
-        logger,
-      });
-      await agent.start();
-      out(`gantry agent for ${o.cluster} (${driver.kind}) connected to ${natsUrl}`);
-      await untilSignal(async () => {
-        await agent.close();
-        await stopTracing();
-      });
-      // Stopped: leave now rather than wait for timers a library may still hold.
-      process.exit(0);
+      // Loaded on use: `gantry --help` and the client commands do not pay for the agent's code.
+      const { runAgent } = await import("./agent-run.ts");
+      await runAgent(o, out);
     });
+
+export { reportCliError } from "./errors.ts";

@@ -41,11 +41,3 @@ export const untilSignal = (stop: () => Promise<void>, deadlineMs = 5_000) =>
     process.on("SIGINT", handler);
     process.on("SIGTERM", handler);
   });
-
-/** A commander argument parser for non-negative numbers that names the flag when it fails. */
-export const nonNegative = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new CliError(`${flag} must be a non-negative number (got ${JSON.stringify(value)})`);
-  return n;
-};

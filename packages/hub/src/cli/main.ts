@@ -17,6 +17,13 @@ import { ExitCode, exitCodeTable } from "./exit-codes.ts";
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const err = (text: string) => process.stderr.write(`${text}\n`);
 
+// A reader that stops early (`gantry get workloads | head`) closes the pipe: that is the end of the output, not an
+// error to print a stack for.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 /** Global options that take a value: their value is not a command word. */
 const valued = new Set(["--hub", "-t", "--tenant", "--token"]);
 

@@ -1,6 +1,10 @@
+import { createRequire } from "node:module";
 import { CliError } from "@gantry/agent/errors";
-import { stringify } from "yaml";
 import { ExitCode } from "./exit-codes.ts";
+
+/** The YAML library loads only for `-o yaml`: most commands print tables, and it is large to load at every start. */
+const yamlStringify = (value: unknown): string =>
+  (createRequire(import.meta.url)("yaml") as typeof import("yaml")).stringify(value);
 
 export type OutputFormat = "table" | "wide" | "json" | "yaml" | "name";
 const formats: readonly OutputFormat[] = ["table", "wide", "json", "yaml", "name"];
@@ -25,7 +29,7 @@ export const terminalWidth = (): number | undefined => (process.stdout.isTTY ? p
 
 export const render = (value: unknown, format: OutputFormat, asTable: () => string): string => {
   if (format === "json") return JSON.stringify(value, null, 2);
-  if (format === "yaml") return stringify(value).trimEnd();
+  if (format === "yaml") return yamlStringify(value).trimEnd();
   return asTable();
 };
 

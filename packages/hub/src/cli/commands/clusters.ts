@@ -1,5 +1,4 @@
 import { writeFile } from "node:fs/promises";
-import { Tier } from "@gantry/shared";
 import { Command } from "commander";
 import { clientFor } from "../client.ts";
 import { CliError, parseFormat, render, table } from "../output.ts";
@@ -39,6 +38,7 @@ export const clusterCommands = (out: Out): Command => {
     .option("--provider <provider>", "provider (else what its agent reports)")
     .option("--creds-out <file>", "write the credentials here (mode 0600) instead of printing them")
     .action(async (name: string, o: { tier?: string; region?: string; provider?: string; credsOut?: string }, cmd) => {
+      const { Tier } = await import("@gantry/shared");
       if (o.tier !== undefined && !Tier.safeParse(o.tier).success) {
         throw new CliError(`--tier must be one of ${Tier.options.join(", ")} (got ${JSON.stringify(o.tier)})`, 2);
       }

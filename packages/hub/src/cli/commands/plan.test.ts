@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { Decision, Fleet, parseDocument, parseWith, ValidationError, Workload } from "@gantry/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { plan } from "../../placement/index.ts";
-import { planCommand, runPlan } from "./plan.ts";
+import { planCommand } from "./plan.ts";
+import { runPlan } from "./plan-run.ts";
 
 const examples = join(import.meta.dirname, "../../../../../examples");
 const read = (name: string) => readFile(join(examples, name), "utf8");

@@ -1,76 +1,9 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import {
-  type Agent,
-  agentCommand,
-  createAgent,
-  createSimulatedDriver,
-  nonNegative,
-  readFleet,
-  startTracing,
-  untilSignal,
-} from "@gantry/agent";
-import type { FleetCluster } from "@gantry/shared";
+import { agentCommand, nonNegative } from "@gantry/agent/cli";
 import { Command } from "commander";
-import { type NatsAuthority, openNatsAuthority } from "../../bus/auth/index.ts";
-import { type RunningNatsServer, startNatsServer } from "../../bus/nats-server.ts";
-import { HubConfig, hubConfigFromEnv } from "../../config.ts";
-import { createHub } from "../../hub.ts";
-import { type ClockAnchor, continueAnchor, simulatedWorkClock, type WorkClock } from "../../util/clock.ts";
-import { createLogger } from "../../util/logger.ts";
-import { preferredOrFreePort } from "../../util/ports.ts";
+import { defaultFleet } from "../assets.ts";
+import type { HubFlags, UpFlags } from "./servers-run.ts";
 
 type Out = (text: string) => void;
-
-export const DEFAULT_FLEET = fileURLToPath(new URL("../../../../../examples/fleet.yaml", import.meta.url));
-
-const simulatedAgent = (
-  cluster: FleetCluster,
-  natsUrl: string,
-  secondsPerHour: number,
-  heartbeatIntervalMs?: number,
-  natsCreds?: string,
-) =>
-  createAgent({
-    config: {
-      cluster: cluster.name,
-      natsUrl,
-      ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
-      ...(natsCreds ? { natsCreds } : {}),
-    },
-    driver: createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour }),
-    logger: createLogger("gantry-agent").child({ cluster: cluster.name }),
-  });
-
-/**
- * The hub's work clock for a simulated fleet: one hour every `secondsPerHour` real seconds, like the agents' work, so
- * billed hours, budgets and burst waits agree with the estimates. It continues the previous run's clock (kept in the
- * data folder) so work time never goes back over what the database holds. 0 (work finishes at once) and 3600 keep
- * the process clock.
- */
-const workClockFor = async (dataDir: string, secondsPerHour: number): Promise<WorkClock | undefined> => {
-  if (secondsPerHour <= 0 || secondsPerHour === 3_600) return undefined;
-  const file = join(dataDir, "work-clock.json");
-  let previous: ClockAnchor | undefined;
-  try {
-    const saved = JSON.parse(await readFile(file, "utf8")) as Partial<ClockAnchor>;
-    if (
-      typeof saved.realMs === "number" &&
-      typeof saved.workMs === "number" &&
-      typeof saved.secondsPerHour === "number" &&
-      saved.secondsPerHour > 0
-    ) {
-      previous = { realMs: saved.realMs, workMs: saved.workMs, secondsPerHour: saved.secondsPerHour };
-    }
-  } catch {
-    // No earlier run (or an unreadable file): start at the process clock.
-  }
-  const anchor = continueAnchor(previous, Date.now(), secondsPerHour);
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, `${JSON.stringify(anchor)}\n`);
-  return simulatedWorkClock(anchor);
-};
 
 /** Options shared by the commands that run a hub. */
 const hubOptions = (cmd: Command) =>
@@ -89,123 +22,23 @@ const hubOptions = (cmd: Command) =>
       "the hub's own NATS credentials, when another process holds the authority (NATS_CREDS)",
     );
 
-interface HubFlags {
-  port?: number;
-  host?: string;
-  dataDir?: string;
-  databaseUrl?: string;
-  natsUrl?: string;
-  natsAuthDir?: string;
-  natsCreds?: string;
-}
-const flagsToConfig = (o: HubFlags) => ({
-  ...hubConfigFromEnv(process.env),
-  ...(o.port !== undefined ? { port: o.port } : {}),
-  ...(o.host ? { host: o.host } : {}),
-  ...(o.dataDir ? { dataDir: o.dataDir } : {}),
-  ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
-  ...(o.natsUrl ? { natsUrl: o.natsUrl } : {}),
-  ...(o.natsAuthDir ? { natsAuthDir: o.natsAuthDir } : {}),
-  ...(o.natsCreds ? { natsCreds: o.natsCreds } : {}),
-});
-
-/** `gantry hub`, `gantry agent` and `gantry up`: the long-running parts. */
+/** `gantry hub`, `gantry agent` and `gantry up`: the long-running parts, loaded on use (the client commands start fast). */
 export const serverCommands = (out: Out): Command[] => {
   const hub = hubOptions(new Command("hub").description("run the hub (API, scheduler, NATS bus)")).action(
     async (o: HubFlags) => {
-      const stopTracing = await startTracing("gantry-hub");
-      const h = await createHub({ config: flagsToConfig(o) });
-      await h.start();
-      out(`gantry hub listening on ${h.url}`);
-      await untilSignal(async () => {
-        await h.close();
-        await stopTracing();
-      });
-      // Stopped: leave now rather than wait for timers a library may still hold.
-      process.exit(0);
+      const { runHub } = await import("./servers-run.ts");
+      await runHub(o, out);
     },
   );
 
   const up = hubOptions(
     new Command("up")
       .description("run everything on this machine: NATS, the hub with its embedded database, a simulated fleet")
-      .option("--fleet <file>", "fleet file", DEFAULT_FLEET)
+      .option("--fleet <file>", "fleet file", defaultFleet())
       .option("--seconds-per-hour <n>", "real seconds per simulated hour", nonNegative("--seconds-per-hour"), 60),
-  ).action(async (o: HubFlags & { fleet: string; secondsPerHour: number }) => {
-    const fleet = await readFleet(o.fleet);
-    const env = flagsToConfig(o);
-    // Everything on one machine: mint the first admin token where the CLI will find it.
-    const config = { ...env, auth: { ...env.auth, bootstrapAdminToken: true } };
-    const stopTracing = await startTracing("gantry");
-    let nats: RunningNatsServer | undefined;
-    const dataDir = HubConfig.parse(config).dataDir;
-    let authority: NatsAuthority | undefined;
-    if (!o.natsUrl && !process.env.NATS_URL) {
-      // A private nats-server with JWT authentication: the hub mints every identity, anonymous clients are refused.
-      const port = await preferredOrFreePort(4222);
-      const natsDir = join(dataDir, "nats");
-      authority = await openNatsAuthority({ dir: natsDir, servers: `nats://127.0.0.1:${port}` });
-      nats = await startNatsServer({
-        port,
-        detached: true,
-        config: { dir: natsDir, text: authority.serverConfig({ port, resolverDir: join(natsDir, "jwt") }) },
-      });
-      config.natsUrl = nats.url;
-    }
-    const natsUrl = HubConfig.parse(config).natsUrl;
-    const workClock = await workClockFor(dataDir, o.secondsPerHour);
-    const h = await createHub({
-      config,
-      ...(authority ? { natsAuthority: authority } : {}),
-      ...(workClock ? { workClock } : {}),
-    });
-    await h.start();
-    for (const d of fleet.datasets) await h.store.datasets.put(d);
-    // The operator's fleet file registers every cluster it lists: registered clusters get work, and their agents
-    // the NATS credentials the hub mints for them (kept in the data folder, mode 0600).
-    const credsDir = join(dataDir, "creds");
-    await mkdir(credsDir, { recursive: true, mode: 0o700 });
-    const credsFiles = new Map<string, string>();
-    for (const { name, nodes: _nodes, health: _health, ...registration } of fleet.clusters) {
-      const { creds } = await h.registerCluster(name, registration);
-      if (!creds) continue;
-      const file = join(credsDir, `${name}.creds`);
-      await writeFile(file, creds, { mode: 0o600 });
-      credsFiles.set(name, file);
-    }
-    const agents: Agent[] = [];
-    for (const c of fleet.clusters.filter((c) => c.health !== "offline")) {
-      const a = simulatedAgent(c, natsUrl, o.secondsPerHour, 2_000, credsFiles.get(c.name));
-      await a.start();
-      agents.push(a);
-    }
-    // The dashboard signs in with the admin token from the URL's fragment, which the browser keeps to itself (never
-    // sent to a server, so never in an access log) and the page drops from the address bar at once.
-    const adminToken = h.adminTokenFile ? (await readFile(h.adminTokenFile, "utf8")).trim() : undefined;
-    out(
-      [
-        "Gantry is up.",
-        `  dashboard  ${h.url}/${adminToken ? `#token=${adminToken}` : ""}`,
-        `  API        ${h.url}/api/v1  (OpenAPI: ${h.url}/api/v1/openapi.json)`,
-        `  NATS       ${natsUrl}${nats ? ` (started here; JWT auth: anonymous clients are refused; agents' credentials in ${credsDir})` : ""}`,
-        `  database   ${config.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${HubConfig.parse(config).dataDir}`}`,
-        `  fleet      ${agents.length} simulated cluster(s) from ${o.fleet}; 1 simulated hour = ${o.secondsPerHour}s`,
-        `  clock      ${workClock ? `simulated for billing, budgets, burst waits and drain-back: now ${workClock.now().toISOString()}` : "real time"} (heartbeats and failover: real time)`,
-        `  admin      token in ${h.adminTokenFile} (mode 0600; the CLI reads it for a hub on this machine)`,
-        "",
-        `Try: pnpm gantry submit -f examples/train-job.yaml --hub ${h.url}`,
-        `     pnpm gantry get workloads --hub ${h.url}`,
-        "Ctrl-C stops everything.",
-      ].join("\n"),
-    );
-    await untilSignal(async () => {
-      for (const a of agents.reverse()) await a.close();
-      await h.close();
-      await nats?.stop();
-      await stopTracing();
-    });
-    // Stopped: leave now rather than wait for timers a library may still hold.
-    process.exit(0);
+  ).action(async (o: UpFlags) => {
+    const { runUp } = await import("./servers-run.ts");
+    await runUp(o, out);
   });
 
   return [hub, agentCommand(out), up];

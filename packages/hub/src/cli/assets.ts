@@ -1,0 +1,17 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The example fleet `gantry up` runs by default. It is found by walking up from this module, so the same code works
+ * from the sources (packages/hub/src/cli) and from the bundle (packages/hub/dist); outside a checkout (an image) it
+ * falls back to examples/fleet.yaml under the working directory.
+ */
+export const defaultFleet = (): string => {
+  const relative = join("examples", "fleet.yaml");
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return relative;
+  }
+};

@@ -6,9 +6,9 @@ import {
   placementKey,
 } from "@gantry/shared";
 import type { ClusterDriver } from "../driver.ts";
-import { type SimulatedLoad, servingSignals } from "./serving.ts";
 import { createDataCache } from "./data-cache.ts";
 import { expandNodes, largestFreeBlock, pickNode, type ReplicaShape, type SimNode, take } from "./nodes.ts";
+import { type SimulatedLoad, servingSignals } from "./serving.ts";
 
 export interface SimulatedDriverOptions {
   cluster: FleetCluster;

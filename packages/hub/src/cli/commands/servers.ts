@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -6,8 +6,10 @@ import {
   agentCommand,
   createAgent,
   createSimulatedDriver,
+  load,
   nonNegative,
   readFleet,
+  type SimulatedLoad,
   startTracing,
   untilSignal,
 } from "@gantry/agent";
@@ -23,6 +25,10 @@ import { preferredOrFreePort } from "../../util/ports.ts";
 type Out = (text: string) => void;
 
 export const DEFAULT_FLEET = fileURLToPath(new URL("../../../../../examples/fleet.yaml", import.meta.url));
+export const DEFAULT_TRACE = fileURLToPath(new URL("../../../../../examples/inference/trace.yaml", import.meta.url));
+export const DEFAULT_SERVICE = fileURLToPath(
+  new URL("../../../../../examples/inference/service.yaml", import.meta.url),
+);
 
 const simulatedAgent = (
   cluster: FleetCluster,
@@ -30,6 +36,7 @@ const simulatedAgent = (
   secondsPerHour: number,
   heartbeatIntervalMs?: number,
   natsCreds?: string,
+  trace?: SimulatedLoad,
 ) =>
   createAgent({
     config: {
@@ -38,7 +45,13 @@ const simulatedAgent = (
       ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
       ...(natsCreds ? { natsCreds } : {}),
     },
-    driver: createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour }),
+    driver: createSimulatedDriver({
+      cluster,
+      now: () => new Date(),
+      secondsPerHour,
+      // Each agent its own state over the one trace and start.
+      ...(trace ? { load: { ...trace, state: new Map() } } : {}),
+    }),
     logger: createLogger("gantry-agent").child({ cluster: cluster.name }),
   });
 
@@ -79,6 +92,15 @@ const flagsToConfig = (o: HubFlags) => ({
   ...(o.natsCreds ? { natsCreds: o.natsCreds } : {}),
 });
 
+interface UpFlags extends HubFlags {
+  fleet: string;
+  secondsPerHour: number;
+  loadTrace?: string | false;
+  traceSpeed: number;
+  traceStart: number;
+  service?: string | false;
+}
+
 /** `gantry hub`, `gantry agent` and `gantry up`: the long-running parts. */
 export const serverCommands = (out: Out): Command[] => {
   const hub = hubOptions(new Command("hub").description("run the hub (API, scheduler, NATS bus)")).action(
@@ -100,10 +122,27 @@ export const serverCommands = (out: Out): Command[] => {
     new Command("up")
       .description("run everything on this machine: NATS, the hub with its embedded database, a simulated fleet")
       .option("--fleet <file>", "fleet file", DEFAULT_FLEET)
-      .option("--seconds-per-hour <n>", "real seconds per simulated hour", nonNegative("--seconds-per-hour"), 60),
-  ).action(async (o: HubFlags & { fleet: string; secondsPerHour: number }) => {
+      .option("--seconds-per-hour <n>", "real seconds per simulated hour", nonNegative("--seconds-per-hour"), 60)
+      .option("--load-trace <file>", "requests/s per user region the simulated clusters serve", DEFAULT_TRACE)
+      .option("--trace-speed <n>", "trace seconds per real second", nonNegative("--trace-speed"), 20)
+      .option(
+        "--trace-start <seconds>",
+        "trace time at start (default 09:55, five minutes before the shipped trace's surge)",
+        nonNegative("--trace-start"),
+        35_700,
+      )
+      .option("--service <file>", "inference service submitted at start (--no-service: none)", DEFAULT_SERVICE),
+  ).action(async (o: UpFlags) => {
     const fleet = await readFleet(o.fleet);
-    const env = flagsToConfig(o);
+    const env = { ...flagsToConfig(o), ...(fleet.rtt ? { rtt: fleet.rtt } : {}) };
+    const trace: SimulatedLoad | undefined = o.loadTrace
+      ? {
+          trace: load.parseLoadTrace(await readFile(o.loadTrace, "utf8"), o.loadTrace),
+          startedAtMs: Date.now(),
+          offsetSeconds: o.traceStart,
+          speed: o.traceSpeed,
+        }
+      : undefined;
     // Everything on one machine: mint the first admin token where the CLI will find it.
     const config = { ...env, auth: { ...env.auth, bootstrapAdminToken: true } };
     const stopTracing = await startTracing("gantry");
@@ -140,9 +179,22 @@ export const serverCommands = (out: Out): Command[] => {
     }
     const agents: Agent[] = [];
     for (const c of fleet.clusters.filter((c) => c.health !== "offline")) {
-      const a = simulatedAgent(c, natsUrl, o.secondsPerHour, 2_000, credsFiles.get(c.name));
+      const a = simulatedAgent(c, natsUrl, o.secondsPerHour, 2_000, credsFiles.get(c.name), trace);
       await a.start();
       agents.push(a);
+    }
+    let service = "";
+    if (o.service) {
+      // Through the API, as a user would: validated and admitted like any submission.
+      const token = h.adminTokenFile ? (await readFile(h.adminTokenFile, "utf8")).trim() : undefined;
+      const res = await fetch(`${h.url}/api/v1/workloads`, {
+        method: "POST",
+        headers: { "content-type": "application/yaml", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: await readFile(o.service, "utf8"),
+      });
+      service = res.ok
+        ? `  service    ${o.service} submitted; ${trace ? `trace ${o.loadTrace} at ${o.traceSpeed}× from ${o.traceStart} s` : "no load trace"}`
+        : `  service    ${o.service} refused: HTTP ${res.status} ${await res.text()}`;
     }
     out(
       [
@@ -153,6 +205,7 @@ export const serverCommands = (out: Out): Command[] => {
         `  database   ${config.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${HubConfig.parse(config).dataDir}`}`,
         `  fleet      ${agents.length} simulated cluster(s) from ${o.fleet}; 1 simulated hour = ${o.secondsPerHour}s`,
         `  admin      token in ${h.adminTokenFile} (mode 0600; the CLI reads it for a hub on this machine)`,
+        ...(service ? [service, `  watch      pnpm gantry describe workload chat-inference --hub ${h.url}`] : []),
         "",
         `Try: pnpm gantry submit -f examples/train-job.yaml --hub ${h.url}`,
         `     pnpm gantry get workloads --hub ${h.url}`,

@@ -86,7 +86,16 @@ export const workloadRoutes = (deps: RouteDeps) => {
     const decision = w.decisionId ? ((await store.workloads.decision(w.decisionId)) ?? null) : null;
     const extra = (await deps.explainExtra?.(w)) ?? {};
     return c.json(
-      { workload: name, tenant, phase: w.phase, message: w.message, decisionId: w.decisionId, decision, ...extra },
+      {
+        workload: name,
+        tenant,
+        phase: w.phase,
+        message: w.message,
+        decisionId: w.decisionId,
+        decision,
+        ...(w.autoscaling ? { autoscaling: w.autoscaling } : {}),
+        ...extra,
+      },
       200,
     );
   };

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { ClusterVerdict, Decision } from "@gantry/shared";
+import type { AutoscalingStatus, ClusterVerdict, Decision } from "@gantry/shared";
 import { Command } from "commander";
 import { clientFor, defaultHub, type HubClient } from "../client.ts";
 import { age, CliError, parseFormat, render, table, usd } from "../output.ts";
@@ -13,6 +13,7 @@ interface WorkloadView {
     phase: string;
     message: string;
     createdAt: string;
+    autoscaling?: AutoscalingStatus;
     placements: {
       cluster: string;
       replicas: number;
@@ -40,6 +41,7 @@ interface ExplainView {
   phase: string;
   message: string;
   decision: Decision | null;
+  autoscaling?: AutoscalingStatus;
   [extra: string]: unknown;
 }
 
@@ -80,6 +82,21 @@ export const verdictTable = (clusters: ClusterVerdict[]): string =>
       c.reasons.map((r) => `[${r.code}] ${r.message}`).join("; ") || "-",
     ]),
   );
+
+/** A service's `status.autoscaling` as text: the count and why, replicas per cluster, the latest decisions. */
+const autoscalingLines = (a: AutoscalingStatus | undefined): string[] => {
+  if (!a) return [];
+  return [
+    `Autoscaling: ${a.desiredReplicas} desired, ${a.readyReplicas} ready (${a.mode}; ${a.metric} ${a.metricValue} at ${a.target} per replica), ${a.requestsPerSecond} req/s, ${usd(a.costPerHour)}/h`,
+    `  why: ${a.reason}`,
+    ...a.clusters.map(
+      (c) =>
+        `  ${c.cluster} (${c.kind}): ${c.desired} desired, ${c.current} placed, ${c.ready} ready at ${usd(c.pricePerReplicaHour)}/replica-h`,
+    ),
+    "Scaling decisions:",
+    ...(a.decisions.length ? a.decisions.slice(0, 8).map((d) => `  ${d.at} ${d.explanation}`) : ["  none yet"]),
+  ];
+};
 
 /** submit, get, describe, explain and delete: the user's side of the API. */
 export const workloadCommands = (out: Out): Command[] => {
@@ -205,6 +222,7 @@ export const workloadCommands = (out: Out): Command[] => {
                 `  ${p.cluster}: ${p.replicas} replica(s)${p.spot ? " on spot" : ""}${p.gpuModel ? ` ${p.gpuModel}` : ""}, ${p.phase} (${p.readyReplicas} ready)${p.active ? "" : " [released]"}${p.message ? ` — ${p.message}` : ""}`,
             )
           : ["  none"]),
+        ...autoscalingLines(w.status.autoscaling),
         "Events:",
         ...(w.status.placements.flatMap((p) => p.events.map((ev) => `  ${p.cluster}: ${ev}`)).slice(-10) || []),
       ];
@@ -226,8 +244,8 @@ export const workloadCommands = (out: Out): Command[] => {
       const e = (await client(cmd).get(workloadPath(cmd, name, "/explain"))) as ExplainView;
       out(
         render(e, parseFormat(opts.output), () => {
-          const { workload, phase, message, decision, decisionId: _id, ...extra } = e;
-          const head = [`workload/${workload}: ${phase} — ${message}`];
+          const { workload, phase, message, decision, decisionId: _id, autoscaling, ...extra } = e;
+          const head = [`workload/${workload}: ${phase} — ${message}`, ...autoscalingLines(autoscaling)];
           for (const [k, v] of Object.entries(extra)) {
             head.push(`${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
           }

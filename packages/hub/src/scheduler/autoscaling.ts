@@ -28,7 +28,7 @@ import type { Scheduler } from "./scheduler.ts";
 /**
  * The autoscaling step: on the leader, every few seconds, each running service with `spec.autoscaling` gets one
  * pass of the pure autoscaler (`autoscaler/`) on its agents' recent signals and the clusters the placement engine
- * finds feasible for one more replica (their prices and free room), and the plan is applied as placement changes
+ * finds feasible for it (their prices and free room, asked for maxReplicas), and the plan is applied as placement changes
  * in one transaction per service: counts resized in place, clusters added or left, endpoint weights, the status
  * and one event per change, explained.
  */
@@ -183,8 +183,9 @@ export const createAutoscaling = (deps: AutoscalingDeps) => {
       if (s.signal.modelLoadSeconds !== undefined) modelLoad.set(s.cluster, s.signal.modelLoadSeconds);
     }
     const { fleet, compiled } = await scheduler.snapshot();
-    const one: Workload = { ...w.manifest, spec: { ...spec, replicas: 1 } };
-    const decision = planOn(compiled, fleet.reservations, one);
+    // Asked for maxReplicas, each verdict's fitReplicas is the room that cluster has now (capped at max).
+    const asked: Workload = { ...w.manifest, spec: { ...spec, replicas: autoscaling.maxReplicas } };
+    const decision = planOn(compiled, fleet.reservations, asked);
     const tiers = new Map(fleet.clusters.map((c) => [c.name, { tier: c.tier, region: c.region ?? c.name }]));
     const clusters = servingClusters(decision, tiers, active, ready, spec.resources.gpu.count, modelLoad);
     const current = active.reduce((n, p) => n + p.replicas, 0);

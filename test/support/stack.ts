@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Agent, type ClusterDriver, createAgent, createSimulatedDriver } from "@gantry/agent";
+import { type Agent, type ClusterDriver, createAgent, createSimulatedDriver, type SimulatedLoad } from "@gantry/agent";
 import {
   createHub,
   type Hub,
@@ -59,6 +59,8 @@ export interface StackOptions {
   secondsPerHour?: number;
   /** Run the bus with JWT authentication, as `gantry up` does (default true). */
   natsAuth?: boolean;
+  /** A load trace every simulated agent plays against its services (each with its own load state). */
+  load?: SimulatedLoad;
 }
 
 /** A simulated cluster's agent with the short intervals tests want. */
@@ -67,8 +69,15 @@ export const startSimAgent = async (
   natsUrl: string,
   secondsPerHour: number,
   natsCreds?: string,
+  load?: SimulatedLoad,
 ): Promise<TestAgent> => {
-  const driver = createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour, tickMs: 100 });
+  const driver = createSimulatedDriver({
+    cluster,
+    now: () => new Date(),
+    secondsPerHour,
+    tickMs: 100,
+    ...(load ? { load: { ...load, state: new Map() } } : {}),
+  });
   const agent = createAgent({
     config: {
       cluster: cluster.name,
@@ -148,7 +157,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
   for (const cluster of fleet.clusters) {
     agents.set(
       cluster.name,
-      await startSimAgent(cluster, nats.url, options.secondsPerHour ?? 2, creds.get(cluster.name)),
+      await startSimAgent(cluster, nats.url, options.secondsPerHour ?? 2, creds.get(cluster.name), options.load),
     );
   }
 

@@ -23,5 +23,6 @@ export {
   type KubernetesDriverOptions,
 } from "./drivers/kubernetes/index.ts";
 export * as load from "./drivers/simulated/load.ts";
+export type { SimulatedLoad } from "./drivers/simulated/serving.ts";
 export { createSimulatedDriver, type SimulatedDriverOptions } from "./drivers/simulated/simulated.ts";
 export { type AgentLogger, createLogger } from "./logger.ts";

@@ -37,6 +37,13 @@ export const HubConfig = z.strictObject({
   queueIntervalMs: ms(5_000),
   /** How often the outbox is swept for rows a crash left unpublished. */
   relayIntervalMs: ms(2_000),
+  /** How often the leader runs the autoscaling step over running services with `spec.autoscaling`. */
+  autoscaleIntervalMs: ms(2_000),
+  /**
+   * Round trips (ms) from user regions to cluster regions, for services' latency SLOs (`rtt` of a fleet file);
+   * a region pair not listed is out of reach, except a region and itself (0 ms).
+   */
+  rtt: z.record(z.string(), z.record(z.string(), z.number().nonnegative().max(10_000))).default({}),
   /** How often cost is accrued, lost clusters failed over, runaways stopped, the fleet checkpointed. */
   upkeepIntervalMs: ms(5_000),
   /**
@@ -84,6 +91,7 @@ const ENV: [keyof HubConfigInput, string][] = [
   ["queueIntervalMs", "GANTRY_QUEUE_INTERVAL_MS"],
   ["relayIntervalMs", "GANTRY_RELAY_INTERVAL_MS"],
   ["upkeepIntervalMs", "GANTRY_UPKEEP_INTERVAL_MS"],
+  ["autoscaleIntervalMs", "GANTRY_AUTOSCALE_INTERVAL_MS"],
   ["bodyLimitBytes", "GANTRY_BODY_LIMIT_BYTES"],
   ["acceptUnsatisfiable", "GANTRY_ACCEPT_UNSATISFIABLE"],
 ];

@@ -23,6 +23,7 @@ import { registerFleetMetrics } from "./fleet-metrics.ts";
 import { createLeadership } from "./ha/leadership.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createAdmission } from "./scheduler/admission.ts";
+import { createAutoscaling } from "./scheduler/autoscaling.ts";
 import { statusTransition } from "./scheduler/phase.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 import { createUpkeep } from "./scheduler/upkeep.ts";
@@ -161,6 +162,17 @@ export const createHub = async (deps: HubDeps) => {
   };
 
   const signals = new Map<string, { at: Date; signals: ServingSignal[] }>();
+  const autoscaling = createAutoscaling({
+    store,
+    view,
+    clock,
+    logger,
+    scheduler,
+    epoch,
+    onDesiredStateChanged,
+    metrics,
+    rtt: config.rtt,
+  });
   /**
    * The last status this replica applied per cluster and placement: periodic full reports mostly repeat what is known,
    * and repeating it must not cost a database write.
@@ -245,7 +257,9 @@ export const createHub = async (deps: HubDeps) => {
         return relay.sync(cluster, m.origin, m.revision);
       },
       signals(cluster, m) {
+        if (view.get(cluster)?.state !== "registered") return;
         signals.set(cluster, { at: clock.now(), signals: m.signals });
+        autoscaling.record(cluster, m.signals);
       },
       published(_cluster, state) {
         relay.remember(state);
@@ -321,6 +335,7 @@ export const createHub = async (deps: HubDeps) => {
     nc,
     leadership,
     signals,
+    autoscaling,
     /** The bound HTTP URL once started. */
     url: "",
     /**
@@ -383,6 +398,9 @@ export const createHub = async (deps: HubDeps) => {
       timers.push(setInterval(() => void scheduler.kick(), config.queueIntervalMs));
       timers.push(setInterval(() => void relay.kick(), config.relayIntervalMs));
       timers.push(setInterval(() => void upkeep.tick().catch(onFailure("upkeep")), config.upkeepIntervalMs));
+      timers.push(
+        setInterval(() => void autoscaling.tick().catch(onFailure("autoscaling")), config.autoscaleIntervalMs),
+      );
       void relay.kick();
       void scheduler.kick();
       logger.info(

@@ -35,6 +35,24 @@ export const createMetrics = () => {
       buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 2, 5],
       registers: [registry],
     }),
+    serviceDesired: new Gauge({
+      name: "gantry_service_replicas_desired",
+      help: "Replicas the autoscaler wants for a service in a cluster",
+      labelNames: ["tenant", "workload", "cluster"] as const,
+      registers: [registry],
+    }),
+    serviceReady: new Gauge({
+      name: "gantry_service_replicas_ready",
+      help: "Replicas of a service that serve in a cluster (past their cold start), as its agent reports",
+      labelNames: ["tenant", "workload", "cluster"] as const,
+      registers: [registry],
+    }),
+    scalingDecisions: new Counter({
+      name: "gantry_scaling_decisions_total",
+      help: "Replica count changes the autoscaler applied, by direction (out, in)",
+      labelNames: ["direction"] as const,
+      registers: [registry],
+    }),
     pending: new Gauge({
       name: "gantry_pending_workloads",
       help: "Workloads waiting in the queue",

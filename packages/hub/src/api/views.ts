@@ -29,10 +29,12 @@ export const workloadView = (w: WorkloadWithPlacements) => ({
     finishedAt: iso(w.finishedAt),
     policy: w.policy,
     pool: w.pool,
+    ...(w.autoscaling ? { autoscaling: w.autoscaling } : {}),
     placements: w.placements.map((p) => ({
       cluster: p.cluster,
       replicas: p.replicas,
       generation: p.generation,
+      ...(p.routing ? { routing: p.routing } : {}),
       active: p.active,
       spot: p.spot,
       gpuModel: p.gpuModel,
@@ -70,6 +72,16 @@ export const workloadSummary = (w: WorkloadWithPlacements) => ({
     phase: w.phase,
     message: w.message,
     createdAt: w.createdAt.toISOString(),
+    ...(w.autoscaling
+      ? {
+          autoscaling: {
+            desiredReplicas: w.autoscaling.desiredReplicas,
+            readyReplicas: w.autoscaling.readyReplicas,
+            mode: w.autoscaling.mode,
+            clusters: w.autoscaling.clusters,
+          },
+        }
+      : {}),
     placements: w.placements
       .filter((p) => p.active)
       .map((p) => ({

@@ -15,7 +15,8 @@ import {
  * Where a service's replicas go: the cheapest replica counts per cluster such that each user region's demand is
  * served only by pools within its latency SLO (RTT + predicted p95 at that pool's load). A greedy on marginal
  * dollars per request/s: each region (most constrained first) takes the cluster whose extra replicas cost least
- * per request/s it absorbs, as much as that cluster can take, then the next. Owned capacity, edge and spot win
+ * per request/s it absorbs, as much as that cluster can take, then the next; a local-improvement pass then
+ * consolidates pools where one larger pool needs fewer replicas than the greedy's split. Owned capacity, edge and spot win
  * where they are cheaper because they are; on-demand cloud is what is left. Then the total is raised to the
  * KPA's count, capped at max, and spot is swapped for on-demand up to the floor.
  */
@@ -168,6 +169,114 @@ const serveDemand = (input: AllocationInput, cap: Capacity, work: Working[]): Re
   return unserved;
 };
 
+/** A pool's replicas at a size: its cheapest `n` slots, with the cold-start surcharge on new ones. */
+const poolCost = (input: AllocationInput, w: Working, n: number): number => stepCost(w, 0, n, input.coldStartSeconds);
+
+/** The largest RTT among the regions a pool would serve with `routes` (its latency budget is the SLO less it). */
+const maxRttOf = (input: AllocationInput, w: Working, routes: Record<string, number>): number => {
+  let worst = 0;
+  for (const [r, x] of Object.entries(routes)) if (x > EPS) worst = Math.max(worst, eligible(input, r, w) ?? 0);
+  return worst;
+};
+
+interface Move {
+  a: Working;
+  b: Working;
+  aRoutes: Record<string, number>;
+  bRoutes: Record<string, number>;
+  aReplicas: number;
+  bReplicas: number;
+  delta: number;
+}
+
+/** The cost change of moving `amounts` (requests/s per region) from pool `b` to pool `a`, each resized to fit. */
+const priceMove = (
+  input: AllocationInput,
+  cap: Capacity,
+  a: Working,
+  b: Working,
+  amounts: Record<string, number>,
+): Move | undefined => {
+  const aRoutes = { ...a.routes };
+  const bRoutes = { ...b.routes };
+  for (const [r, x] of Object.entries(amounts)) {
+    if (x <= EPS) continue;
+    if (eligible(input, r, a) === undefined) return undefined;
+    aRoutes[r] = (aRoutes[r] ?? 0) + x;
+    const left = (bRoutes[r] ?? 0) - x;
+    if (left > EPS) bRoutes[r] = left;
+    else delete bRoutes[r];
+  }
+  const rate = (routes: Record<string, number>) => Object.values(routes).reduce((s, x) => s + x, 0);
+  const aReplicas = cap.needed(rate(aRoutes), input.latencySloMs - maxRttOf(input, a, aRoutes), a.slots.length);
+  const bReplicas = cap.needed(rate(bRoutes), input.latencySloMs - maxRttOf(input, b, bRoutes), b.slots.length);
+  if (aReplicas === undefined || bReplicas === undefined) return undefined;
+  const delta =
+    poolCost(input, a, aReplicas) +
+    poolCost(input, b, bReplicas) -
+    poolCost(input, a, a.replicas) -
+    poolCost(input, b, b.replicas);
+  return { a, b, aRoutes, bRoutes, aReplicas, bReplicas, delta };
+};
+
+/** Traffic of `b` that `a` may serve, largest region first, up to `amount` requests/s. */
+const movable = (input: AllocationInput, a: Working, b: Working, amount: number): Record<string, number> => {
+  const out: Record<string, number> = {};
+  let left = amount;
+  const regions = Object.entries(b.routes)
+    .filter(([r, x]) => x > EPS && eligible(input, r, a) !== undefined)
+    .sort(([ra, xa], [rb, xb]) => xb - xa || (ra < rb ? -1 : 1));
+  for (const [r, x] of regions) {
+    if (left <= EPS) break;
+    const take = Math.min(x, left);
+    out[r] = take;
+    left -= take;
+  }
+  return left > EPS ? {} : out;
+};
+
+/**
+ * Local improvement after the greedy: the greedy fills the pool that is cheapest per request/s *now*, which can
+ * split demand over pools where one bigger pool would need fewer replicas (M/M/c pools pool: 2c replicas take more
+ * than twice what c take within a budget). Repeatedly apply the best of these moves while one lowers the cost:
+ * consolidate a pool's traffic into another, or move just enough traffic off a pool for it to drop k replicas.
+ */
+const improve = (input: AllocationInput, cap: Capacity, work: Working[]): void => {
+  for (let round = 0; round < 4 * work.length * work.length + 8; round++) {
+    let best: Move | undefined;
+    const consider = (m: Move | undefined) => {
+      if (m && m.delta < -EPS && (!best || m.delta < best.delta - EPS)) best = m;
+    };
+    for (const b of work) {
+      if (b.replicas === 0) continue;
+      for (const a of work) {
+        if (a === b) continue;
+        consider(priceMove(input, cap, a, b, movable(input, a, b, b.rate)));
+        // Shed just enough for `b` to drop k replicas (one at a time can be stuck where several pay).
+        const budget = input.latencySloMs - b.maxRtt;
+        for (let k = 1; k < b.replicas; k++) {
+          // A hair more than the difference, so rounding never leaves `b` just over what its smaller pool takes.
+          const excess = b.rate - cap.rate(b.replicas - k, budget) + 1e-7;
+          if (excess > EPS && excess < b.rate - EPS) {
+            consider(priceMove(input, cap, a, b, movable(input, a, b, excess)));
+          }
+        }
+      }
+    }
+    if (!best) return;
+    const m: Move = best;
+    for (const [w, routes, replicas] of [
+      [m.a, m.aRoutes, m.aReplicas],
+      [m.b, m.bRoutes, m.bReplicas],
+    ] as const) {
+      w.routes = routes;
+      w.rate = Object.values(routes).reduce((s, x) => s + x, 0);
+      w.maxRtt = maxRttOf(input, w, routes);
+      w.replicas = replicas;
+    }
+  }
+};
+
 /** Raise the total to the KPA's count: one replica at a time, in the cheapest cluster within the SLO of the
  *  region that has the fewest replicas for its share (so min replicas sit near the users while idle). */
 const raiseToFloor = (input: AllocationInput, work: Working[]): void => {
@@ -282,7 +391,10 @@ export const allocate = (input: AllocationInput): Allocation => {
   const work: Working[] = [...input.clusters]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((cluster) => ({ cluster, slots: slotsOf(cluster), replicas: 0, rate: 0, maxRtt: 0, routes: {}, extra: [] }));
-  const unserved = serveDemand({ ...input, demand }, capacityOf(model), work);
+  const cap = capacityOf(model);
+  const unserved = serveDemand({ ...input, demand }, cap, work);
+  // Past maxReplicas the count binds, not the cost: capping then keeps the greedy's cheapest-first fill.
+  if (work.reduce((n, w) => n + w.replicas, 0) <= input.maxReplicas) improve({ ...input, demand }, cap, work);
   raiseToFloor(input, work);
   const capped = capAtMax(input, work);
   const kinds = new Map(work.map((w) => [w, split(w)]));

@@ -81,6 +81,7 @@ const row = (name: string, ageSeconds: number, tenant = "t"): WorkloadRow => {
     policy: null,
     pool: null,
     poolNote: null,
+    autoscaling: null,
     startedAt: null,
     finishedAt: null,
   };

@@ -38,7 +38,14 @@ export {
 export { assertState, type CheckpointEntry, effectiveDescription } from "./clusters.ts";
 export type { CostGroup } from "./costs.ts";
 export { type Db, type OpenDatabase, openDatabase, type Tx } from "./db.ts";
-export type { DecideTransition, PlacementChange, StatusOutcome, StatusTransition } from "./placing.ts";
+export type {
+  DecideTransition,
+  PlacementChange,
+  ScaleChange,
+  ScaleTarget,
+  StatusOutcome,
+  StatusTransition,
+} from "./placing.ts";
 export type { ClusterRegistration, ClusterRow, ClusterState, EventRow, PlacementRow, WorkloadRow } from "./schema.ts";
 export type { ApiTokenRow, AuditRow } from "./schema-auth.ts";
 export type { NewToken, TokenRepository, TokenView } from "./tokens.ts";

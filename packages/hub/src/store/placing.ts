@@ -1,4 +1,11 @@
-import type { Decision, PlacementStatus, Reservation, StagingItem, WorkloadPhase } from "@gantry/shared";
+import type {
+  AutoscalingStatus,
+  Decision,
+  PlacementStatus,
+  Reservation,
+  StagingItem,
+  WorkloadPhase,
+} from "@gantry/shared";
 import { and, asc, eq, inArray, isNull, lt, ne } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import {
@@ -33,6 +40,32 @@ export interface PlacementChange {
   /** Per cluster: the data its agent copies in before starting (`stagingPlan`). */
   staging?: ReadonlyMap<string, StagingItem[]>;
 }
+
+/** One cluster's share of a service after an autoscaling pass. */
+export interface ScaleTarget {
+  cluster: string;
+  /** 0: the service leaves the cluster. */
+  replicas: number;
+  spot: boolean;
+  gpuModel?: string;
+  pricePerGpuHour: number;
+  routing: Record<string, number>;
+}
+
+/** An autoscaling pass to record: the new counts and weights, the status, one event per change. */
+export interface ScaleChange {
+  targets: ScaleTarget[];
+  status: AutoscalingStatus;
+  events: { reason: "ScaledOut" | "ScaledIn"; message: string }[];
+  at: Date;
+}
+
+const sameRouting = (a: Record<string, number> | null, b: Record<string, number>): boolean => {
+  const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b)]);
+  // Weights that moved by under 2 points are not worth a desired-state publish.
+  for (const k of keys) if (Math.abs((a?.[k] ?? 0) - (b[k] ?? 0)) > 0.02) return false;
+  return true;
+};
 
 /** What a status report does to its workload, decided by a pure function the scheduler passes in. */
 export type StatusTransition =
@@ -261,6 +294,77 @@ export const placingRepository = (db: Db) => ({
       });
       await touchClusters(tx, [...previous.map((p) => p.cluster), ...target]);
       return true;
+    });
+  },
+
+  /**
+   * Apply an autoscaling pass to a running service, in one transaction: per cluster, resize its placement in place
+   * (same generation: agents keep the replicas that run), add one, or retire it; store `status.autoscaling`; record
+   * one event per change; queue the clusters whose desired state changed. Returns those clusters, or undefined when
+   * the workload is gone or no longer running.
+   */
+  async scale(uid: string, change: ScaleChange, epoch?: number): Promise<string[] | undefined> {
+    return db.transaction(async (tx) => {
+      await assertEpoch(tx, epoch);
+      const w = await lockWorkload(tx, uid);
+      if (w?.phase !== "Running" || !w.decisionId) return undefined;
+      const rows = await tx.select().from(placements).where(eq(placements.uid, uid));
+      const touched: string[] = [];
+      for (const t of change.targets) {
+        const row = rows.find((r) => r.cluster === t.cluster);
+        const active = row?.active === true && row.generation === w.generation;
+        if (t.replicas === 0) {
+          if (!active) continue;
+          await tx
+            .update(placements)
+            .set({ active: false })
+            .where(and(eq(placements.uid, uid), eq(placements.cluster, t.cluster)));
+          touched.push(t.cluster);
+        } else if (active) {
+          if (row.replicas === t.replicas && sameRouting(row.routing, t.routing)) continue;
+          await tx
+            .update(placements)
+            .set({ replicas: t.replicas, routing: t.routing })
+            .where(and(eq(placements.uid, uid), eq(placements.cluster, t.cluster)));
+          touched.push(t.cluster);
+        } else {
+          if (row) await tx.delete(placements).where(and(eq(placements.uid, uid), eq(placements.cluster, t.cluster)));
+          await tx.insert(placements).values({
+            uid,
+            cluster: t.cluster,
+            tenant: w.tenant,
+            workload: w.name,
+            replicas: t.replicas,
+            generation: w.generation,
+            decisionId: w.decisionId,
+            spot: t.spot,
+            gpuModel: t.gpuModel ?? null,
+            pricePerGpuHour: t.pricePerGpuHour,
+            routing: t.routing,
+            gpusPerReplica: w.manifest.spec.resources.gpu.count,
+            pool: w.pool,
+            policy: w.policy,
+            createdAt: change.at,
+          });
+          touched.push(t.cluster);
+        }
+      }
+      await tx
+        .update(workloads)
+        .set({ autoscaling: change.status, updatedAt: change.at, rv: nextRv })
+        .where(eq(workloads.uid, uid));
+      for (const e of change.events) {
+        await recordEvent(tx, {
+          uid,
+          tenant: w.tenant,
+          workload: w.name,
+          reason: e.reason,
+          message: e.message,
+          at: change.at,
+        });
+      }
+      await touchClusters(tx, touched);
+      return touched;
     });
   },
 

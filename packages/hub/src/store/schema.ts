@@ -1,4 +1,5 @@
 import type {
+  AutoscalingStatus,
   Budget,
   BurstPolicy,
   CapacityReport,
@@ -107,6 +108,8 @@ export const workloads = pgTable(
     policy: text("policy"),
     pool: text("pool"),
     poolNote: text("pool_note"),
+    /** A service's last autoscaling pass and recent scaling decisions (`status.autoscaling`). */
+    autoscaling: jsonb("autoscaling").$type<AutoscalingStatus>(),
     startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
   },
@@ -145,6 +148,8 @@ export const placements = pgTable(
     pricePerGpuHour: doublePrecision("price_per_gpu_hour").notNull().default(0),
     /** Data its agent copies in before starting it (the decision's staging plan for this cluster). */
     staging: jsonb("staging").$type<StagingItem[]>().notNull().default([]),
+    /** A service's endpoint weights in this cluster (per user region, the share sent here). */
+    routing: jsonb("routing").$type<Record<string, number>>(),
     /** False once the hub no longer wants it in the cluster (finished, moved); kept for history. */
     active: boolean("active").notNull().default(true),
     status: jsonb("status").$type<PlacementStatus>(),

@@ -485,6 +485,7 @@ export const workloadRepository = (db: Db) => ({
         spot: p.spot,
         ...(p.gpuModel ? { gpuModel: p.gpuModel } : {}),
         staging: p.staging,
+        ...(p.routing ? { routing: p.routing } : {}),
         spec: manifest.spec,
       });
     }

@@ -26,6 +26,13 @@ export const Fleet = z.strictObject({
   clusters: boundedList(FleetCluster, LIMITS.clusters).default([]),
   datasets: boundedList(Dataset, LIMITS.datasets).default([]),
   reservations: boundedList(Reservation, LIMITS.reservations).default([]),
+  /**
+   * Round trips in ms from user regions to cluster regions (`rtt: { eu-west: { eu-west-3: 6 } }`): a service's
+   * replica serves a user region only where RTT plus its latency stays within the service's SLO.
+   */
+  rtt: z
+    .record(z.string().min(1).max(63), z.record(z.string().min(1).max(63), z.number().nonnegative().max(10_000)))
+    .optional(),
 });
 export type Fleet = z.infer<typeof Fleet>;
 export type FleetInput = z.input<typeof Fleet>;

@@ -31,6 +31,11 @@ export const Placement = z.strictObject({
   gpuModel: z.string().optional(),
   /** Data to copy in before the workload starts here (empty: everything it reads is local). */
   staging: z.array(StagingItem).max(64).default([]),
+  /**
+   * A service's endpoint weights here: per user region, the share of its traffic the global load balancer sends
+   * to this cluster (the hub's autoscaler sets them). Absent: none decided yet.
+   */
+  routing: z.record(z.string().min(1).max(63), z.number().min(0).max(1)).optional(),
   spec: Workload.shape.spec,
 });
 export type Placement = z.infer<typeof Placement>;

@@ -78,3 +78,54 @@ export const ServingSignal = z.strictObject({
 });
 export type ServingSignal = z.infer<typeof ServingSignal>;
 export type ServingSignalInput = z.input<typeof ServingSignal>;
+
+/** How a replica is paid for: owned (on-prem, edge), cloud on-demand, cloud spot. */
+export const CapacityKind = z.enum(["owned", "onDemand", "spot"]);
+
+/** One scaling decision the hub's autoscaler applied, with its sentence. */
+export const ScalingDecision = z.strictObject({
+  at: z.iso.datetime({ offset: true }),
+  cluster: z.string().min(1).max(63),
+  kind: CapacityKind,
+  from: z.number().int().nonnegative(),
+  to: z.number().int().nonnegative(),
+  explanation: z.string().max(2_000),
+});
+export type ScalingDecision = z.infer<typeof ScalingDecision>;
+
+/** Replicas of a service in one cluster: what the autoscaler wants, what runs, what serves. */
+export const ClusterReplicas = z.strictObject({
+  cluster: z.string().min(1).max(63),
+  kind: CapacityKind,
+  desired: z.number().int().nonnegative(),
+  current: z.number().int().nonnegative(),
+  ready: z.number().int().nonnegative(),
+  pricePerReplicaHour: z.number().nonnegative(),
+});
+export type ClusterReplicas = z.infer<typeof ClusterReplicas>;
+
+/** A service's `status.autoscaling` in the hub's API: the last pass's figures and the recent decisions. */
+export const AutoscalingStatus = z.strictObject({
+  updatedAt: z.iso.datetime({ offset: true }),
+  metric: ServingMetric,
+  /** The metric averaged over the stable window, summed over clusters (p95: traffic-weighted). */
+  metricValue: z.number().nonnegative(),
+  target: z.number().positive(),
+  mode: z.enum(["stable", "panic", "held", "idle"]),
+  /** The KPA's sentence for the count. */
+  reason: z.string().max(2_000),
+  desiredReplicas: z.number().int().nonnegative(),
+  readyReplicas: z.number().int().nonnegative(),
+  requestsPerSecond: z.number().nonnegative(),
+  /** Requests/s per user region the plan serves. */
+  demand: z.record(z.string(), z.number().nonnegative()),
+  /** Expected p95 per user region after the plan (RTT included), ms. */
+  predictedP95Ms: z.record(z.string(), z.number()),
+  costPerHour: z.number().nonnegative(),
+  clusters: z.array(ClusterReplicas).max(10_000),
+  /** Per user region, the share of its traffic each cluster gets (the global load balancer's weights). */
+  weights: z.record(z.string(), z.record(z.string(), z.number().min(0).max(1))),
+  /** The latest decisions, newest first. */
+  decisions: z.array(ScalingDecision).max(100),
+});
+export type AutoscalingStatus = z.infer<typeof AutoscalingStatus>;

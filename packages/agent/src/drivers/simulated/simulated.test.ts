@@ -8,6 +8,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { driverContract } from "../driver.contract.ts";
 import type { ClusterDriver } from "../driver.ts";
+import * as load from "./load.ts";
 import { createSimulatedDriver } from "./simulated.ts";
 
 const aNodeGroup = (over: Partial<NodeGroupInput> = {}): NodeGroupInput => ({
@@ -241,5 +242,82 @@ describe("simulated driver", () => {
     expect(s?.phase).toBe("Pending");
     expect(s?.message).toMatch(/largest free block is 0$/);
     expect(usedPerNode(sim.driver)).toEqual({ down: 0, cordoned: 0 });
+  });
+});
+
+describe("simulated driver: serving load from a trace", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const autoscaled = (replicas: number, routing?: Record<string, number>) =>
+    Placement.parse({
+      ...aPlacement("chat", {
+        replicas,
+        spec: {
+          autoscaling: { maxReplicas: 10, target: 1, coldStartSeconds: 10 },
+          serving: { latencySloMs: 300, replicaRequestsPerSecond: 5 },
+        },
+      }),
+      ...(routing ? { routing } : {}),
+    });
+
+  it("serves its routed share of the trace, counts replicas ready after the cold start, and scales in place", async () => {
+    let t = Date.parse("2026-01-01T00:00:00Z");
+    const trace = load.LoadTrace.parse({
+      kind: "points",
+      interpolation: "step",
+      points: [
+        { atSeconds: 0, rps: { "eu-west": 8, "us-east": 4 } },
+        { atSeconds: 100, rps: { "eu-west": 40, "us-east": 4 } },
+      ],
+    });
+    const driver = createSimulatedDriver({
+      cluster: aCluster({ nodes: [aNodeGroup({ count: 2 })] }),
+      now: () => new Date(t),
+      secondsPerHour: 10,
+      tickMs: 1_000,
+      // Ten trace seconds per real second: the step at trace time 100 comes 10 s in.
+      load: { trace, startedAtMs: t, offsetSeconds: 0, speed: 10 },
+    });
+    await driver.start();
+    await driver.reconcile([autoscaled(2, { "eu-west": 0.5 })]);
+    const first = (await driver.servingSignals!())[0]!;
+    expect(first).toMatchObject({ workload: "chat", replicas: 2, readyReplicas: 0, requestsPerSecond: 4 });
+    expect(first.byRegion).toEqual({ "eu-west": 4 });
+    expect(first.modelLoadSeconds).toBe(10);
+
+    t += 11_000;
+    vi.advanceTimersByTime(1_000);
+    const surge = (await driver.servingSignals!())[0]!;
+    expect(surge).toMatchObject({ readyReplicas: 2, requestsPerSecond: 20 });
+    // 20 req/s on two replicas of 5 req/s: overloaded, a backlog builds.
+    expect(surge.queueDepth).toBeGreaterThan(0);
+
+    // Scaled out: the two running replicas stay ready, the new ones load.
+    await driver.reconcile([autoscaled(4, { "eu-west": 0.5 })]);
+    const scaled = (await driver.servingSignals!())[0]!;
+    expect(scaled).toMatchObject({ replicas: 4, readyReplicas: 2 });
+    t += 10_000;
+    vi.advanceTimersByTime(1_000);
+    expect((await driver.servingSignals!())[0]).toMatchObject({ readyReplicas: 4 });
+    expect(await statusOf(driver, "chat")).toMatchObject({ phase: "Running", readyReplicas: 4 });
+    await driver.close();
+  });
+
+  it("sends no traffic to a service the load balancer has no weight for yet", async () => {
+    const t = Date.parse("2026-01-01T00:00:00Z");
+    const trace = load.LoadTrace.parse({ kind: "points", points: [{ atSeconds: 0, rps: { "eu-west": 8 } }] });
+    const driver = createSimulatedDriver({
+      cluster: aCluster(),
+      now: () => new Date(t),
+      secondsPerHour: 10,
+      load: { trace, startedAtMs: t, offsetSeconds: 0, speed: 1 },
+    });
+    await driver.reconcile([autoscaled(1)]);
+    expect((await driver.servingSignals!())[0]).toMatchObject({ requestsPerSecond: 0, concurrency: 0 });
   });
 });

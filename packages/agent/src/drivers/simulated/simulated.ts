@@ -9,6 +9,7 @@ import { type ClusterDriver, type LogsQuery, LogsUnavailable } from "../driver.t
 import { createDataCache } from "./data-cache.ts";
 import { simulatedLogLines } from "./logs.ts";
 import { expandNodes, largestFreeBlock, pickNode, type ReplicaShape, type SimNode, take } from "./nodes.ts";
+import { type SimulatedLoad, servingSignals } from "./serving.ts";
 
 export interface SimulatedDriverOptions {
   cluster: FleetCluster;
@@ -17,9 +18,11 @@ export interface SimulatedDriverOptions {
   secondsPerHour: number;
   /** How often running jobs are checked for completion. */
   tickMs?: number;
+  /** Play a load trace against the cluster's services (their serving signals); absent: services report none. */
+  load?: SimulatedLoad;
 }
 
-interface Replica {
+export interface Replica {
   node?: SimNode;
   /** Kept after the node is released, for the replica's logs. */
   nodeName?: string;
@@ -27,7 +30,7 @@ interface Replica {
   finishedAt?: number;
 }
 
-interface SimWorkload {
+export interface SimWorkload {
   placement: Placement;
   shape: ReplicaShape;
   replicas: Replica[];
@@ -68,6 +71,16 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
     for (const r of w.replicas) {
       if (r.node && r.finishedAt === undefined) take(r.node, w.shape, -1);
       r.node = undefined;
+    }
+  };
+
+  const resize = (w: SimWorkload, replicas: number) => {
+    while (w.replicas.length < replicas) w.replicas.push({});
+    const started = (r: Replica) => r.startedAt ?? Number.MAX_SAFE_INTEGER;
+    const order = [...w.replicas].sort((a, b) => started(b) - started(a));
+    for (const r of order.slice(0, Math.max(0, w.replicas.length - replicas))) {
+      if (r.node && r.finishedAt === undefined) take(r.node, w.shape, -1);
+      w.replicas.splice(w.replicas.indexOf(r), 1);
     }
   };
 
@@ -252,14 +265,19 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
       const wanted = new Map(desired.map((p) => [placementKey(p), p]));
       for (const [key, w] of workloads) {
         const p = wanted.get(key);
-        if (
-          !p ||
-          p.uid !== w.placement.uid ||
-          p.generation !== w.placement.generation ||
-          p.replicas !== w.placement.replicas
-        ) {
+        if (!p || p.uid !== w.placement.uid || p.generation !== w.placement.generation) {
           release(w);
           workloads.delete(key);
+        } else if (p.replicas !== w.placement.replicas && p.spec.type === "service") {
+          // A service scaled: keep the replicas that run (no cold start again); new ones wait for room, and the
+          // ones to go are those not started yet, then the newest.
+          resize(w, p.replicas);
+          w.placement = p;
+        } else if (p.replicas !== w.placement.replicas) {
+          release(w);
+          workloads.delete(key);
+        } else {
+          w.placement = p;
         }
       }
       for (const p of desired) {
@@ -277,6 +295,11 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
     async statuses() {
       return [...workloads.values()].map(statusOf);
     },
+    ...(options.load
+      ? {
+          servingSignals: async () => servingSignals(options.load!, workloads.values(), now().getTime()),
+        }
+      : {}),
     onChange(listener) {
       listeners.push(listener);
     },

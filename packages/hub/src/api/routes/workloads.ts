@@ -103,6 +103,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
         decisionId: w.decisionId,
         decision,
         ...(staging.length > 0 ? { staging } : {}),
+        ...(w.autoscaling ? { autoscaling: w.autoscaling } : {}),
         ...extra,
       },
       200,

@@ -1,3 +1,4 @@
+import type { AutoscalingStatus } from "@gantry/shared";
 import { Command } from "commander";
 import { stringify } from "yaml";
 import { clientFor, type HubClient } from "../client.ts";
@@ -5,6 +6,7 @@ import { ExitCode } from "../exit-codes.ts";
 import { type Doc, kindFor } from "../kinds.ts";
 import { age, CliError, usd } from "../output.ts";
 import {
+  autoscalingLines,
   decisionLines,
   type EventView,
   type ExplainView,
@@ -36,6 +38,7 @@ interface WorkloadStatusView {
   startedAt: string | null;
   finishedAt: string | null;
   placements: PlacementView[];
+  autoscaling?: unknown;
 }
 
 const when = (iso: string | null | undefined, now: number) => (iso ? `${iso} (${age(iso, now)} ago)` : "-");
@@ -71,6 +74,7 @@ const describeWorkload = async (api: HubClient, cmd: Command, name: string): Pro
             `  ${p.cluster}: ${p.replicas} replica(s)${p.spot ? " on spot" : ""}${p.gpuModel ? ` ${p.gpuModel}` : ""}${p.pricePerGpuHour !== null ? ` at ${usd(p.pricePerGpuHour)}/GPU-h` : ""}, ${p.phase} (${p.readyReplicas} ready), generation ${p.generation}${p.active ? "" : " [released]"}${p.message ? ` — ${p.message}` : ""}`,
         )
       : ["  <none>"]),
+    ...autoscalingLines((s.autoscaling ?? undefined) as AutoscalingStatus | undefined),
     ...explainLines(e).map((l) => `${l.charAt(0).toUpperCase()}${l.slice(1)}`),
     ...(e.decision
       ? [

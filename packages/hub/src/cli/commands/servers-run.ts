@@ -1,6 +1,15 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Agent, createAgent, createSimulatedDriver, readFleet, startTracing, untilSignal } from "@gantry/agent";
+import {
+  type Agent,
+  createAgent,
+  createSimulatedDriver,
+  load,
+  readFleet,
+  type SimulatedLoad,
+  startTracing,
+  untilSignal,
+} from "@gantry/agent";
 import type { FleetCluster } from "@gantry/shared";
 import { type NatsAuthority, openNatsAuthority } from "../../bus/auth/index.ts";
 import { type RunningNatsServer, startNatsServer } from "../../bus/nats-server.ts";
@@ -18,6 +27,7 @@ const simulatedAgent = (
   secondsPerHour: number,
   heartbeatIntervalMs?: number,
   natsCreds?: string,
+  trace?: SimulatedLoad,
 ) =>
   createAgent({
     config: {
@@ -26,7 +36,13 @@ const simulatedAgent = (
       ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
       ...(natsCreds ? { natsCreds } : {}),
     },
-    driver: createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour }),
+    driver: createSimulatedDriver({
+      cluster,
+      now: () => new Date(),
+      secondsPerHour,
+      // Each agent its own state over the one trace and start.
+      ...(trace ? { load: { ...trace, state: new Map() } } : {}),
+    }),
     logger: createLogger("gantry-agent").child({ cluster: cluster.name }),
   });
 
@@ -43,6 +59,10 @@ export interface HubFlags {
 export interface UpFlags extends HubFlags {
   fleet: string;
   secondsPerHour: number;
+  loadTrace?: string | false;
+  traceSpeed: number;
+  traceStart: number;
+  service?: string | false;
 }
 
 const flagsToConfig = (o: HubFlags) => ({
@@ -102,7 +122,15 @@ export const runHub = async (o: HubFlags, out: Out): Promise<void> => {
 /** `gantry up`: NATS, the hub with its embedded database and one simulated agent per cluster, in this process. */
 export const runUp = async (o: UpFlags, out: Out): Promise<void> => {
   const fleet = await readFleet(o.fleet);
-  const env = flagsToConfig(o);
+  const env = { ...flagsToConfig(o), ...(fleet.rtt ? { rtt: fleet.rtt } : {}) };
+  const trace: SimulatedLoad | undefined = o.loadTrace
+    ? {
+        trace: load.parseLoadTrace(await readFile(o.loadTrace, "utf8"), o.loadTrace),
+        startedAtMs: Date.now(),
+        offsetSeconds: o.traceStart,
+        speed: o.traceSpeed,
+      }
+    : undefined;
   // Everything on one machine: mint the first admin token where the CLI will find it.
   const config = { ...env, auth: { ...env.auth, bootstrapAdminToken: true } };
   const stopTracing = await startTracing("gantry");
@@ -144,13 +172,25 @@ export const runUp = async (o: UpFlags, out: Out): Promise<void> => {
   }
   const agents: Agent[] = [];
   for (const c of fleet.clusters.filter((c) => c.health !== "offline")) {
-    const a = simulatedAgent(c, natsUrl, o.secondsPerHour, 2_000, credsFiles.get(c.name));
+    const a = simulatedAgent(c, natsUrl, o.secondsPerHour, 2_000, credsFiles.get(c.name), trace);
     await a.start();
     agents.push(a);
   }
   // The dashboard signs in with the admin token from the URL's fragment, which the browser keeps to itself (never
   // sent to a server, so never in an access log) and the page drops from the address bar at once.
   const adminToken = h.adminTokenFile ? (await readFile(h.adminTokenFile, "utf8")).trim() : undefined;
+  let service = "";
+  if (o.service) {
+    // Through the API, as a user would: validated and admitted like any submission.
+    const res = await fetch(`${h.url}/api/v1/workloads`, {
+      method: "POST",
+      headers: { "content-type": "application/yaml", ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}) },
+      body: await readFile(o.service, "utf8"),
+    });
+    service = res.ok
+      ? `  service    ${o.service} submitted; ${trace ? `trace ${o.loadTrace} at ${o.traceSpeed}× from ${o.traceStart} s` : "no load trace"}`
+      : `  service    ${o.service} refused: HTTP ${res.status} ${await res.text()}`;
+  }
   out(
     [
       "Gantry is up.",
@@ -161,6 +201,7 @@ export const runUp = async (o: UpFlags, out: Out): Promise<void> => {
       `  fleet      ${agents.length} simulated cluster(s) from ${o.fleet}; 1 simulated hour = ${o.secondsPerHour}s`,
       `  clock      ${workClock ? `simulated for billing, budgets, burst waits and drain-back: now ${workClock.now().toISOString()}` : "real time"} (heartbeats and failover: real time)`,
       `  admin      token in ${h.adminTokenFile} (mode 0600; the CLI reads it for a hub on this machine)`,
+      ...(service ? [service, `  watch      gantry describe workload chat-inference --hub ${h.url}`] : []),
       "",
       `Try: pnpm gantry submit -f examples/train-job.yaml --hub ${h.url}`,
       `     pnpm gantry get workloads --hub ${h.url}`,

@@ -1,6 +1,6 @@
 import { agentCommand, nonNegative } from "@gantry/agent/cli";
 import { Command } from "commander";
-import { defaultFleet } from "../assets.ts";
+import { defaultFleet, defaultService, defaultTrace } from "../assets.ts";
 import type { HubFlags, UpFlags } from "./servers-run.ts";
 
 type Out = (text: string) => void;
@@ -35,7 +35,16 @@ export const serverCommands = (out: Out): Command[] => {
     new Command("up")
       .description("run everything on this machine: NATS, the hub with its embedded database, a simulated fleet")
       .option("--fleet <file>", "fleet file", defaultFleet())
-      .option("--seconds-per-hour <n>", "real seconds per simulated hour", nonNegative("--seconds-per-hour"), 60),
+      .option("--seconds-per-hour <n>", "real seconds per simulated hour", nonNegative("--seconds-per-hour"), 60)
+      .option("--load-trace <file>", "requests/s per user region the simulated clusters serve", defaultTrace())
+      .option("--trace-speed <n>", "trace seconds per real second", nonNegative("--trace-speed"), 20)
+      .option(
+        "--trace-start <seconds>",
+        "trace time at start (default 09:55, five minutes before the shipped trace's surge)",
+        nonNegative("--trace-start"),
+        35_700,
+      )
+      .option("--service <file>", "inference service submitted at start (--no-service: none)", defaultService()),
   ).action(async (o: UpFlags) => {
     const { runUp } = await import("./servers-run.ts");
     await runUp(o, out);

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { ClusterVerdict, Decision } from "@gantry/shared";
+import type { AutoscalingStatus, ClusterVerdict, Decision } from "@gantry/shared";
 import { Command } from "commander";
 import { clientFor, defaultHub, type HubClient } from "../client.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -38,6 +38,7 @@ export interface ExplainView {
   message: string;
   decisionId?: string | null;
   decision: Decision | null;
+  autoscaling?: AutoscalingStatus;
   policy?: string | null;
   pool?: string | null;
   burst?: string;
@@ -151,6 +152,21 @@ const waitForDecision = async (api: HubClient, w: Doc): Promise<Doc> => {
   return current;
 };
 
+/** A service's `status.autoscaling` as text: the count and why, replicas per cluster, the latest decisions. */
+export const autoscalingLines = (a: AutoscalingStatus | undefined): string[] => {
+  if (!a) return [];
+  return [
+    `Autoscaling: ${a.desiredReplicas} desired, ${a.readyReplicas} ready (${a.mode}; ${a.metric} ${a.metricValue} at ${a.target} per replica), ${a.requestsPerSecond} req/s, ${usd(a.costPerHour)}/h`,
+    `  why: ${a.reason}`,
+    ...a.clusters.map(
+      (c) =>
+        `  ${c.cluster} (${c.kind}): ${c.desired} desired, ${c.current} placed, ${c.ready} ready at ${usd(c.pricePerReplicaHour)}/replica-h`,
+    ),
+    "Scaling decisions:",
+    ...(a.decisions.length ? a.decisions.slice(0, 8).map((d) => `  ${d.at} ${d.explanation}`) : ["  none yet"]),
+  ];
+};
+
 /** submit, explain and events: a workload's life from the user's side. */
 export const workloadCommands = (out: Out): Command[] => {
   const submit = new Command("submit")
@@ -197,6 +213,7 @@ export const workloadCommands = (out: Out): Command[] => {
         render(e, parseFormat(opts.output), () =>
           [
             `workload/${e.workload}: ${e.phase} — ${e.message}`,
+            ...autoscalingLines(e.autoscaling),
             ...explainLines(e),
             ...(e.decision ? decisionLines(e.decision) : ["decision: none yet"]),
           ].join("\n"),

@@ -116,8 +116,8 @@ describe("the gantry CLI against a running hub", () => {
     expect(r.stderr).toMatch(/spec\.caps\.maxBurstGpus/);
     expect(JSON.parse((await gantry(["get", "policies", "-o", "json"], hub)).stdout)).toEqual([]);
     const bad = await gantry(["submit", "-f", join(root, "examples/fleet.yaml")], hub);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/validation_failed.*\n\s+- apiVersion:/);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/examples\/fleet\.yaml: error: validation_failed.*\n\s+- apiVersion:/);
   });
 
   it("mints, lists and revokes a token, refuses it afterwards, and shows both in the audit log", async () => {

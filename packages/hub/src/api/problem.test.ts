@@ -1,5 +1,6 @@
 import { ValidationError } from "@gantry/shared";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
 import { HubError, type HubErrorCode, notFound } from "../errors.ts";
 import { problemHeaders, problemOf, respondProblem } from "./problem.ts";
@@ -45,6 +46,24 @@ describe("problemOf", () => {
     expect(p).toMatchObject({ status: 500, code: "internal" });
     expect(JSON.stringify(p)).not.toContain("hunter2");
     expect(problemOf("a string").status).toBe(500);
+  });
+});
+
+describe("problemOf for hono's own exceptions", () => {
+  // Fuzzing found these: hono's validator threw HTTPException(400) for malformed JSON and (415) for text/yaml, and
+  // both answered 500.
+  it.each([
+    [400, "bad_request"],
+    [413, "payload_too_large"],
+    [415, "unsupported_media_type"],
+    [418, "bad_request"],
+  ])("keeps an HTTPException(%i) a client error with code %s", (status, code) => {
+    const p = problemOf(new HTTPException(status as 400, { message: "Malformed JSON in request body" }));
+    expect(p).toMatchObject({ status: status === 418 ? 400 : status, code, detail: "Malformed JSON in request body" });
+  });
+
+  it("leaves a 5xx HTTPException an internal error", () => {
+    expect(problemOf(new HTTPException(502, { message: "upstream" }))).toMatchObject({ status: 500, code: "internal" });
   });
 });
 

@@ -40,7 +40,11 @@ export const hubClient = (base: string, auth?: ResolvedToken) => {
       const p = (parsed ?? {}) as ProblemBody;
       const fields = (p.errors ?? []).map((e) => `\n  - ${e.field || "(document)"}: ${e.message}`).join("");
       const hint = response.status === 401 ? loginHint(auth) : "";
-      throw new CliError(`error: ${p.code ?? response.status}: ${p.detail ?? response.statusText}${fields}${hint}`);
+      // Bad input exits 2, as a local validation error does (`gantry plan`, `gantry apply`); other refusals 1.
+      throw new CliError(
+        `error: ${p.code ?? response.status}: ${p.detail ?? response.statusText}${fields}${hint}`,
+        p.code === "validation_failed" ? 2 : 1,
+      );
     }
     return parsed;
   };

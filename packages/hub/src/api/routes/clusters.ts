@@ -8,7 +8,7 @@ import { assertState, type ClusterRegistration } from "../../store/index.ts";
 import { readBody, readDocument } from "../body.ts";
 import type { RouteDeps } from "../deps.ts";
 import { decodeContinue, encodeContinue, ListQuery, listMeta } from "../list.ts";
-import { NameParam, problemResponses } from "../openapi.ts";
+import { documentedBody, NameParam, problemResponses } from "../openapi.ts";
 import { ClusterView, clusterView } from "../views.ts";
 
 /**
@@ -150,13 +150,7 @@ export const fleetRoutes = (deps: RouteDeps) => {
       operationId: "registerCluster",
       summary: "Register a cluster (operator): it gets work; returns its agent's NATS credentials once",
       request: {
-        body: {
-          content: {
-            "application/json": { schema: ClusterRegistrationRequest },
-            "application/yaml": { schema: ClusterRegistrationRequest },
-          },
-          required: false,
-        },
+        body: documentedBody(ClusterRegistrationRequest),
       },
       responses: {
         201: { description: "Registered", content: { "application/json": { schema: RegisteredCluster } } },
@@ -322,10 +316,7 @@ export const fleetRoutes = (deps: RouteDeps) => {
       summary: "Create or replace a dataset (JSON or YAML)",
       request: {
         params: NameParam,
-        body: {
-          content: { "application/json": { schema: Dataset }, "application/yaml": { schema: Dataset } },
-          required: false,
-        },
+        body: documentedBody(Dataset),
       },
       responses: {
         200: { description: "Stored", content: { "application/json": { schema: Dataset } } },

@@ -1,4 +1,4 @@
-import { Decision, parseWith, Workload, WorkloadPhase } from "@gantry/shared";
+import { Decision, parseWith, ValidationError, Workload, WorkloadPhase } from "@gantry/shared";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
@@ -7,14 +7,13 @@ import type { WorkloadWithPlacements } from "../../store/index.ts";
 import { readDocument } from "../body.ts";
 import type { RouteDeps } from "../deps.ts";
 import { decodeContinue, encodeContinue, ListQuery, listMeta } from "../list.ts";
-import { Problem, problemResponses, TenantNameParams, TenantParam } from "../openapi.ts";
+import { documentedBody, Problem, problemResponses, TenantNameParams, TenantParam } from "../openapi.ts";
+import { templateIssues } from "../template-schemas.ts";
 import { EventView, eventView, WorkloadView, workloadSummary, workloadView } from "../views.ts";
 import { watchWorkloads } from "./watch.ts";
 
-const bodyContent = {
-  "application/json": { schema: Workload },
-  "application/yaml": { schema: Workload },
-};
+/** Submitted workloads are read by `readDocument` (JSON or YAML), not by the route layer. */
+const workloadBody = documentedBody(Workload);
 
 const WorkloadList = z.object({
   apiVersion: z.string(),
@@ -109,6 +108,9 @@ export const workloadRoutes = (deps: RouteDeps) => {
   const submit = async (c: Context, pathTenant: string | undefined) => {
     const raw = withTenant(stripReadOnly(await readDocument(c, "workload")), pathTenant ?? access.defaultTenant(c));
     const workload = parseWith(Workload, raw, "workload");
+    // The user's manifests are theirs, but one the cluster's API server would refuse is refused here, by path.
+    const templateProblems = templateIssues(workload.spec.template);
+    if (templateProblems.length > 0) throw new ValidationError(templateProblems, "workload");
     access.require(c, "workloads:write", workload.metadata.tenant);
     const key = c.req.header("idempotency-key");
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
@@ -177,7 +179,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       path: "/tenants/{tenant}/workloads",
       operationId: "submitWorkload",
       summary: "Submit a workload to a tenant (JSON or YAML); a retry of the same spec returns the stored one (200)",
-      request: { params: TenantParam, body: { content: bodyContent, required: false } },
+      request: { params: TenantParam, body: workloadBody },
       responses: {
         200: {
           description: "Already accepted (same spec or Idempotency-Key)",
@@ -197,7 +199,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       path: "/workloads",
       operationId: "submitWorkloadToItsTenant",
       summary: "Submit a workload to the tenant its metadata names (default: the caller's tenant)",
-      request: { body: { content: bodyContent, required: false } },
+      request: { body: workloadBody },
       responses: {
         200: { description: "Already accepted", content: { "application/json": { schema: WorkloadView } } },
         201: { description: "Accepted; placement follows", content: { "application/json": { schema: WorkloadView } } },
@@ -396,7 +398,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       path: "/plan",
       operationId: "planWorkload",
       summary: "Dry run: what the engine would decide now on the live fleet. Stores nothing.",
-      request: { body: { content: bodyContent, required: false } },
+      request: { body: workloadBody },
       responses: {
         200: { description: "The decision", content: { "application/json": { schema: Decision } } },
         ...problemResponses(400, 401, 413, 415, 503),

@@ -89,7 +89,10 @@ export const workloadCommands = (out: Out): Command[] => {
     .option("--no-wait", "return as soon as the hub accepted it, before its placement decision")
     .action(async (opts: { file: string; wait: boolean }, cmd: Command) => {
       const api = client(cmd);
-      let w = (await api.post("/workloads", await readInput(opts.file))) as WorkloadView;
+      let w = (await api.post("/workloads", await readInput(opts.file)).catch((e: unknown) => {
+        // The hub names the field; the file is the CLI's to name.
+        throw e instanceof CliError ? new CliError(`${opts.file}: ${e.message}`, e.exitCode) : e;
+      })) as WorkloadView;
       // The hub accepts at once and decides right after: wait a moment for the decision, so the answer says where.
       const path = `/tenants/${encodeURIComponent(w.metadata.tenant)}/workloads/${encodeURIComponent(w.metadata.name)}`;
       const deadline = Date.now() + 5_000;

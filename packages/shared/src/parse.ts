@@ -317,7 +317,8 @@ const nestingGauge = () => {
 export const parseDocuments = (text: string, source = "input"): unknown[] =>
   readDocuments(text, source).map((d) => d.value);
 
-const single = (text: string, source: string): SourceDocument => {
+/** Parse text holding exactly one document: its value and where each path is in the text. */
+export const readDocument = (text: string, source = "input"): SourceDocument => {
   const docs = readDocuments(text, source);
   if (docs.length !== 1) {
     throw new ValidationError([{ field: "", message: `expected one document, found ${docs.length}` }], source);
@@ -326,10 +327,10 @@ const single = (text: string, source: string): SourceDocument => {
 };
 
 /** Parse text holding exactly one document. */
-export const parseDocument = (text: string, source = "input"): unknown => single(text, source).value;
+export const parseDocument = (text: string, source = "input"): unknown => readDocument(text, source).value;
 
 /** Parse text holding one document with `schema`; each issue carries the line and column of its field. */
 export const parseDocumentWith = <S extends z.ZodType>(schema: S, text: string, source = "input"): z.infer<S> => {
-  const doc = single(text, source);
+  const doc = readDocument(text, source);
   return parseWith(schema, doc.value, source, doc.locate);
 };

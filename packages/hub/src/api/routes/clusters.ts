@@ -1,11 +1,11 @@
-import { ClusterDescription, ClusterHealth, Dataset, DatasetCopy, parseWith, Tier } from "@gantry/shared";
+import { ClusterDescription, ClusterHealth, Dataset, DatasetCopy, Tier } from "@gantry/shared";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import { HubError, notFound } from "../../errors.ts";
 import { fleetClusterOf } from "../../fleet/snapshot.ts";
 import { assertState, type ClusterRegistration } from "../../store/index.ts";
-import { readBody, readDocument } from "../body.ts";
+import { parseAt, readBody, readSource } from "../body.ts";
 import type { RouteDeps } from "../deps.ts";
 import { decodeContinue, encodeContinue, ListQuery, listMeta } from "../list.ts";
 import { documentedBody, NameParam, problemResponses } from "../openapi.ts";
@@ -158,7 +158,7 @@ export const fleetRoutes = (deps: RouteDeps) => {
       },
     }),
     async (c) => {
-      const doc = parseWith(ClusterRegistrationRequest, await readDocument(c, "cluster"), "cluster");
+      const doc = parseAt(ClusterRegistrationRequest, await readSource(c, "cluster"), "cluster");
       const { name, ...registration } = doc;
       const existing = view.get(name);
       if (existing?.state === "registered") {

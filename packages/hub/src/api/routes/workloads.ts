@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { HubError, notFound } from "../../errors.ts";
 import type { WorkloadWithPlacements } from "../../store/index.ts";
-import { readDocument } from "../body.ts";
+import { readSource } from "../body.ts";
 import type { RouteDeps } from "../deps.ts";
 import { decodeContinue, encodeContinue, ListQuery, listMeta } from "../list.ts";
 import { documentedBody, Problem, problemResponses, TenantNameParams, TenantParam } from "../openapi.ts";
@@ -106,8 +106,9 @@ export const workloadRoutes = (deps: RouteDeps) => {
   };
 
   const submit = async (c: Context, pathTenant: string | undefined) => {
-    const raw = withTenant(stripReadOnly(await readDocument(c, "workload")), pathTenant ?? access.defaultTenant(c));
-    const workload = parseWith(Workload, raw, "workload");
+    const doc = await readSource(c, "workload");
+    const raw = withTenant(stripReadOnly(doc.value), pathTenant ?? access.defaultTenant(c));
+    const workload = parseWith(Workload, raw, "workload", doc.locate);
     // The user's manifests are theirs, but one the cluster's API server would refuse is refused here, by path.
     const templateProblems = templateIssues(workload.spec.template);
     if (templateProblems.length > 0) throw new ValidationError(templateProblems, "workload");
@@ -406,7 +407,8 @@ export const workloadRoutes = (deps: RouteDeps) => {
     }),
     async (c) => {
       access.require(c, "fleet:read");
-      const workload = parseWith(Workload, stripReadOnly(await readDocument(c, "workload")), "workload");
+      const doc = await readSource(c, "workload");
+      const workload = parseWith(Workload, stripReadOnly(doc.value), "workload", doc.locate);
       return c.json(await scheduler.dryRun(workload), 200);
     },
   );

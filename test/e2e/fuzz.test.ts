@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { aJob, threeClusterFleet } from "../support/fleets.ts";
 import { type FuzzRequest, fuzzRequest } from "../support/fuzz-inputs.ts";
 import { type Stack, startStack } from "../support/stack.ts";
@@ -31,6 +32,8 @@ describe("fuzzing the hub's API", () => {
   let stack: Stack;
   /** What was there before the fuzzing: it must be there, unchanged, after. */
   let before: string;
+  /** Workloads the in-process run got accepted: each must read back as itself. */
+  let acceptedWorkloads: Outcome[] = [];
 
   /** Every name the hub stores, by kind, and the admin's view of the pre-existing workload. */
   const storedNames = async (): Promise<Map<string, string[]>> => {
@@ -169,6 +172,30 @@ describe("fuzzing the hub's API", () => {
     const statuses = new Set(outcomes.map((o) => o.status));
     for (const s of [200, 201, 400, 404, 415]) expect(statuses, `status ${s} seen`).toContain(s);
     await expectNothingStoredFor(outcomes);
+    acceptedWorkloads = outcomes.filter(
+      (o) => o.status === 201 && (o.request.path === "/workloads" || o.request.path === "/tenants/fuzz/workloads"),
+    );
+  });
+
+  it("reads back every accepted workload as the same workload (get -o yaml, then submit it again)", async () => {
+    expect(acceptedWorkloads.length).toBeGreaterThan(0);
+    for (const { request } of acceptedWorkloads) {
+      const path = `/workloads/${request.names[0]}`;
+      const shown = await stack.api(path);
+      expect(shown.status, path).toBe(200);
+      const yaml = stringify(await shown.json());
+      const again = await stack.api("/workloads", {
+        method: "POST",
+        headers: { "content-type": "application/yaml" },
+        body: yaml,
+      });
+      // The same spec: already accepted, so 200 with the stored workload, not a second one.
+      expect(again.status, `${path}: ${await again.clone().text()}`).toBe(200);
+      const stored = (await again.json()) as { metadata: { uid: string } };
+      expect(stored.metadata.uid).toBe(
+        ((await (await stack.api(path)).json()) as { metadata: { uid: string } }).metadata.uid,
+      );
+    }
   });
 
   it(`answers ${OVER_HTTP} more over real HTTP, none with a 5xx`, { timeout: 600_000 }, async () => {

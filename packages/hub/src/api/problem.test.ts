@@ -1,8 +1,9 @@
-import { ValidationError } from "@gantry/shared";
+import { readFileSync } from "node:fs";
+import { limitsTable, ValidationError } from "@gantry/shared";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
-import { HubError, type HubErrorCode, notFound } from "../errors.ts";
+import { errorCodesTable, HUB_ERROR_CODES, HubError, type HubErrorCode, notFound } from "../errors.ts";
 import { problemHeaders, problemOf, respondProblem } from "./problem.ts";
 
 describe("problemOf", () => {
@@ -100,5 +101,20 @@ describe("problemHeaders", () => {
       })
       .get("/", (c) => respondProblem(c, problemOf(new HubError("forbidden", "no"))));
     expect(await (await app.request("/")).json()).toMatchObject({ code: "forbidden", requestId: "req-7" });
+  });
+});
+
+describe("the README's tables", () => {
+  const readme = readFileSync(new URL("../../../../README.md", import.meta.url), "utf8");
+
+  it("list every error code the API answers with, and its status", () => {
+    expect(readme).toContain(errorCodesTable());
+    for (const [code, { status }] of Object.entries(HUB_ERROR_CODES)) {
+      expect(problemOf(new HubError(code as HubErrorCode, "x")).status).toBe(status);
+    }
+  });
+
+  it("list every limit as LIMITS has it", () => {
+    expect(readme).toContain(limitsTable());
   });
 });

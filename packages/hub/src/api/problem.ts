@@ -2,26 +2,10 @@ import { type FieldIssue, ValidationError } from "@gantry/shared";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { HubError, type HubErrorCode } from "../errors.ts";
+import { HUB_ERROR_CODES, HubError, type HubErrorCode } from "../errors.ts";
 import { databaseUnavailable, isUnavailable } from "../store/db-errors.ts";
 
-const statusOf: Record<HubErrorCode, ContentfulStatusCode> = {
-  validation_failed: 400,
-  bad_request: 400,
-  not_found: 404,
-  conflict: 409,
-  unsupported_media_type: 415,
-  budget_exceeded: 422,
-  unsatisfiable: 422,
-  unknown_reference: 422,
-  payload_too_large: 413,
-  database_unavailable: 503,
-  not_leader: 503,
-  unauthenticated: 401,
-  forbidden: 403,
-  rate_limited: 429,
-  unavailable: 503,
-};
+const statusOf = (code: HubErrorCode): ContentfulStatusCode => HUB_ERROR_CODES[code].status;
 
 /** RFC 9457 problem details with Gantry's stable `code` and, for bad input, the fields at fault. */
 export interface Problem {
@@ -84,7 +68,7 @@ export const problemOf = (thrown: unknown): Problem => {
       ...fields,
       type: `https://gantry.dev/problems/${error.code}`,
       title: error.code.replaceAll("_", " "),
-      status: statusOf[error.code],
+      status: statusOf(error.code),
       code: error.code,
       detail: error.message,
       ...(error.details === undefined || "errors" in fields ? {} : { details: error.details }),

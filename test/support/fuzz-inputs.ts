@@ -7,7 +7,7 @@ import { stringify } from "yaml";
  * bytes, invalid UTF-8, truncated YAML), random media types, and paths and query strings with odd characters.
  */
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** A request as the fuzz suite sends it: method, path with query, headers, body. */
 export interface FuzzRequest {
@@ -413,6 +413,28 @@ const readPaths = [
   "/audit",
   "/NAME",
 ];
+
+/** `doc` with one to three mutations, on the wire as JSON or YAML, maybe damaged: for bodies and bus messages. */
+export const mutatedBytes = (doc: Json): fc.Arbitrary<Uint8Array> =>
+  fc
+    .record({
+      pathPick: fc.nat(),
+      mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
+      how: fc.nat(),
+      cut: fc.nat(),
+    })
+    .map(({ pathPick, mutations, how, cut }) => {
+      let out = doc;
+      for (const [i, m] of mutations.entries()) {
+        const paths = pathsOf(out);
+        out = mutate(out, paths[(pathPick + i * 7919) % paths.length]!, m);
+      }
+      return serialise(out, how, cut);
+    });
+
+/** Junk or a mutation of one of `docs`: what the fuzz suite publishes on the bus. */
+export const fuzzMessage = (docs: Json[]): fc.Arbitrary<Uint8Array> =>
+  fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...docs).chain(mutatedBytes) }, { weight: 1, arbitrary: junkBody });
 
 /** One request built from a valid document with one mutation (the bulk of the suite). */
 const mutatedRequest = (index: number): fc.Arbitrary<FuzzRequest> =>

@@ -1,14 +1,4 @@
 import type { FieldIssue, Manifest } from "@gantry/shared";
-import { validate as daemonSet } from "kubernetes-models/_schemas/IoK8sApiAppsV1DaemonSet";
-import { validate as deployment } from "kubernetes-models/_schemas/IoK8sApiAppsV1Deployment";
-import { validate as statefulSet } from "kubernetes-models/_schemas/IoK8sApiAppsV1StatefulSet";
-import { validate as job } from "kubernetes-models/_schemas/IoK8sApiBatchV1Job";
-import { validate as configMap } from "kubernetes-models/_schemas/IoK8sApiCoreV1ConfigMap";
-import { validate as persistentVolumeClaim } from "kubernetes-models/_schemas/IoK8sApiCoreV1PersistentVolumeClaim";
-import { validate as pod } from "kubernetes-models/_schemas/IoK8sApiCoreV1Pod";
-import { validate as secret } from "kubernetes-models/_schemas/IoK8sApiCoreV1Secret";
-import { validate as service } from "kubernetes-models/_schemas/IoK8sApiCoreV1Service";
-import { validate as serviceAccount } from "kubernetes-models/_schemas/IoK8sApiCoreV1ServiceAccount";
 
 /** One schema violation as Ajv (which compiled kubernetes-models' validators) reports it. */
 interface SchemaError {
@@ -23,25 +13,38 @@ type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null 
  * Kubernetes' OpenAPI schemas of the kinds users put in a workload's `template`, compiled (kubernetes-models ships
  * them, offline, for Kubernetes 1.34). Kinds not listed — the JobSet, LeaderWorkerSet, PyTorchJob and RayJob CRDs,
  * whose schemas no package ships — pass unchecked: their cluster's API server judges them when the agent applies.
+ * Loaded on first use: the validators cost a quarter of a second to load, which every CLI command would pay.
  */
-const SCHEMAS: ReadonlyMap<string, Validator> = new Map<string, Validator>([
-  ["batch/v1|Job", job as Validator],
-  ["apps/v1|Deployment", deployment as Validator],
-  ["apps/v1|StatefulSet", statefulSet as Validator],
-  ["apps/v1|DaemonSet", daemonSet as Validator],
-  ["v1|Pod", pod as Validator],
-  ["v1|Service", service as Validator],
-  ["v1|ConfigMap", configMap as Validator],
-  ["v1|Secret", secret as Validator],
-  ["v1|ServiceAccount", serviceAccount as Validator],
-  ["v1|PersistentVolumeClaim", persistentVolumeClaim as Validator],
-]);
+const SCHEMA_MODULES: Record<string, () => Promise<{ validate: unknown }>> = {
+  "batch/v1|Job": () => import("kubernetes-models/_schemas/IoK8sApiBatchV1Job"),
+  "apps/v1|Deployment": () => import("kubernetes-models/_schemas/IoK8sApiAppsV1Deployment"),
+  "apps/v1|StatefulSet": () => import("kubernetes-models/_schemas/IoK8sApiAppsV1StatefulSet"),
+  "apps/v1|DaemonSet": () => import("kubernetes-models/_schemas/IoK8sApiAppsV1DaemonSet"),
+  "v1|Pod": () => import("kubernetes-models/_schemas/IoK8sApiCoreV1Pod"),
+  "v1|Service": () => import("kubernetes-models/_schemas/IoK8sApiCoreV1Service"),
+  "v1|ConfigMap": () => import("kubernetes-models/_schemas/IoK8sApiCoreV1ConfigMap"),
+  "v1|Secret": () => import("kubernetes-models/_schemas/IoK8sApiCoreV1Secret"),
+  "v1|ServiceAccount": () => import("kubernetes-models/_schemas/IoK8sApiCoreV1ServiceAccount"),
+  "v1|PersistentVolumeClaim": () => import("kubernetes-models/_schemas/IoK8sApiCoreV1PersistentVolumeClaim"),
+};
+const loaded = new Map<string, Promise<Validator>>();
+const validatorFor = (key: string): Promise<Validator> | undefined => {
+  const load = SCHEMA_MODULES[key];
+  if (!load) return undefined;
+  let v = loaded.get(key);
+  if (!v) {
+    v = load().then((m) => m.validate as Validator);
+    loaded.set(key, v);
+  }
+  return v;
+};
 
 /** At most this many issues per manifest: the first few say what is wrong; hundreds would bury them. */
 const MAX_ISSUES = 10;
 
 /** Whether Gantry checks this kind against Kubernetes' schema. */
-export const hasKubernetesSchema = (apiVersion: string, kind: string): boolean => SCHEMAS.has(`${apiVersion}|${kind}`);
+export const hasKubernetesSchema = (apiVersion: string, kind: string): boolean =>
+  `${apiVersion}|${kind}` in SCHEMA_MODULES;
 
 const messageOf = (e: SchemaError): string => {
   const p = e.params;
@@ -73,11 +76,11 @@ const dotted = (pointer: string): string[] =>
  * each issue names the path inside the workload (`spec.template.0.spec.template.spec.containers.0.image`). Unknown
  * kinds pass; so do unknown fields, which Kubernetes' published schemas do not close.
  */
-export const templateIssues = (template: readonly Manifest[], at = "spec.template"): FieldIssue[] => {
+export const templateIssues = async (template: readonly Manifest[], at = "spec.template"): Promise<FieldIssue[]> => {
   const issues: FieldIssue[] = [];
-  template.forEach((manifest, i) => {
-    const validate = SCHEMAS.get(`${manifest.apiVersion}|${manifest.kind}`);
-    if (!validate || validate(manifest)) return;
+  for (const [i, manifest] of template.entries()) {
+    const validate = await validatorFor(`${manifest.apiVersion}|${manifest.kind}`);
+    if (!validate || validate(manifest)) continue;
     const seen = new Set<string>();
     for (const e of validate.errors ?? []) {
       if (seen.size >= MAX_ISSUES) break;
@@ -89,6 +92,6 @@ export const templateIssues = (template: readonly Manifest[], at = "spec.templat
       seen.add(`${field} ${message}`);
       issues.push({ field, message });
     }
-  });
+  }
   return issues;
 };

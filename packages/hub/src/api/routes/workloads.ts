@@ -110,7 +110,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
     const raw = withTenant(stripReadOnly(doc.value), pathTenant ?? access.defaultTenant(c));
     const workload = parseWith(Workload, raw, "workload", doc.locate);
     // The user's manifests are theirs, but one the cluster's API server would refuse is refused here, by path.
-    const templateProblems = templateIssues(workload.spec.template);
+    const templateProblems = await templateIssues(workload.spec.template);
     if (templateProblems.length > 0) throw new ValidationError(templateProblems, "workload");
     access.require(c, "workloads:write", workload.metadata.tenant);
     const key = c.req.header("idempotency-key");

@@ -79,7 +79,7 @@ describe("fuzzing the hub's agent message handlers", () => {
     const text = await (await fetch(`${stack.hub.url}/metrics`)).text();
     return text
       .split("\n")
-      .filter((l) => l.startsWith("gantry_bus_messages_total{"))
+      .filter((l) => l.startsWith("gantry_agent_messages_total{"))
       .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
   };
 
@@ -103,8 +103,8 @@ describe("fuzzing the hub's agent message handlers", () => {
         numRuns: 1,
       })[0]!;
       const subject = `${subjects.agentPrefix(TARGET)}.${kind}`;
-      if (kind === "heartbeat" || kind === "sync") {
-        // Requests: the hub may answer (an ack, a desired state) or stay silent; both are fine, a crash is not.
+      if ((kind === "heartbeat" || kind === "sync") && i % 20 === 0) {
+        // Some as requests: the hub may answer (an ack, a desired state) or stay silent; a crash is what must not be.
         await nc.request(subject, body, { timeout: 200 }).catch(() => undefined);
       } else nc.publish(subject, body);
       if (i % 100 === 99) await nc.flush();

@@ -14,6 +14,8 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
+          // One fast-check seed for every suite (the fuzz suite's too), so CI never fails on a case the last run did not try.
+          setupFiles: ["./vitest.setup.ts"],
           include: ["test/**/*.test.ts"],
           // The fault suite runs on its own (`pnpm faults`, two files at a time, real processes): scripts/test.sh.
           exclude: [...configDefaults.exclude, "test/faults/**"],

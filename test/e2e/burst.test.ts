@@ -43,7 +43,15 @@ const workload = (name: string, tenant: string, spec: Record<string, unknown>) =
   spec: {
     replicas: 1,
     resources: { gpu: { count: 4, models: ["A100"] }, cpu: 8, memoryGiB: 64 },
-    template: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name }, spec: {} },
+    template: {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "main", image: "busybox" }] } },
+      },
+    },
     ...spec,
   },
 });

@@ -170,7 +170,12 @@ describe("gantry agent --driver kubernetes, end to end through NATS", () => {
         type: "job",
         replicas: 1,
         resources: { gpu: { count: 1, models: ["A100"] } },
-        template: { apiVersion: "batch/v1", kind: "Job", metadata: { name: "batch-2" }, spec: {} },
+        template: {
+          apiVersion: "batch/v1",
+          kind: "Job",
+          metadata: { name: "batch-2" },
+          spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } },
+        },
       },
     };
     expect((await stack.api("/workloads", { method: "POST", headers: json, body: JSON.stringify(svc) })).status).toBe(

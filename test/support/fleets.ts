@@ -46,7 +46,12 @@ export const aJob = (name: string, over: Partial<WorkloadInput["spec"]> = {}): W
     durationHours: 1,
     resources: { gpu: { count: 4, models: ["A100"], minMemoryGiB: 40 }, cpu: 8, memoryGiB: 64 },
     data: ["imagenet"],
-    template: { apiVersion: "batch/v1", kind: "Job", metadata: { name }, spec: {} },
+    template: {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name },
+      spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } },
+    },
     ...over,
   },
 });
@@ -59,7 +64,15 @@ export const aService = (name: string, over: Partial<WorkloadInput["spec"]> = {}
     type: "service",
     replicas: 2,
     resources: { gpu: { count: 1, models: ["L4"], minMemoryGiB: 16 }, cpu: 2, memoryGiB: 8 },
-    template: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name }, spec: {} },
+    template: {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "main", image: "busybox" }] } },
+      },
+    },
     ...over,
   },
 });

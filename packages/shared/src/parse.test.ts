@@ -112,6 +112,24 @@ describe("parseDocuments", () => {
     expect(e.issues[0]?.message).toBe("must be a finite number, not Infinity (YAML's .inf and .nan are not allowed)");
   });
 
+  // Fuzzing found these: escaped, they pass the body's own NUL check, and PostgreSQL's jsonb then refused them (500).
+  it("refuses a NUL written as an escape, in a value or a key, naming the field", () => {
+    const e = errorOf(() => parseDocuments('{"spec": {"template": [{"kind": "a\\u0000b"}]}, "k\\u0000": 1}'));
+    expect(e.issues.map((i) => [i.field, i.message])).toEqual([
+      ["spec.template.0.kind", "must not contain a NUL character (U+0000)"],
+      ["", 'key "k\\u0000" must not contain a NUL character (U+0000)'],
+    ]);
+    expect(errorOf(() => parseDocuments('a: "x\\0y"\n')).issues[0]?.field).toBe("a");
+  });
+
+  it("refuses a lone UTF-16 surrogate, and keeps a paired one", () => {
+    expect(errorOf(() => parseDocuments('{"a": "\\ud800"}')).issues[0]).toMatchObject({
+      field: "a",
+      message: "must be valid Unicode (it holds a lone UTF-16 surrogate)",
+    });
+    expect(parseDocuments('{"a": "\\ud83d\\ude80"}')).toEqual([{ a: "🚀" }]);
+  });
+
   it("keeps YAML 1.1 tags such as !!binary out of the values", () => {
     const [doc] = parseDocuments("a: !!binary aGk=\n") as [{ a: unknown }];
     expect(typeof doc.a).toBe("string");

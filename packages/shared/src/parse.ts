@@ -137,6 +137,18 @@ const syntaxIssues = (doc: Document, text: string, position: (o: number) => { li
   return issues;
 };
 
+/**
+ * Why a string cannot be stored as text, or undefined: a NUL (written `\u0000` in JSON, `\0` in YAML, so the body's
+ * own NUL check misses it) or a lone UTF-16 surrogate (`\ud800`) — PostgreSQL's text and jsonb refuse both, which
+ * answered 500 where the input was at fault.
+ */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const textIssue = (s: string): string | undefined => {
+  if (s.includes("\u0000")) return "must not contain a NUL character (U+0000)";
+  if (LONE_SURROGATE.test(s)) return "must be valid Unicode (it holds a lone UTF-16 surrogate)";
+  return undefined;
+};
+
 /** Values that JSON can carry: YAML's `.inf`, `.nan`, binary and the like are refused, naming the field. */
 const plainValueIssues = (value: unknown, locate: Locate): FieldIssue[] => {
   const issues: FieldIssue[] = [];
@@ -150,12 +162,22 @@ const plainValueIssues = (value: unknown, locate: Locate): FieldIssue[] => {
       refuse(`nested more than ${MAX_NESTING} levels deep`);
     } else if (typeof v === "number") {
       if (!Number.isFinite(v)) refuse(`must be a finite number, not ${v} (YAML's .inf and .nan are not allowed)`);
+    } else if (typeof v === "string") {
+      const bad = textIssue(v);
+      if (bad) refuse(bad);
     } else if (Array.isArray(v)) {
       for (const [i, item] of v.entries()) walk(item, [...path, i]);
     } else if (typeof v === "object" && v !== null) {
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) refuse("must be a string, number, boolean, list or map");
-      else for (const [k, item] of Object.entries(v)) walk(item, [...path, k]);
+      else {
+        for (const [k, item] of Object.entries(v)) {
+          const bad = textIssue(k);
+          // The field is named by its map: a key that cannot be stored cannot be echoed as is either.
+          if (bad) issues.push({ field: path.join("."), message: `key ${JSON.stringify(k)} ${bad}`, ...locate(path) });
+          else walk(item, [...path, k]);
+        }
+      }
     } else if (v !== null && typeof v !== "string" && typeof v !== "boolean") {
       refuse("must be a string, number, boolean, list or map");
     }
@@ -295,7 +317,8 @@ const nestingGauge = () => {
 export const parseDocuments = (text: string, source = "input"): unknown[] =>
   readDocuments(text, source).map((d) => d.value);
 
-const single = (text: string, source: string): SourceDocument => {
+/** Parse text holding exactly one document: its value and where each path is in the text. */
+export const readDocument = (text: string, source = "input"): SourceDocument => {
   const docs = readDocuments(text, source);
   if (docs.length !== 1) {
     throw new ValidationError([{ field: "", message: `expected one document, found ${docs.length}` }], source);
@@ -304,10 +327,10 @@ const single = (text: string, source: string): SourceDocument => {
 };
 
 /** Parse text holding exactly one document. */
-export const parseDocument = (text: string, source = "input"): unknown => single(text, source).value;
+export const parseDocument = (text: string, source = "input"): unknown => readDocument(text, source).value;
 
 /** Parse text holding one document with `schema`; each issue carries the line and column of its field. */
 export const parseDocumentWith = <S extends z.ZodType>(schema: S, text: string, source = "input"): z.infer<S> => {
-  const doc = single(text, source);
+  const doc = readDocument(text, source);
   return parseWith(schema, doc.value, source, doc.locate);
 };

@@ -84,7 +84,12 @@ export const aJob = (name: string, over: Partial<WorkloadInput["spec"]> = {}, gp
     restartable: true,
     failover: { afterSeconds: FAILOVER_AFTER_S },
     resources: { gpu: { count: gpus, models: ["A100"] }, cpu: 8, memoryGiB: 64 },
-    template: { apiVersion: "batch/v1", kind: "Job", metadata: { name }, spec: {} },
+    template: {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name },
+      spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } },
+    },
     ...over,
   },
 });
@@ -99,7 +104,15 @@ export const aService = (name: string, over: Partial<WorkloadInput["spec"]> = {}
     replicas: 2,
     failover: { afterSeconds: FAILOVER_AFTER_S },
     resources: { gpu: { count: 1, models: ["A100"] }, cpu: 2, memoryGiB: 8 },
-    template: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name }, spec: {} },
+    template: {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "main", image: "busybox" }] } },
+      },
+    },
     ...over,
   },
 });

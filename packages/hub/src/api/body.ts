@@ -1,4 +1,4 @@
-import { parseDocument, parseWith } from "@gantry/shared";
+import { parseWith, readDocument as readText, type SourceDocument } from "@gantry/shared";
 import type { Context } from "hono";
 import type { z } from "zod";
 import { HubError } from "../errors.ts";
@@ -16,7 +16,11 @@ export const mediaType = (header: string | undefined): string => (header ?? "").
  * `application/x-yaml`, `text/yaml`) and generic or missing types are accepted; anything else is 415. Malformed input
  * is 400 with the parser's line and column (from `parseDocument`).
  */
-export const readDocument = async (c: Context, source = "body"): Promise<unknown> => {
+export const readDocument = async (c: Context, source = "body"): Promise<unknown> =>
+  (await readSource(c, source)).value;
+
+/** `readDocument` with where each path is in the text, so schema errors can give their field's line and column. */
+export const readSource = async (c: Context, source = "body"): Promise<SourceDocument> => {
   const type = mediaType(c.req.header("content-type"));
   if (type !== "" && !JSON_TYPE.test(type) && !YAML_TYPE.test(type) && !GENERIC_TYPE.test(type)) {
     throw new HubError(
@@ -27,9 +31,13 @@ export const readDocument = async (c: Context, source = "body"): Promise<unknown
   const text = await c.req.text();
   if (text.trim() === "") throw new HubError("bad_request", "the request body is empty");
   if (text.includes("\u0000")) throw new HubError("bad_request", "the request body contains a NUL character");
-  return parseDocument(text, source);
+  return readText(text, source);
 };
 
 /** Read a body and parse it with `schema`; errors name the field. */
 export const readBody = async <S extends z.ZodType>(c: Context, schema: S, source = "body"): Promise<z.infer<S>> =>
-  parseWith(schema, await readDocument(c, source), source);
+  parseAt(schema, await readSource(c, source), source);
+
+/** Parse a read document with `schema`; each issue carries its field's line and column. */
+export const parseAt = <S extends z.ZodType>(schema: S, doc: SourceDocument, source: string): z.infer<S> =>
+  parseWith(schema, doc.value, source, doc.locate);

@@ -53,3 +53,33 @@ const label = (name: string) =>
 export const NameParam = z.object({ name: label("name") });
 export const TenantParam = z.object({ tenant: label("tenant") });
 export const TenantNameParams = z.object({ tenant: label("tenant"), name: label("name") });
+
+type JsonSchema = Record<string, unknown>;
+const documented = new WeakMap<z.ZodType, JsonSchema>();
+
+/**
+ * A request body the handler reads itself, with `readDocument` (JSON or YAML by media type, NUL and size checks, the
+ * parser's line and column): described in the OpenAPI document, but as plain JSON Schema, so the route layer neither
+ * parses it as JSON first nor gates its media type (a YAML body sent as `text/yaml`, or curl's default type, was a 500).
+ */
+export const documentedBody = (schema: z.ZodType) => {
+  let json = documented.get(schema);
+  if (!json) {
+    const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+      io: "input",
+      unrepresentable: "any",
+    }) as JsonSchema;
+    json = rest;
+    documented.set(schema, json);
+  }
+  const media = { schema: json };
+  return {
+    content: {
+      "application/json": media,
+      "application/yaml": media,
+      "application/x-yaml": media,
+      "text/yaml": media,
+    },
+    required: true,
+  };
+};

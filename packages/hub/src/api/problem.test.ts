@@ -1,7 +1,9 @@
-import { ValidationError } from "@gantry/shared";
+import { readFileSync } from "node:fs";
+import { limitsTable, ValidationError } from "@gantry/shared";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
-import { HubError, type HubErrorCode, notFound } from "../errors.ts";
+import { errorCodesTable, HUB_ERROR_CODES, HubError, type HubErrorCode, notFound } from "../errors.ts";
 import { problemHeaders, problemOf, respondProblem } from "./problem.ts";
 
 describe("problemOf", () => {
@@ -48,6 +50,24 @@ describe("problemOf", () => {
   });
 });
 
+describe("problemOf for hono's own exceptions", () => {
+  // Fuzzing found these: hono's validator threw HTTPException(400) for malformed JSON and (415) for text/yaml, and
+  // both answered 500.
+  it.each([
+    [400, "bad_request"],
+    [413, "payload_too_large"],
+    [415, "unsupported_media_type"],
+    [418, "bad_request"],
+  ])("keeps an HTTPException(%i) a client error with code %s", (status, code) => {
+    const p = problemOf(new HTTPException(status as 400, { message: "Malformed JSON in request body" }));
+    expect(p).toMatchObject({ status: status === 418 ? 400 : status, code, detail: "Malformed JSON in request body" });
+  });
+
+  it("leaves a 5xx HTTPException an internal error", () => {
+    expect(problemOf(new HTTPException(502, { message: "upstream" }))).toMatchObject({ status: 500, code: "internal" });
+  });
+});
+
 describe("respondProblem", () => {
   it("answers with the problem's status and the problem+json media type", async () => {
     const app = new Hono().get("/", (c) => respondProblem(c, problemOf(new HubError("conflict", "exists"))));
@@ -81,5 +101,20 @@ describe("problemHeaders", () => {
       })
       .get("/", (c) => respondProblem(c, problemOf(new HubError("forbidden", "no"))));
     expect(await (await app.request("/")).json()).toMatchObject({ code: "forbidden", requestId: "req-7" });
+  });
+});
+
+describe("the README's tables", () => {
+  const readme = readFileSync(new URL("../../../../README.md", import.meta.url), "utf8");
+
+  it("list every error code the API answers with, and its status", () => {
+    expect(readme).toContain(errorCodesTable());
+    for (const [code, { status }] of Object.entries(HUB_ERROR_CODES)) {
+      expect(problemOf(new HubError(code as HubErrorCode, "x")).status).toBe(status);
+    }
+  });
+
+  it("list every limit as LIMITS has it", () => {
+    expect(readme).toContain(limitsTable());
   });
 });

@@ -1,26 +1,11 @@
 import { type FieldIssue, ValidationError } from "@gantry/shared";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { HubError, type HubErrorCode } from "../errors.ts";
+import { HUB_ERROR_CODES, HubError, type HubErrorCode } from "../errors.ts";
 import { databaseUnavailable, isUnavailable } from "../store/db-errors.ts";
 
-const statusOf: Record<HubErrorCode, ContentfulStatusCode> = {
-  validation_failed: 400,
-  bad_request: 400,
-  not_found: 404,
-  conflict: 409,
-  unsupported_media_type: 415,
-  budget_exceeded: 422,
-  unsatisfiable: 422,
-  unknown_reference: 422,
-  payload_too_large: 413,
-  database_unavailable: 503,
-  not_leader: 503,
-  unauthenticated: 401,
-  forbidden: 403,
-  rate_limited: 429,
-  unavailable: 503,
-};
+const statusOf = (code: HubErrorCode): ContentfulStatusCode => HUB_ERROR_CODES[code].status;
 
 /** RFC 9457 problem details with Gantry's stable `code` and, for bad input, the fields at fault. */
 export interface Problem {
@@ -35,8 +20,30 @@ export interface Problem {
   requestId?: string;
 }
 
+/** Codes for the 4xx statuses hono's own middleware throws (`HTTPException`), by status. */
+const codeOfStatus: Partial<Record<number, HubErrorCode>> = {
+  400: "bad_request",
+  401: "unauthenticated",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+};
+
+/**
+ * A client error hono's middleware threw, as a HubError with its status' code: a framework's 4xx stays a 4xx (a
+ * malformed JSON body once answered 500 here). Its 5xx stay unknown errors.
+ */
+const fromHono = (error: HTTPException): HubError | undefined => {
+  const code = error.status < 500 ? (codeOfStatus[error.status] ?? "bad_request") : undefined;
+  return code && new HubError(code, error.message || code.replaceAll("_", " "));
+};
+
 /** The one place errors become HTTP responses. Unknown errors are bugs: 500, logged by the caller. */
-export const problemOf = (raw: unknown): Problem => {
+export const problemOf = (thrown: unknown): Problem => {
+  const raw = thrown instanceof HTTPException ? (fromHono(thrown) ?? thrown) : thrown;
   // The database going away is not the caller's fault and not a bug: 503, retry shortly.
   const error =
     !(raw instanceof HubError) && !(raw instanceof ValidationError) && isUnavailable(raw)
@@ -61,7 +68,7 @@ export const problemOf = (raw: unknown): Problem => {
       ...fields,
       type: `https://gantry.dev/problems/${error.code}`,
       title: error.code.replaceAll("_", " "),
-      status: statusOf[error.code],
+      status: statusOf(error.code),
       code: error.code,
       detail: error.message,
       ...(error.details === undefined || "errors" in fields ? {} : { details: error.details }),

@@ -175,3 +175,14 @@ export const boundedRecord = <K extends z.core.$ZodRecordKey, V extends z.ZodTyp
   z
     .record(key, value)
     .refine((r) => Object.keys(r).length <= l.value, { message: `must have at most ${l.value} ${l.unit}` });
+
+/** The limits as the README's Markdown table (a test holds the README to it). */
+export const limitsTable = (): string =>
+  [
+    "| limit | min | max | unit | why |",
+    "| --- | --- | --- | --- | --- |",
+    ...Object.values(LIMITS).map(
+      (l: Limit) =>
+        `| \`${l.name}\` | ${l.min.toLocaleString("en-US")} | ${l.value.toLocaleString("en-US")} | ${l.unit || "-"} | ${l.why.replaceAll("|", "\\|")} |`,
+    ),
+  ].join("\n");

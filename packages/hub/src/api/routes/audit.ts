@@ -49,7 +49,8 @@ const item = (r: AuditRow): z.infer<typeof AuditItem> => ({
 
 /** The audit log, newest first, filtered and paged (`limit`, then `continue` from the previous page). */
 export const auditRoutes = (deps: ApiDeps) => {
-  const app = new OpenAPIHono();
+  // Bad queries and paths answer problem+json like every other route (without the hook: a bare JSON 400).
+  const app = new OpenAPIHono(deps.defaultHook ? { defaultHook: deps.defaultHook } : {});
 
   app.openapi(
     createRoute({

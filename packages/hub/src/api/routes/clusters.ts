@@ -1,14 +1,14 @@
-import { ClusterDescription, ClusterHealth, Dataset, DatasetCopy, parseWith, Tier } from "@gantry/shared";
+import { ClusterDescription, ClusterHealth, Dataset, DatasetCopy, Tier } from "@gantry/shared";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import { HubError, notFound } from "../../errors.ts";
 import { fleetClusterOf } from "../../fleet/snapshot.ts";
 import { assertState, type ClusterRegistration } from "../../store/index.ts";
-import { readBody, readDocument } from "../body.ts";
+import { parseAt, readBody, readSource } from "../body.ts";
 import type { RouteDeps } from "../deps.ts";
 import { decodeContinue, encodeContinue, ListQuery, listMeta } from "../list.ts";
-import { NameParam, problemResponses } from "../openapi.ts";
+import { documentedBody, NameParam, problemResponses } from "../openapi.ts";
 import { ClusterView, clusterView } from "../views.ts";
 
 /**
@@ -150,13 +150,7 @@ export const fleetRoutes = (deps: RouteDeps) => {
       operationId: "registerCluster",
       summary: "Register a cluster (operator): it gets work; returns its agent's NATS credentials once",
       request: {
-        body: {
-          content: {
-            "application/json": { schema: ClusterRegistrationRequest },
-            "application/yaml": { schema: ClusterRegistrationRequest },
-          },
-          required: false,
-        },
+        body: documentedBody(ClusterRegistrationRequest),
       },
       responses: {
         201: { description: "Registered", content: { "application/json": { schema: RegisteredCluster } } },
@@ -164,7 +158,7 @@ export const fleetRoutes = (deps: RouteDeps) => {
       },
     }),
     async (c) => {
-      const doc = parseWith(ClusterRegistrationRequest, await readDocument(c, "cluster"), "cluster");
+      const doc = parseAt(ClusterRegistrationRequest, await readSource(c, "cluster"), "cluster");
       const { name, ...registration } = doc;
       const existing = view.get(name);
       if (existing?.state === "registered") {
@@ -332,10 +326,7 @@ export const fleetRoutes = (deps: RouteDeps) => {
       summary: "Create or replace a dataset (JSON or YAML)",
       request: {
         params: NameParam,
-        body: {
-          content: { "application/json": { schema: Dataset }, "application/yaml": { schema: Dataset } },
-          required: false,
-        },
+        body: documentedBody(Dataset),
       },
       responses: {
         200: { description: "Stored", content: { "application/json": { schema: Dataset } } },

@@ -4,12 +4,7 @@ import { z } from "zod";
 import { HubError, notFound } from "../../errors.ts";
 import { readBody } from "../body.ts";
 import type { RouteDeps } from "../deps.ts";
-import { NameParam, problemResponses } from "../openapi.ts";
-
-const yamlOrJson = <S extends z.ZodType>(schema: S) => ({
-  "application/json": { schema },
-  "application/yaml": { schema },
-});
+import { documentedBody, NameParam, problemResponses } from "../openapi.ts";
 
 const CostRow = z.object({ key: z.string(), compute: z.number(), egress: z.number(), total: z.number() });
 
@@ -37,7 +32,7 @@ export const policyRoutes = (deps: RouteDeps) => {
       path: "/policies/{name}",
       operationId: "putPolicy",
       summary: "Create or replace a burst policy (JSON or YAML, kind BurstPolicy)",
-      request: { params: NameParam, body: { content: yamlOrJson(BurstPolicy), required: false } },
+      request: { params: NameParam, body: documentedBody(BurstPolicy) },
       responses: {
         200: { description: "Replaced", content: { "application/json": { schema: BurstPolicy } } },
         201: { description: "Created", content: { "application/json": { schema: BurstPolicy } } },
@@ -125,7 +120,7 @@ export const policyRoutes = (deps: RouteDeps) => {
       path: "/budgets/{name}",
       operationId: "putBudget",
       summary: "Set a tenant's budget and fair-share weight (kind Budget; metadata.name is the tenant)",
-      request: { params: NameParam, body: { content: yamlOrJson(Budget), required: false } },
+      request: { params: NameParam, body: documentedBody(Budget) },
       responses: {
         200: { description: "Stored", content: { "application/json": { schema: Budget } } },
         ...problemResponses(400, 403, 415),

@@ -10,7 +10,7 @@ import { issueToken } from "../auth/issue.ts";
 import { Role } from "../auth/principal.ts";
 import { readBody } from "../body.ts";
 import type { ApiDeps } from "../deps.ts";
-import { problemResponses } from "../openapi.ts";
+import { documentedBody, problemResponses } from "../openapi.ts";
 
 /** What `POST /tokens` takes: a member names its tenant; a viewer may (else it reads every tenant). */
 export const CreateTokenRequest = z
@@ -65,7 +65,8 @@ const IdParam = z.object({
 
 /** API tokens: mint (the secret is shown once), list (never the secret), revoke (refused from the next request). */
 export const tokenRoutes = (deps: ApiDeps) => {
-  const app = new OpenAPIHono();
+  // Bad queries and paths answer problem+json like every other route (without the hook: a bare JSON 400).
+  const app = new OpenAPIHono(deps.defaultHook ? { defaultHook: deps.defaultHook } : {});
   const { store, clock } = deps;
 
   app.openapi(
@@ -75,13 +76,7 @@ export const tokenRoutes = (deps: ApiDeps) => {
       operationId: "createToken",
       summary: "Mint an API token; the response is the only time its secret is shown",
       request: {
-        body: {
-          content: {
-            "application/json": { schema: CreateTokenRequest },
-            "application/yaml": { schema: CreateTokenRequest },
-          },
-          required: false,
-        },
+        body: documentedBody(CreateTokenRequest),
       },
       responses: {
         201: {

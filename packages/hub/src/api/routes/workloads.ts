@@ -1,20 +1,19 @@
-import { Decision, parseWith, Workload, WorkloadPhase } from "@gantry/shared";
+import { Decision, parseWith, ValidationError, Workload, WorkloadPhase } from "@gantry/shared";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import { HubError, notFound } from "../../errors.ts";
 import type { WorkloadWithPlacements } from "../../store/index.ts";
-import { readDocument } from "../body.ts";
+import { readSource } from "../body.ts";
 import type { RouteDeps } from "../deps.ts";
 import { decodeContinue, encodeContinue, ListQuery, listMeta } from "../list.ts";
-import { Problem, problemResponses, TenantNameParams, TenantParam } from "../openapi.ts";
+import { documentedBody, Problem, problemResponses, TenantNameParams, TenantParam } from "../openapi.ts";
+import { templateIssues } from "../template-schemas.ts";
 import { EventView, eventView, WorkloadView, workloadSummary, workloadView } from "../views.ts";
 import { watchWorkloads } from "./watch.ts";
 
-const bodyContent = {
-  "application/json": { schema: Workload },
-  "application/yaml": { schema: Workload },
-};
+/** Submitted workloads are read by `readDocument` (JSON or YAML), not by the route layer. */
+const workloadBody = documentedBody(Workload);
 
 const WorkloadList = z.object({
   apiVersion: z.string(),
@@ -126,8 +125,12 @@ export const workloadRoutes = (deps: RouteDeps) => {
   };
 
   const submit = async (c: Context, pathTenant: string | undefined) => {
-    const raw = withTenant(stripReadOnly(await readDocument(c, "workload")), pathTenant ?? access.defaultTenant(c));
-    const workload = parseWith(Workload, raw, "workload");
+    const doc = await readSource(c, "workload");
+    const raw = withTenant(stripReadOnly(doc.value), pathTenant ?? access.defaultTenant(c));
+    const workload = parseWith(Workload, raw, "workload", doc.locate);
+    // The user's manifests are theirs, but one the cluster's API server would refuse is refused here, by path.
+    const templateProblems = await templateIssues(workload.spec.template);
+    if (templateProblems.length > 0) throw new ValidationError(templateProblems, "workload");
     access.require(c, "workloads:write", workload.metadata.tenant);
     const key = c.req.header("idempotency-key");
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
@@ -163,8 +166,11 @@ export const workloadRoutes = (deps: RouteDeps) => {
 
   /** `PUT`: create, or change what the hub can change (see `store.workloads.apply`); a change it cannot take is 409. */
   const apply = async (c: Context, tenant: string, name: string) => {
-    const raw = withTenant(stripReadOnly(await readDocument(c, "workload")), tenant);
-    const workload = parseWith(Workload, raw, "workload");
+    const doc = await readSource(c, "workload");
+    const raw = withTenant(stripReadOnly(doc.value), tenant);
+    const workload = parseWith(Workload, raw, "workload", doc.locate);
+    const templateProblems = await templateIssues(workload.spec.template);
+    if (templateProblems.length > 0) throw new ValidationError(templateProblems, "workload");
     if (workload.metadata.name !== name) {
       throw new HubError(
         "validation_failed",
@@ -237,7 +243,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       path: "/tenants/{tenant}/workloads",
       operationId: "submitWorkload",
       summary: "Submit a workload to a tenant (JSON or YAML); a retry of the same spec returns the stored one (200)",
-      request: { params: TenantParam, query: DryRunQuery, body: { content: bodyContent, required: false } },
+      request: { params: TenantParam, query: DryRunQuery, body: workloadBody },
       responses: {
         200: {
           description: "Already accepted (same spec or Idempotency-Key)",
@@ -257,7 +263,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       path: "/workloads",
       operationId: "submitWorkloadToItsTenant",
       summary: "Submit a workload to the tenant its metadata names (default: the caller's tenant)",
-      request: { query: DryRunQuery, body: { content: bodyContent, required: false } },
+      request: { query: DryRunQuery, body: workloadBody },
       responses: {
         200: { description: "Already accepted", content: { "application/json": { schema: WorkloadView } } },
         201: { description: "Accepted; placement follows", content: { "application/json": { schema: WorkloadView } } },
@@ -274,7 +280,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       operationId: "applyWorkload",
       summary:
         "Create or change a workload (`gantry apply`): labels any time, the spec while it waits in the queue; a spec change to placed work is 409",
-      request: { params: TenantNameParams, query: DryRunQuery, body: { content: bodyContent, required: false } },
+      request: { params: TenantNameParams, query: DryRunQuery, body: workloadBody },
       responses: {
         200: {
           description: "Unchanged or changed (header Gantry-Apply-Result says which)",
@@ -476,7 +482,7 @@ export const workloadRoutes = (deps: RouteDeps) => {
       path: "/plan",
       operationId: "planWorkload",
       summary: "Dry run: what the engine would decide now on the live fleet. Stores nothing.",
-      request: { body: { content: bodyContent, required: false } },
+      request: { body: workloadBody },
       responses: {
         200: { description: "The decision", content: { "application/json": { schema: Decision } } },
         ...problemResponses(400, 401, 413, 415, 503),
@@ -484,7 +490,8 @@ export const workloadRoutes = (deps: RouteDeps) => {
     }),
     async (c) => {
       access.require(c, "fleet:read");
-      const workload = parseWith(Workload, stripReadOnly(await readDocument(c, "workload")), "workload");
+      const doc = await readSource(c, "workload");
+      const workload = parseWith(Workload, stripReadOnly(doc.value), "workload", doc.locate);
       return c.json(await scheduler.dryRun(workload), 200);
     },
   );

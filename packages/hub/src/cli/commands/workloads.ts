@@ -196,7 +196,10 @@ export const workloadCommands = (out: Out): Command[] => {
         );
         return;
       }
-      let w = (await api.post("/workloads", text)) as Doc;
+      let w = (await api.post("/workloads", text).catch((e: unknown) => {
+        // The hub names the field; the file is the CLI's to name.
+        throw e instanceof CliError ? new CliError(`${opts.file}: ${e.message}`, e.exitCode) : e;
+      })) as Doc;
       // The hub accepts at once and decides right after: wait a moment for the decision, so the answer says where.
       if (opts.wait) w = await waitForDecision(api, w);
       const s = w.status as WorkloadStatus;

@@ -53,7 +53,17 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
     up = await spawnProcess({
       name: "gantry-up",
       command: process.execPath,
-      args: [BIN, "up", "--port", String(port), "--data-dir", join(dir, "data"), "--seconds-per-hour", "5"],
+      args: [
+        BIN,
+        "up",
+        "--port",
+        String(port),
+        "--data-dir",
+        join(dir, "data"),
+        "--seconds-per-hour",
+        "5",
+        "--no-service",
+      ],
       // Its own NATS and embedded database, whatever the environment points at.
       env: { LOG_LEVEL: "warn", NATS_URL: "", DATABASE_URL: "", PORT: "", GANTRY_DATA_DIR: "" },
       logFile: join(dir, "gantry-up.log"),

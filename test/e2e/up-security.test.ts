@@ -46,7 +46,15 @@ describe("gantry up is safe on a shared network", () => {
     up = await spawnProcess({
       name: "gantry-up",
       command: process.execPath,
-      args: [join(REPO_ROOT, "packages/hub/bin/gantry.mjs"), "up", "--port", String(port), "--data-dir", dir],
+      args: [
+        join(REPO_ROOT, "packages/hub/bin/gantry.mjs"),
+        "up",
+        "--port",
+        String(port),
+        "--data-dir",
+        dir,
+        "--no-service",
+      ],
       env: { LOG_LEVEL: "warn", NATS_URL: "", GANTRY_TOKEN: "" },
       logFile: join(dir, "up.log"),
       ready: async (p) => {

@@ -47,6 +47,9 @@ export const startGantryUp = async (o: { fleet: string; secondsPerHour: number; 
       dataDir,
       "--seconds-per-hour",
       String(o.secondsPerHour),
+      // These scenarios are about billing and staging: the shipped inference service under its trace would add
+      // its own spend and traffic (test/e2e/autoscaling.test.ts exercises that).
+      "--no-service",
     ],
     env: { LOG_LEVEL: "warn" },
     logFile: join(dataDir, "up.log"),

@@ -511,7 +511,7 @@ describe("deploy/ manifests", () => {
 
   it("builds hub and agent images in stages, from a frozen lockfile, as a non-root user", () => {
     const entrypoints = {
-      hub: 'ENTRYPOINT ["node", "packages/hub/bin/gantry.mjs"]',
+      hub: 'ENTRYPOINT ["node", "packages/hub/dist/gantry.mjs"]',
       agent: 'ENTRYPOINT ["node", "packages/agent/dist/gantry-agent.mjs"]',
     };
     for (const [role, entrypoint] of Object.entries(entrypoints)) {

@@ -46,13 +46,11 @@ const bearer = /^Bearer[ ]+([^\s]+)[ ]*$/i;
 
 /** Routes any caller may reach: probes, and the metrics scrape unless configured otherwise. */
 export const publicRoutes = (options: { metricsRequireToken: boolean }) => {
-  // The OpenAPI document describes the API and holds no data: client generators read it without a token; the
-  // version likewise (the CLI shows it even without credentials).
+  // The OpenAPI document describes the API and holds no data: client generators read it without a token.
   const open = new Set([
     "/healthz",
     "/readyz",
     "/api/v1/openapi.json",
-    "/api/v1/version",
     ...(options.metricsRequireToken ? [] : ["/metrics"]),
   ]);
   // The dashboard's page and its assets are static files with no data in them; what it shows comes through the API.

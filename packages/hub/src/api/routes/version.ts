@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { HUB_VERSION } from "../../version.ts";
 import type { RouteDeps } from "../deps.ts";
+import { problemResponses } from "../openapi.ts";
 
 export const VersionView = z.object({
   /** Marks the answer as a Gantry hub's (clients check it before trusting the rest). */
@@ -13,7 +14,10 @@ export const VersionView = z.object({
   database: z.string(),
 });
 
-/** `GET /version`: which hub this is. Public, like the probes: it names software, not data. */
+/**
+ * `GET /version`: which hub this is. Any token may ask (as `kubectl version` needs credentials for the server's): what
+ * runs where is an attacker's first question, so it is not public like the probes.
+ */
 export const versionRoutes = (deps: RouteDeps) => {
   const app = new OpenAPIHono({ defaultHook: deps.defaultHook });
   app.openapi(
@@ -21,8 +25,11 @@ export const versionRoutes = (deps: RouteDeps) => {
       method: "get",
       path: "/version",
       operationId: "getVersion",
-      summary: "The hub's version, API version and agent protocol version (no token needed)",
-      responses: { 200: { description: "Versions", content: { "application/json": { schema: VersionView } } } },
+      summary: "The hub's version, API version and agent protocol version (any role)",
+      responses: {
+        200: { description: "Versions", content: { "application/json": { schema: VersionView } } },
+        ...problemResponses(401, 429),
+      },
     }),
     (c) =>
       c.json(

@@ -1,7 +1,10 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { AutoscalingStatus, FleetInput } from "@gantry/shared";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../support/browser.ts";
+import { REPO_ROOT } from "../support/processes.ts";
 import { eventually, type Stack, startStack } from "../support/stack.ts";
 
 /**
@@ -180,6 +183,10 @@ describe("autoscaling (real stack)", () => {
       expect.arrayContaining([expect.stringContaining(scaledOut!.explanation)]),
     );
     expect(await pane.textContent()).toMatch(/Mode(stable|panic|held).*req\/s.*\$\d+\.\d\d\/h/);
+    // The scaled-out view, kept as the run's artifact (as the console test keeps its screenshots).
+    const artifacts = join(REPO_ROOT, ".gantry/artifacts/autoscaling");
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, "scaled-out.png"), fullPage: true });
 
     // After the surge: the cloud's replicas go (the dearest first), the edge keeps serving.
     const back = await eventually(

@@ -49,7 +49,8 @@ export const capacityKind = (kind) => KIND[kind] ?? text(kind);
 /** A service's replicas per cluster, ready of desired: "edge-paris 3/3, gcp-europe-west4 12/10". */
 export const clusterReplicasText = (autoscaling) =>
   (Array.isArray(autoscaling?.clusters) ? autoscaling.clusters : [])
-    .map((c) => `${text(c?.cluster)} ${num(c?.ready)}/${num(c?.desired)}`)
+    .filter((c) => c && typeof c === "object")
+    .map((c) => `${text(c.cluster)} ${num(c.ready)}/${num(c.desired)}`)
     .join(", ");
 
 /** A service's scaling at a glance: ready of desired replicas and the autoscaler's mode. */

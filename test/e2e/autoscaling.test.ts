@@ -1,11 +1,17 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { AutoscalingStatus, FleetInput } from "@gantry/shared";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/browser.ts";
+import { REPO_ROOT } from "../support/processes.ts";
 import { eventually, type Stack, startStack } from "../support/stack.ts";
 
 /**
  * The inference autoscaler end to end, on real NATS, a real hub and simulated agents playing one load trace: a
  * service runs on the cheap edge, a surge in eu-west scales it out into the cloud, and after the surge it scales
- * back in, the cloud's (dearest) replicas first, every change explained in events and status.autoscaling.
+ * back in, the cloud's (dearest) replicas first, every change explained in events, status.autoscaling and the
+ * dashboard (in Chromium, live over the watch).
  */
 const fleet = {
   clusters: [
@@ -49,7 +55,19 @@ const service = {
       panicWindowSeconds: 2,
     },
     serving: { latencySloMs: 300, demand: { "eu-west": 1 }, fromMetrics: true, replicaRequestsPerSecond: 5 },
-    template: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "chat" }, spec: {} },
+    // A Deployment Kubernetes' schema accepts (the hub checks templates against it).
+    template: {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "chat" },
+      spec: {
+        selector: { matchLabels: { app: "chat" } },
+        template: {
+          metadata: { labels: { app: "chat" } },
+          spec: { containers: [{ name: "server", image: "ghcr.io/example/chat:2.1" }] },
+        },
+      },
+    },
   },
 };
 
@@ -73,12 +91,16 @@ interface View {
     placements: { cluster: string; active: boolean; replicas: number; routing?: Record<string, number> }[];
   };
 }
+/** Wait for the page to show something: generous, as a loaded machine makes every request and render slow. */
+const poll = <T>(probe: () => T | Promise<T>) => expect.poll(probe, { timeout: 60_000, interval: 250 });
+
 interface Described {
   items: { reason: string; message: string }[];
 }
 
 describe("autoscaling (real stack)", () => {
   let stack: Stack;
+  let browser: Browser | undefined;
   const startedAtMs = Date.now();
   const view = async () => (await (await stack.api("/tenants/product/workloads/chat")).json()) as View;
   const events = async () =>
@@ -96,6 +118,7 @@ describe("autoscaling (real stack)", () => {
     await stack.readyClusters(2);
   }, 60_000);
   afterAll(async () => {
+    await browser?.close();
     await stack?.close();
   });
 
@@ -117,6 +140,16 @@ describe("autoscaling (real stack)", () => {
     // Before the surge the cheap edge serves it and the weights route eu-west there.
     expect(replicasIn(before, "edge-paris")).toBeGreaterThan(0);
 
+    // The dashboard, open before the surge with the service selected, follows it over the watch.
+    browser = await launchChromium();
+    const page: Page = await (await browser.newContext({ viewport: { width: 1600, height: 1200 } })).newPage();
+    page.setDefaultTimeout(60_000);
+    await page.goto(`${stack.hub.url}/#token=${stack.token}`);
+    const row = page.getByTestId("workloads").locator("[data-workload=chat]");
+    await row.locator("[data-explain=chat]").click();
+    const pane = page.getByTestId("explain").locator("[data-explained='product/chat']");
+    await pane.locator("[data-autoscaling-status]").waitFor();
+
     const out = await eventually(
       async () => {
         const v = await view();
@@ -132,6 +165,28 @@ describe("autoscaling (real stack)", () => {
     expect(scaledOut?.explanation).toMatch(/eu-west/);
     const routed = out.status.placements.find((p) => p.active && p.cluster === "gcp-europe-west4")?.routing;
     expect(routed?.["eu-west"] ?? 0).toBeGreaterThan(0);
+
+    // The dashboard shows it too: ready/desired per cluster in the table, and in the explanation the replicas per
+    // cluster with their kind and the scale-out's own sentence.
+    await poll(() => row.locator("[data-cluster-replicas]").textContent()).toMatch(
+      /^(?=.*edge-paris \d+\/[1-9])(?=.*gcp-europe-west4 \d+\/[1-9])/,
+    );
+    expect(await row.locator("[data-autoscaling]").textContent()).toMatch(/\d+\/\d+ ready, (stable|panic|held)/);
+    // A row per cluster and kind: name, kind, then desired (non-zero in both while the surge lasts).
+    await poll(() => pane.locator("[data-scaling-cluster=gcp-europe-west4]").allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^gcp-europe-west4(spot|on-demand)[1-9]/)]),
+    );
+    expect(await pane.locator("[data-scaling-cluster=edge-paris]").allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^edge-parisowned[1-9]/)]),
+    );
+    await poll(() => pane.locator("[data-scaling-decision=gcp-europe-west4]").allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining(scaledOut!.explanation)]),
+    );
+    expect(await pane.textContent()).toMatch(/Mode(stable|panic|held).*req\/s.*\$\d+\.\d\d\/h/);
+    // The scaled-out view, kept as the run's artifact (as the console test keeps its screenshots).
+    const artifacts = join(REPO_ROOT, ".gantry/artifacts/autoscaling");
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, "scaled-out.png"), fullPage: true });
 
     // After the surge: the cloud's replicas go (the dearest first), the edge keeps serving.
     const back = await eventually(

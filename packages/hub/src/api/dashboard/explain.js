@@ -3,6 +3,7 @@
 
 import { h, table } from "./dom.js";
 import { clockTime, duration, usd, usdDelta } from "./format.js";
+import { capacityKind, clusterReplicasText } from "./views.js";
 
 const TERMS = [
   ["compute", "Compute"],
@@ -60,6 +61,64 @@ const verdictColumns = [
   },
 ];
 
+/** The newest scaling decisions the pane lists (the status keeps up to a hundred). */
+const DECISIONS_SHOWN = 10;
+
+const round = (v) => String(Math.round(num(v) * 100) / 100);
+const perRegion = (record, show) =>
+  Object.entries(record && typeof record === "object" ? record : {})
+    .map(([region, v]) => `${region} ${show(v)}`)
+    .join(", ");
+const p95Text = (ms) => (num(ms) < 0 ? "unbounded (no replica within reach)" : `${Math.round(num(ms))} ms`);
+
+/** A service's `status.autoscaling`: what the last pass saw and decided, replicas per cluster, and why it scaled. */
+export const autoscalingView = (a) => {
+  const clusters = Array.isArray(a.clusters) ? a.clusters : [];
+  const decisions = (Array.isArray(a.decisions) ? a.decisions : []).slice(0, DECISIONS_SHOWN);
+  const demand = perRegion(a.demand, (v) => `${round(v)} req/s`);
+  const p95 = perRegion(a.predictedP95Ms, p95Text);
+  return h(
+    "div",
+    { "data-autoscaling-status": "" },
+    h("h3", null, "Autoscaling"),
+    h(
+      "dl",
+      { class: "facts" },
+      fact("Mode", h("b", { class: `mode ${text(a.mode)}` }, text(a.mode)), a.reason ? ` — ${text(a.reason)}` : ""),
+      fact("Metric", `${text(a.metric)} ${round(a.metricValue)} against a target of ${round(a.target)}`),
+      fact("Replicas", `${num(a.readyReplicas)} ready of ${num(a.desiredReplicas)} desired`),
+      fact("Traffic", `${round(a.requestsPerSecond)} req/s${demand ? ` (${demand})` : ""}`),
+      p95 ? fact("Expected p95", p95) : null,
+      fact("Cost", `${usd(a.costPerHour)}/h`),
+      a.updatedAt ? fact("Updated", clockTime(new Date(a.updatedAt))) : null,
+    ),
+    table(
+      [
+        { title: "Cluster", cell: (c) => text(c.cluster) },
+        { title: "Kind", cell: (c) => capacityKind(c.kind) },
+        { title: "Desired", cell: (c) => String(num(c.desired)), num: true },
+        { title: "Current", cell: (c) => String(num(c.current)), num: true },
+        { title: "Ready", cell: (c) => String(num(c.ready)), num: true },
+        { title: "Per replica-hour", cell: (c) => usd(c.pricePerReplicaHour), num: true },
+      ],
+      clusters,
+      { empty: "no replicas in any cluster", rowAttrs: (c) => ({ "data-scaling-cluster": text(c.cluster) }) },
+    ),
+    clusters.length ? h("p", { class: "muted" }, `ready/desired: ${clusterReplicasText(a)}`) : null,
+    h("h3", null, "Scaling decisions, newest first"),
+    table(
+      [
+        { title: "When", cell: (d) => (d.at ? clockTime(new Date(d.at)) : "–") },
+        { title: "Cluster", cell: (d) => `${text(d.cluster)} (${capacityKind(d.kind)})` },
+        { title: "Change", cell: (d) => `${num(d.from)} → ${num(d.to)}`, num: true },
+        { title: "Why", cell: (d) => text(d.explanation) },
+      ],
+      decisions,
+      { empty: "no scaling decisions yet", rowAttrs: (d) => ({ "data-scaling-decision": text(d.cluster) }) },
+    ),
+  );
+};
+
 const order = { selected: 0, feasible: 1, filtered: 2 };
 
 /** The explanation pane for `explain` (GET …/explain) and the workload's `events`. */
@@ -106,6 +165,7 @@ export const explainView = (explain, events) => {
     clusters.length
       ? table(verdictColumns, clusters, { rowAttrs: (c) => ({ "data-cluster": text(c.cluster) }) })
       : null,
+    explain.autoscaling && typeof explain.autoscaling === "object" ? autoscalingView(explain.autoscaling) : null,
     h("h3", null, "Events"),
     table(
       [

@@ -42,6 +42,32 @@ const placementText = (w) =>
     .map((p) => `${text(p.cluster)}×${num(p.replicas)}${p.spot ? " spot" : ""}`)
     .join(", ") || "–";
 
+const KIND = { owned: "owned", onDemand: "on-demand", spot: "spot" };
+/** How a replica is paid for, in words. */
+export const capacityKind = (kind) => KIND[kind] ?? text(kind);
+
+/** A service's replicas per cluster, ready of desired: "edge-paris 3/3, gcp-europe-west4 12/10". */
+export const clusterReplicasText = (autoscaling) =>
+  (Array.isArray(autoscaling?.clusters) ? autoscaling.clusters : [])
+    .filter((c) => c && typeof c === "object")
+    .map((c) => `${text(c.cluster)} ${num(c.ready)}/${num(c.desired)}`)
+    .join(", ");
+
+/** A service's scaling at a glance: ready of desired replicas and the autoscaler's mode. */
+export const scalingText = (autoscaling) =>
+  `${num(autoscaling?.readyReplicas)}/${num(autoscaling?.desiredReplicas)} ready, ${text(autoscaling?.mode) || "–"}`;
+
+const scalingCell = (w) => {
+  const a = w?.status?.autoscaling;
+  if (!a) return "–";
+  return h(
+    "div",
+    { "data-autoscaling": text(w.metadata?.name) },
+    h("div", { class: `mode ${text(a.mode)}` }, scalingText(a)),
+    h("div", { class: "muted", "data-cluster-replicas": "" }, clusterReplicasText(a) || "no replicas"),
+  );
+};
+
 /** The fleet: each cluster's health, last heartbeat and GPUs by model. */
 export const fleetView = (clusters, now) =>
   table(
@@ -121,6 +147,7 @@ export const workloadsView = (workloads, { spentByWorkload, selected, onSelect }
       { title: "Phase", cell: (w) => text(w.status?.phase), class: (w) => text(w.status?.phase) },
       { title: "GPUs", cell: (w) => String(requestedGpus(w)), num: true },
       { title: "Placement", cell: placementText },
+      { title: "Scaling (ready/desired)", cell: scalingCell },
       { title: "Rate", cell: (w) => (activePlacements(w).length ? `${usd(hourlyRate(w))}/h` : "–"), num: true },
       { title: "Spent this month", cell: (w) => usd(spentByWorkload.get(text(w.metadata?.name)) ?? 0), num: true },
       { title: "Message", cell: (w) => text(w.status?.message) },

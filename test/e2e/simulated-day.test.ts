@@ -28,7 +28,7 @@ const manifest = (j: (typeof jobs)[number]) =>
       durationHours: j.hours,
       resources: { gpu: { count: j.gpus, models: j.models }, cpu: 8, memoryGiB: 32 },
       data: j.data,
-      template: { apiVersion: "batch/v1", kind: "Job", metadata: { name: j.name }, spec: {} },
+      template: { apiVersion: "batch/v1", kind: "Job", metadata: { name: j.name }, spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } } },
     },
   });
 

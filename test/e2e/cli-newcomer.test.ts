@@ -99,7 +99,12 @@ const job = (name: string, over: Record<string, unknown> = {}) => ({
     // Long enough to be running through the whole session (1 simulated hour = 2 s).
     durationHours: 500,
     resources: { gpu: { count: 1, models: ["A100"] }, cpu: 1, memoryGiB: 4 },
-    template: { apiVersion: "batch/v1", kind: "Job", metadata: { name }, spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } } },
+    template: {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name },
+      spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } },
+    },
     ...over,
   },
 });

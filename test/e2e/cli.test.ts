@@ -182,7 +182,12 @@ describe("the gantry CLI against a running hub", () => {
         type: "job",
         replicas: 1,
         resources: { gpu: { count: 1, models: ["A100"] }, cpu: 1, memoryGiB: 1 },
-        template: { apiVersion: "batch/v1", kind: "Job", metadata: { name: "piped" }, spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } } },
+        template: {
+          apiVersion: "batch/v1",
+          kind: "Job",
+          metadata: { name: "piped" },
+          spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } },
+        },
       },
     };
     const fleetFile = join(dir, "big-fleet.json");

@@ -28,7 +28,12 @@ const manifest = (j: (typeof jobs)[number]) =>
       durationHours: j.hours,
       resources: { gpu: { count: j.gpus, models: j.models }, cpu: 8, memoryGiB: 32 },
       data: j.data,
-      template: { apiVersion: "batch/v1", kind: "Job", metadata: { name: j.name }, spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } } },
+      template: {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: j.name },
+        spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } },
+      },
     },
   });
 
@@ -61,7 +66,10 @@ describe("gantry up --seconds-per-hour: the hub bills in simulated time", () => 
     await eventually(
       async () => {
         const r = await up.gantry(["get", "workloads", "-A", "-o", "json"]);
-        const items = JSON.parse(r.stdout) as { metadata: { name: string }; status: { phase: string } }[];
+        // A list comes as a Kubernetes `kind: List` document (what `apply -f` takes back).
+        const { items } = JSON.parse(r.stdout) as {
+          items: { metadata: { name: string }; status: { phase: string } }[];
+        };
         const phases = jobs.map((j) => items.find((w) => w.metadata.name === j.name)?.status.phase);
         if (phases.some((p) => p === "Failed")) throw new Error(`a job failed: ${phases.join(", ")}`);
         return phases.every((p) => p === "Succeeded") ? true : undefined;

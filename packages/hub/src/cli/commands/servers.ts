@@ -44,7 +44,9 @@ export const serverCommands = (out: Out): Command[] => {
         nonNegative("--trace-start"),
         35_700,
       )
-      .option("--service <file>", "inference service submitted at start (--no-service: none)", defaultService()),
+      .option("--no-load-trace", "no load trace: the simulated services see no traffic")
+      .option("--service <file>", "inference service submitted at start", defaultService())
+      .option("--no-service", "submit no inference service at start"),
   ).action(async (o: UpFlags) => {
     const { runUp } = await import("./servers-run.ts");
     await runUp(o, out);

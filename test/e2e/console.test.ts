@@ -60,8 +60,10 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
         String(port),
         "--data-dir",
         join(dir, "data"),
+        // One simulated hour a minute: the job runs and bills within the test, and the hub's work day (which the
+        // spend panes count in) does not roll over while the test looks at it.
         "--seconds-per-hour",
-        "5",
+        "60",
         "--no-service",
       ],
       // Its own NATS and embedded database, whatever the environment points at.
@@ -170,8 +172,12 @@ describe("the operator's console in Chromium against a live `gantry up`", () => 
     // Seven days of spend, today's last, with what the ledger holds for today.
     const days = page.getByTestId("spend-history").locator("[data-day]");
     await poll(() => days.count()).toBe(7);
-    expect(await days.last().getAttribute("data-day")).toBe(new Date().toISOString().slice(0, 10));
-    expect(await days.last().getAttribute("title")).toMatch(/vision \$\d+\.\d\d/);
+    // Days are the hub's work days (simulated under --seconds-per-hour): today is the work clock's date.
+    const health = (await (await fetch(`${hub}/healthz`)).json()) as { workClock?: { now: string } };
+    const today = (health.workClock?.now ?? new Date().toISOString()).slice(0, 10);
+    expect(await days.last().getAttribute("data-day")).toBe(today);
+    // The history is re-read every few rounds: wait for the round after the first accrual.
+    await poll(() => days.last().getAttribute("title")).toMatch(/vision \$\d+\.\d\d/);
     // The operator's audit log: the policy this test applied, by the admin token, allowed.
     await poll(() => page.getByTestId("audit").textContent()).toMatch(
       /token:bootstrap-admin.*policies:write.*policies\/gpu-burst.*success/,

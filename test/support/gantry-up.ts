@@ -30,7 +30,13 @@ export interface GantryUp {
 }
 
 /** `gantry up` as a user runs it: a child process with its own data folder, HTTP port and NATS port. */
-export const startGantryUp = async (o: { fleet: string; secondsPerHour: number; name: string }): Promise<GantryUp> => {
+export const startGantryUp = async (o: {
+  fleet: string;
+  secondsPerHour: number;
+  name: string;
+  /** Keep the shipped inference service and its load trace (off unless asked: they add spend and traffic). */
+  withService?: boolean;
+}): Promise<GantryUp> => {
   const dataDir = await mkdtemp(join(tmpdir(), `gantry-up-${o.name}-`));
   const port = await freePort();
   const process_ = await spawnProcess({
@@ -47,9 +53,8 @@ export const startGantryUp = async (o: { fleet: string; secondsPerHour: number; 
       dataDir,
       "--seconds-per-hour",
       String(o.secondsPerHour),
-      // These scenarios are about billing and staging: the shipped inference service under its trace would add
-      // its own spend and traffic (test/e2e/autoscaling.test.ts exercises that).
-      "--no-service",
+      // Scenarios about billing and staging leave out the shipped inference service: it adds spend and traffic.
+      ...(o.withService ? [] : ["--no-service"]),
     ],
     env: { LOG_LEVEL: "warn" },
     logFile: join(dataDir, "up.log"),

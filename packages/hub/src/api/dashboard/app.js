@@ -143,9 +143,20 @@ const poll = async () => {
   renderWorkloads();
 };
 
-/** Seven UTC days of spend, oldest first: one report per day (read less often than the rest). */
+/** Now on the hub's work clock (simulated under `gantry up --seconds-per-hour`), which the ledger's days follow. */
+const workNow = async () => {
+  try {
+    const health = await (await fetch("/healthz")).json();
+    const at = Date.parse(health?.workClock?.now ?? "");
+    return Number.isFinite(at) ? new Date(at) : new Date();
+  } catch {
+    return new Date();
+  }
+};
+
+/** Seven UTC days of spend on the hub's work clock, oldest first: one report per day (read less often). */
 const pollHistory = async () => {
-  const today = new Date();
+  const today = await workNow();
   const midnight = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
   const days = Array.from({ length: 7 }, (_, i) => {
     const from = new Date(midnight - (6 - i) * 86_400_000);

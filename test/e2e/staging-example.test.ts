@@ -67,7 +67,8 @@ describe("examples/staging under gantry up", () => {
   it("places the second job on the new copy without staging", async () => {
     const r = await up.gantry(["submit", "-f", "examples/staging/evaluate.yaml"]);
     expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(/workload\/notes-eval submitted: Placed — onprem-dc1×1/);
+    // With nothing to stage it may already run by the time the CLI has the decision.
+    expect(r.stdout).toMatch(/workload\/notes-eval submitted: (Placed|Running) — onprem-dc1×1/);
     const seen = await phases("notes-eval", "Succeeded");
     expect(seen).not.toContain("Staging");
     expect(seen).toContain("Succeeded");

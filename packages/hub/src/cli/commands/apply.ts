@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { Budget, BurstPolicy, Dataset, parseDocuments, parseWith, ValidationError, Workload } from "@gantry/shared";
 import { Command } from "commander";
 import { clientFor, type HubClient } from "../client.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { type Doc, kindFor } from "../kinds.ts";
 import { CliError } from "../output.ts";
+import { readInput } from "./workloads.ts";
 
 type Out = (text: string) => void;
 
@@ -136,16 +136,6 @@ export const applyResource = async (
   const path = r.kind === "BurstPolicy" ? `/policies/${enc(r.name)}` : `/budgets/${enc(r.name)}`;
   await api.put(path, json(r.body), "application/json");
   return stored ? "configured" : "created";
-};
-
-const readInput = async (file: string): Promise<string> => {
-  try {
-    return file === "-"
-      ? await new Response(process.stdin as unknown as ReadableStream).text()
-      : await readFile(file, "utf8");
-  } catch (e) {
-    throw new CliError(`cannot read -f ${file}: ${(e as Error).message}`, ExitCode.usage);
-  }
 };
 
 /** `gantry apply -f FILE`: create or update every resource in a file (several documents, or a `kind: List`). */

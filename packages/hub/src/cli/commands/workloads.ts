@@ -69,7 +69,8 @@ export const workloadPath = (cmd: Command, name: string, suffix = "") => {
   return t ? `/tenants/${encodeURIComponent(t)}/workloads/${n}${suffix}` : `/workloads/${n}${suffix}`;
 };
 
-const readInput = async (file: string): Promise<string> => {
+/** A `-f` argument's text: the file, or standard input for `-`; a usage error naming the file otherwise. */
+export const readInput = async (file: string): Promise<string> => {
   try {
     return file === "-"
       ? await new Response(process.stdin as unknown as ReadableStream).text()

@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   type Agent,
   createAgent,
@@ -135,7 +135,8 @@ export const runUp = async (o: UpFlags, out: Out): Promise<void> => {
   const config = { ...env, auth: { ...env.auth, bootstrapAdminToken: true } };
   const stopTracing = await startTracing("gantry");
   let nats: RunningNatsServer | undefined;
-  const dataDir = HubConfig.parse(config).dataDir;
+  // Absolute: nats-server reads its resolver folder from the config file, whatever its working directory.
+  const dataDir = resolve(HubConfig.parse(config).dataDir);
   let authority: NatsAuthority | undefined;
   if (!o.natsUrl && !process.env.NATS_URL) {
     // A private nats-server with JWT authentication: the hub mints every identity, anonymous clients are refused.

@@ -13,11 +13,13 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { loadAverage } from "./fleet/proc.ts";
 import { type FleetOptions, type FleetRow, runFleet } from "./fleet/suite.ts";
 import { inferenceSuite } from "./inference/suite.ts";
 import { type LatencyRow, runLatency } from "./placement/latency.ts";
 import type { MilpResult } from "./placement/milp.ts";
 import { runQuality } from "./placement/quality.ts";
+import { runDecisionWrites } from "./store/decisions.ts";
 
 interface Context {
   quick: boolean;
@@ -171,12 +173,32 @@ const fleet = async (ctx: Context): Promise<void> => {
   ctx.results["fleet:scale"] = rows;
 };
 
+/** A decision row's write, whole and in its stored form (issue 12: the verdict list was the cost of a placement). */
+const decisionWrites = async (ctx: Context): Promise<void> => {
+  console.log("## store:decisions — one decision row written to PostgreSQL: every verdict vs the stored form\n");
+  const rows = await runDecisionWrites(
+    ctx.quick ? [1_000] : [1_000, 10_000],
+    ctx.quick ? 10 : 30,
+    process.env.GANTRY_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+  );
+  console.log(`load ${loadAverage()}`);
+  console.log("clusters  full KB  stored KB  full median/p99 ms  stored median/p99 ms  writes each");
+  for (const r of rows) {
+    console.log(
+      `${String(r.clusters).padEnd(9)} ${(r.fullBytes / 1024).toFixed(0).padEnd(8)} ${(r.storedBytes / 1024).toFixed(1).padEnd(10)} ` +
+        `${`${r.fullMedianMs.toFixed(1)}/${r.fullP99Ms.toFixed(1)}`.padEnd(19)} ${`${r.storedMedianMs.toFixed(2)}/${r.storedP99Ms.toFixed(2)}`.padEnd(21)} ${r.writes}`,
+    );
+  }
+  ctx.results["store:decisions"] = rows;
+};
+
 const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
   "placement:latency": latency,
   "placement:quality": quality,
   "agent:memory": agentMemory,
   "inference:autoscaler": (ctx) => inferenceSuite(ctx, printTable),
   "fleet:scale": fleet,
+  "store:decisions": decisionWrites,
 };
 
 /** Semi-space size the hub process runs with, in MB (see the module comment). */

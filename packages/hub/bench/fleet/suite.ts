@@ -86,7 +86,7 @@ const until = async <T>(what: string, timeoutMs: number, probe: () => Promise<T 
 };
 
 /** The benchmark's clusters: two nodes of 8 A100s each, so 10,000 one-GPU workloads fit even at 1,000 clusters. */
-const benchFleet = (n: number): FleetCluster[] =>
+export const benchFleet = (n: number): FleetCluster[] =>
   Fleet.parse({
     clusters: Array.from({ length: n }, (_, i) => ({
       name: `bench-${String(i).padStart(5, "0")}`,
@@ -99,7 +99,7 @@ const benchFleet = (n: number): FleetCluster[] =>
     datasets: [],
   }).clusters;
 
-const aJob = (name: string) => ({
+export const aJob = (name: string) => ({
   apiVersion: "gantry.dev/v1alpha1",
   kind: "Workload",
   metadata: { name, tenant: "bench" },
@@ -108,7 +108,13 @@ const aJob = (name: string) => ({
     replicas: 1,
     durationHours: 1_000,
     resources: { gpu: { count: 1, models: ["A100"] }, cpu: 4, memoryGiB: 16 },
-    template: { apiVersion: "batch/v1", kind: "Job", metadata: { name }, spec: {} },
+    // A valid Job: the hub checks templates against Kubernetes' schemas (an empty spec is refused with 400).
+    template: {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name },
+      spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] } } },
+    },
   },
 });
 
@@ -118,10 +124,16 @@ interface Hub {
   startedAt: number;
 }
 
+/**
+ * GANTRY_BENCH_HUB_NODE_ARGS: node flags for the hub, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it
+ * under load. A profile is written only on a clean exit, so then the first hub is stopped with SIGTERM, not kill -9.
+ */
+const PROFILE = (process.env.GANTRY_BENCH_HUB_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+
 const startHub = async (env: Record<string, string>, port: number, log: string): Promise<Hub> => {
   const startedAt = performance.now();
   const out = (await import("node:fs")).openSync(log, "a");
-  const child = spawn(process.execPath, [BUNDLE, "hub", "--port", String(port), "--host", "127.0.0.1"], {
+  const child = spawn(process.execPath, [...PROFILE, BUNDLE, "hub", "--port", String(port), "--host", "127.0.0.1"], {
     env: { ...process.env, ...env, NODE_OPTIONS: "" },
     stdio: ["ignore", out, out],
   });
@@ -337,6 +349,9 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
       }
       const code = `${r.status} ${problem}`.trim();
       failures.set(code, (failures.get(code) ?? 0) + 1);
+      // A 4xx is the benchmark's own mistake (its workload is refused), not the hub under load: stop, say why.
+      if (r.status >= 400 && r.status < 500 && r.status !== 429)
+        throw new Error(`fleet bench: the hub refused the benchmark's workload (${r.status}): ${body.slice(0, 400)}`);
     };
     const timedNames = Array.from({ length: o.timed }, (_, i) => `timed-${i}`);
     await pool(timedNames, o.clients, submit);
@@ -394,7 +409,7 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
       },
       1_000,
     ).catch((e: unknown) => console.log(`  (${(e as Error).message})`));
-    h.child.kill("SIGKILL");
+    h.child.kill(PROFILE.length > 0 ? "SIGTERM" : "SIGKILL");
     await new Promise((r) => h.child.once("exit", r));
     for (const c of children) c.send({ type: "mark" } satisfies ToAgents);
     await sleep(100);

@@ -202,7 +202,6 @@ export const createScheduler = (deps: SchedulerDeps) => {
       logger.error({ err: error, workload: row.name, tenant: row.tenant }, "decision failed; workload quarantined");
       await store.placing.quarantine(row.uid, error instanceof Error ? error.message : String(error), now);
     }
-    let placedAny = false;
     let retryIn = Number.POSITIVE_INFINITY;
     for (const { outcome } of [...chosen.placed, ...chosen.unplaced]) {
       if (outcome.retryInSeconds !== undefined) retryIn = Math.min(retryIn, outcome.retryInSeconds);
@@ -235,7 +234,10 @@ export const createScheduler = (deps: SchedulerDeps) => {
         epoch,
       );
       if (!placed) continue;
-      placedAny = true;
+      // Publish as each placement commits, not after the whole pass: a pass of hundreds of placements is hundreds
+      // of transactions, and the first workload's agent should not wait for the last one's. The relay coalesces
+      // kicks (one run at a time, at most one more queued), so this is one publish round per relay run.
+      deps.onDesiredStateChanged();
       logger.info(
         {
           workload: row.name,
@@ -246,7 +248,6 @@ export const createScheduler = (deps: SchedulerDeps) => {
         "placed",
       );
     }
-    if (placedAny) deps.onDesiredStateChanged();
     // A wait trigger fires at a known time: wake up then rather than at the next periodic pass.
     if (Number.isFinite(retryIn)) {
       if (retryTimer) clearTimeout(retryTimer);

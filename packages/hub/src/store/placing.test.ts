@@ -262,6 +262,38 @@ describe.each(KINDS)("placing on %s", (kind) => {
     expect((await row(placed.uid)).message).not.toBe("too late");
   });
 
+  it("stores a large fleet's decision compacted: the chosen cluster and the cheapest others, the rest counted", async () => {
+    const [c] = await clusters(1);
+    const w = await created();
+    // 300 verdicts: the chosen cluster, 199 feasible ones, 100 refused for their GPU model.
+    const verdicts = [
+      { cluster: c!, verdict: "selected" as const, reasons: [], rankCost: undefined },
+      ...Array.from({ length: 199 }, (_, i) => ({
+        cluster: `f${i}`,
+        verdict: "feasible" as const,
+        reasons: [{ code: "fits", message: "fits" }],
+      })),
+      ...Array.from({ length: 100 }, (_, i) => ({
+        cluster: `m${i}`,
+        verdict: "filtered" as const,
+        reasons: [{ code: "gpu_model", message: "no A100" }],
+      })),
+    ];
+    const id = randomUUID();
+    const decision = aDecision([{ cluster: c! }], { clusters: verdicts, runnerUp: "f0" });
+    expect(await store.placing.place(w.uid, change(w.uid, [c!], { decisionId: id, decision }))).toBe(true);
+    const stored = await store.workloads.decision(id);
+    // Kept: the chosen cluster, the runner-up, 20 more feasible, 3 refused as examples: 25 of 300.
+    expect(stored?.clusters).toHaveLength(25);
+    expect(stored?.clusters.map((v) => v.cluster)).toContain(c!);
+    expect(stored?.omitted).toEqual({
+      clusters: 275,
+      feasible: 178,
+      filtered: [{ code: "gpu_model", count: 97, example: "no A100" }],
+    });
+    expect(stored?.summary).toBe(decision.summary);
+  });
+
   it("retires the placements of older generations and queues their clusters", async () => {
     const [old, next] = await clusters(2);
     const w = await placedOn([old!], { type: "service" });

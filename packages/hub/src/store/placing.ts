@@ -17,6 +17,7 @@ import {
   type WorkloadRow,
   workloads,
 } from "./schema.ts";
+import { storedDecision } from "./stored-decision.ts";
 import { assertEpoch, nextRv, recordEvent, type Tx, touchClusters } from "./tx.ts";
 
 export interface PlacementChange {
@@ -183,7 +184,7 @@ export const placingRepository = (db: Db) => ({
         uid,
         tenant: w.tenant,
         workload: w.name,
-        decision,
+        decision: storedDecision(decision),
         feasible: false,
         createdAt: at,
       });
@@ -231,7 +232,7 @@ export const placingRepository = (db: Db) => ({
         uid,
         tenant: w.tenant,
         workload: w.name,
-        decision,
+        decision: storedDecision(decision),
         feasible: true,
         createdAt: at,
       });

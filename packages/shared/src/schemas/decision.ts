@@ -79,6 +79,15 @@ export const Margin = z.object({
 });
 export type Margin = z.infer<typeof Margin>;
 
+/** The verdicts a stored decision left out: how many, how many were feasible, and why the others were filtered. */
+export const DecisionOmitted = z.object({
+  clusters: z.number().int().nonnegative(),
+  feasible: z.number().int().nonnegative(),
+  /** Left-out filtered clusters per first reason code, most common first, with one example sentence. */
+  filtered: z.array(z.object({ code: z.string(), count: z.number().int().positive(), example: z.string() })),
+});
+export type DecisionOmitted = z.infer<typeof DecisionOmitted>;
+
 /** What the placement engine decided, and everything it weighed to get there. */
 export const Decision = z.object({
   feasible: z.boolean(),
@@ -90,6 +99,11 @@ export const Decision = z.object({
   /** Against the runner-up, when one cluster takes every replica and another could have. */
   margin: Margin.optional(),
   clusters: z.array(ClusterVerdict),
+  /**
+   * Present when a stored decision keeps only some verdicts (a large fleet): `clusters` then holds the selected ones,
+   * the runner-up, the cheapest feasible others and a few examples of each rejection; this says what the rest were.
+   */
+  omitted: DecisionOmitted.optional(),
   runnerUp: z.string().nullable(),
   /** One-line summary: why this placement, or why none. */
   summary: z.string(),

@@ -121,6 +121,15 @@ export const autoscalingView = (a) => {
 
 const order = { selected: 0, feasible: 1, filtered: 2 };
 
+/** A large fleet's stored decision keeps some verdicts (store/stored-decision.ts): say what the rest were. */
+const omittedText = (o) =>
+  `… and ${num(o.clusters)} more clusters not kept in the stored decision: ${[
+    `${num(o.feasible)} feasible but dearer than those shown`,
+    ...(Array.isArray(o.filtered) ? o.filtered : []).map(
+      (f) => `${num(f.count)} filtered (${text(f.code)}: e.g. ${text(f.example)})`,
+    ),
+  ].join("; ")}`;
+
 /** The explanation pane for `explain` (GET …/explain) and the workload's `events`. */
 export const explainView = (explain, events) => {
   const d = explain?.decision ?? null;
@@ -165,6 +174,7 @@ export const explainView = (explain, events) => {
     clusters.length
       ? table(verdictColumns, clusters, { rowAttrs: (c) => ({ "data-cluster": text(c.cluster) }) })
       : null,
+    d?.omitted ? h("p", { class: "omitted" }, omittedText(d.omitted)) : null,
     explain.autoscaling && typeof explain.autoscaling === "object" ? autoscalingView(explain.autoscaling) : null,
     h("h3", null, "Events"),
     table(

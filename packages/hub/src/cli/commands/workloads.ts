@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { AutoscalingStatus, ClusterVerdict, Decision } from "@gantry/shared";
 import { Command } from "commander";
+import { omittedLine } from "../../store/stored-decision.ts";
 import { clientFor, defaultHub, type HubClient } from "../client.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { type Doc, placementsOf } from "../kinds.ts";
@@ -125,6 +126,7 @@ export const decisionLines = (d: Decision): string[] => [
   `runner-up: ${d.runnerUp ?? "none"}${d.margin ? ` (${usd(d.margin.usd)} dearer; decided by ${d.margin.decidedBy})` : ""}`,
   "",
   verdictTable(d.clusters),
+  ...(d.omitted ? [omittedLine(d.omitted)] : []),
 ];
 
 export const eventLines = (items: readonly EventView[], now = Date.now()): string =>

@@ -56,9 +56,39 @@ const groupOf = (file: string): Group => {
 
 const slug = (s: string) => s.replace(/[^a-zA-Z0-9]+/g, "_");
 
+interface Incremental {
+  files: Record<string, unknown>;
+  testFiles?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/**
+ * A run named differently from the runs before it (a group after per-file runs, or a clean clone with the committed
+ * reports) starts from the union of every incremental file here, newest last, so Stryker re-tests only mutants whose
+ * code or covering tests changed since. Incremental results are keyed by file path and source, not by run.
+ */
+const seedIncremental = (file: string): void => {
+  if (existsSync(file)) return;
+  const sources = readdirSync(REPORTS)
+    .filter((f) => f.endsWith(".incremental.json"))
+    .map((f) => join(REPORTS, f))
+    .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+  if (sources.length === 0) return;
+  let merged: Incremental | undefined;
+  for (const source of sources) {
+    const r = JSON.parse(readFileSync(source, "utf8")) as Incremental;
+    merged = merged
+      ? { ...r, files: { ...merged.files, ...r.files }, testFiles: { ...merged.testFiles, ...r.testFiles } }
+      : r;
+  }
+  writeFileSync(file, JSON.stringify(merged));
+  console.log(`› ${file}: seeded from ${sources.length} earlier incremental report(s)`);
+};
+
 /** One Stryker run; its JSON report and incremental file are named after `name`. */
 const run = (name: string, mutate: string[], tests: string[]): number => {
   mkdirSync(REPORTS, { recursive: true });
+  seedIncremental(join(ROOT, "reports/mutation", `${slug(name)}.incremental.json`));
   const env = {
     ...process.env,
     STRYKER_JSON: join("reports/mutation", `${slug(name)}.json`),

@@ -343,15 +343,16 @@ describe("fleet view registrations", () => {
 
   it("still rebuilds on a capacity change after a cluster is added or removed", () => {
     const { view } = aView(aRow("c1"), aRow("c2", { state: "pending" }));
+    const datasets: Dataset[] = [];
     view.heartbeat("c1", capacity([{ gpusUsed: 1 }]));
-    view.snapshot([]);
+    view.snapshot(datasets);
     // Clusters the snapshot does not hold (pending) come and go; then c1's capacity changes.
     view.upsert(aRow("c9", { state: "pending" }));
     view.heartbeat("c1", capacity([{ gpusUsed: 2 }]));
-    expect(view.snapshot([]).fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(2);
+    expect(view.snapshot(datasets).fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(2);
     view.remove("c2");
     view.heartbeat("c1", capacity([{ gpusUsed: 3 }]));
-    expect(view.snapshot([]).fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(3);
+    expect(view.snapshot(datasets).fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(3);
   });
 
   it("keeps a removal of a cluster it does not know from rebuilding the snapshot", () => {

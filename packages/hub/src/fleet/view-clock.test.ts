@@ -104,3 +104,62 @@ describe("agent sessions", () => {
     expect(view.get("c1")?.agentId).toBe("a");
   });
 });
+
+describe("agent clock offsets at the edges", () => {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  // A job start the agent stamps 500 ms after the hub's start time, in a clock three hours behind.
+  const started = iso(hubNow.getTime() - 3 * HOUR + 500);
+
+  it("learns the offset from the last 32 messages only", () => {
+    // The first message was the fastest (5 ms), the later ones took 40 ms.
+    const offsets = (n: number) => [-3 * HOUR - 5, ...Array<number>(n - 1).fill(-3 * HOUR - 40)];
+    // 32 messages: the fastest is still in the window, the shift is 3 h + 5 ms.
+    expect(viewWithAgentClock(offsets(32)).view.toHubTime("c1", started)).toBe(iso(hubNow.getTime() + 505));
+    // 33: it has left the window, the shift is 3 h + 40 ms.
+    expect(viewWithAgentClock(offsets(33)).view.toHubTime("c1", started)).toBe(iso(hubNow.getTime() + 540));
+  });
+
+  it("learns nothing from a message whose sent time is no time", () => {
+    const { view } = viewWithAgentClock([-3 * HOUR - 5]);
+    view.observeClock("c1", "yesterday");
+    expect(view.toHubTime("c1", started)).toBe(iso(hubNow.getTime() + 505));
+  });
+
+  it("learns nothing before a hello, nor of a cluster it does not know, and takes their times as given", () => {
+    const view = createFleetView({
+      clock: { now: () => hubNow },
+      thresholds: { unknownAfterMs: 15_000, offlineAfterMs: 60_000 },
+    });
+    view.upsert(aRow());
+    view.observeClock("c1", iso(hubNow.getTime() - 3 * HOUR));
+    view.observeClock("ghost", iso(hubNow.getTime() - 3 * HOUR));
+    const t = iso(hubNow.getTime() - 60_000);
+    expect(view.toHubTime("c1", t)).toBe(t);
+    expect(view.toHubTime("ghost", t)).toBe(t);
+  });
+
+  it("takes times as given from a session whose clock it has not seen yet", () => {
+    const { view } = viewWithAgentClock([]);
+    const t = iso(hubNow.getTime() - 60_000);
+    expect(view.toHubTime("c1", t)).toBe(t);
+  });
+
+  it("has no hub time for a time that is no time", () => {
+    const { view } = viewWithAgentClock([-3 * HOUR]);
+    expect(view.toHubTime("c1", "not a time")).toBeUndefined();
+  });
+
+  it("takes an offset of 2 s as network delay, and shifts by one of 2.001 s", () => {
+    const t = hubNow.getTime() - 60_000;
+    expect(viewWithAgentClock([-2_000]).view.toHubTime("c1", iso(t))).toBe(iso(t));
+    expect(viewWithAgentClock([-2_001]).view.toHubTime("c1", iso(t))).toBe(iso(t + 2_001));
+  });
+
+  it("shifts a time from an agent whose clock is three hours ahead back by its offset", () => {
+    // Sent at agent time hub + 3 h − 10 ms (10 ms on the way): the offset is −(3 h − 10 ms).
+    const { view } = viewWithAgentClock([3 * HOUR - 10]);
+    // A job the agent says started an hour before that message: an hour before the hub's start time.
+    const jobStart = iso(hubNow.getTime() + 3 * HOUR - 10 - HOUR);
+    expect(view.toHubTime("c1", jobStart)).toBe(iso(hubNow.getTime() - HOUR));
+  });
+});

@@ -1,4 +1,11 @@
-import { type CapacityReport, ClusterDescription, type Dataset, NodeGroup, type NodeGroupInput } from "@gantry/shared";
+import {
+  type CapacityReport,
+  ClusterDescription,
+  type Dataset,
+  type DatasetCopy,
+  NodeGroup,
+  type NodeGroupInput,
+} from "@gantry/shared";
 import { describe, expect, it } from "vitest";
 import type { ClusterRow, ClusterState } from "../store/index.ts";
 import { createFleetView } from "./view.ts";
@@ -300,5 +307,138 @@ describe("fleet view checkpoints", () => {
     view.restoreCheckpoint(["c1", "ghost"]);
     expect(view.takeCheckpoint().entries.map((e) => e.name)).toEqual(["c1"]);
     expect(view.takeCheckpoint().entries).toEqual([]);
+  });
+});
+
+describe("fleet view registrations", () => {
+  it("lists clusters in name order, whatever order they were loaded in", () => {
+    const { view } = aView(aRow("c2"), aRow("c1"), aRow("c3"));
+    expect(view.list().map((e) => e.name)).toEqual(["c1", "c2", "c3"]);
+    for (const name of ["c3", "c2", "c1"]) view.heartbeat(name, capacity());
+    expect(view.snapshot([]).fleet.clusters.map((c) => c.name)).toEqual(["c1", "c2", "c3"]);
+  });
+
+  it("keeps the agent version and driver the agent said when the database row has none, and takes newer ones", () => {
+    const { view } = aView(aRow("c1", { agentVersion: "0.1.0", driver: "kubernetes" }));
+    view.upsert(aRow("c1"));
+    expect(view.get("c1")).toMatchObject({ agentVersion: "0.1.0", driver: "kubernetes" });
+    view.upsert(aRow("c1", { agentVersion: "0.2.0", driver: "simulated" }));
+    expect(view.get("c1")).toMatchObject({ agentVersion: "0.2.0", driver: "simulated" });
+  });
+
+  it("takes a checkpointed capacity from the database for a cluster it has no report of yet", () => {
+    const { view, clock } = aView(aRow("c1"));
+    clock.advance(200);
+    view.upsert(aRow("c1", { capacity: capacity([{ gpusUsed: 4 }]), lastSeenAt: T0 }));
+    expect(view.get("c1")?.lastSeenAt).toEqual(T0);
+    expect(view.snapshot([]).fleet.clusters[0]).toMatchObject({ health: "ready", nodes: [{ gpusUsed: 4 }] });
+    // The agent then reports the same capacity: nothing the engine sees changed.
+    expect(view.heartbeat("c1", capacity([{ gpusUsed: 4 }]))).toBe(false);
+  });
+
+  it("is unknown for a cluster that never reported capacity", () => {
+    const { view } = aView(aRow("c1"));
+    expect(view.health(view.get("c1")!)).toBe("unknown");
+  });
+
+  it("still rebuilds on a capacity change after a cluster is added or removed", () => {
+    const { view } = aView(aRow("c1"), aRow("c2", { state: "pending" }));
+    const datasets: Dataset[] = [];
+    view.heartbeat("c1", capacity([{ gpusUsed: 1 }]));
+    view.snapshot(datasets);
+    // Clusters the snapshot does not hold (pending) come and go; then c1's capacity changes.
+    view.upsert(aRow("c9", { state: "pending" }));
+    view.heartbeat("c1", capacity([{ gpusUsed: 2 }]));
+    expect(view.snapshot(datasets).fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(2);
+    view.remove("c2");
+    view.heartbeat("c1", capacity([{ gpusUsed: 3 }]));
+    expect(view.snapshot(datasets).fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(3);
+  });
+
+  it("keeps a removal of a cluster it does not know from rebuilding the snapshot", () => {
+    const { view } = aView(aRow("c1"));
+    view.heartbeat("c1", capacity());
+    const datasets: Dataset[] = [];
+    const first = view.snapshot(datasets);
+    view.remove("ghost");
+    expect(view.snapshot(datasets).compiled).toBe(first.compiled);
+  });
+
+  it("carries no reservations in the snapshot (the scheduler adds the open ones)", () => {
+    const { view } = aView(aRow("c1"));
+    view.heartbeat("c1", capacity());
+    expect(view.snapshot([]).fleet.reservations).toEqual([]);
+  });
+});
+
+describe("fleet view sessions at the edges", () => {
+  it("admits 0 as a kind's first sequence number, and a successor's hello numbered like the newest message", () => {
+    const { view } = aView(aRow("c1"));
+    expect(view.hello("c1", "a", 0)).toBe("ok");
+    expect(view.admit("c1", "heartbeat", "a", 0)).toBe("ok");
+    view.heartbeat("c1", capacity());
+    // The session is heard (ready) and its newest message is 0: a hello numbered 0 is not older than it.
+    expect(view.hello("c1", "b", 0)).toBe("ok");
+    expect(view.get("c1")?.agentId).toBe("b");
+  });
+
+  it("checks the live agent's hello against its own earlier hellos only, and keeps its session", () => {
+    const { view } = aView(aRow("c1"));
+    view.hello("c1", "a", 10);
+    view.admit("c1", "heartbeat", "a", 20);
+    view.heartbeat("c1", capacity());
+    // A hello sent before heartbeat 20 but delivered after it: newer than hello 10, so not a replay.
+    expect(view.hello("c1", "a", 15)).toBe("ok");
+    expect(view.admit("c1", "heartbeat", "a", 20)).toBe("seq_backwards");
+    expect(view.admit("c1", "heartbeat", "a", 21)).toBe("ok");
+  });
+
+  it("takes a hello from the agent it took back after a restart, however low its number", () => {
+    const { view } = aView(aRow("c1", { agentId: "a1" }));
+    expect(view.admit("c1", "heartbeat", "a1", 5)).toBe("ok");
+    // No hello in this session yet: nothing to replay.
+    expect(view.hello("c1", "a1", 1)).toBe("ok");
+    expect(view.hello("c1", "a1", 1)).toBe("seq_backwards");
+  });
+});
+
+describe("fleet view dataset copies", () => {
+  const copy = (dataset: string, over: Partial<DatasetCopy> = {}): DatasetCopy => ({
+    dataset,
+    state: "ready",
+    sizeGB: 10,
+    copiedGB: 10,
+    ...over,
+  });
+  const withCopies = (...datasets: DatasetCopy[]): CapacityReport => ({ ...capacity(), datasets });
+
+  const fleet = () => {
+    // Loaded out of name order, so the lists' order is the view's doing.
+    const { view } = aView(aRow("c2"), aRow("c1"), aRow("c3", { state: "pending" }), aRow("c0"));
+    view.heartbeat(
+      "c2",
+      withCopies(copy("d1"), copy("d2", { state: "staging", copiedGB: 4 }), copy("d3", { shards: [0] })),
+    );
+    view.heartbeat("c1", withCopies(copy("d1")));
+    view.heartbeat("c3", withCopies(copy("d1"), copy("d4")));
+    // c0 never reported.
+    return view;
+  };
+
+  it("locates each dataset at the registered clusters holding a ready, whole copy, in name order", () => {
+    expect([...fleet().copies()]).toEqual([["d1", ["c1", "c2"]]]);
+  });
+
+  it("lists every reported copy by dataset, staging and shards too, with its cluster, in cluster name order", () => {
+    expect(Object.fromEntries(fleet().datasetCopies())).toEqual({
+      d1: [
+        { ...copy("d1"), cluster: "c1" },
+        { ...copy("d1"), cluster: "c2" },
+        { ...copy("d1"), cluster: "c3" },
+      ],
+      d2: [{ ...copy("d2", { state: "staging", copiedGB: 4 }), cluster: "c2" }],
+      d3: [{ ...copy("d3", { shards: [0] }), cluster: "c2" }],
+      d4: [{ ...copy("d4"), cluster: "c3" }],
+    });
   });
 });

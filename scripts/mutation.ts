@@ -6,7 +6,7 @@
  * Groups: protocol, scheduler, fleet, placement. `pnpm mutation --table` only rewrites the table from the reports.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -103,6 +103,9 @@ const run = (name: string, mutate: string[], tests: string[]): number => {
     env,
     stdio: "inherit",
   });
+  // In place, Stryker writes restored files back without their mode: the bin scripts lose their executable bit.
+  const modes = spawnSync("git", ["diff", "--summary", "--", "packages"], { cwd: ROOT, encoding: "utf8" });
+  for (const m of modes.stdout.matchAll(/mode change 100755 => 100644 (.+)$/gm)) chmodSync(join(ROOT, m[1]!), 0o755);
   const dirty = spawnSync("git", ["status", "--porcelain", "--", "packages"], { cwd: ROOT, encoding: "utf8" });
   if (dirty.status === 0 && dirty.stdout.trim() !== "")
     console.warn(`› files under packages/ differ from git after the run; check none is left mutated:\n${dirty.stdout}`);

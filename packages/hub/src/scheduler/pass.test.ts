@@ -10,7 +10,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { compileFleet, priceCapacity } from "../placement/index.ts";
 import type { WorkloadRow } from "../store/index.ts";
-import { type BurstUsage, batchIsBetter, type PassInput, planPass } from "./pass.ts";
+import { type BurstUsage, batchIsBetter, batchSize, type PassInput, type PassPlan, planPass } from "./pass.ts";
 
 const NOW = new Date("2026-11-30T12:00:00Z");
 
@@ -189,4 +189,204 @@ describe("planPass", () => {
       expect(plan.placed.map((p) => p.outcome.pool).sort()).toEqual(["cloud", "onprem"]);
     },
   );
+
+  /** Policy `p` with other triggers and caps (pools on-prem, then cloud). */
+  const withSpec = (spec: Partial<BurstPolicyInput["spec"]>): BurstPolicy =>
+    BurstPolicy.parse({ ...policy, spec: { ...policy.spec, caps: {}, ...spec } });
+  const four = () => [row("a", 40), row("b", 30), row("c", 20), row("d", 10)];
+
+  it("counts each burst's GPUs against the cap of the decisions after it", () => {
+    // Cap 16: b bursts (0 + 8), c bursts (8 + 8 = 16), d would make 24.
+    const plan = planPass(four(), 0, { ...input(), policies: [withSpec({ caps: { maxBurstGpus: 16 } })] });
+    expect(summary(plan)).toEqual({ placed: ["a@onprem", "b@cloud", "c@cloud"], unplaced: ["d"] });
+    expect(plan.unplaced[0]!.outcome.note).toBe(
+      "held in the queue: waited 10 s for onprem; policy p allows cloud after 0 s, but burst GPU cap: 16 in use + 8 > max 16",
+    );
+  });
+
+  it("counts each burst's hourly spend against the cap of the decisions after it", () => {
+    // 8 GPUs × $4 = $32/h a burst: b and c make $64/h, d would make $96/h.
+    const plan = planPass(four(), 0, { ...input(), policies: [withSpec({ caps: { maxBurstSpendPerHour: 64 } })] });
+    expect(summary(plan)).toEqual({ placed: ["a@onprem", "b@cloud", "c@cloud"], unplaced: ["d"] });
+    expect(plan.unplaced[0]!.outcome.note).toMatch(
+      /burst spend cap: \$64\.00\/h running \+ \$32\.00\/h > max \$64\.00\/h$/,
+    );
+  });
+
+  it("starts from the hourly and daily burst spend the policy already has", () => {
+    const two = () => [row("a", 40), row("b", 30)];
+    const usage = (over: Partial<{ burstSpendPerHour: number; burstSpendToday: number }>): BurstUsage =>
+      new Map([["p", { burstGpusInUse: 0, burstSpendPerHour: 0, burstSpendToday: 0, ...over }]]);
+    // $10/h running + $32/h > $40/h.
+    const hourly = {
+      ...input(usage({ burstSpendPerHour: 10 })),
+      policies: [withSpec({ caps: { maxBurstSpendPerHour: 40 } })],
+    };
+    expect(summary(planPass(two(), 0, hourly))).toEqual({ placed: ["a@onprem"], unplaced: ["b"] });
+    // $10 spent today + $32 estimated (one hour at $32/h) > $40.
+    const daily = {
+      ...input(usage({ burstSpendToday: 10 })),
+      policies: [withSpec({ caps: { maxBurstSpendPerDay: 40 } })],
+    };
+    expect(summary(planPass(two(), 0, daily))).toEqual({ placed: ["a@onprem"], unplaced: ["b"] });
+    expect(planPass(two(), 0, daily).unplaced[0]!.outcome.note).toMatch(/\$10\.00 spent today \+ \$32\.00 estimated/);
+  });
+
+  it("times the wait trigger from each workload's creation to the pass's clock", () => {
+    const plan = planPass(four().slice(0, 3), 0, {
+      ...input(),
+      policies: [withSpec({ burst: { afterWaitSeconds: 25 } })],
+    });
+    // a (40 s) takes on-prem, b has waited 30 s ≥ 25 s, c only 20 s: 5 s to go.
+    expect(summary(plan)).toEqual({ placed: ["a@onprem", "b@cloud"], unplaced: ["c"] });
+    expect(plan.placed[1]!.outcome.note).toBe(
+      "waited 30 s for onprem; policy p allows cloud after 25 s; burst spend today $0.00",
+    );
+    expect(plan.unplaced[0]!.outcome.retryInSeconds).toBe(5);
+  });
+
+  it("bursts on the GPUs queued under the workload's policy", () => {
+    const queued = { ...input(), policies: [withSpec({ burst: { whenQueuedGpusAbove: 16 } })] };
+    // 24 GPUs queued under p > 16; none counted for p without an entry.
+    expect(summary(planPass(four().slice(0, 2), 0, queued))).toEqual({ placed: ["a@onprem", "b@cloud"], unplaced: [] });
+    const none = { ...queued, queuedGpus: new Map() };
+    expect(summary(planPass(four().slice(0, 2), 0, none))).toEqual({ placed: ["a@onprem"], unplaced: ["b"] });
+  });
+
+  it("decides on the capacity the fleet's reservations already hold, and leaves them untouched", () => {
+    const held = Fleet.parse({
+      ...fleet,
+      reservations: [{ workload: "earlier", cluster: "dc", nodes: [{ node: "n", gpus: 8 }] }],
+    });
+    const plan = planPass(four().slice(0, 2), 0, { ...input(), fleet: held, compiled: compileFleet(held) });
+    // dc is full: a bursts to the cloud and takes the whole 8-GPU cap; b waits.
+    expect(summary(plan)).toEqual({ placed: ["a@cloud"], unplaced: ["b"] });
+    expect(held.reservations).toHaveLength(1);
+  });
+
+  it("counts nothing against the caps for a workload that found no room", () => {
+    const huge = row("huge", 50);
+    // 64 GPUs: more than the whole fleet (8 on-prem + 32 cloud).
+    huge.manifest = Workload.parse({
+      ...huge.manifest,
+      spec: { ...huge.manifest.spec, replicas: 8 },
+    });
+    const plan = planPass([huge, ...four().slice(0, 2)], 0, input());
+    expect(summary(plan)).toEqual({ placed: ["a@onprem", "b@cloud"], unplaced: ["huge"] });
+  });
+
+  it("reports how long each decision took, the failed ones too", () => {
+    const seconds: number[] = [];
+    const started = performance.now();
+    planPass([unreadable("bad", 50), ...rows], 0, { ...input(), observe: (s) => seconds.push(s) });
+    const elapsed = (performance.now() - started) / 1000;
+    expect(seconds).toHaveLength(4);
+    for (const s of seconds) expect(s).toBeGreaterThanOrEqual(0);
+    // Each decision's seconds are part of the pass's own: together no more than it took.
+    expect(seconds.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(elapsed);
+  });
+});
+
+/** An 8-GPU-free on-prem cluster at $1 and 32 cloud GPUs at $4: `n` one-GPU one-hour jobs, no policy. */
+const ones = (n: number) =>
+  Array.from({ length: n }, (_, i) => {
+    const r = row(`w${i}`, 100 - i);
+    const { policy: _none, ...placement } = r.manifest.spec.placement;
+    return {
+      ...r,
+      manifest: Workload.parse({
+        ...r.manifest,
+        spec: { ...r.manifest.spec, placement, resources: { gpu: { count: 1, models: ["A100"] } } },
+      }),
+    };
+  });
+const plain = (): PassInput => ({ ...input(), policies: [] });
+
+describe("planPass batches", () => {
+  it("says where each placement stood in the batch, and after which workloads", () => {
+    // 23 one-GPU jobs: all fit (8 on dc, 32 in the cloud).
+    const plan = planPass(ones(23), 23, plain());
+    expect(plan.placed).toHaveLength(23);
+    const name = (i: number) => plan.placed[i]!.row.name;
+    const tail = (i: number) =>
+      plan.placed[i]!.outcome.decision.summary.split("; decided in a batch of 23 waiting workloads, ")[1];
+    expect(tail(0)).toBe("1st in regret order");
+    expect(tail(1)).toBe(`2nd in regret order (after ${name(0)})`);
+    expect(tail(2)).toBe(`3rd in regret order (after ${name(0)}, ${name(1)})`);
+    // The three before it, and "…" once there were more.
+    expect(tail(3)).toBe(`4th in regret order (after ${name(0)}, ${name(1)}, ${name(2)})`);
+    expect(tail(4)).toBe(`5th in regret order (after …, ${name(1)}, ${name(2)}, ${name(3)})`);
+    expect(tail(10)).toBe(`11th in regret order (after …, ${name(7)}, ${name(8)}, ${name(9)})`);
+    for (const [i, nth] of [
+      [9, "10th"],
+      [11, "12th"],
+      [12, "13th"],
+      [19, "20th"],
+      [20, "21st"],
+      [21, "22nd"],
+      [22, "23rd"],
+    ] as const)
+      expect(tail(i)).toMatch(new RegExp(`^${nth} in regret order \\(after …, `));
+  });
+
+  it("prices a batch's capacity by the workloads waiting in it, from 20 of them", () => {
+    const dcHeadroom = (p: PassPlan) =>
+      p.placed[0]!.outcome.decision.clusters.find((c) => c.cluster === "dc")?.rankCost?.headroom;
+    // 20 one-GPU jobs: 8 would run on dc at $1, 12 in the cloud at $4. A GPU taken on dc now sends one of them to
+    // the cloud: $3.
+    expect(dcHeadroom(planPass(ones(20), 20, plain()))).toBeCloseTo(3, 6);
+    // 19 in the batch (the 20th after it, in queue order): the utilisation charge, $1 × 1 h × 8 GPUs × (1/8)³ / 3
+    // = $0.0052 for the first GPU of an empty cluster, a cent once rounded.
+    expect(dcHeadroom(planPass(ones(20), 19, plain()))).toBe(0.01);
+  });
+});
+
+describe("batchSize", () => {
+  it("bounds a batch by the waiting, the limit and about a million cluster decisions", () => {
+    // n²/2 decisions × clusters ≈ 1e6: n = ⌊√(2e6 / clusters)⌋.
+    expect(batchSize(1000, 50, 1000)).toBe(200);
+    expect(batchSize(1000, 1000, 1000)).toBe(44);
+    expect(batchSize(1000, 10_000, 1000)).toBe(14);
+    // No clusters counts as one: ⌊√2e6⌋.
+    expect(batchSize(5000, 0, 5000)).toBe(1414);
+    expect(batchSize(30, 50, 200)).toBe(30);
+    expect(batchSize(1000, 1, 100)).toBe(100);
+  });
+});
+
+describe("batchIsBetter", () => {
+  /** A plan placing the given workloads at the given estimated costs (USD). */
+  const placing = (...placements: [WorkloadRow, number][]): PassPlan => ({
+    placed: placements.map(([r, total]) => ({
+      row: r,
+      outcome: {
+        pool: null,
+        note: null,
+        decision: {
+          feasible: true,
+          assignments: [],
+          estimatedCost: { total, perHour: total, compute: total, egress: 0 },
+          clusters: [],
+          runnerUp: null,
+          summary: "",
+        },
+      },
+    })),
+    unplaced: [],
+    failed: [],
+  });
+  const [x, y] = [row("x", 10), row("y", 20)];
+
+  it("keeps a batch that places the same workloads for less, not for the same or more", () => {
+    const queue = placing([x, 20], [y, 30]);
+    expect(batchIsBetter(placing([y, 30], [x, 10]), queue)).toBe(true);
+    expect(batchIsBetter(placing([y, 31], [x, 20]), queue)).toBe(false);
+    // Rounding noise is no saving.
+    expect(batchIsBetter(placing([y, 30], [x, 20 - 1e-9]), queue)).toBe(false);
+  });
+
+  it("keeps a batch that places more even at a higher cost, never one that drops a workload", () => {
+    expect(batchIsBetter(placing([x, 50], [y, 50]), placing([x, 10]))).toBe(true);
+    expect(batchIsBetter(placing([y, 1]), placing([x, 10]))).toBe(false);
+  });
 });

@@ -49,4 +49,12 @@ describe("queueOrder", () => {
     const order = queueOrder([q("y", "a", { createdAt: t }), q("x", "a", { createdAt: t })], new Map(), new Map());
     expect(order.map((w) => w.name)).toEqual(["x", "y"]);
   });
+
+  it("keeps the input order between workloads equal in every key, one name in two tenants", () => {
+    const t = new Date(0);
+    const one = q("same", "t1", { createdAt: t });
+    const two = q("same", "t2", { createdAt: t });
+    expect(queueOrder([one, two], new Map(), new Map()).map((w) => w.tenant)).toEqual(["t1", "t2"]);
+    expect(queueOrder([two, one], new Map(), new Map()).map((w) => w.tenant)).toEqual(["t2", "t1"]);
+  });
 });

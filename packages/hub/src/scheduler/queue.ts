@@ -36,8 +36,8 @@ export const queueOrder = <T extends Queued>(
               : a.name < b.name;
       if (better) best = i;
     }
-    const [next] = left.splice(best, 1);
-    if (!next) break;
+    // `best` indexes the non-empty `left`: exactly one comes out.
+    const next = left.splice(best, 1)[0]!;
     out.push(next);
     share.set(next.tenant, (share.get(next.tenant) ?? 0) + next.gpus);
   }

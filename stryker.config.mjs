@@ -24,7 +24,7 @@ export default {
   // Instrumented code under a load average of 10+: the first run of every test takes minutes.
   dryRunTimeoutMinutes: 30,
   // A static mutant (a module-level constant) runs every test for every such mutant: hours on 2 cores.
-  ignoreStatic: true,
+  ignoreStatic: process.env.STRYKER_IGNORE_STATIC !== "false",
   timeoutMS: 20_000,
   timeoutFactor: 3,
   mutate: [

@@ -6,7 +6,7 @@ import type {
   StagingItem,
   WorkloadPhase,
 } from "@gantry/shared";
-import { and, asc, eq, inArray, isNull, lt, ne } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt, ne } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import {
   costLedger,
@@ -589,6 +589,19 @@ export const placingRepository = (db: Db) => ({
    * and queue the cluster's desired state again so its agent re-applies them; clear the mark on the ones it listed.
    */
   async markMissing(cluster: string, missing: readonly string[], listed: readonly string[], at: Date): Promise<void> {
+    // Every cluster sends a full report every 30 s, and nearly always nothing is missing and nothing was: at 10,000
+    // clusters a transaction per report was hundreds of empty BEGIN/COMMITs a second. Then one statement, which is
+    // atomic on its own, clears only placements that were marked missing (usually none).
+    if (missing.length === 0) {
+      if (listed.length === 0) return;
+      await db
+        .update(placements)
+        .set({ missingSince: null })
+        .where(
+          and(eq(placements.cluster, cluster), inArray(placements.uid, [...listed]), isNotNull(placements.missingSince)),
+        );
+      return;
+    }
     await db.transaction(async (tx) => {
       if (missing.length > 0) {
         const rows = await tx

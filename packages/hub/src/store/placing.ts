@@ -598,7 +598,11 @@ export const placingRepository = (db: Db) => ({
         .update(placements)
         .set({ missingSince: null })
         .where(
-          and(eq(placements.cluster, cluster), inArray(placements.uid, [...listed]), isNotNull(placements.missingSince)),
+          and(
+            eq(placements.cluster, cluster),
+            inArray(placements.uid, [...listed]),
+            isNotNull(placements.missingSince),
+          ),
         );
       return;
     }

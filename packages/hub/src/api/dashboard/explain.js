@@ -122,7 +122,7 @@ export const autoscalingView = (a) => {
 const order = { selected: 0, feasible: 1, filtered: 2 };
 
 /** A large fleet's stored decision keeps some verdicts (store/stored-decision.ts): say what the rest were. */
-const omittedText = (o) =>
+export const omittedText = (o) =>
   `… and ${num(o.clusters)} more clusters not kept in the stored decision: ${[
     `${num(o.feasible)} feasible but dearer than those shown`,
     ...(Array.isArray(o.filtered) ? o.filtered : []).map(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { plan } from "../plan.ts";
-import { aCluster, aFleet, aWorkload } from "../testing/builders.ts";
+import { aCluster, aFleet, aNodeGroup, aWorkload } from "../testing/builders.ts";
 
 describe("compute charge", () => {
   const fleet = aFleet([
@@ -31,6 +31,37 @@ describe("compute charge", () => {
       code: "cost",
       message:
         "bills est. $24.00 for 2 replicas over 3 h: $24.00 compute (8 × H100 on-demand at $1.00/GPU-h) + $0.00 egress",
+    });
+  });
+});
+
+describe("compute charge: what the cost sentence names", () => {
+  it("names spot capacity as spot, at the spot price", () => {
+    const fleet = aFleet([
+      aCluster({ name: "sp", spot: true, pricing: { gpuHour: { H100: 4 }, spotGpuHour: { H100: 1 } } }),
+    ]);
+    const w = aWorkload({
+      replicas: 2,
+      durationHours: 3,
+      resources: { gpu: { count: 4 } },
+      placement: { spot: "preferred" },
+    });
+    // 2 × 4 GPUs × $1 × 3 h = $24.
+    expect(plan(fleet, w).clusters[0]?.reasons).toContainEqual({
+      code: "cost",
+      message:
+        "bills est. $24.00 for 2 replicas over 3 h: $24.00 compute (8 × H100 spot at $1.00/GPU-h) + $0.00 egress",
+    });
+  });
+  it("says no GPU for a GPU-less workload, whose bill is its egress alone", () => {
+    const fleet = aFleet([aCluster({ name: "cpu", nodes: [aNodeGroup({ name: "cpu", count: 1, gpu: undefined })] })], {
+      datasets: [{ name: "logs", sizeGB: 100, locations: ["elsewhere"] }],
+    });
+    // 100 GB from outside the fleet at the cluster's own $0.05/GB.
+    const d = plan(fleet, aWorkload({ resources: { cpu: 4 }, data: ["logs"] }));
+    expect(d.clusters[0]?.reasons).toContainEqual({
+      code: "cost",
+      message: "bills est. $5.00 for 1 replicas over 1 h: $0.00 compute (no GPU) + $5.00 egress",
     });
   });
 });

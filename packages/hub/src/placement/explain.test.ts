@@ -122,6 +122,16 @@ describe("marginOf and marginSentence", () => {
         `staging +$0.07, headroom ${MINUS}$0.02, egress ${MINUS}$0.01`,
     );
   });
+  it("names as decisive the first of equally large savings, the one its sentence lists first", () => {
+    // Egress and staging each save $1.00; compute costs $0.50 more: $1.50 cheaper.
+    const chosen = candidate("a", rankOf({ compute: 3.5 }));
+    const other = candidate("b", rankOf({ compute: 3, egress: 1, staging: 1 }));
+    const m = marginOf(chosen, other);
+    expect(m).toMatchObject({ usd: 1.5, decidedBy: "egress" });
+    expect(marginSentence(m, chosen, other)).toBe(
+      `$1.50 cheaper than b, decided by egress: egress ${MINUS}$1.00, staging ${MINUS}$1.00, compute +$0.50`,
+    );
+  });
   it("on an exact tie says which tie-break decided: best fit when the strands differ, else the name", () => {
     const chosen = candidate("a", rankOf({ compute: 2 }), 0);
     const byFit = marginOf(chosen, candidate("b", rankOf({ compute: 2 }), 4));

@@ -8,30 +8,33 @@ import { curveAt } from "./transport.ts";
 describe("freeGpusBySlot", () => {
   it("counts usable nodes' free GPUs per cluster and model, less what reservations hold on each node", () => {
     const fleet = aFleet([
+      // Not ready: none of its GPUs count.
+      aCluster({ name: "down", health: "offline", nodes: [aNodeGroup({ count: 1 })] }),
       aCluster({
         name: "a",
         nodes: [
-          // Three nodes with 6 of 8 H100 free each.
-          aNodeGroup({ name: "g", count: 3, gpusUsed: 2 }),
+          // Four nodes with 6 of 8 H100 free each, two with all 8 free.
+          aNodeGroup({ name: "g", count: 4, gpusUsed: 2 }),
+          aNodeGroup({ name: "h", count: 2 }),
           aNodeGroup({ name: "cpu", count: 2, gpu: undefined }),
           aNodeGroup({ name: "old", count: 1, gpu: { model: "A100", count: 8, memoryGiB: 40 }, ready: false }),
           aNodeGroup({ name: "new", count: 1, gpu: { model: "A100", count: 4, memoryGiB: 80 } }),
         ],
       }),
-      // Not ready: none of its GPUs count.
-      aCluster({ name: "down", health: "offline", nodes: [aNodeGroup({ count: 1 })] }),
     ]);
     const snap = compileFleet(fleet);
     const slot = (cluster: string, model: string) =>
       snap.indexByName.get(cluster)! * snap.models.length + snap.modelIds.get(model)!;
 
     const free = freeGpusBySlot(snap, []);
-    expect(free[slot("a", "H100")]).toBe(18);
+    // 4 × 6 + 2 × 8.
+    expect(free[slot("a", "H100")]).toBe(40);
     // The unready A100 node is out; the ready one has its 4.
     expect(free[slot("a", "A100")]).toBe(4);
     expect(free[slot("down", "H100")]).toBe(0);
 
-    // 1 GPU on every node of g, 4 more on g-0 and 10 more on g-1 (more than it has), and a cluster that is gone.
+    // 1 GPU on every node of g, 4 more on g-0 and 10 more on g-1 (more than it has); 3 on h-1 alone; 1 on the
+    // single-node group "new"; and a cluster that is gone.
     const reservations: Reservation[] = [
       {
         workload: "x",
@@ -40,16 +43,18 @@ describe("freeGpusBySlot", () => {
           { node: "g", gpus: 1, cpu: 0, memoryGiB: 0 },
           { node: "g-0", gpus: 4, cpu: 0, memoryGiB: 0 },
           { node: "g-1", gpus: 10, cpu: 0, memoryGiB: 0 },
+          { node: "h-1", gpus: 3, cpu: 0, memoryGiB: 0 },
           { node: "new", gpus: 1, cpu: 0, memoryGiB: 0 },
         ],
       },
       { workload: "y", cluster: "gone", nodes: [{ node: "g-2", gpus: 8, cpu: 0, memoryGiB: 0 }] },
     ];
     const held = freeGpusBySlot(snap, reservations);
-    // g-2: 6 − 1 = 5; g-0: 6 − 1 − 4 = 1; g-1: nothing left (never negative). new: 4 − 1 = 3.
-    expect(held[slot("a", "H100")]).toBe(6);
+    // g-2, g-3: 6 − 1 = 5 each; g-0: 6 − 1 − 4 = 1; g-1: nothing left (never negative); h-0 8, h-1 5.
+    expect(held[slot("a", "H100")]).toBe(10 + 1 + 0 + 8 + 5);
+    // new: 4 − 1 = 3.
     expect(held[slot("a", "A100")]).toBe(3);
-    expect([...held].reduce((n, x) => n + x, 0)).toBe(9);
+    expect([...held].reduce((n, x) => n + x, 0)).toBe(27);
   });
 });
 
@@ -106,13 +111,55 @@ describe("priceCapacity", () => {
     // dear has 6 free: the optimum leaves 4 spare there, so a GPU taken on cheap moves one to dear for +$2.
     const snap = compileFleet(fleetWith(6));
     const slot = (cluster: string) => snap.indexByName.get(cluster)! * snap.models.length + snap.modelIds.get("H100")!;
-    const prices = priceCapacity(snap, [], { samples: [{ workload: twoGpu, weight: 5 }] });
+    // The 8-GPU pair no single cluster takes is no forecast workload here: it does not lengthen the curves.
+    const wide = aWorkload({ replicas: 2, resources: { gpu: { count: 8 } } }, "wide");
+    const prices = priceCapacity(snap, [], {
+      samples: [
+        { workload: twoGpu, weight: 5 },
+        { workload: wide, weight: 1 },
+      ],
+    });
     const cheap = prices.curves[slot("cheap")]!;
     expect(curveAt(cheap, 2)).toBeCloseTo(4, 9);
     // Taking all 8 would in truth push 4 GPUs past dear's room (+$5 each): $28. Priced to 2 GPUs, it reads $2 × 8.
     expect(curveAt(cheap, 8)).toBeCloseTo(16, 9);
     // dear keeps spare room for the first GPUs taken there: free.
     expect(curveAt(prices.curves[slot("dear")]!, 2)).toBe(0);
+  });
+
+  it("prices the bend within the largest forecast workload", () => {
+    // dear has 3 free: 2 used by the optimum, 1 spare. On cheap, the first GPU taken moves to dear (+$2), the
+    // second finds dear full and goes unplaced (+$5): $7 for the two.
+    const snap = compileFleet(fleetWith(3));
+    const cheap = snap.indexByName.get("cheap")! * snap.models.length + snap.modelIds.get("H100")!;
+    const prices = priceCapacity(snap, [], { samples: [{ workload: twoGpu, weight: 5 }] });
+    expect(curveAt(prices.curves[cheap]!, 1)).toBeCloseTo(2, 9);
+    expect(curveAt(prices.curves[cheap]!, 2)).toBeCloseTo(7, 9);
+  });
+
+  it("prices two samples of one workload like one sample with their weights added", () => {
+    const snap = compileFleet(fleetWith(2));
+    const slot = (cluster: string) => snap.indexByName.get(cluster)! * snap.models.length + snap.modelIds.get("H100")!;
+    const prices = priceCapacity(snap, [], {
+      samples: [
+        { workload: twoGpu, weight: 3 },
+        { workload: aWorkload({ resources: { gpu: { count: 2, models: ["H100"] } } }, "two-again"), weight: 2 },
+      ],
+    });
+    // The same 10 GPUs wanted as in the first case: +$5 a GPU on cheap, +$3 on dear.
+    expect(curveAt(prices.curves[slot("cheap")]!, 2)).toBeCloseTo(10, 9);
+    expect(curveAt(prices.curves[slot("dear")]!, 2)).toBeCloseTo(6, 9);
+  });
+
+  it("prices a model other than the fleet's first at its own slot", () => {
+    // Ten one-GPU A100 jobs for "other"'s 8 A100s at $1; unplaced, one costs $2. The optimum leaves 2 unplaced, so
+    // an A100 taken there leaves one more: +$1.
+    const snap = compileFleet(fleetWith(2));
+    const a100 = snap.indexByName.get("other")! * snap.models.length + snap.modelIds.get("A100")!;
+    const w = aWorkload({ resources: { gpu: { count: 1, models: ["A100"] } } }, "a100");
+    const prices = priceCapacity(snap, [], { samples: [{ workload: w, weight: 10 }] });
+    expect(curveAt(prices.curves[a100]!, 1)).toBeCloseTo(1, 9);
+    expect(prices.curves.filter((c) => c !== undefined)).toHaveLength(1);
   });
 
   it("prices nothing without forecast workloads that any cluster can take", () => {

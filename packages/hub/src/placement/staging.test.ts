@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { plan } from "./plan.ts";
 import { compileFleet } from "./snapshot.ts";
 import { stagingPlan } from "./staging.ts";
+import { aCluster, aFleet, aWorkload } from "./testing/builders.ts";
 
 const fleet = Fleet.parse({
   clusters: ["a", "b"].map((name) => ({
@@ -136,10 +137,47 @@ describe("stagingPlan: what each cluster copies, and from where", () => {
     expect(stagingPlan(snap, three.datasets, onSrc, there).size).toBe(0);
   });
 
+  it("stages a dataset the caller's list does not describe, without a source or mover", () => {
+    const workload = w(["moved"], 1);
+    const d = plan(three, workload);
+    expect([...stagingPlan(compileFleet(three), [], workload, d).values()]).toEqual([
+      [{ dataset: "moved", sizeGB: 10, gbps: 2 }],
+    ]);
+  });
+
   it("skips an assignment to a cluster the snapshot does not know", () => {
     const workload = w(["moved"], 1);
     const d = plan(three, workload);
     const gone: Decision = { ...d, assignments: [{ ...d.assignments[0]!, cluster: "gone" }] };
     expect(stagingPlan(compileFleet(three), three.datasets, workload, gone).size).toBe(0);
+  });
+
+  it("reads every shard when one cluster takes the whole (non-gang) workload", () => {
+    const workload = w(["thirds"], 2);
+    const d = plan(three, workload);
+    expect(d.assignments).toHaveLength(1);
+    expect([...stagingPlan(compileFleet(three), three.datasets, workload, d).values()]).toEqual([
+      [{ dataset: "thirds", sizeGB: 100, gbps: 4 }],
+    ]);
+  });
+});
+
+describe("stagingPlan: the link the engine priced", () => {
+  it("takes the fast copy when the GPUs waiting for it cost more than the egress it saves", () => {
+    const fleet = aFleet(
+      [
+        aCluster({ name: "slow-cheap", bandwidthGbps: 1, pricing: { gpuHour: { H100: 50 }, egressPerGB: 0.01 } }),
+        aCluster({ name: "fast-dear", bandwidthGbps: 100, pricing: { gpuHour: { H100: 50 }, egressPerGB: 0.05 } }),
+        aCluster({ name: "dest", bandwidthGbps: 100, pricing: { gpuHour: { H100: 4 } } }),
+      ],
+      { datasets: [{ name: "images", sizeGB: 1800, locations: ["slow-cheap", "fast-dear"] }] },
+    );
+    // 16 GPUs at $4 = $64/h held: over 1 Gbit/s, 4 h ($256) to save $72 of egress, so the 100 Gbit/s copy.
+    const gang = aWorkload({ replicas: 2, gang: true, data: ["images"], resources: { gpu: { count: 8 } } });
+    const d = plan(fleet, gang);
+    expect(d.assignments.map((a) => a.cluster)).toEqual(["dest"]);
+    expect(stagingPlan(compileFleet(fleet), fleet.datasets, gang, d).get("dest")).toEqual([
+      { dataset: "images", sizeGB: 1800, gbps: 100 },
+    ]);
   });
 });

@@ -8,8 +8,9 @@ describe("compute charge", () => {
     aCluster({ name: "dear", pricing: { gpuHour: { H100: 2 } } }),
   ]);
   const w = aWorkload({ replicas: 2, durationHours: 3, resources: { gpu: { count: 4 } } });
-  const d = plan(fleet, w, { headroomFactor: 0 });
-  const by = (name: string) => d.clusters.find((c) => c.cluster === name)!;
+  // Decided inside each test, not once while the suite is collected: what a test checks must run in it.
+  const decide = () => plan(fleet, w, { headroomFactor: 0 });
+  const by = (name: string) => decide().clusters.find((c) => c.cluster === name)!;
 
   it("charges replicas × GPUs × price × hours, and bills exactly that", () => {
     expect(by("cheap").rankCost).toMatchObject({ total: 24, compute: 24 });
@@ -17,6 +18,7 @@ describe("compute charge", () => {
     expect(by("dear").rankCost?.compute).toBe(48);
   });
   it("ranks the cheaper cluster first and says by how much, in dollars", () => {
+    const d = decide();
     expect(d.assignments[0]?.cluster).toBe("cheap");
     expect(d.margin).toEqual({
       runnerUp: "dear",

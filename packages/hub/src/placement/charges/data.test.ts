@@ -16,14 +16,17 @@ describe("data charge: egress and staging", () => {
     ],
     { datasets: [{ name: "corpus", sizeGB: 9000, locations: ["eu-*"] }] },
   );
-  const d = plan(fleet, aWorkload({ data: ["corpus"] }), { headroomFactor: 0 });
+  // Decided inside each test, not once while the suite is collected: what a test checks must run in it.
+  const decide = () => plan(fleet, aWorkload({ data: ["corpus"] }), { headroomFactor: 0 });
 
   it("charges nothing where the data is (region glob)", () => {
+    const d = decide();
     expect(by(d, "near").rankCost).toMatchObject({ egress: 0, staging: 0 });
     expect(by(d, "near").reasons).toContainEqual({ code: "data_locality", message: "all 9000 GB of data is local" });
   });
   it("charges egress at the source's price and the GPU time held while it copies at 10 Gbit/s", () => {
     // 9,000 GB × $0.08 from near; 9,000 GB × 8 / 10 Gbit/s = 2 h of one $2 GPU held.
+    const d = decide();
     expect(by(d, "far").rankCost).toMatchObject({ compute: 2, egress: 720, staging: 4, total: 726 });
     expect(by(d, "far").estimatedCost).toMatchObject({ egress: 720, total: 722 });
     expect(by(d, "far").reasons).toContainEqual({
@@ -205,7 +208,16 @@ describe("data charge: its sentence", () => {
   });
   it("holds no GPUs for a GPU-less job, and says nothing for a workload without data", () => {
     const f = aFleet([aCluster({ name: "cpu", nodes: [aNodeGroup({ name: "cpu", count: 1, gpu: undefined })] })], {
-      datasets: [{ name: "logs", sizeGB: 100, locations: ["elsewhere"] }],
+      datasets: [
+        { name: "logs", sizeGB: 100, locations: ["elsewhere"] },
+        { name: "more", sizeGB: 8, locations: ["elsewhere"] },
+      ],
+    });
+    // Two datasets: 108 GB at $0.05 = $5.40, 108 × 8 / 10 Gbit/s = 86 s, shown as 2 min.
+    expect(plan(f, aWorkload({ resources: { cpu: 4 }, data: ["logs", "more"] })).clusters[0]?.reasons).toContainEqual({
+      code: "data_locality",
+      message:
+        "108 of 108 GB of data is remote (logs 100 GB from outside the fleet over 10 Gbit/s; more 8 GB from outside the fleet over 10 Gbit/s): egress $5.40, ~2 min to copy",
     });
     // 100 GB over 10 Gbit/s: 80 s, shown as 2 min; $5 at the cluster's own egress price.
     expect(plan(f, aWorkload({ resources: { cpu: 4 }, data: ["logs"] })).clusters[0]?.reasons).toContainEqual({
@@ -216,5 +228,51 @@ describe("data charge: its sentence", () => {
     const none = plan(f, aWorkload({ resources: { cpu: 4 } }));
     expect(none.clusters[0]?.reasons.map((r) => r.code)).not.toContain("data_locality");
     expect(none.rankCost).toMatchObject({ egress: 0, staging: 0 });
+  });
+});
+
+/** The dataset as the engine resolved it. */
+const snapNeed = (snap: ReturnType<typeof compileFleet>, name: string): DataNeed => {
+  const ds = snap.datasets.get(name)!;
+  return { name, sizeGB: ds.sizeGB, holds: ds.holds, sources: ds.sources, shards: ds.shards };
+};
+
+describe("data charge: choosing among copies", () => {
+  const sources = (dest: { gpuHour: number }, mid: { egressPerGB: number; gbps: number }) =>
+    aFleet(
+      [
+        aCluster({ name: "slow-cheap", bandwidthGbps: 1, pricing: { gpuHour: { H100: 50 }, egressPerGB: 0.01 } }),
+        aCluster({
+          name: "mid",
+          bandwidthGbps: mid.gbps,
+          pricing: { gpuHour: { H100: 50 }, egressPerGB: mid.egressPerGB },
+        }),
+        aCluster({ name: "dest", bandwidthGbps: 100, pricing: { gpuHour: { H100: dest.gpuHour } } }),
+      ],
+      { datasets: [{ name: "images", sizeGB: 1800, locations: ["slow-cheap", "mid"] }] },
+    );
+  const gang = aWorkload({ replicas: 2, gang: true, data: ["images"], resources: { gpu: { count: 8 } } });
+
+  it("keeps the slow, cheap copy while the GPUs held cost less than the egress a faster one adds", () => {
+    // 16 GPUs at $1 = $16/h. Slow: $18 + 4 h × $16 = $82; 2 Gbit/s at $0.05: $90 + 2 h × $16 = $122.
+    const d = plan(sources({ gpuHour: 1 }, { egressPerGB: 0.05, gbps: 2 }), gang, { headroomFactor: 0 });
+    expect(by(d, "dest").rankCost).toMatchObject({ egress: 18, staging: 64 });
+  });
+  it("on an exact tie takes the copy with the smaller bill", () => {
+    // 450 GB for 5 GPUs at $1 = $5/h held. From "slow": $4.50 + 1 h × $5 = $9.50; from "fast": $9.00 + 0.1 h × $5
+    // = $9.50. The same rank value either way, and the first bills $4.50 of egress instead of $9.00.
+    const f = aFleet(
+      [
+        aCluster({ name: "slow", bandwidthGbps: 1, pricing: { gpuHour: { H100: 50 }, egressPerGB: 0.01 } }),
+        aCluster({ name: "fast", bandwidthGbps: 10, pricing: { gpuHour: { H100: 50 }, egressPerGB: 0.02 } }),
+        aCluster({ name: "dest", bandwidthGbps: 100, pricing: { gpuHour: { H100: 1 } } }),
+      ],
+      { datasets: [{ name: "ds", sizeGB: 450, locations: ["slow", "fast"] }] },
+    );
+    const d = plan(f, aWorkload({ data: ["ds"], resources: { gpu: { count: 5 } } }), { headroomFactor: 0 });
+    expect(by(d, "dest").rankCost).toMatchObject({ egress: 4.5, staging: 5 });
+    const snap = compileFleet(f);
+    const need: DataNeed = { ...snapNeed(snap, "ds") };
+    expect(bestCopy(snap, 2, need, 5)).toMatchObject({ egressPerGB: 0.01, gbps: 1, hours: 1 });
   });
 });

@@ -87,3 +87,32 @@ describe("utilisation", () => {
     expect(utilisation({ capacityGpus: 0, freeGpus: 0 } as Candidate, req, 1)).toEqual({ before: 0, after: 0 });
   });
 });
+
+describe("headroom charge with a forecast, on several models", () => {
+  it("reads the price of the candidate's own cluster and model", () => {
+    const both = [
+      aNodeGroup({ name: "h", count: 1 }),
+      aNodeGroup({ name: "a", count: 1, gpu: { model: "A100", count: 8, memoryGiB: 80 } }),
+    ];
+    const f = aFleet([
+      aCluster({ name: "x", pricing: { gpuHour: { H100: 2, A100: 1 } }, nodes: both }),
+      aCluster({ name: "y", pricing: { gpuHour: { H100: 2, A100: 1 } }, nodes: both }),
+    ]);
+    const snapshot = compileFleet(f);
+    const m = snapshot.models.length;
+    const at = (cluster: string, model: string) =>
+      snapshot.indexByName.get(cluster)! * m + snapshot.modelIds.get(model)!;
+    const curves: (Float64Array | undefined)[] = new Array(snapshot.size * m).fill(undefined);
+    // Different flat prices per slot, so reading the wrong slot shows: $25 a GPU for x's A100s, $1.50 for y's,
+    // $35 for y's H100s.
+    curves[at("x", "A100")] = Float64Array.of(0, 0, 2, 50);
+    curves[at("y", "A100")] = Float64Array.of(0, 0, 2, 3);
+    curves[at("y", "H100")] = Float64Array.of(0, 0, 2, 70);
+    const w = aWorkload({ resources: { gpu: { count: 2, models: ["A100"] } } });
+    const d = plan(f, w, { capacityPrices: { snapshot, curves } });
+    const headroom = (c: string) => d.clusters.find((v) => v.cluster === c)?.rankCost?.headroom;
+    expect(headroom("x")).toBe(50);
+    expect(headroom("y")).toBe(3);
+    expect(d.assignments[0]?.cluster).toBe("y");
+  });
+});

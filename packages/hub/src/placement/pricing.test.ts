@@ -19,6 +19,7 @@ describe("freeGpusBySlot", () => {
           aNodeGroup({ name: "cpu", count: 2, gpu: undefined }),
           aNodeGroup({ name: "old", count: 1, gpu: { model: "A100", count: 8, memoryGiB: 40 }, ready: false }),
           aNodeGroup({ name: "new", count: 1, gpu: { model: "A100", count: 4, memoryGiB: 80 } }),
+          aNodeGroup({ name: "spare", count: 1, gpu: { model: "A100", count: 8, memoryGiB: 40 } }),
         ],
       }),
     ]);
@@ -29,8 +30,8 @@ describe("freeGpusBySlot", () => {
     const free = freeGpusBySlot(snap, []);
     // 4 × 6 + 2 × 8.
     expect(free[slot("a", "H100")]).toBe(40);
-    // The unready A100 node is out; the ready one has its 4.
-    expect(free[slot("a", "A100")]).toBe(4);
+    // The unready A100 node is out; the two ready ones add up: 4 + 8.
+    expect(free[slot("a", "A100")]).toBe(12);
     expect(free[slot("down", "H100")]).toBe(0);
 
     // 1 GPU on every node of g, 4 more on g-0 and 10 more on g-1 (more than it has); 3 on h-1 alone; 1 on the
@@ -52,9 +53,9 @@ describe("freeGpusBySlot", () => {
     const held = freeGpusBySlot(snap, reservations);
     // g-2, g-3: 6 − 1 = 5 each; g-0: 6 − 1 − 4 = 1; g-1: nothing left (never negative); h-0 8, h-1 5.
     expect(held[slot("a", "H100")]).toBe(10 + 1 + 0 + 8 + 5);
-    // new: 4 − 1 = 3.
-    expect(held[slot("a", "A100")]).toBe(3);
-    expect([...held].reduce((n, x) => n + x, 0)).toBe(27);
+    // new: 4 − 1 = 3, spare untouched: 8.
+    expect(held[slot("a", "A100")]).toBe(11);
+    expect([...held].reduce((n, x) => n + x, 0)).toBe(35);
   });
 });
 

@@ -31,3 +31,21 @@ describe("preference charge", () => {
     expect(plan(fleet(3), w, { tierPremium: premium }).estimatedCost.total).toBe(24);
   });
 });
+
+describe("preference charge: its sentence", () => {
+  it("says a tier outside the order ranks after all of it", () => {
+    const edge = aFleet([aCluster({ name: "edge", tier: "edge", pricing: { gpuHour: { H100: 1 } } })]);
+    const w = aWorkload({ durationHours: 2, resources: { gpu: { count: 4 } } });
+    // Two steps down (past onprem and cloud) × $0.50 × 4 GPUs × 2 h = $8.
+    const d = plan(edge, w, { tierPremium: { order: ["onprem", "cloud"], usdPerGpuHour: 0.5 }, headroomFactor: 0 });
+    expect(d.clusters[0]?.reasons).toContainEqual({
+      code: "preference",
+      message: "preference $8.00: tier edge is not in onprem > cloud, $0.50/GPU-h per step down",
+    });
+  });
+  it("has no sentence and no charge without a stated order", () => {
+    const d = plan(aFleet([aCluster({ tier: "edge" })]), aWorkload(), { headroomFactor: 0 });
+    expect(d.rankCost?.preference).toBe(0);
+    expect(d.clusters[0]?.reasons.map((r) => r.code)).not.toContain("preference");
+  });
+});

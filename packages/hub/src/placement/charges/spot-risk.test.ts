@@ -1,9 +1,10 @@
+import type { Decision, WorkloadSpecInput } from "@gantry/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { plan } from "../plan.ts";
 import { compileRequest } from "../request.ts";
 import { compileFleet } from "../snapshot.ts";
-import { aCluster, aFleet, aWorkload } from "../testing/builders.ts";
+import { aCluster, aFleet, aNodeGroup, aWorkload } from "../testing/builders.ts";
 import { reworkHours } from "./spot-risk.ts";
 
 /** mulberry32, so the simulation below is the same on every run. */
@@ -113,5 +114,53 @@ describe("spot risk", () => {
       aWorkload({ durationHours: 10, resources: { gpu: { count: 8 } }, placement: { spot: "preferred" } }),
     );
     expect(d.rankCost?.spotRisk).toBe(2.03);
+  });
+
+  it("says the interruption rate of what rolls back together, the checkpoint interval and the rework expected", () => {
+    const fleet = aFleet([spotCluster(0.1)]);
+    const w = (replicas: number, gang: boolean, spec: Partial<WorkloadSpecInput> = {}) =>
+      aWorkload({
+        replicas,
+        gang,
+        durationHours: 4,
+        resources: { gpu: { count: 8 } },
+        placement: { spot: "allowed" },
+        ...spec,
+      });
+    const sentence = (d: Decision) => d.clusters[0]?.reasons.find((r) => r.code === "spot_risk")?.message;
+    // Gang of 2: Λ = 0.2/h, 4 × ((e^0.2 − 1)/0.2 − 1) = 0.4281 h of rework on 16 GPUs at $1: $6.85.
+    expect(sentence(plan(fleet, w(2, true)))).toBe(
+      "spot risk $6.85: preemptions 0.200/h for the gang of 2, checkpoint every 60 min, ~0.43 h of rework expected on 16 GPUs",
+    );
+    // Independent replicas: Λ = 0.1/h each, 4 × ((e^0.1 − 1)/0.1 − 1) = 0.2068 h on 16 GPUs: $3.31.
+    expect(sentence(plan(fleet, w(2, false)))).toBe(
+      "spot risk $3.31: preemptions 0.1/h per node, checkpoint every 60 min, ~0.21 h of rework expected on 16 GPUs",
+    );
+    // A gang of one is one node; a half-hour job checkpoints at its end: 0.5 × ... = (e^0.05 − 1)/0.1 − 0.5 = 0.0127 h.
+    expect(sentence(plan(fleet, w(1, true, { durationHours: 0.5 })))).toBe(
+      "spot risk $0.10: preemptions 0.1/h per node, checkpoint every 30 min, ~0.01 h of rework expected on 8 GPUs",
+    );
+  });
+
+  it("has no sentence on on-demand capacity or for a GPU-less workload", () => {
+    const onDemand = plan(aFleet([spotCluster(0.1)]), aWorkload({ placement: { spot: "never" } }));
+    expect(onDemand.clusters[0]?.reasons.map((r) => r.code)).not.toContain("spot_risk");
+    const cpu = aFleet([aCluster({ spot: true, nodes: [aNodeGroup({ name: "cpu", count: 1, gpu: undefined })] })]);
+    const d = plan(cpu, aWorkload({ resources: { cpu: 4 }, placement: { spot: "preferred" } }));
+    expect(d.rankCost?.spotRisk).toBe(0);
+    expect(d.clusters[0]?.reasons.map((r) => r.code)).not.toContain("spot_risk");
+  });
+
+  it("expects no rework where preemptions never come, and stays finite where they always do", () => {
+    const req = (hours: number, checkpointMinutes: number) =>
+      compileRequest(compileFleet(aFleet([])), aWorkload({ durationHours: hours, checkpointMinutes }));
+    expect(reworkHours(0, req(10, 60))).toBe(0);
+    // 2.5 h checkpointed hourly at Λ = 0.1: two hour intervals, (e^0.1 − 1)/0.1 − 1 = 0.051709 each, and a half
+    // hour, (e^0.05 − 1)/0.1 − 0.5 = 0.012711: 0.116129 h.
+    expect(reworkHours(0.1, req(2.5, 60))).toBeCloseTo(0.116129, 6);
+    // Λc = 1,000 is capped at 50: (e^50 − 1)/1000 − 1 ≈ 5.2 × 10^18 h, a run that practically never finishes.
+    const capped = reworkHours(1000, req(1, 60));
+    expect(Number.isFinite(capped)).toBe(true);
+    expect(capped / (Math.exp(50) / 1000)).toBeCloseTo(1, 9);
   });
 });

@@ -245,3 +245,92 @@ describe("strandedAfter", () => {
     expect(s.stranded(2)).toBe(2);
   });
 });
+
+describe("fillNodes and strandedAfter: more edges", () => {
+  it("adds a node's own CPU reservation to its group's before ordering GPU-less work by free CPU", () => {
+    // gpu-0 keeps 96 − 40 − 40 = 16 CPU (one replica of 16), gpu-1 96 − 40 = 56: gpu-0 goes first.
+    const held = [
+      { node: "gpu", gpus: 0, cpu: 40 },
+      { node: "gpu-0", gpus: 0, cpu: 40 },
+    ];
+    const s = setup([aNodeGroup({ count: 2, gpu: undefined })], { replicas: 2, resources: { cpu: 16 } }, held);
+    expect(s.fill(2).nodes).toEqual([
+      { node: "gpu-0", replicas: 1 },
+      { node: "gpu-1", replicas: 1 },
+    ]);
+  });
+
+  it("counts only a group's unreserved nodes as unreserved", () => {
+    // 2 nodes, gpu-1 fully held: one replica of 8 fits, on gpu-0, not on a third node that does not exist.
+    const s = setup([aNodeGroup({ count: 2 })], { replicas: 2, resources: { gpu: { count: 8 } } }, [
+      { node: "gpu-1", gpus: 8 },
+    ]);
+    expect(s.fill(2)).toEqual({ placed: 1, usedGpus: 8, strandedGpus: 0, nodes: [{ node: "gpu-0", replicas: 1 }] });
+  });
+
+  it("places GPU work that needs no CPU on a node whose CPU is all in use", () => {
+    const s = setup([aNodeGroup({ count: 1, cpuUsed: 96, memoryUsedGiB: 1024 })], {
+      replicas: 1,
+      resources: { gpu: { count: 8 } },
+    });
+    expect(s.fill(1)).toEqual({ placed: 1, usedGpus: 8, strandedGpus: 0, nodes: [{ node: "gpu", replicas: 1 }] });
+    expect(s.stranded(1)).toBe(0);
+  });
+
+  it("moves on to the next group once a group's nodes are all full", () => {
+    // a: 1 node of 8 (2 slots of 3, keeps 2); b: 1 node of 10 (3 slots). 4 replicas: a full (2 stranded), 2 on b
+    // (keeps 4, enough for another): 2 in all.
+    const b = aNodeGroup({ name: "b", count: 1, gpu: { model: "H100", count: 10, memoryGiB: 80 } });
+    const s = setup([aNodeGroup({ name: "a", count: 1 }), b], { replicas: 4, resources: { gpu: { count: 3 } } });
+    expect(s.fill(4)).toMatchObject({ placed: 4, strandedGpus: 2 });
+    expect(s.stranded(4)).toBe(2);
+  });
+
+  it("works on any cluster of the fleet: group ids and tie-breaks are the cluster's own", () => {
+    const b = aNodeGroup({ name: "b", count: 1, gpu: { model: "H100", count: 10, memoryGiB: 80 } });
+    const fleet = aFleet([
+      aCluster({ name: "first", nodes: [aNodeGroup({ name: "x", count: 3 })] }),
+      aCluster({ name: "second", nodes: [aNodeGroup({ name: "a", count: 1 }), b] }),
+      aCluster({
+        name: "third",
+        nodes: [
+          aNodeGroup({ name: "p", count: 1 }),
+          aNodeGroup({ name: "q", count: 1 }),
+          aNodeGroup({ name: "r", count: 1 }),
+        ],
+      }),
+    ]);
+    const snap = compileFleet(fleet);
+    const h100 = snap.modelIds.get("H100")!;
+    const four = compileRequest(snap, aWorkload({ replicas: 4, resources: { gpu: { count: 3 } } }));
+    // As in the one-cluster case above: a full (2 stranded), then b.
+    expect(strandedAfter(snap, 1, undefined, h100, four, 4)).toBe(2);
+    expect(fillNodes(snap, 1, undefined, h100, four, 4, true).nodes).toEqual([
+      { node: "a", replicas: 2 },
+      { node: "b", replicas: 2 },
+    ]);
+    // Reserved nodes of a group that is not the fleet's first, with equal free GPUs: by node index, whatever the
+    // order the reservations came in.
+    const later = setup(
+      [
+        aNodeGroup({ name: "a100", count: 1, gpu: { model: "A100", count: 8, memoryGiB: 80 } }),
+        aNodeGroup({ count: 3 }),
+      ],
+      { replicas: 2, resources: { gpu: { count: 4 } } },
+      [
+        { node: "gpu-2", gpus: 4 },
+        { node: "gpu-0", gpus: 4 },
+      ],
+    );
+    expect(later.fill(2).nodes).toEqual([
+      { node: "gpu-0", replicas: 1 },
+      { node: "gpu-2", replicas: 1 },
+    ]);
+    // Equal free GPUs: fleet order p, q, r.
+    const one = compileRequest(snap, aWorkload({ replicas: 2, resources: { gpu: { count: 8 } } }));
+    expect(fillNodes(snap, 2, undefined, h100, one, 2, true).nodes).toEqual([
+      { node: "p", replicas: 1 },
+      { node: "q", replicas: 1 },
+    ]);
+  });
+});

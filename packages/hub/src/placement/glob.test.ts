@@ -54,3 +54,37 @@ describe("compileMatcher: the paths a pattern list takes", () => {
     check(["x*y", "a.c"], ["xy", "a.c"], ["abc"]);
   });
 });
+
+describe("compileMatcher: cost", () => {
+  /** RegExps compiled while `f` runs: the contract above is a Set lookup or a prefix test unless a glob needs more. */
+  const regExpsBuilt = (f: () => void): number => {
+    let n = 0;
+    const original = globalThis.RegExp;
+    globalThis.RegExp = new Proxy(original, {
+      construct(target, args: [string, string?]) {
+        n++;
+        return Reflect.construct(target, args);
+      },
+    });
+    try {
+      f();
+    } finally {
+      globalThis.RegExp = original;
+    }
+    return n;
+  };
+
+  it("builds no RegExp for names and literal-prefix globs (the region check of every cluster), one otherwise", () => {
+    const probe = (patterns: string[]) =>
+      regExpsBuilt(() => {
+        const m = compileMatcher(patterns);
+        for (const v of ["eu-west-1", "us-east-1", "a", "x"]) m.matches(v);
+      });
+    expect(probe(["a", "b"])).toBe(0);
+    expect(probe(["eu-*"])).toBe(0);
+    expect(probe(["eu-*", "us-*", "a"])).toBe(0);
+    expect(probe(["*"])).toBe(0);
+    expect(probe(["us-?"])).toBe(1);
+    expect(probe(["eu-*", "x*y"])).toBe(1);
+  });
+});

@@ -160,7 +160,7 @@ describe("compileRequest: capacity prices", () => {
     const xA = curve(11);
     const yH = curve(20);
     const prices: CapacityPrices = { snapshot: from, curves: [xH, xA, yH, undefined] };
-    // The new snapshot: clusters y, new, x; models A100 (its node group), L4, H100 (slot = cluster × 3 + model).
+    // The new snapshot: clusters y, new, x, last; models A100 (its node group), L4, H100 (slot = cluster × 3 + model).
     const to = compileFleet(
       aFleet([
         aCluster({
@@ -170,11 +170,26 @@ describe("compileRequest: capacity prices", () => {
         }),
         aCluster({ name: "new", pricing: { gpuHour: { H100: 2 } } }),
         aCluster({ name: "x", pricing: { gpuHour: { H100: 2 } } }),
+        aCluster({ name: "last", pricing: { gpuHour: { H100: 2 } } }),
       ]),
     );
     expect(to.models).toEqual(["A100", "L4", "H100"]);
     const got = compileRequest(to, aWorkload(), { capacityPrices: prices }).capacityPrices!;
-    expect(got).toHaveLength(9);
-    expect([...got]).toEqual([undefined, undefined, yH, undefined, undefined, undefined, xA, undefined, xH]);
+    // One slot per cluster and model of the new snapshot, the last cluster's too (it has no curves).
+    expect(got).toHaveLength(12);
+    expect([...got]).toEqual([
+      undefined,
+      undefined,
+      yH,
+      undefined,
+      undefined,
+      undefined,
+      xA,
+      undefined,
+      xH,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -166,3 +166,59 @@ describe("gpu-fit filter: the sentence and the code", () => {
     ]);
   });
 });
+
+describe("gpu-fit filter: ties between offers and shared rejections", () => {
+  const one = (model: string) => aNodeGroup({ name: model, count: 1, gpu: { model, count: 8, memoryGiB: 80 } });
+  const both = (groups: ReturnType<typeof aNodeGroup>[], h: number, a: number) =>
+    aCluster({ nodes: groups, pricing: { gpuHour: { H100: h, A100: a } } });
+  const cpuBound = aWorkload({ replicas: 2, resources: { gpu: { count: 8, models: ["A100", "H100"] }, cpu: 200 } });
+
+  it("with no slot and as many GPU slots on each model, takes the cheaper model", () => {
+    for (const groups of [
+      [one("A100"), one("H100")],
+      [one("H100"), one("A100")],
+    ]) {
+      expect(runFilter("gpu-fit", both(groups, 1, 3), cpuBound).ctx.chosen?.model).toBe("H100");
+      expect(runFilter("gpu-fit", both(groups, 3, 1), cpuBound).ctx.chosen?.model).toBe("A100");
+    }
+  });
+
+  it("does not share a rejection between clusters whose largest block and free GPUs differ", () => {
+    // Gang of 5 × 4. x: blocks of 8 and 4 → 2 + 1 = 3 slots, 12 free, largest 8. y: three blocks of 4 and two of
+    // 2 → 3 slots, 16 free, largest 4. Both too few GPUs for 20; largest + free is 20 on both.
+    const fleet = aFleet([
+      aCluster({
+        name: "x",
+        nodes: [aNodeGroup({ name: "a", count: 1 }), aNodeGroup({ name: "b", count: 1, gpusUsed: 4 })],
+      }),
+      aCluster({
+        name: "y",
+        nodes: [aNodeGroup({ name: "a", count: 3, gpusUsed: 4 }), aNodeGroup({ name: "b", count: 2, gpusUsed: 6 })],
+      }),
+    ]);
+    expect(plan(fleet, gang(5, 4)).clusters.map((v) => v.reasons[0]?.message)).toEqual([
+      "needs 5 × 4 free H100, one block per node; room for 3 (12 free, largest block 8)",
+      "needs 5 × 4 free H100, one block per node; room for 3 (16 free, largest block 4)",
+    ]);
+  });
+
+  it("keeps rejections apart when a cluster has 65,536 free GPUs or more", () => {
+    // Gang of 3 × 8. x: 1 whole node and 32,770 with 4 free → 1 slot, 131,088 free. y: 2 whole nodes and 16,384 with
+    // 4 free → 2 slots, 65,552 free. Both are fragmented (≥ 24 free); their free GPUs differ by exactly 65,536 and
+    // their slots by one, the pair a 16-bit field would confuse.
+    const fleet = aFleet([
+      aCluster({
+        name: "x",
+        nodes: [aNodeGroup({ name: "a", count: 1 }), aNodeGroup({ name: "b", count: 32_770, gpusUsed: 4 })],
+      }),
+      aCluster({
+        name: "y",
+        nodes: [aNodeGroup({ name: "a", count: 2 }), aNodeGroup({ name: "b", count: 16_384, gpusUsed: 4 })],
+      }),
+    ]);
+    expect(plan(fleet, gang(3, 8)).clusters.map((v) => [v.reasons[0]?.code, v.reasons[0]?.message])).toEqual([
+      ["gpu_fragmented", "needs 3 × 8 free H100, one block per node; room for 1 (131088 free, largest block 8)"],
+      ["gpu_fragmented", "needs 3 × 8 free H100, one block per node; room for 2 (65552 free, largest block 8)"],
+    ]);
+  });
+});

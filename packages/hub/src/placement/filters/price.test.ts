@@ -65,3 +65,18 @@ describe("price filter: the cap, the offers it drops and the sentence", () => {
     ]);
   });
 });
+
+describe("price filter: dropping several offers", () => {
+  it("checks the offer swapped into a dropped one's place", () => {
+    const c = aCluster({
+      nodes: [
+        aNodeGroup({ name: "h" }),
+        aNodeGroup({ name: "a", gpu: { model: "A100", count: 8, memoryGiB: 80 } }),
+        aNodeGroup({ name: "l", gpu: { model: "L4", count: 8, memoryGiB: 24 } }),
+      ],
+      pricing: { gpuHour: { H100: 4, A100: 5, L4: 1 } },
+    });
+    const r = runFilter("price", c, aWorkload({ placement: { maxGpuHourPrice: 3 } }));
+    expect(r.ctx.offers.slice(0, r.ctx.offerCount).map((o) => o.model)).toEqual(["L4"]);
+  });
+});

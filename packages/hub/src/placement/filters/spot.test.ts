@@ -154,3 +154,71 @@ describe("spot filter: dropping offers and the sentences", () => {
     ]);
   });
 });
+
+describe("spot filter: more edges", () => {
+  const policy = (spot: "never" | "allowed" | "preferred", maxGpuHourPrice?: number) => ({
+    placement: { spot, ...(maxGpuHourPrice === undefined ? {} : { maxGpuHourPrice }) },
+  });
+
+  it("under allowed, spot priced at the max against cheaper on-demand goes on-demand", () => {
+    const c = aCluster({ spot: true, pricing: { gpuHour: { H100: 1.5 }, spotGpuHour: { H100: 2 } } });
+    expect(runFilter("spot", c, aWorkload(policy("allowed", 2))).ctx.offers[0]).toMatchObject({
+      pricePerGpuHour: 1.5,
+      spot: false,
+    });
+  });
+
+  it("without preemptions takes spot only when strictly cheaper", () => {
+    const at = (sp: number) =>
+      runFilter(
+        "spot",
+        aCluster({
+          spot: true,
+          pricing: { gpuHour: { H100: 2 }, spotGpuHour: { H100: sp } },
+          spotPreemptionsPerHour: { H100: 0 },
+        }),
+        aWorkload(policy("allowed")),
+      ).ctx.offers[0];
+    expect(at(2)).toMatchObject({ pricePerGpuHour: 2, spot: false });
+    expect(at(1.99)).toMatchObject({ pricePerGpuHour: 1.99, spot: true });
+  });
+
+  it("says spot only when any dropped model is sold as spot, with the full reason", () => {
+    const c = aCluster({
+      spot: true,
+      nodes: [aNodeGroup({ name: "h" }), aNodeGroup({ name: "a", gpu: { model: "A100", count: 8, memoryGiB: 80 } })],
+      pricing: { spotGpuHour: { H100: 1 } },
+    });
+    expect(runFilter("spot", c, aWorkload(policy("never"))).rejection).toEqual({
+      code: "no_usable_price",
+      message: "A100/H100 is sold only as spot here and the spot policy is never",
+      plugin: "spot",
+      summary: "spot only, spot policy never",
+    });
+  });
+
+  it("names only this cluster's offers and reads this cluster's spot prices", () => {
+    // a passes with two offers; b has only H100, unpriced: its reason must not name a's A100 left in the pool.
+    // c sells A100 as spot only: at slot (2 × 3 + 1) of the price table, not a's or b's.
+    const fleet = aFleet([
+      aCluster({
+        name: "a",
+        nodes: [aNodeGroup({ name: "h" }), aNodeGroup({ name: "a", gpu: { model: "A100", count: 8, memoryGiB: 80 } })],
+      }),
+      aCluster({ name: "b", pricing: { gpuHour: { L4: 1 } } }),
+      aCluster({
+        name: "c",
+        spot: true,
+        nodes: [aNodeGroup({ gpu: { model: "A100", count: 8, memoryGiB: 80 } })],
+        pricing: { spotGpuHour: { A100: 1 } },
+      }),
+    ]);
+    const d = plan(fleet, aWorkload(policy("never")));
+    expect(d.clusters.map((v) => [v.cluster, v.reasons[0]?.message])).toEqual([
+      ["a", expect.stringMatching(/./)],
+      ["b", "no price for H100 under spot policy never"],
+      ["c", "A100 is sold only as spot here and the spot policy is never"],
+    ]);
+    expect(d.clusters[0]?.verdict).toBe("selected");
+  });
+});

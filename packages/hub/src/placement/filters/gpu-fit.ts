@@ -21,11 +21,13 @@ const B16 = 65_536;
 /**
  * Keyed by the numbers in the sentence, so clusters with the same free blocks share one rejection. A number, not a
  * string: building a string key per rejected cluster was a third of a 10,000-cluster decision's garbage.
+ * The code (fragmented or not) is left out: within one decision it follows from `free` alone. `free` bounds the
+ * other two (the largest block is part of it, and each GPU slot holds `req.gpus` ≥ 1 of its GPUs; a GPU-less
+ * workload is rejected here only without a usable node, with 0 slots), so `free < B16` keeps all three in their own
+ * 16 bits.
  */
-const fitKey = (fragmented: boolean, largest: number, slots: number, free: number): number | string =>
-  largest < B16 && slots < B16 && free < B16
-    ? ((largest * B16 + slots) * B16 + free) * 2 + (fragmented ? 1 : 0)
-    : `fit:${fragmented}:${largest}:${slots}:${free}`;
+const fitKey = (largest: number, slots: number, free: number): number | string =>
+  free < B16 ? (largest * B16 + slots) * B16 + free : `fit:${largest}:${slots}:${free}`;
 
 const noFit = (
   req: PlanRequest,
@@ -70,7 +72,7 @@ export const gpuFitFilter: FilterPlugin = {
     const need = replicasNeeded(ctx);
     if (gpuSlots >= need) return undefined;
     const code = free >= need * req.gpus ? "gpu_fragmented" : "insufficient_gpu";
-    const key = fitKey(code === "gpu_fragmented", largest, gpuSlots, free);
+    const key = fitKey(largest, gpuSlots, free);
     return req.memo.get(key) ?? remember(req, key, noFit(req, code, need, largest, gpuSlots, free));
   },
 };

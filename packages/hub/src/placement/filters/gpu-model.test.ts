@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { aCluster, aNodeGroup, aWorkload } from "../testing/builders.ts";
+import { plan } from "../plan.ts";
+import { aCluster, aFleet, aNodeGroup, aWorkload } from "../testing/builders.ts";
 import { runFilter } from "../testing/harness.ts";
 
 const mixed = aCluster({
@@ -41,5 +42,55 @@ describe("gpu-model filter", () => {
   it("lets a GPU-less workload use any node", () => {
     const cpuOnly = aCluster({ nodes: [aNodeGroup({ gpu: undefined })] });
     expect(runFilter("gpu-model", cpuOnly, aWorkload({ resources: { cpu: 4 } })).rejection).toBeUndefined();
+  });
+});
+
+describe("gpu-model filter: offers and the sentence", () => {
+  it("makes one offer per model however many groups have it, and skips GPU-less groups", () => {
+    const c = aCluster({
+      nodes: [
+        aNodeGroup({ name: "cpu", gpu: undefined }),
+        aNodeGroup({ name: "h1" }),
+        aNodeGroup({ name: "a", gpu: { model: "A100", count: 8, memoryGiB: 80 } }),
+        aNodeGroup({ name: "h2" }),
+      ],
+    });
+    const r = runFilter("gpu-model", c, aWorkload());
+    expect(r.ctx.offers.slice(0, r.ctx.offerCount).map((o) => o.model)).toEqual(["H100", "A100"]);
+  });
+
+  it("skips models the workload does not accept", () => {
+    const r = runFilter("gpu-model", mixed, aWorkload({ resources: { gpu: { count: 1, models: ["H100"] } } }));
+    expect(r.ctx.offers.slice(0, r.ctx.offerCount).map((o) => o.model)).toEqual(["H100"]);
+  });
+
+  it("makes one GPU-less offer for a workload without GPUs", () => {
+    const r = runFilter("gpu-model", mixed, aWorkload({ resources: { cpu: 4 } }));
+    expect(r.ctx.offerCount).toBe(1);
+    expect(r.ctx.offers[0]).toMatchObject({ model: undefined, modelId: -1 });
+  });
+
+  it("names the accepted models, or says GPUs when there is no memory minimum", () => {
+    const w = aWorkload({ resources: { gpu: { count: 1, models: ["L4", "A100"] } } });
+    const cpuOnly = aCluster({ nodes: [aNodeGroup({ gpu: undefined })] });
+    expect(runFilter("gpu-model", cpuOnly, w).rejection).toEqual({
+      code: "no_matching_gpu",
+      message: "no A100/L4 GPUs",
+      plugin: "gpu-model",
+      summary: "no A100/L4 GPUs",
+    });
+  });
+
+  it("looks only at the cluster's own node groups", () => {
+    // a has only A100; b, next in the fleet, has H100: a must not borrow b's group.
+    const fleet = aFleet([
+      aCluster({ name: "a", nodes: [aNodeGroup({ gpu: { model: "A100", count: 8, memoryGiB: 80 } })] }),
+      aCluster({ name: "b" }),
+    ]);
+    const d = plan(fleet, aWorkload({ resources: { gpu: { count: 1, models: ["H100"] } } }));
+    expect(d.clusters.map((v) => [v.cluster, v.verdict, v.reasons[0]?.code])).toEqual([
+      ["a", "filtered", "no_matching_gpu"],
+      ["b", "selected", "fits"],
+    ]);
   });
 });

@@ -11,3 +11,21 @@ describe("pool filter", () => {
     expect(r.rejection).toMatchObject({ code: "not_in_pool", message: "not in pool burst", plugin: "pool" });
   });
 });
+
+describe("pool filter: without a pool name or a pool", () => {
+  it("says the allowed pool when the pool has no name", () => {
+    expect(runFilter("pool", aCluster({ name: "b" }), aWorkload(), { onlyClusters: ["a"] }).rejection).toEqual({
+      code: "not_in_pool",
+      message: "not in the allowed pool",
+      plugin: "pool",
+      summary: "not in the allowed pool",
+    });
+    expect(
+      runFilter("pool", aCluster({ name: "b" }), aWorkload(), { onlyClusters: ["a"], poolName: "burst" }).rejection
+        ?.summary,
+    ).toBe("not in pool burst");
+  });
+  it("passes every cluster without a pool", () => {
+    expect(runFilter("pool", aCluster({ name: "b" }), aWorkload()).rejection).toBeUndefined();
+  });
+});

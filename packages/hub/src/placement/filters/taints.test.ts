@@ -1,6 +1,7 @@
 import type { TaintInput, TolerationInput } from "@gantry/shared";
 import { describe, expect, it } from "vitest";
-import { aCluster, aWorkload } from "../testing/builders.ts";
+import { plan } from "../plan.ts";
+import { aCluster, aFleet, aWorkload } from "../testing/builders.ts";
 import { runFilter } from "../testing/harness.ts";
 
 const tainted = aCluster({
@@ -60,5 +61,31 @@ describe("taint filter", () => {
       { key: "b", effect: "NoExecute" },
     ];
     expect(rejection(taints, { key: "a", value: "1" })?.message).toBe("untolerated taint b:NoExecute");
+  });
+});
+
+describe("taint filter: one decision", () => {
+  it("judges each distinct taint set on its own, and passes clusters without taints", () => {
+    const fleet = aFleet([
+      aCluster({ name: "a", taints: [{ key: "gpu", value: "reserved", effect: "NoSchedule" }] }),
+      aCluster({ name: "b", taints: [{ key: "team", value: "x", effect: "NoExecute" }] }),
+      aCluster({ name: "c" }),
+      aCluster({ name: "d", taints: [{ key: "gpu", value: "reserved", effect: "NoSchedule" }] }),
+      aCluster({ name: "e", taints: [{ key: "ok", effect: "NoSchedule" }] }),
+    ]);
+    const d = plan(fleet, aWorkload({ placement: { tolerations: [{ key: "ok", operator: "Exists" }] } }));
+    expect(d.clusters.map((v) => [v.cluster, v.reasons[0]?.code, v.reasons[0]?.message])).toEqual([
+      ["a", "taint_not_tolerated", "untolerated taint gpu=reserved:NoSchedule"],
+      ["b", "taint_not_tolerated", "untolerated taint team=x:NoExecute"],
+      ["c", "fits", expect.any(String)],
+      ["d", "taint_not_tolerated", "untolerated taint gpu=reserved:NoSchedule"],
+      ["e", "fits", expect.any(String)],
+    ]);
+    expect(runFilter("taints", tainted, aWorkload()).rejection).toEqual({
+      code: "taint_not_tolerated",
+      message: "untolerated taint gpu=reserved:NoSchedule",
+      plugin: "taints",
+      summary: "had untolerated taint",
+    });
   });
 });

@@ -269,3 +269,29 @@ describe("curveAt", () => {
     expect(curveAt(Float64Array.of(0, 0), 3)).toBe(0);
   });
 });
+
+describe("solveTransport: prices through chains of full slots", () => {
+  it("prices a full slot by the cheapest re-routing, even through another full slot", () => {
+    // d0 (1 GPU, $10 unserved) uses s1 at $0 and could use s0 at $1; d1 (1 GPU, $3 unserved) uses s0 at $0 only.
+    // Both slots hold 1 GPU and are full. One GPU less in s0: d1 goes unserved, +$3. One GPU less in s1: d0 moves
+    // to s0 (+$1) and pushes d1 out (+$3), $4, cheaper than leaving d0 unserved ($10).
+    const p: TransportProblem = {
+      demand: Float64Array.of(1, 1),
+      unservedCost: Float64Array.of(10, 3),
+      capacity: Float64Array.of(1, 1),
+      options: [
+        [
+          { slot: 1, cost: 0 },
+          { slot: 0, cost: 1 },
+        ],
+        [{ slot: 0, cost: 0 }],
+      ],
+    };
+    const sol = solveTransport(p);
+    expect(sol.cost).toBe(0);
+    expect(Array.from(sol.prices)).toEqual([3, 4]);
+    const curves = displacementCurves(p, sol, 1);
+    expect(curveAt(curves[0]!, 1)).toBe(3);
+    expect(curveAt(curves[1]!, 1)).toBe(4);
+  });
+});

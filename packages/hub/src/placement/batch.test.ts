@@ -245,7 +245,8 @@ describe("placeInRegretOrder: urgency", () => {
   it("counts as options only clusters that could take a replica and have a rank value", () => {
     const notOptions: ClusterVerdict[] = [
       { cluster: "f", verdict: "filtered", reasons: [], fitReplicas: 1, rankCost: rankOf(0) },
-      { cluster: "u", verdict: "feasible", reasons: [] },
+      // Fits, but not ranked (as in a decision stored before rank values): no price to compare, no option.
+      { cluster: "u", verdict: "feasible", reasons: [], fitReplicas: 1 },
       { cluster: "z", verdict: "feasible", reasons: [], fitReplicas: 0, rankCost: rankOf(0) },
       { cluster: "n", verdict: "feasible", reasons: [], rankCost: rankOf(0) },
     ];

@@ -196,6 +196,41 @@ describe("compileFleet", () => {
     ]);
   });
 
+  it("ranks the names of a large fleet in code-unit order, fleet order between equal names", () => {
+    // 300 clusters named from 23 names (so most names repeat), in a scrambled order: past a few dozen elements the
+    // sort merges runs and compares in both directions, which a small fleet never does.
+    const names = Array.from({ length: 300 }, (_, i) => `n${(i * 7919) % 23}`);
+    const snap = compileFleet(aFleet(names.map((name) => aCluster({ name, nodes: [] }))));
+    // The position, by definition: clusters with a smaller name, plus earlier clusters of the same name.
+    const expected = names.map(
+      (name, i) => names.filter((other, j) => other < name || (other === name && j < i)).length,
+    );
+    expect(Array.from(snap.nameOrder)).toEqual(expected);
+  });
+
+  it("counts each model's GPUs in that model's slot", () => {
+    const snap = compileFleet(
+      aFleet([
+        aCluster({
+          name: "x",
+          nodes: [
+            aNodeGroup({ name: "h", count: 2 }),
+            aNodeGroup({ name: "a", count: 1, gpu: { model: "A100", count: 4, memoryGiB: 40 } }),
+          ],
+          pricing: { gpuHour: {} },
+        }),
+        aCluster({
+          name: "y",
+          nodes: [aNodeGroup({ name: "a", count: 3, gpu: { model: "A100", count: 2, memoryGiB: 40 } })],
+          pricing: { gpuHour: {} },
+        }),
+      ]),
+    );
+    expect(snap.models).toEqual(["H100", "A100"]);
+    // x: 2 × 8 H100, 1 × 4 A100; y: 3 × 2 A100.
+    expect(Array.from(snap.modelGpus)).toEqual([16, 4, 0, 6]);
+  });
+
   it("compiles an empty fleet", () => {
     const snap = compileFleet(Fleet.parse({}));
     expect(snap.size).toBe(0);

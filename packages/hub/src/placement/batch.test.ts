@@ -1,6 +1,13 @@
-import type { Decision, Reservation, Workload } from "@gantry/shared";
+import type { ClusterVerdict, Decision, RankCost, Reservation, Workload } from "@gantry/shared";
 import { describe, expect, it } from "vitest";
-import { placeInRegretOrder, QUEUE_PRICING_MIN, queuePricing } from "./batch.ts";
+import {
+  CONSTRAINED_OPTIONS,
+  expectedCost,
+  placeInRegretOrder,
+  QUEUE_PRICING_MIN,
+  queuePricing,
+  REGRET_RANK,
+} from "./batch.ts";
 import { planOn } from "./plan.ts";
 import { reservationsFor } from "./reservations.ts";
 import { compileFleet } from "./snapshot.ts";
@@ -120,5 +127,218 @@ describe("queuePricing", () => {
   });
   it("leaves batches smaller than the minimum to the utilisation charge", () => {
     expect(queuePricing(snapshot, [], ones.slice(0, QUEUE_PRICING_MIN - 1), (w) => w)).toBeUndefined();
+  });
+});
+
+/** A rank value whose total is `total`; the terms do not matter to the batch order. */
+const rankOf = (total: number, headroom = 0): RankCost => ({
+  total,
+  compute: total - headroom,
+  egress: 0,
+  staging: 0,
+  spotRisk: 0,
+  headroom,
+  preference: 0,
+});
+
+/**
+ * A feasible decision whose clusters could take the workload at these rank totals (one cluster each, in this
+ * order); `extra` adds verdicts that must not count as options.
+ */
+const feasibleAt = (totals: readonly number[], extra: ClusterVerdict[] = []): Decision => ({
+  feasible: true,
+  assignments: [],
+  estimatedCost: { total: 0, perHour: 0, compute: 0, egress: 0 },
+  rankCost: rankOf(Math.min(...totals)),
+  clusters: [
+    ...totals.map(
+      (t, i): ClusterVerdict => ({
+        cluster: `k${i}`,
+        verdict: i === 0 ? "selected" : "feasible",
+        reasons: [],
+        fitReplicas: 1,
+        rankCost: rankOf(t),
+      }),
+    ),
+    ...extra,
+  ],
+  runnerUp: null,
+  summary: "",
+});
+const infeasible: Decision = {
+  feasible: false,
+  assignments: [],
+  estimatedCost: { total: 0, perHour: 0, compute: 0, egress: 0 },
+  clusters: [],
+  runnerUp: null,
+  summary: "",
+};
+
+/** Runs a batch whose decisions are fixed per item and round: `script[item][round]`, the last one repeating. */
+const scripted = (script: Record<string, Decision[]>) => {
+  const calls: string[] = [];
+  const committed: string[] = [];
+  const seen = new Map<string, number>();
+  const result = placeInRegretOrder(
+    Object.keys(script),
+    (item) => {
+      calls.push(item);
+      const k = seen.get(item) ?? 0;
+      seen.set(item, k + 1);
+      const list = script[item]!;
+      return list[Math.min(k, list.length - 1)]!;
+    },
+    (item, d) => {
+      expect(d).toBe(script[item]![Math.min((seen.get(item) ?? 1) - 1, script[item]!.length - 1)]);
+      committed.push(item);
+    },
+  );
+  return { result, calls, committed, order: result.placed.map((p) => p.item) };
+};
+
+describe("placeInRegretOrder: urgency", () => {
+  it("puts a workload with 6 options left before one with 7, whatever their regrets", () => {
+    const { order } = scripted({
+      seven: [feasibleAt([1, 50, 60, 70, 80, 90, 100])],
+      six: [feasibleAt([10, 10.5, 11, 11, 11, 11])],
+    });
+    expect(CONSTRAINED_OPTIONS).toBe(6);
+    expect(order).toEqual(["six", "seven"]);
+  });
+
+  it("orders constrained workloads by fewer options, then by the gap between their best and worst", () => {
+    const { order } = scripted({
+      // 3 options, $5 between best and worst.
+      threeSmall: [feasibleAt([10, 11, 15])],
+      // 3 options, $40: more to lose, goes first among the threes. The worst is listed first: sorted, not read in order.
+      threeBig: [feasibleAt([50, 10, 20])],
+      // 2 options: fewest, first of all despite a gap of $1.
+      two: [feasibleAt([5, 6])],
+    });
+    expect(order).toEqual(["two", "threeBig", "threeSmall"]);
+  });
+
+  it("measures an unconstrained workload's regret to its fourth cheapest option, not its second or last", () => {
+    const { order } = scripted({
+      // Sorted 1, 2, 3, 9, …: $8 to the fourth; $1 to the second, $99 to the last.
+      steepLate: [feasibleAt([100, 9, 3, 2, 1, 50, 60])],
+      // Sorted 1, 5, 5, 6, …: $5 to the fourth; $4 to the second, $19 to the last.
+      steepEarly: [feasibleAt([1, 5, 5, 6, 20, 20, 20])],
+      // Sorted 10, 11, 12, 13, …: $3 to the fourth, but $90 to the last.
+      flat: [feasibleAt([10, 11, 12, 13, 100, 100, 100])],
+    });
+    expect(REGRET_RANK).toBe(3);
+    expect(order).toEqual(["steepLate", "steepEarly", "flat"]);
+  });
+
+  it("sorts rank totals as numbers: $9 is cheaper than $10", () => {
+    const { order } = scripted({
+      // 3 options, $85 between best and worst, either way of sorting.
+      c: [feasibleAt([0, 85, 1])],
+      // 3 options, $95 − $9 = $86 sorted as numbers; as strings 10 < 9 < 95 it would read $95 − $10 = $85, a tie
+      // that c, listed first, would win.
+      a: [feasibleAt([10, 95, 9])],
+    });
+    expect(order).toEqual(["a", "c"]);
+  });
+
+  it("counts as options only clusters that could take a replica and have a rank value", () => {
+    const notOptions: ClusterVerdict[] = [
+      { cluster: "f", verdict: "filtered", reasons: [], fitReplicas: 1, rankCost: rankOf(0) },
+      // Fits, but not ranked (as in a decision stored before rank values): no price to compare, no option.
+      { cluster: "u", verdict: "feasible", reasons: [], fitReplicas: 1 },
+      { cluster: "z", verdict: "feasible", reasons: [], fitReplicas: 0, rankCost: rankOf(0) },
+      { cluster: "n", verdict: "feasible", reasons: [], rankCost: rankOf(0) },
+    ];
+    const { order } = scripted({
+      // Two options $2 apart.
+      plain: [feasibleAt([30, 32])],
+      // Two real options $3 apart: more to lose than plain, so first. Any of the four others counted would give it a
+      // third option, and plain would go first.
+      padded: [feasibleAt([20, 23], notOptions)],
+    });
+    expect(order).toEqual(["padded", "plain"]);
+  });
+});
+
+describe("placeInRegretOrder: rounds", () => {
+  it("re-decides what is left after every commit, and drops for good what stops fitting", () => {
+    const { result, calls, committed, order } = scripted({
+      // Round 1: two options (first); rounds 2+: —.
+      a: [feasibleAt([1, 2])],
+      // Round 1: 5 options; round 2: infeasible (a took its room): dropped, never asked again.
+      b: [feasibleAt([1, 2, 3, 4, 5]), infeasible],
+      // Round 1: 4 options; round 2: 1 option; placed second.
+      c: [feasibleAt([1, 2, 3, 4]), feasibleAt([7])],
+      // Round 1–2: 6 options; placed last.
+      d: [feasibleAt([1, 1, 1, 1, 1, 1])],
+    });
+    expect(order).toEqual(["a", "c", "d"]);
+    expect(committed).toEqual(order);
+    expect(calls).toEqual(["a", "b", "c", "d", "b", "c", "d", "d"]);
+    expect(result.unplaced).toEqual([{ item: "b", decision: infeasible }]);
+    expect(result.placed.map((p) => p.decision)).toEqual([
+      feasibleAt([1, 2]),
+      feasibleAt([7]),
+      feasibleAt([1, 1, 1, 1, 1, 1]),
+    ]);
+  });
+
+  it("stops when nothing left fits, with every item once in unplaced", () => {
+    const { result, calls } = scripted({ x: [infeasible], y: [infeasible] });
+    expect(calls).toEqual(["x", "y"]);
+    expect(result).toEqual({
+      placed: [],
+      unplaced: [
+        { item: "x", decision: infeasible },
+        { item: "y", decision: infeasible },
+      ],
+    });
+  });
+});
+
+describe("expectedCost", () => {
+  it("is the rank value less the headroom charge, or the bill for decisions stored without a rank value", () => {
+    const d = feasibleAt([12.5]);
+    expect(expectedCost({ ...d, rankCost: rankOf(12.5, 4.25) })).toBe(8.25);
+    const old = { ...d, estimatedCost: { total: 3.5, perHour: 1, compute: 3, egress: 0.5 }, rankCost: undefined };
+    expect(expectedCost(old)).toBe(3.5);
+  });
+});
+
+describe("queuePricing: what still waits", () => {
+  it("prices on the workloads not yet committed: a cheap GPU costs $5 while 20 wait, $2 once 10 are placed", () => {
+    // cheap: 8 H100 at $1, dear: 8 at $3; 1-GPU workloads. With 20 waiting, 16 fit and 4 stay unplaced at
+    // 2 × $3 = $6 each: a GPU taken on cheap leaves one more unplaced, $6 − $1 = $5; one taken on dear $6 − $3 = $3.
+    // With 10 waiting, dear has 6 GPUs to spare: a GPU taken on cheap moves one to dear, $3 − $1 = $2; dear is free.
+    const snap = compileFleet(
+      aFleet([
+        aCluster({ name: "cheap", nodes: [aNodeGroup({ count: 1 })], pricing: { gpuHour: { H100: 1 } } }),
+        aCluster({ name: "dear", nodes: [aNodeGroup({ count: 1 })], pricing: { gpuHour: { H100: 3 } } }),
+      ]),
+    );
+    const at = (name: string) => snap.indexByName.get(name)! * snap.models.length + snap.modelIds.get("H100")!;
+    const ws = Array.from({ length: 20 }, (_, i) => aWorkload({ resources: { gpu: { count: 1 } } }, `w${i}`));
+    const pricing = queuePricing(snap, [], ws, (w) => w)!;
+    const first = pricing.prices().curves;
+    expect(curveAt(first[at("cheap")]!, 1)).toBeCloseTo(5, 6);
+    expect(curveAt(first[at("dear")]!, 1)).toBeCloseTo(3, 6);
+    for (const w of ws.slice(0, 10)) pricing.committed(w);
+    const later = pricing.prices().curves;
+    expect(curveAt(later[at("cheap")]!, 1)).toBeCloseTo(2, 6);
+    expect(curveAt(later[at("dear")]!, 1)).toBe(0);
+  });
+
+  it("re-prices on the schedule it was given", () => {
+    const snap = compileFleet(aFleet([aCluster({ nodes: [aNodeGroup({ count: 1 })] })]));
+    const ws = Array.from({ length: QUEUE_PRICING_MIN }, (_, i) => aWorkload({}, `w${i}`));
+    const pricing = queuePricing(snap, [], ws, (w) => w, 2)!;
+    const first = pricing.prices();
+    pricing.committed(ws[0]!);
+    expect(pricing.prices()).toBe(first);
+    pricing.committed(ws[1]!);
+    const second = pricing.prices();
+    expect(second).not.toBe(first);
+    expect(pricing.prices()).toBe(second);
   });
 });

@@ -129,9 +129,11 @@ describe("plan: one number, explained", () => {
     data: ["ds"],
     placement: { spot: "allowed" },
   });
-  const d = plan(fleet, w);
+  // Decided inside each test: Stryker's per-test coverage only sees code that runs in a test.
+  const decide = () => plan(fleet, w);
 
   it("gives every feasible cluster terms that sum to its rank value, and picks the lowest", () => {
+    const d = decide();
     const feasible = d.clusters.filter((c) => c.rankCost !== undefined);
     expect(feasible).toHaveLength(3);
     for (const v of feasible) {
@@ -144,6 +146,7 @@ describe("plan: one number, explained", () => {
     expect(d.rankCost).toEqual(verdictOf(d, d.assignments[0]!.cluster)?.rankCost);
   });
   it("says by how much it beat the runner-up and which term decided, in the same dollars", () => {
+    const d = decide();
     const m = d.margin!;
     const chosen = verdictOf(d, d.assignments[0]!.cluster)!.rankCost!;
     const second = verdictOf(d, m.runnerUp)!.rankCost!;
@@ -154,6 +157,7 @@ describe("plan: one number, explained", () => {
     expect(d.summary).toMatch(/cheaper than \S+, decided by [a-z ]+: /);
   });
   it("bills compute and egress only, never the ranking charges", () => {
+    const d = decide();
     const v = verdictOf(d, "b")!;
     expect(v.rankCost!.spotRisk).toBeGreaterThan(0);
     expect(v.estimatedCost!.total).toBeCloseTo(v.rankCost!.compute + v.rankCost!.egress, 2);
@@ -270,5 +274,166 @@ describe("plan: edges", () => {
     });
     expect(d.assignments[0]?.cluster).toBe("b");
     expect(verdictOf(d, "a")?.reasons).toEqual([{ code: "not_in_pool", message: "not in pool burst" }]);
+  });
+});
+
+describe("plan: verdicts, explained", () => {
+  const one = [aNodeGroup({ count: 1 })];
+  const fleet = aFleet([
+    aCluster({ name: "a", nodes: one, pricing: { gpuHour: { H100: 1 } } }),
+    aCluster({ name: "b", nodes: one, pricing: { gpuHour: { H100: 2 } } }),
+    aCluster({ name: "s", nodes: one, spot: true, pricing: { gpuHour: { H100: 9 }, spotGpuHour: { H100: 2.5 } } }),
+    aCluster({
+      name: "d",
+      nodes: [aNodeGroup({ count: 1, gpu: { model: "A100", count: 8, memoryGiB: 80 } })],
+      pricing: { gpuHour: { A100: 3 } },
+    }),
+    aCluster({ name: "e", nodes: one, pricing: { gpuHour: { H100: 4 } } }),
+    aCluster({ name: "f", nodes: one, pricing: { gpuHour: { H100: 5 } } }),
+  ]);
+  // 8 GPUs for 1 h: a $8, b $16, s $20 + spot risk, d $24, e $32, f $40.
+  const decide = () =>
+    plan(fleet, aWorkload({ resources: { gpu: { count: 8 } }, placement: { spot: "allowed" } }), {
+      headroomFactor: 0,
+    });
+
+  it("explains the chosen cluster and the runner-up charge by charge, and says how well each fits", () => {
+    const d = decide();
+    expect(d.assignments.map((a) => a.cluster)).toEqual(["a"]);
+    expect(d.runnerUp).toBe("b");
+    const a = verdictOf(d, "a")!;
+    expect(a.verdict).toBe("selected");
+    expect(a.reasons.map((r) => r.code)).toEqual(["fits", "rank", "cost", "best_fit"]);
+    expect(a.reasons[0]!.message).toBe("takes 1/1 replicas of 8 × H100");
+    expect(a.reasons[1]!.message).toBe("ranked $8.00 = compute $8.00");
+    expect(a.reasons[3]!.message).toBe("leaves 0 free H100; 0 stranded on the nodes it uses (breaks exact ties only)");
+    const b = verdictOf(d, "b")!;
+    expect(b.verdict).toBe("feasible");
+    expect(b.reasons.map((r) => r.code)).toEqual(["fits", "rank", "cost", "best_fit"]);
+    expect(b.reasons[0]!.message).toBe("fits 1/1 replicas of 8 × H100");
+  });
+
+  it("gives every other feasible cluster one line on what it fits, by model and spot", () => {
+    const d = decide();
+    expect(verdictOf(d, "s")!.reasons).toEqual([{ code: "fits", message: "fits 1/1 replicas of 8 × H100 spot" }]);
+    expect(verdictOf(d, "d")!.reasons).toEqual([{ code: "fits", message: "fits 1/1 replicas of 8 × A100" }]);
+    for (const name of ["e", "f"]) {
+      expect(verdictOf(d, name)!.reasons).toEqual([{ code: "fits", message: "fits 1/1 replicas of 8 × H100" }]);
+    }
+    expect(verdictOf(d, "s")).toMatchObject({
+      verdict: "feasible",
+      gpuModel: "H100",
+      spot: true,
+      pricePerGpuHour: 2.5,
+    });
+    expect(verdictOf(d, "d")).toMatchObject({ verdict: "feasible", gpuModel: "A100", spot: false, fitReplicas: 1 });
+  });
+
+  it("tells partial fits apart by how many replicas each could take", () => {
+    const fleet = aFleet([
+      aCluster({ name: "whole", nodes: [aNodeGroup({ count: 4 })], pricing: { gpuHour: { H100: 1 } } }),
+      aCluster({ name: "next", nodes: [aNodeGroup({ count: 4 })], pricing: { gpuHour: { H100: 2 } } }),
+      aCluster({ name: "p1", nodes: [aNodeGroup({ count: 1 })], pricing: { gpuHour: { H100: 3 } } }),
+      aCluster({ name: "p2", nodes: [aNodeGroup({ count: 2 })], pricing: { gpuHour: { H100: 3 } } }),
+    ]);
+    const d = plan(fleet, aWorkload({ replicas: 4, resources: { gpu: { count: 8 } } }), { headroomFactor: 0 });
+    expect(d.assignments.map((a) => [a.cluster, a.replicas])).toEqual([["whole", 4]]);
+    const partial = "replicas of 8 × H100 (only in a split: it cannot take them all)";
+    expect(verdictOf(d, "p1")!.reasons).toEqual([{ code: "fits", message: `fits 1/4 ${partial}` }]);
+    expect(verdictOf(d, "p2")!.reasons).toEqual([{ code: "fits", message: `fits 2/4 ${partial}` }]);
+    expect(d.margin).toMatchObject({ runnerUp: "next", usd: 32, decidedBy: "compute" });
+  });
+
+  it("bills each part of a split for the replicas it takes, per hour and over the run", () => {
+    const fleet = aFleet([
+      aCluster({ name: "a", nodes: [aNodeGroup({ count: 2 })], pricing: { gpuHour: { H100: 1 } } }),
+      aCluster({ name: "b", nodes: [aNodeGroup({ count: 3 })], pricing: { gpuHour: { H100: 2 } } }),
+    ]);
+    const d = plan(fleet, aWorkload({ replicas: 4, durationHours: 3, resources: { gpu: { count: 8 } } }), {
+      headroomFactor: 0,
+    });
+    // a takes 2 × 8 GPUs at $1: $16/h, $48 over 3 h; b the other 2 (it fits 3) at $2: $32/h, $96.
+    expect(d.assignments.map((a) => [a.cluster, a.replicas])).toEqual([
+      ["a", 2],
+      ["b", 2],
+    ]);
+    expect(verdictOf(d, "a")!.estimatedCost).toEqual({ total: 48, perHour: 16, compute: 48, egress: 0 });
+    const b = verdictOf(d, "b")!;
+    expect(b).toMatchObject({ verdict: "selected", fitReplicas: 3 });
+    expect(b.estimatedCost).toEqual({ total: 96, perHour: 32, compute: 96, egress: 0 });
+    expect(b.rankCost).toMatchObject({ total: 96, compute: 96 });
+    expect(b.reasons[0]!.message).toBe("takes 2/4 replicas of 8 × H100 (only in a split: it cannot take them all)");
+    expect(d.estimatedCost).toEqual({ total: 144, perHour: 48, compute: 144, egress: 0 });
+    expect(d.rankCost).toEqual({
+      total: 144,
+      compute: 144,
+      egress: 0,
+      staging: 0,
+      spotRisk: 0,
+      headroom: 0,
+      preference: 0,
+    });
+    expect(d.summary).toContain("; no single cluster takes all 4 replicas, split lowest rank per replica first; 2/2");
+  });
+
+  it("names the next in line after a split, and compares a lone winner with a runner-up that fits only part", () => {
+    const fleet = aFleet([
+      aCluster({ name: "a", nodes: [aNodeGroup({ count: 2 })], pricing: { gpuHour: { H100: 1 } } }),
+      aCluster({ name: "b", nodes: [aNodeGroup({ count: 2 })], pricing: { gpuHour: { H100: 2 } } }),
+      aCluster({ name: "c", nodes: [aNodeGroup({ count: 1 })], pricing: { gpuHour: { H100: 3 } } }),
+    ]);
+    const three = plan(fleet, aWorkload({ replicas: 3, resources: { gpu: { count: 8 } } }), { headroomFactor: 0 });
+    expect(three.summary).toContain(
+      "; no single cluster takes all 3 replicas, split lowest rank per replica first; next in line c; 3/3",
+    );
+    const two = plan(fleet, aWorkload({ replicas: 2, resources: { gpu: { count: 8 } } }), { headroomFactor: 0 });
+    // a and b both take 2: a wins by $16 with b as runner-up; then without b, c fits only one.
+    expect(two.margin).toMatchObject({ runnerUp: "b", usd: 16 });
+    const noB = plan(
+      aFleet([fleet.clusters[0]!, fleet.clusters[2]!]),
+      aWorkload({ replicas: 2, resources: { gpu: { count: 8 } } }),
+      { headroomFactor: 0 },
+    );
+    expect(noB.margin).toBeUndefined();
+    expect(noB.runnerUp).toBe("c");
+    expect(noB.summary).toContain("; runner-up c takes only 1/2 replicas; 2/2 clusters feasible");
+  });
+
+  it("calls a lone feasible cluster the only one", () => {
+    const d = plan(aFleet([aCluster({ name: "solo" }), aCluster({ name: "down", health: "offline" })]), aWorkload(), {
+      headroomFactor: 0,
+    });
+    expect(d.runnerUp).toBeNull();
+    expect(d.margin).toBeUndefined();
+    expect(d.summary).toMatch(/; the only feasible cluster; 1\/2 clusters feasible$/);
+  });
+
+  it("explains a GPU-less placement without GPU counts or best fit", () => {
+    const cpu = (name: string) => aCluster({ name, nodes: [aNodeGroup({ name: "cpu", count: 1, gpu: undefined })] });
+    const d = plan(aFleet([cpu("x"), cpu("y")]), aWorkload({ replicas: 2, resources: { cpu: 4 } }));
+    const x = verdictOf(d, "x")!;
+    expect(x.reasons.map((r) => r.code)).toEqual(["fits", "rank", "cost"]);
+    expect(x.reasons[0]!.message).toBe("takes 2/2 replicas of no GPU");
+    expect(x.gpuModel).toBeUndefined();
+    expect(verdictOf(d, "y")!.reasons.map((r) => r.code)).toEqual(["fits", "rank", "cost"]);
+  });
+
+  it("zeroes the cost and rank value of a decision that places nothing", () => {
+    const d = plan(
+      aFleet([aCluster({ nodes: [aNodeGroup({ count: 1 })] })]),
+      aWorkload({ replicas: 3, resources: { gpu: { count: 8 } } }),
+    );
+    expect(d.feasible).toBe(false);
+    expect(d.estimatedCost).toEqual({ total: 0, perHour: 0, compute: 0, egress: 0 });
+    expect(d.rankCost).toEqual({
+      total: 0,
+      compute: 0,
+      egress: 0,
+      staging: 0,
+      spotRisk: 0,
+      headroom: 0,
+      preference: 0,
+    });
+    expect(d.summary).toBe("w1 does not fit: only 1 of 3 replicas fit across 1 clusters");
   });
 });

@@ -192,14 +192,10 @@ export const displacementCurves = (
   const n = p.demand.length;
   const m = p.capacity.length;
   const load = new Float64Array(m);
-  const unservedBase = new Float64Array(n);
   p.options.forEach((opts, d) => {
-    let placed = 0;
     opts.forEach((o, k) => {
       load[o.slot] = load[o.slot]! + solution.flow[d]![k]!;
-      placed += solution.flow[d]![k]!;
     });
-    unservedBase[d] = p.demand[d]! - placed;
   });
   const users: { d: number; o: number }[][] = Array.from({ length: m }, () => []);
   p.options.forEach((opts, d) => {
@@ -331,7 +327,7 @@ export const displacementCurves = (
         node = t;
         kind = 0;
       }
-      slotLoad[s] = slotLoad[s]! - amount;
+      // Slot s's own load is not kept up to date: s is never a path's end, so nothing reads it.
       g += amount;
       usd += amount * bestEnd;
       points.push(g, usd);

@@ -7,4 +7,7 @@ import fc from "fast-check";
 fc.configureGlobal({
   seed: Number(process.env.FC_SEED ?? 20_261_201),
   ...(process.env.FC_RUNS ? { numRuns: Number(process.env.FC_RUNS) } : {}),
+  // Under mutation testing (scripts/mutation.ts sets STRYKER_TESTS) a failing property only has to fail: shrinking
+  // the counterexample took past the 20 s mutant timeout, and every timeout restarts the test worker.
+  ...(process.env.STRYKER_TESTS ? { endOnFailure: true } : {}),
 });

@@ -155,8 +155,28 @@ const score = (c: Counts): number | undefined => {
   return valid === 0 ? undefined : (100 * (c.killed + c.timeout)) / valid;
 };
 
-const table = (): string => {
-  const rows = [...scores()].sort(([a], [b]) => a.localeCompare(b));
+/** The counts of the table already in docs/testing.md, per file: what files without a report here keep. */
+const committed = (doc: string): Map<string, Counts> => {
+  const out = new Map<string, Counts>();
+  const row = /^\| `([^`]+)` \| [^|]+ \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$/gm;
+  for (const m of doc.matchAll(row)) {
+    const [killed, timeout, survived, noCoverage, ignored] = m.slice(2, 7).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    out.set(m[1]!, { killed, timeout, survived, noCoverage, errors: 0, ignored });
+  }
+  return out;
+};
+
+const table = (previous: Map<string, Counts>): string => {
+  // A run that scored some files replaces their rows; the other files keep the counts of the committed table.
+  const merged = new Map<string, Counts>(previous);
+  for (const [file, c] of scores()) merged.set(file, c);
+  const rows = [...merged].sort(([a], [b]) => a.localeCompare(b));
   const lines = [
     "| file | score | killed | timeout | survived | no coverage | ignored (static) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -187,11 +207,20 @@ const table = (): string => {
 };
 
 const writeTable = (): void => {
+  // The reports are not committed (~10 MB of JSON): a clean clone has none until a run writes them, and an empty
+  // table must not replace the committed one.
+  if (scores().size === 0) {
+    console.log(`› no reports in ${REPORTS}: docs/testing.md left as it is`);
+    return;
+  }
   const doc = readFileSync(DOC, "utf8");
   const from = doc.indexOf(BEGIN);
   const to = doc.indexOf(END);
   if (from < 0 || to < from) throw new Error(`${DOC} has no ${BEGIN} … ${END} markers`);
-  writeFileSync(DOC, `${doc.slice(0, from + BEGIN.length)}\n${table()}\n${doc.slice(to)}`);
+  writeFileSync(
+    DOC,
+    `${doc.slice(0, from + BEGIN.length)}\n${table(committed(doc.slice(from, to)))}\n${doc.slice(to)}`,
+  );
   console.log(`› scores written to docs/testing.md`);
 };
 

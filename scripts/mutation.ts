@@ -121,30 +121,59 @@ interface Counts {
   ignored: number;
 }
 
-/** Per file, the counts of the newest report that mutated it. */
-const scores = (): Map<string, Counts & { at: number }> => {
-  const out = new Map<string, Counts & { at: number }>();
+interface ReportMutant {
+  status: string;
+  mutatorName: string;
+  replacement?: string;
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+
+/**
+ * Per file, the counts over every mutant of the reports made on the file's current source, the newest report's
+ * status winning for a mutant several reports hold: a run limited to lines (`file.ts:1-186`) and one on the rest
+ * add up to the whole file, and a re-run replaces what it re-tested. Reports on an older source do not count; a
+ * file with none on its current source takes its newest report's counts (and should be re-run).
+ */
+const scores = (): Map<string, Counts> => {
+  const out = new Map<string, Counts>();
   if (!existsSync(REPORTS)) return out;
-  for (const f of readdirSync(REPORTS)) {
-    if (!f.endsWith(".json") || f.endsWith(".incremental.json")) continue;
-    const path = join(REPORTS, f);
-    const at = statSync(path).mtimeMs;
+  const reports = readdirSync(REPORTS)
+    .filter((f) => f.endsWith(".json") && !f.endsWith(".incremental.json"))
+    .map((f) => join(REPORTS, f))
+    .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+  const current = new Map<string, Map<string, string>>();
+  const newest = new Map<string, ReportMutant[]>();
+  for (const path of reports) {
     const report = JSON.parse(readFileSync(path, "utf8")) as {
-      files: Record<string, { mutants: { status: string }[] }>;
+      files: Record<string, { source: string; mutants: ReportMutant[] }>;
     };
-    for (const [file, { mutants }] of Object.entries(report.files)) {
-      if ((out.get(file)?.at ?? -1) > at) continue;
-      const c = { killed: 0, timeout: 0, survived: 0, noCoverage: 0, errors: 0, ignored: 0, at };
+    for (const [file, { source, mutants }] of Object.entries(report.files)) {
+      newest.set(file, mutants);
+      const onDisk = existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), "utf8") : undefined;
+      if (source !== onDisk) continue;
+      const byMutant = current.get(file) ?? new Map<string, string>();
+      current.set(file, byMutant);
       for (const m of mutants) {
-        if (m.status === "Killed") c.killed++;
-        else if (m.status === "Timeout") c.timeout++;
-        else if (m.status === "Survived") c.survived++;
-        else if (m.status === "NoCoverage") c.noCoverage++;
-        else if (m.status === "Ignored") c.ignored++;
-        else c.errors++;
+        const { start, end } = m.location;
+        byMutant.set(
+          `${start.line}:${start.column}-${end.line}:${end.column} ${m.mutatorName} ${m.replacement ?? ""}`,
+          m.status,
+        );
       }
-      out.set(file, c);
     }
+  }
+  for (const [file, mutants] of newest) {
+    const statuses = current.has(file) ? [...current.get(file)!.values()] : mutants.map((m) => m.status);
+    const c = { killed: 0, timeout: 0, survived: 0, noCoverage: 0, errors: 0, ignored: 0 };
+    for (const status of statuses) {
+      if (status === "Killed") c.killed++;
+      else if (status === "Timeout") c.timeout++;
+      else if (status === "Survived") c.survived++;
+      else if (status === "NoCoverage") c.noCoverage++;
+      else if (status === "Ignored") c.ignored++;
+      else c.errors++;
+    }
+    out.set(file, c);
   }
   return out;
 };

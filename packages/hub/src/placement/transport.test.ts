@@ -295,3 +295,25 @@ describe("solveTransport: prices through chains of full slots", () => {
     expect(curveAt(curves[1]!, 1)).toBe(4);
   });
 });
+
+describe("displacementCurves: a partly used slot", () => {
+  it("is free for its spare GPUs, then costs what moving the demand that used it costs", () => {
+    // d0 needs 3 GPUs ($10 each unserved): s0 at $1 a GPU (5 free), s1 at $3 (10 free). The optimum puts all 3 on s0,
+    // which keeps 2 spare. Taking GPUs out of s0: the first 2 cost nothing, each further one moves one of d0's GPUs
+    // to s1 at $3 − $1 = $2: 0, 0, 0, 2, 4, 6 USD for 0…5 GPUs. s1 holds nothing: losing any of it costs nothing.
+    const p: TransportProblem = {
+      demand: Float64Array.of(3),
+      unservedCost: Float64Array.of(10),
+      capacity: Float64Array.of(5, 10),
+      options: [
+        [
+          { slot: 0, cost: 1 },
+          { slot: 1, cost: 3 },
+        ],
+      ],
+    };
+    const [s0, s1] = displacementCurves(p, solveTransport(p), 5);
+    expect([0, 1, 2, 3, 4, 5].map((g) => curveAt(s0!, g))).toEqual([0, 0, 0, 2, 4, 6]);
+    expect([0, 2, 5].map((g) => curveAt(s1!, g))).toEqual([0, 0, 0]);
+  });
+});

@@ -141,6 +141,12 @@ const scores = (): Map<string, Counts> => {
     .filter((f) => f.endsWith(".json") && !f.endsWith(".incremental.json"))
     .map((f) => join(REPORTS, f))
     .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+  const onDisk = new Map<string, string | undefined>();
+  const sourceOf = (file: string) => {
+    if (!onDisk.has(file))
+      onDisk.set(file, existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), "utf8") : undefined);
+    return onDisk.get(file);
+  };
   const current = new Map<string, Map<string, string>>();
   const newest = new Map<string, ReportMutant[]>();
   for (const path of reports) {
@@ -149,8 +155,7 @@ const scores = (): Map<string, Counts> => {
     };
     for (const [file, { source, mutants }] of Object.entries(report.files)) {
       newest.set(file, mutants);
-      const onDisk = existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), "utf8") : undefined;
-      if (source !== onDisk) continue;
+      if (source !== sourceOf(file)) continue;
       const byMutant = current.get(file) ?? new Map<string, string>();
       current.set(file, byMutant);
       for (const m of mutants) {

@@ -31,28 +31,39 @@ const lpOptimum = (p: TransportProblem, capacity = p.capacity): number => {
   return sol.ObjectiveValue;
 };
 
-const problemArb: fc.Arbitrary<TransportProblem> = fc
-  .record({ n: fc.integer({ min: 1, max: 7 }), m: fc.integer({ min: 1, max: 5 }) })
-  .chain(({ n, m }) =>
-    fc.record({
-      demand: fc.array(fc.integer({ min: 1, max: 16 }), { minLength: n, maxLength: n }),
-      unserved: fc.array(fc.integer({ min: 5, max: 40 }), { minLength: n, maxLength: n }),
-      capacity: fc.array(fc.integer({ min: 0, max: 24 }), { minLength: m, maxLength: m }),
-      options: fc.array(
-        fc.uniqueArray(fc.record({ slot: fc.integer({ min: 0, max: m - 1 }), cost: fc.integer({ min: 0, max: 30 }) }), {
-          selector: (o) => o.slot,
-          maxLength: m,
-        }),
-        { minLength: n, maxLength: n },
-      ),
-    }),
-  )
-  .map((r) => ({
-    demand: Float64Array.from(r.demand),
-    unservedCost: Float64Array.from(r.unserved),
-    capacity: Float64Array.from(r.capacity),
-    options: r.options,
-  }));
+/** Random problems within bounds: demands, slots, GPUs per demand, USD per unserved GPU, free GPUs, USD per GPU. */
+const problems = (b: {
+  demands: number;
+  slots: number;
+  gpus: number;
+  unserved: [number, number];
+  capacity: number;
+  cost: number;
+}): fc.Arbitrary<TransportProblem> =>
+  fc
+    .record({ n: fc.integer({ min: 1, max: b.demands }), m: fc.integer({ min: 1, max: b.slots }) })
+    .chain(({ n, m }) =>
+      fc.record({
+        demand: fc.array(fc.integer({ min: 1, max: b.gpus }), { minLength: n, maxLength: n }),
+        unserved: fc.array(fc.integer({ min: b.unserved[0], max: b.unserved[1] }), { minLength: n, maxLength: n }),
+        capacity: fc.array(fc.integer({ min: 0, max: b.capacity }), { minLength: m, maxLength: m }),
+        options: fc.array(
+          fc.uniqueArray(
+            fc.record({ slot: fc.integer({ min: 0, max: m - 1 }), cost: fc.integer({ min: 0, max: b.cost }) }),
+            { selector: (o) => o.slot, maxLength: m },
+          ),
+          { minLength: n, maxLength: n },
+        ),
+      }),
+    )
+    .map((r) => ({
+      demand: Float64Array.from(r.demand),
+      unservedCost: Float64Array.from(r.unserved),
+      capacity: Float64Array.from(r.capacity),
+      options: r.options,
+    }));
+
+const problemArb = problems({ demands: 7, slots: 5, gpus: 16, unserved: [5, 40], capacity: 24, cost: 30 });
 
 describe("solveTransport", () => {
   it("finds the LP optimum HiGHS finds", () => {
@@ -153,28 +164,7 @@ const bruteOptimum = (p: TransportProblem, capacity: ArrayLike<number> = p.capac
 };
 
 /** Small instances for the brute force: up to 3 demands of up to 4 GPUs on up to 3 slots of up to 5. */
-const smallArb: fc.Arbitrary<TransportProblem> = fc
-  .record({ n: fc.integer({ min: 1, max: 3 }), m: fc.integer({ min: 1, max: 3 }) })
-  .chain(({ n, m }) =>
-    fc.record({
-      demand: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: n, maxLength: n }),
-      unserved: fc.array(fc.integer({ min: 1, max: 12 }), { minLength: n, maxLength: n }),
-      capacity: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: m, maxLength: m }),
-      options: fc.array(
-        fc.uniqueArray(fc.record({ slot: fc.integer({ min: 0, max: m - 1 }), cost: fc.integer({ min: 0, max: 9 }) }), {
-          selector: (o) => o.slot,
-          maxLength: m,
-        }),
-        { minLength: n, maxLength: n },
-      ),
-    }),
-  )
-  .map((r) => ({
-    demand: Float64Array.from(r.demand),
-    unservedCost: Float64Array.from(r.unserved),
-    capacity: Float64Array.from(r.capacity),
-    options: r.options,
-  }));
+const smallArb = problems({ demands: 3, slots: 3, gpus: 4, unserved: [1, 12], capacity: 5, cost: 9 });
 
 /** The capacities with `g` GPUs fewer in slot `s`. */
 const without = (p: TransportProblem, s: number, g: number): Float64Array => {

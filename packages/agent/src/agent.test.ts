@@ -381,6 +381,35 @@ describe("agent against a real nats-server", () => {
     expect(last()).toEqual(["svc"]);
   });
 
+  it("after an outage, reports the jobs it fenced while cut off before it pulls the state that forgets them", async () => {
+    hub = await fakeHub(nats.url("hub"));
+    hub.answerWith(desired(1, ["job-train", "svc"]));
+    hub.ackWith({ leaseSeconds: 0.6, revision: 1 });
+    const { agent: a, last } = await startAgent();
+    await a.idle();
+    expect(last()).toEqual(["job-train", "svc"]);
+
+    await nats.stop();
+    // Cut off past its lease: the job stops, and what the agent says about it now is published into a dead link.
+    await settle(() => a.fenced, 5_000).toBe(true);
+    await a.idle();
+    expect(last()).toEqual(["svc"]);
+    // Meanwhile the hub moved the job elsewhere: the desired state the agent will pull no longer has it.
+    hub.answerWith(desired(2, ["svc"]));
+    const before = hub.seen.length;
+    await nats.start();
+
+    await settle(() => a.revision, 20_000).toBe(2);
+    const after = hub.seen.slice(before);
+    const fenced = after.findIndex(
+      (m) =>
+        m.body.kind === "status" && m.body.statuses?.some((x) => x.workload === "job-train" && x.reason === "fenced"),
+    );
+    const synced = after.findIndex((m) => m.body.kind === "sync");
+    expect(fenced).toBeGreaterThanOrEqual(0);
+    expect(fenced).toBeLessThan(synced);
+  });
+
   it("reconnects after the server restarts on the same port, says hello again and resyncs", async () => {
     hub = await fakeHub(nats.url("hub"));
     hub.answerWith(desired(1, ["alpha"]));

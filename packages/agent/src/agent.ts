@@ -320,8 +320,15 @@ export const createAgent = (deps: AgentDeps) => {
     }
   };
 
-  const greet = async () => {
+  /**
+   * Say who we are, then pull the desired state. After a lost connection, first report everything we hold (full):
+   * the NATS client drops what was published while it was disconnected (it clears its buffer on every reconnect
+   * attempt), so a job fenced during a partition would otherwise never be reported stopped — and the report must go
+   * before the sync, whose newer desired state makes us forget placements the hub moved elsewhere.
+   */
+  const greet = async (afterOutage = false) => {
     hello();
+    if (afterOutage) await reportStatus(true).catch((e: unknown) => logger.error({ err: e }, "status report failed"));
     await nc?.flush().catch(() => undefined);
     await sync();
     await heartbeat();
@@ -331,7 +338,7 @@ export const createAgent = (deps: AgentDeps) => {
     for await (const s of conn.status()) {
       if (s.type === "reconnect") {
         logger.info({}, "reconnected to NATS; resyncing");
-        void greet();
+        void greet(true);
       } else if (s.type === "disconnect") {
         logger.warn({}, "disconnected from NATS");
       }

@@ -53,12 +53,22 @@ export const createUpkeep = (deps: UpkeepDeps) => {
 
   const failover = async (epoch: number): Promise<boolean> =>
     scheduler.exclusive(async () => {
-      const actions = failoverActions(await store.workloads.active(), {
+      const settings = {
         now: clock.now(),
-        lastHeard: (c) => view.get(c)?.lastSeenAt ?? null,
+        lastHeard: (c: string) => view.get(c)?.lastSeenAt ?? null,
         listeningSince: deps.listeningSince(),
         ...deps.failover,
+      };
+      // No workload moves before its cluster has been silent for the fence time plus the grace (`failoverAfterMs`
+      // never goes below it), so only placements on clusters silent that long are read: usually none, and reading
+      // every active placement with its manifest every tick grows with the fleet's work.
+      const floor = settings.fenceAfterMs + settings.stopGraceMs;
+      const silent = (await store.workloads.activeClusters()).filter((c) => {
+        const heard = Math.max(settings.lastHeard(c)?.getTime() ?? 0, settings.listeningSince.getTime());
+        return settings.now.getTime() - heard >= floor;
       });
+      if (silent.length === 0) return false;
+      const actions = failoverActions(await store.workloads.active(silent), settings);
       let any = false;
       for (const a of actions) {
         const done = await store.placing.failover(a.uid, a.lost, a.action, a.message, workClock.now(), epoch);

@@ -50,4 +50,4 @@ export type { ClusterRegistration, ClusterRow, ClusterState, EventRow, Placement
 export type { ApiTokenRow, AuditRow } from "./schema-auth.ts";
 export type { NewToken, TokenRepository, TokenView } from "./tokens.ts";
 export { FencedError, LEADER_LEASE } from "./tx.ts";
-export type { ListCursor, ListFilter, WorkloadChange, WorkloadWithPlacements } from "./workloads.ts";
+export type { ActiveUsage, ListCursor, ListFilter, WorkloadChange, WorkloadWithPlacements } from "./workloads.ts";

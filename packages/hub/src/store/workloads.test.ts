@@ -439,6 +439,78 @@ describe.each(KINDS)("workloads on %s", (kind) => {
     });
   });
 
+  it("names the clusters holding active work, and reads active placements of only the clusters asked for", async () => {
+    const [x, y, z] = [unique("cx"), unique("cy"), unique("cz")];
+    const one = await placedOn([x, y]);
+    const two = await placedOn([y]);
+    const ended = await placedOn([z]);
+    await t.database.db.update(placements).set({ active: false }).where(eq(placements.uid, ended.uid));
+
+    const clusters = await store.workloads.activeClusters();
+    expect(clusters).toEqual(expect.arrayContaining([x, y]));
+    expect(clusters).not.toContain(z);
+    expect(new Set(clusters).size).toBe(clusters.length);
+    const onY = await store.workloads.active([y]);
+    expect(onY.map((p) => [p.uid, p.cluster]).sort()).toEqual(
+      [
+        [one.uid, y],
+        [two.uid, y],
+      ].sort(),
+    );
+    expect(onY[0]).toMatchObject({ workloadPhase: "Placed", manifest: { kind: "Workload" } });
+    expect(await store.workloads.active([z])).toEqual([]);
+    expect(await store.workloads.active([])).toEqual([]);
+  });
+
+  it("sums active placements per tenant, policy and pool, leaving out inactive ones and other tenants' work", async () => {
+    const tenant = unique("usage");
+    const place = async (
+      assignments: { cluster: string; replicas: number; pricePerGpuHour: number }[],
+      gpus: number,
+      policy: string | null,
+      pool: string | null,
+    ) => {
+      const { row } = await store.workloads.create(
+        aWorkload(
+          unique("w"),
+          { replicas: assignments.reduce((n, a) => n + a.replicas, 0), resources: { gpu: { count: gpus } } },
+          tenant,
+        ),
+        at(0),
+      );
+      expect(
+        await store.placing.place(row.uid, {
+          decisionId: randomUUID(),
+          decision: aDecision(assignments),
+          reservations: [],
+          at: at(1),
+          policy,
+          pool,
+        }),
+      ).toBe(true);
+      return row;
+    };
+    // Worked by hand: burst pool "cloud" holds 2×4 GPUs at $3 and 1×4 at $2 (12 GPUs, $32/h); "onprem" 1×2 at $1.
+    await place(
+      [
+        { cluster: "a", replicas: 2, pricePerGpuHour: 3 },
+        { cluster: "b", replicas: 1, pricePerGpuHour: 2 },
+      ],
+      4,
+      "burst",
+      "cloud",
+    );
+    await place([{ cluster: "c", replicas: 1, pricePerGpuHour: 1 }], 2, "burst", "onprem");
+    const gone = await place([{ cluster: "d", replicas: 5, pricePerGpuHour: 9 }], 8, null, null);
+    await t.database.db.update(placements).set({ active: false }).where(eq(placements.uid, gone.uid));
+
+    const mine = (await store.workloads.activeUsage()).filter((u) => u.tenant === tenant);
+    expect(mine).toEqual([
+      { tenant, policy: "burst", pool: "cloud", gpus: 12, spendPerHour: 32 },
+      { tenant, policy: "burst", pool: "onprem", gpus: 2, spendPerHour: 2 },
+    ]);
+  });
+
   describe("desired state", () => {
     it("lists a registered cluster's active placements with the spec, at its revision and origin", async () => {
       const [c, other] = await registered(store, unique("c"), unique("c"));

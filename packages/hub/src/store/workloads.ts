@@ -92,6 +92,17 @@ const withPlacements = async (db: Db, rows: WorkloadRow[]): Promise<WorkloadWith
   return rows.map((r) => ({ ...r, placements: by.get(r.uid) ?? [] }));
 };
 
+/** Active placements summed per tenant, policy and pool (`activeUsage`). */
+export interface ActiveUsage {
+  tenant: string;
+  policy: string | null;
+  pool: string | null;
+  /** GPUs held: replicas × GPUs per replica. */
+  gpus: number;
+  /** Those GPUs' hourly price. */
+  spendPerHour: number;
+}
+
 /** Workloads, named within their tenant: submission, lists, the queue, deletion and each cluster's desired state. */
 export const workloadRepository = (db: Db) => ({
   /**
@@ -420,14 +431,16 @@ export const workloadRepository = (db: Db) => ({
   },
 
   /** Every active placement with its workload's tenant, type and spec: usage, burst caps, drain-back, failover. */
-  async active(): Promise<
-    (PlacementRow & { workloadPhase: string; manifest: Workload; workloadGeneration: number })[]
-  > {
+  /** Active placements with their workloads' phase and manifest; only those in `clusters` when given. */
+  async active(
+    clusters?: readonly string[],
+  ): Promise<(PlacementRow & { workloadPhase: string; manifest: Workload; workloadGeneration: number })[]> {
+    if (clusters?.length === 0) return [];
     const rows = await db
       .select({ p: placements, w: workloads })
       .from(placements)
       .innerJoin(workloads, eq(workloads.uid, placements.uid))
-      .where(eq(placements.active, true))
+      .where(and(eq(placements.active, true), clusters ? inArray(placements.cluster, [...clusters]) : undefined))
       .orderBy(asc(placements.uid), asc(placements.cluster));
     return rows.map(({ p, w }) => ({
       ...p,
@@ -435,6 +448,36 @@ export const workloadRepository = (db: Db) => ({
       manifest: w.manifest,
       workloadGeneration: w.generation,
     }));
+  },
+
+  /** The clusters that hold at least one active placement (failover looks only at the silent ones among them). */
+  async activeClusters(): Promise<string[]> {
+    const rows = await db
+      .selectDistinct({ cluster: placements.cluster })
+      .from(placements)
+      .where(eq(placements.active, true));
+    return rows.map((r) => r.cluster);
+  },
+
+  /**
+   * What active placements add up to, per tenant, policy and pool: GPUs and their hourly price. A scheduling pass
+   * needs only these sums (fair share, burst caps), so it reads a few grouped rows instead of every active placement
+   * with its manifest — the difference between a pass that stays cheap and one that grows with the fleet's work.
+   */
+  async activeUsage(): Promise<ActiveUsage[]> {
+    const rows = await db
+      .select({
+        tenant: placements.tenant,
+        policy: placements.policy,
+        pool: placements.pool,
+        gpus: sql<number>`sum(${placements.replicas} * ${placements.gpusPerReplica})::float8`,
+        spendPerHour: sql<number>`sum(${placements.replicas} * ${placements.gpusPerReplica} * ${placements.pricePerGpuHour})::float8`,
+      })
+      .from(placements)
+      .where(eq(placements.active, true))
+      .groupBy(placements.tenant, placements.policy, placements.pool)
+      .orderBy(asc(placements.tenant), asc(placements.policy), asc(placements.pool));
+    return rows.map((r) => ({ ...r, gpus: Number(r.gpus), spendPerHour: Number(r.spendPerHour) }));
   },
 
   async decision(id: string): Promise<Decision | undefined> {

@@ -73,6 +73,11 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
   const entries = new Map<string, ClusterEntry>();
   /** Grows whenever something the engine reads changed (capacity, description, registration, health). */
   let version = 0;
+  /**
+   * Grows when the set of clusters or what they are changes — a registration, a removal, a cluster's first capacity
+   * report — but not with every capacity change: what admission caches about "the fleet as if empty" keys on it.
+   */
+  let membership = 0;
   let cached:
     | { version: number; datasets: readonly Dataset[]; health: string; fleet: Fleet; compiled: FleetSnapshot }
     | undefined;
@@ -93,6 +98,7 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
         const e = entryOf(row);
         entries.set(row.name, e);
         version++;
+        membership++;
         return e;
       }
       existing.state = row.state;
@@ -106,12 +112,18 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
         existing.fingerprint = capacityFingerprint(row.capacity);
       }
       version++;
+      membership++;
       return existing;
     },
 
     remove(name: string): void {
-      if (entries.delete(name)) version++;
+      if (!entries.delete(name)) return;
+      version++;
+      membership++;
     },
+
+    /** See `membership` above. */
+    membership: (): number => membership,
 
     /**
      * A hello starts an agent session; a replayed hello (same agent, old sequence number) is refused, and so is another
@@ -185,6 +197,7 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       const e = entries.get(name);
       if (!e) return false;
       const wasReady = e.capacity ? healthNow(e, deps.clock.now()) : "unknown";
+      if (!e.capacity) membership++;
       e.capacity = capacity;
       e.lastSeenAt = deps.clock.now();
       const fp = capacityFingerprint(capacity);

@@ -3,10 +3,25 @@ import { HubError } from "../errors.ts";
 import type { FleetView } from "../fleet/view.ts";
 import { compileFleet, type FleetSnapshot, planOn } from "../placement/index.ts";
 import type { Store, WorkloadWithPlacements } from "../store/index.ts";
+import { hashOf } from "../util/canonical.ts";
 import type { Clock } from "../util/clock.ts";
 import { closest } from "../util/suggest.ts";
 import { overBudget, startOfUtcDay, startOfUtcMonth } from "./budgets.ts";
 import { policyFor } from "./burst.ts";
+
+/** The fleet as if empty, rebuilt at most every `EMPTY_FLEET_TTL_MS`, with what is derived from it. */
+interface EmptyFleet {
+  at: number;
+  /** The view's membership counter it was built at: a registration or removal rebuilds it at once. */
+  membership: number;
+  compiled: FleetSnapshot;
+  unknownCapacity: boolean;
+  registered: number;
+  /** GPU models any registered cluster has or prices. */
+  models: Set<string>;
+  /** Shapes (spec hashes) already decided feasible on this empty fleet. */
+  fits: Set<string>;
+}
 
 /** Checks at the door (budgets, named policies) and the policy side of `explain`. */
 /** How often the "whole fleet, empty" snapshot for the satisfiability check is rebuilt at most. */
@@ -22,12 +37,13 @@ export const createAdmission = (deps: {
   acceptUnsatisfiable?: boolean;
 }) => {
   const { store, clock } = deps;
-  let empty: { at: number; compiled: FleetSnapshot; unknownCapacity: boolean } | undefined;
+  let empty: EmptyFleet | undefined;
 
   /** Every registered cluster as if nothing ran on it: what could ever be placed there. */
-  const emptyFleet = (): { compiled: FleetSnapshot; unknownCapacity: boolean } => {
+  const emptyFleet = (): EmptyFleet => {
     const now = clock.now().getTime();
-    if (empty && now - empty.at < EMPTY_FLEET_TTL_MS) return empty;
+    const membership = deps.view?.membership() ?? 0;
+    if (empty && now - empty.at < EMPTY_FLEET_TTL_MS && empty.membership === membership) return empty;
     const registered = (deps.view?.list() ?? []).filter((e) => e.state === "registered");
     const fleet: Fleet = {
       clusters: registered.map((e) => ({
@@ -45,7 +61,20 @@ export const createAdmission = (deps: {
       datasets: [],
       reservations: [],
     };
-    empty = { at: now, compiled: compileFleet(fleet), unknownCapacity: registered.some((e) => !e.capacity) };
+    const models = new Set<string>();
+    for (const e of registered) {
+      for (const n of e.capacity?.nodes ?? []) if (n.gpu) models.add(n.gpu.model);
+      for (const m of Object.keys(e.description.pricing.gpuHour)) models.add(m);
+    }
+    empty = {
+      at: now,
+      membership,
+      compiled: compileFleet(fleet),
+      unknownCapacity: registered.some((e) => !e.capacity),
+      registered: registered.length,
+      models,
+      fits: new Set(),
+    };
     return empty;
   };
   const spend = async (tenant: string) => {
@@ -102,19 +131,15 @@ export const createAdmission = (deps: {
           });
         });
       }
-      const registered = (deps.view?.list() ?? []).filter((e) => e.state === "registered");
-      if (registered.length === 0) {
+      const fleet = emptyFleet();
+      if (fleet.registered === 0) {
         warnings.push("no cluster is registered yet: the workload waits until one is");
         if (issues.length > 0) throw new HubError("unknown_reference", issues.map((i) => i.message).join("; "), issues);
         return warnings;
       }
       const models = spec.resources.gpu.models;
       if (spec.resources.gpu.count > 0 && models.length > 0) {
-        const known = new Set<string>();
-        for (const e of registered) {
-          for (const n of e.capacity?.nodes ?? []) if (n.gpu) known.add(n.gpu.model);
-          for (const m of Object.keys(e.description.pricing.gpuHour)) known.add(m);
-        }
+        const known = fleet.models;
         const unknown = models.map((m, i) => ({ m, i })).filter(({ m }) => !known.has(m));
         for (const { m, i } of unknown) {
           const hint = closest(m, known);
@@ -125,10 +150,14 @@ export const createAdmission = (deps: {
         }
       }
       if (issues.length > 0) throw new HubError("unknown_reference", issues.map((i) => i.message).join("; "), issues);
-      const fleet = emptyFleet();
-      if (!fleet.unknownCapacity) {
+      // The answer depends on the spec alone (not the name, not the template), and teams submit the same shapes over
+      // and over: a shape known to fit this empty fleet is not decided again (at 10,000 clusters a decision is
+      // milliseconds of the event loop, per submit).
+      const shape = hashOf({ ...spec, template: null, data: [] });
+      if (!fleet.unknownCapacity && !fleet.fits.has(shape)) {
         const decision = planOn(fleet.compiled, [], { ...workload, spec: { ...spec, data: [] } });
-        if (!decision.feasible) {
+        if (decision.feasible) fleet.fits.add(shape);
+        else {
           const why = `it cannot run even on an empty fleet: ${decision.summary}`;
           if (!deps.acceptUnsatisfiable) throw new HubError("unsatisfiable", why);
           warnings.push(`accepted although ${why} (the hub accepts unsatisfiable work: capacity is coming)`);

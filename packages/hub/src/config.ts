@@ -51,6 +51,12 @@ export const HubConfig = z.strictObject({
    * and keeps that when it places everything queue order did, and more or for less. 0 turns it off.
    */
   batchLimit: z.coerce.number().int().nonnegative().max(10_000).default(200),
+  /**
+   * About how long (ms) a pass may spend on that batch: fewer workloads join it when decisions are slow (large
+   * fleets), so a burst of submissions is placed in a fraction of a second and the hub keeps answering meanwhile.
+   * Raise it where a backlog's cost matters more than placement latency; 0 means no budget (`batchLimit` only).
+   */
+  batchBudgetMs: z.coerce.number().int().nonnegative().max(600_000).default(250),
   /** Operator default for the runaway guard (hours); a workload's own `maxRuntimeHours` wins. */
   defaultMaxRuntimeHours: z.coerce.number().positive().max(87_600).optional(),
   /** Largest request body the API reads (bytes); larger ones get 413. */
@@ -80,6 +86,7 @@ const ENV: [keyof HubConfigInput, string][] = [
   ["natsAuthDir", "GANTRY_NATS_AUTH_DIR"],
   ["hubId", "GANTRY_HUB_ID"],
   ["batchLimit", "GANTRY_BATCH_LIMIT"],
+  ["batchBudgetMs", "GANTRY_BATCH_BUDGET_MS"],
   ["defaultMaxRuntimeHours", "GANTRY_MAX_RUNTIME_HOURS"],
   ["unknownAfterMs", "GANTRY_UNKNOWN_AFTER_MS"],
   ["offlineAfterMs", "GANTRY_OFFLINE_AFTER_MS"],

@@ -10,7 +10,16 @@ import {
 import { describe, expect, it } from "vitest";
 import { compileFleet, priceCapacity } from "../placement/index.ts";
 import type { WorkloadRow } from "../store/index.ts";
-import { type BurstUsage, batchIsBetter, batchSize, type PassInput, type PassPlan, planPass } from "./pass.ts";
+import {
+  type BurstUsage,
+  batchIsBetter,
+  batchSize,
+  batchWithinBudget,
+  type PassInput,
+  type PassPlan,
+  planPass,
+  planPassCooperatively,
+} from "./pass.ts";
 
 const NOW = new Date("2026-11-30T12:00:00Z");
 
@@ -351,6 +360,49 @@ describe("batchSize", () => {
     expect(batchSize(5000, 0, 5000)).toBe(1414);
     expect(batchSize(30, 50, 200)).toBe(30);
     expect(batchSize(1000, 1, 100)).toBe(100);
+  });
+});
+
+describe("planPassCooperatively", () => {
+  it("makes planPass's plan, pausing after the batch and after every decision in queue order", async () => {
+    // 12 one-GPU jobs, the first 5 as a batch: one pause after the batch, then one after each of the other 7.
+    const rows = ones(12);
+    let pauses = 0;
+    const plan = await planPassCooperatively(rows, 5, plain(), () => {
+      pauses++;
+      return new Promise((r) => setImmediate(r));
+    });
+    expect(pauses).toBe(8);
+    const where = (p: PassPlan) =>
+      p.placed.map((x) => [x.row.name, x.outcome.decision.assignments.map((a) => `${a.cluster}×${a.replicas}`)]);
+    expect(where(plan)).toEqual(where(planPass(rows, 5, plain())));
+    expect(plan.placed).toHaveLength(12);
+    // Without a batch, a pause after each decision and none before the first.
+    pauses = 0;
+    await planPassCooperatively(rows, 0, plain(), () => {
+      pauses++;
+      return undefined;
+    });
+    expect(pauses).toBe(12);
+  });
+});
+
+describe("batchWithinBudget", () => {
+  it("holds as many as n(n+1)/2 ≈ n²/2 decisions of the measured speed fit in the budget, never more than given", () => {
+    // 250 ms at 2 ms a decision: n²/2 ≤ 125, n = 15 (15² / 2 = 112.5; 16² / 2 = 128).
+    expect(batchWithinBudget(44, 2, 250)).toBe(15);
+    // 250 ms at 15 ms (10,000 clusters): n²/2 ≤ 16.7, n = 5.
+    expect(batchWithinBudget(14, 15, 250)).toBe(5);
+    // Fast decisions: the bound it was given stays.
+    expect(batchWithinBudget(30, 0.01, 250)).toBe(30);
+    // Slower than the budget for two: no batch (under 2 means queue order only).
+    expect(batchWithinBudget(44, 200, 250)).toBe(1);
+  });
+
+  it("leaves the batch alone without a budget or a measurement", () => {
+    expect(batchWithinBudget(44, 2, undefined)).toBe(44);
+    expect(batchWithinBudget(44, undefined, 250)).toBe(44);
+    expect(batchWithinBudget(44, 0, 250)).toBe(44);
   });
 });
 

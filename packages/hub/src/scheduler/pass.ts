@@ -61,6 +61,22 @@ export const DEFAULT_BATCH_LIMIT = 200;
  */
 const BATCH_CLUSTER_DECISIONS = 1_000_000;
 
+/**
+ * How many workloads a batch may hold to finish in about `budgetMs`, given what one decision took in this pass's
+ * queue-order plan: n(n+1)/2 decisions ≈ n²/2. The regret batch is the pass's costly part and runs on the hub's event
+ * loop, so a pass of a burst of submissions on a large fleet must not take seconds: while it runs, the API, the
+ * heartbeat acks and open transactions wait (a 2 s batch at 1,000 clusters made PostgreSQL end idle transactions).
+ * No budget (undefined) or no measurement leaves the batch as `batchSize` made it.
+ */
+export const batchWithinBudget = (
+  batched: number,
+  decisionMs: number | undefined,
+  budgetMs: number | undefined,
+): number => {
+  if (budgetMs === undefined || decisionMs === undefined || !(decisionMs > 0)) return batched;
+  return Math.min(batched, Math.floor(Math.sqrt((2 * budgetMs) / decisionMs)));
+};
+
 export const gpusOf = (w: Workload) => w.spec.replicas * w.spec.resources.gpu.count;
 
 /** How many of the waiting workloads a pass decides as one batch. */
@@ -124,6 +140,36 @@ const decide = (row: WorkloadRow, fleet: Fleet, planner: Planner, input: PassInp
  * placement's reservations and burst usage count against the decisions after it.
  */
 export const planPass = (rows: readonly WorkloadRow[], batched: number, input: PassInput): PassPlan => {
+  const steps = planSteps(rows, batched, input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+};
+
+/**
+ * `planPass`, giving the event loop a turn whenever `pause` says so between two decisions: a pass over a long
+ * queue on a large fleet is seconds of decisions, and the hub must keep answering requests, acking heartbeats and
+ * finishing its open transactions meanwhile (PostgreSQL ends a transaction left idle too long). The regret batch
+ * itself runs in one piece; its size is bounded by time (`batchWithinBudget`). The plan is the same as `planPass`'s:
+ * it decides on the snapshot in `input`, whatever changes while it waits.
+ */
+export const planPassCooperatively = async (
+  rows: readonly WorkloadRow[],
+  batched: number,
+  input: PassInput,
+  pause: () => Promise<void> | undefined,
+): Promise<PassPlan> => {
+  const steps = planSteps(rows, batched, input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+};
+
+/** The pass's decisions, yielding after the batch and after each decision in queue order. */
+function* planSteps(rows: readonly WorkloadRow[], batched: number, input: PassInput): Generator<void, PassPlan> {
   const reservations = [...input.fleet.reservations];
   const fleet = { ...input.fleet, reservations };
   const usage: BurstUsage = new Map([...input.usage].map(([k, v]) => [k, { ...v }]));
@@ -184,12 +230,14 @@ export const planPass = (rows: readonly WorkloadRow[], batched: number, input: P
     });
   }
   for (const { item } of batch.unplaced) result.unplaced.push({ row: item, outcome: last.get(item)! });
+  if (batched > 0) yield;
   for (const row of rows.slice(batched)) {
     const outcome = run(row);
     if (outcome.decision.feasible) commit(row, outcome);
     result[outcome.decision.feasible ? "placed" : "unplaced"].push({ row, outcome });
+    yield;
   }
   result.unplaced = result.unplaced.filter(({ row }) => !failed.has(row));
   for (const [row, error] of failed) result.failed.push({ row, error });
   return result;
-};
+}

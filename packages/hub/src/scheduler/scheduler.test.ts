@@ -76,7 +76,12 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
   });
 
   const schedulerWith = (
-    over: { epoch?: () => number | undefined; batchLimit?: number; metrics?: ReturnType<typeof createMetrics> } = {},
+    over: {
+      epoch?: () => number | undefined;
+      batchLimit?: number;
+      placeChunk?: number;
+      metrics?: ReturnType<typeof createMetrics>;
+    } = {},
   ) => {
     const fenced: FencedError[] = [];
     let published = 0;
@@ -92,6 +97,7 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
       },
       metrics: over.metrics ?? createMetrics(),
       ...(over.batchLimit === undefined ? {} : { batchLimit: over.batchLimit }),
+      ...(over.placeChunk === undefined ? {} : { placeChunk: over.placeChunk }),
     });
     return { scheduler, fenced, published: () => published };
   };
@@ -123,9 +129,17 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     const metrics = createMetrics();
     const { out, published } = await run([flexible(unique("flex")), pinned(unique("pin"))], { metrics });
     expect(Object.values(out)).toEqual(["Placed:eu", "Placed:us"]);
-    // The relay is told as each placement commits (it coalesces), so the first agent does not wait for the pass.
-    expect(published).toBe(2);
+    // The relay is told as each chunk of placements commits (one transaction for both here), not once per pass.
+    expect(published).toBe(1);
     expect((await metrics.batches.get()).values).toEqual([{ labels: { result: "kept" }, value: 1 }]);
+  });
+
+  it("commits a pass's placements in chunks and tells the relay after each one", async () => {
+    const small = Array.from({ length: 5 }, () => aWorkload({ resources: { gpu: { count: 1 } } }, unique("s")));
+    const { out, published } = await run(small, { placeChunk: 2 });
+    expect(Object.values(out).every((o) => o.startsWith("Placed:"))).toBe(true);
+    // 5 placements, 2 per transaction: 3 commits, 3 publishes.
+    expect(published).toBe(3);
   });
 
   it("decides in queue order alone above the batch limit: the older workload takes the cheap cluster", async () => {

@@ -4,7 +4,7 @@ import { type Span, trace } from "@opentelemetry/api";
 import type { FleetView } from "../fleet/view.ts";
 import type { Metrics } from "../metrics.ts";
 import { type FleetSnapshot, planOn, reservationsFor, stagingPlan } from "../placement/index.ts";
-import { FencedError, type Store, type WorkloadRow } from "../store/index.ts";
+import { type ActiveUsage, FencedError, type PlacementChange, type Store, type WorkloadRow } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { coalesced, mutex } from "../util/serial.ts";
@@ -14,11 +14,12 @@ import {
   type BurstUsage,
   batchIsBetter,
   batchSize,
+  batchWithinBudget,
   costOf,
   DEFAULT_BATCH_LIMIT,
   gpusOf,
   type PassInput,
-  planPass,
+  planPassCooperatively,
 } from "./pass.ts";
 import { queueOrder } from "./queue.ts";
 
@@ -44,7 +45,17 @@ export interface SchedulerDeps {
    * (default `DEFAULT_BATCH_LIMIT`, lower on large fleets: `batchSize`); 0 or 1 turns batching off.
    */
   batchLimit?: number;
+  /** About how long a pass's batch may take (ms; `batchWithinBudget`); undefined: bounded by `batchSize` only. */
+  batchBudgetMs?: number;
+  /** Most placements per transaction (default `PLACE_CHUNK`). */
+  placeChunk?: number;
 }
+
+/** Most placements one transaction of a pass commits (`placeMany`). */
+const PLACE_CHUNK = 16;
+
+/** Longest stretch (ms) a pass decides without giving the event loop a turn. */
+const PASS_SLICE_MS = 10;
 
 /**
  * The loop around the pure engine: it orders the queue, applies burst policies and budgets, asks the engine, and
@@ -83,15 +94,15 @@ export const createScheduler = (deps: SchedulerDeps) => {
   };
 
   /** Per-policy burst usage from active placements and the ledger. */
-  const burstContexts = async (policies: BurstPolicy[], active: Awaited<ReturnType<Store["workloads"]["active"]>>) => {
+  const burstContexts = async (policies: BurstPolicy[], active: readonly ActiveUsage[]) => {
     const today = startOfUtcDay(clock.now());
     const out: BurstUsage = new Map();
     for (const p of policies) {
       const preferred = p.spec.pools[0]?.name;
       const burst = active.filter((a) => a.policy === p.metadata.name && a.pool !== null && a.pool !== preferred);
       out.set(p.metadata.name, {
-        burstGpusInUse: burst.reduce((n, a) => n + a.replicas * a.gpusPerReplica, 0),
-        burstSpendPerHour: burst.reduce((n, a) => n + a.replicas * a.gpusPerReplica * a.pricePerGpuHour, 0),
+        burstGpusInUse: burst.reduce((n, a) => n + a.gpus, 0),
+        burstSpendPerHour: burst.reduce((n, a) => n + a.spendPerHour, 0),
         burstSpendToday: preferred ? await store.costs.burstSpend(p.metadata.name, preferred, today) : 0,
       });
     }
@@ -115,6 +126,18 @@ export const createScheduler = (deps: SchedulerDeps) => {
     return held;
   };
 
+  /** Between two decisions of a pass: after ~10 ms of deciding, let the event loop run what waits. */
+  let lastTurn = performance.now();
+  const pause = (): Promise<void> | undefined => {
+    if (performance.now() - lastTurn < PASS_SLICE_MS) return undefined;
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        lastTurn = performance.now();
+        resolve();
+      }),
+    );
+  };
+
   const schedulePass = async (span: Span, epoch: number): Promise<void> => {
     const waiting = await store.workloads.pending();
     deps.metrics?.pending.set(waiting.length);
@@ -124,10 +147,10 @@ export const createScheduler = (deps: SchedulerDeps) => {
       snapshot(),
       store.policies.list(),
       store.budgets.list(),
-      store.workloads.active(),
+      store.workloads.activeUsage(),
     ]);
     const usage = new Map<string, number>();
-    for (const a of active) usage.set(a.tenant, (usage.get(a.tenant) ?? 0) + a.replicas * a.gpusPerReplica);
+    for (const a of active) usage.set(a.tenant, (usage.get(a.tenant) ?? 0) + a.gpus);
     const weights = new Map(budgets.map((b) => [b.metadata.name, b.spec.weight]));
     const contexts = await burstContexts(policies, active);
     const queuedGpus = new Map<string, number>();
@@ -159,6 +182,8 @@ export const createScheduler = (deps: SchedulerDeps) => {
       if (holdReason) await store.placing.setPendingMessage(row.uid, `held: ${holdReason}`, now);
       else candidates.push(row);
     }
+    // Time spent deciding (not waiting for the event loop between decisions): what sizes the batch.
+    let decidingMs = 0;
     const input: PassInput = {
       fleet,
       compiled,
@@ -166,16 +191,24 @@ export const createScheduler = (deps: SchedulerDeps) => {
       usage: contexts,
       queuedGpus,
       now,
-      observe: (seconds) => deps.metrics?.decisionSeconds.observe(seconds),
+      observe: (seconds) => {
+        decidingMs += seconds * 1000;
+        deps.metrics?.decisionSeconds.observe(seconds);
+      },
     };
     const started = performance.now();
-    let chosen = planPass(candidates, 0, input);
+    let chosen = await planPassCooperatively(candidates, 0, input, pause);
     // Several workloads waiting together: decide them as one batch too, and keep that when it places every
     // workload queue order placed (so priority and fair share still decide who gets scarce capacity) and
-    // either places more or costs less.
-    const batched = batchSize(candidates.length, fleet.clusters.length, batchLimit);
+    // either places more or costs less — as many as fit the time budget at the speed queue order just showed.
+    const decisionMs = candidates.length > 0 ? decidingMs / candidates.length : undefined;
+    const batched = batchWithinBudget(
+      batchSize(candidates.length, fleet.clusters.length, batchLimit),
+      decisionMs,
+      deps.batchBudgetMs,
+    );
     if (batched >= 2 && chosen.placed.length > 0) {
-      const batch = planPass(candidates, batched, input);
+      const batch = await planPassCooperatively(candidates, batched, input, pause);
       const kept = batchIsBetter(batch, chosen);
       span.setAttributes({ "gantry.batch.size": batched, "gantry.batch.kept": kept });
       deps.metrics?.batches.inc({ result: kept ? "kept" : "discarded" });
@@ -213,40 +246,46 @@ export const createScheduler = (deps: SchedulerDeps) => {
         await store.placing.recordUnplaced(row.uid, randomUUID(), outcome.decision, message, now, epoch);
       }
     }
-    for (const { row, outcome } of chosen.placed) {
+    const placements = chosen.placed.map(({ row, outcome }) => {
       deps.metrics?.decisions.inc({ outcome: "placed" });
       const { decision, policy, pool, note } = outcome;
       const burst = policy !== undefined && pool !== null && pool !== policy.spec.pools[0]?.name;
-      const staging = stagingPlan(compiled, fleet.datasets, row.manifest, decision);
-      const placed = await store.placing.place(
-        row.uid,
-        {
-          decisionId: randomUUID(),
-          decision,
-          reservations: reservationsFor(row.uid, row.manifest, decision),
-          at: now,
-          policy: policy?.metadata.name ?? null,
-          pool,
-          poolNote: note,
-          reason: burst ? "Burst" : "Placed",
-          staging,
-        },
+      const change: PlacementChange = {
+        decisionId: randomUUID(),
+        decision,
+        reservations: reservationsFor(row.uid, row.manifest, decision),
+        at: now,
+        policy: policy?.metadata.name ?? null,
+        pool,
+        poolNote: note,
+        reason: burst ? "Burst" : "Placed",
+        staging: stagingPlan(compiled, fleet.datasets, row.manifest, decision),
+      };
+      return { row, pool, decision, change };
+    });
+    // Placements commit in chunks, each one transaction, and are published as each chunk commits: a pass of hundreds
+    // of placements should neither be hundreds of transactions nor make the first workload's agent wait for the
+    // last one. The relay coalesces kicks (one run at a time, at most one more queued).
+    const per = deps.placeChunk ?? PLACE_CHUNK;
+    for (let i = 0; i < placements.length; i += per) {
+      const chunk = placements.slice(i, i + per);
+      const placed = await store.placing.placeMany(
+        chunk.map((p) => ({ uid: p.row.uid, change: p.change })),
         epoch,
       );
-      if (!placed) continue;
-      // Publish as each placement commits, not after the whole pass: a pass of hundreds of placements is hundreds
-      // of transactions, and the first workload's agent should not wait for the last one's. The relay coalesces
-      // kicks (one run at a time, at most one more queued), so this is one publish round per relay run.
-      deps.onDesiredStateChanged();
-      logger.info(
-        {
-          workload: row.name,
-          tenant: row.tenant,
-          pool,
-          assignments: decision.assignments.map((a) => `${a.cluster}×${a.replicas}`),
-        },
-        "placed",
-      );
+      if (placed.size > 0) deps.onDesiredStateChanged();
+      for (const { row, pool, decision } of chunk) {
+        if (!placed.has(row.uid)) continue;
+        logger.info(
+          {
+            workload: row.name,
+            tenant: row.tenant,
+            pool,
+            assignments: decision.assignments.map((a) => `${a.cluster}×${a.replicas}`),
+          },
+          "placed",
+        );
+      }
     }
     // A wait trigger fires at a known time: wake up then rather than at the next periodic pass.
     if (Number.isFinite(retryIn)) {

@@ -198,6 +198,82 @@ describe.each(KINDS)("placing on %s", (kind) => {
     });
   });
 
+  describe("placeMany", () => {
+    it("places each workload as place does, bumping each touched cluster once, in one transaction", async () => {
+      const [a, b] = await clusters(2);
+      const one = await created();
+      const two = await created();
+      const three = await created();
+      const before = await footprint(one.uid, [a!, b!]);
+      const placed = await store.placing.placeMany([
+        { uid: one.uid, change: change(one.uid, [a!]) },
+        { uid: two.uid, change: change(two.uid, [a!, b!]) },
+        { uid: three.uid, change: change(three.uid, [b!]) },
+      ]);
+      expect([...placed].sort()).toEqual([one.uid, two.uid, three.uid].sort());
+      expect(await activeOn(one.uid)).toEqual([a]);
+      expect(await activeOn(two.uid)).toEqual([a, b].sort());
+      expect(await activeOn(three.uid)).toEqual([b]);
+      for (const w of [one, two, three]) {
+        expect((await row(w.uid)).phase).toBe("Placed");
+        expect(await reasons(w.uid)).toEqual(["Submitted", "Placed"]);
+      }
+      expect(await reservedOn(two.uid)).toEqual([a, b].sort());
+      // One revision and one outbox row per cluster, however many of the placements touched it.
+      const after = await footprint(one.uid, [a!, b!]);
+      expect(after.revisions).toEqual(before.revisions.map((r) => r + 1));
+      expect(after.outbox).toEqual({ [a!]: before.outbox[a!]! + 1, [b!]: before.outbox[b!]! + 1 });
+    });
+
+    it("skips a workload that is gone or no longer Pending, a uid given twice, and places the others", async () => {
+      const [c] = await clusters(1);
+      const fresh = await created();
+      const done = await placedOn([c!]);
+      const gone = await created();
+      await store.workloads.delete(gone.tenant, gone.name, at(1));
+      const placed = await store.placing.placeMany([
+        { uid: done.uid, change: change(done.uid, [c!]) },
+        { uid: gone.uid, change: change(gone.uid, [c!]) },
+        { uid: fresh.uid, change: change(fresh.uid, [c!]) },
+        { uid: fresh.uid, change: change(fresh.uid, [c!]) },
+      ]);
+      expect([...placed]).toEqual([fresh.uid]);
+      expect((await row(fresh.uid)).generation).toBe(1);
+      expect((await row(done.uid)).generation).toBe(1);
+      expect(await store.workloads.getByUid(gone.uid)).toBeUndefined();
+    });
+
+    it("places nothing under a stale epoch (FencedError), nor when one placement's write fails", async () => {
+      const [c] = await clusters(1);
+      const one = await created();
+      const two = await created();
+      await leaseAt(3);
+      const before = [await footprint(one.uid, [c!]), await footprint(two.uid, [c!])];
+      await expect(
+        store.placing.placeMany(
+          [
+            { uid: one.uid, change: change(one.uid, [c!]) },
+            { uid: two.uid, change: change(two.uid, [c!]) },
+          ],
+          2,
+        ),
+      ).rejects.toBeInstanceOf(FencedError);
+      // The second change reuses the first's decision id: its insert fails, and the first is rolled back with it.
+      const first = change(one.uid, [c!]);
+      await expect(
+        store.placing.placeMany(
+          [
+            { uid: one.uid, change: first },
+            { uid: two.uid, change: { ...change(two.uid, [c!]), decisionId: first.decisionId } },
+          ],
+          3,
+        ),
+      ).rejects.toThrow();
+      expect([await footprint(one.uid, [c!]), await footprint(two.uid, [c!])]).toEqual(before);
+      await leaseAt(undefined);
+    });
+  });
+
   describe("fencing", () => {
     it("refuses a write under an epoch older than the lease's with FencedError, and writes nothing", async () => {
       const [c] = await clusters(1);

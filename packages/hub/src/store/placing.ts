@@ -161,6 +161,107 @@ const lockWorkload = async (tx: Tx, uid: string): Promise<WorkloadRow | undefine
   (await tx.select().from(workloads).where(eq(workloads.uid, uid)).for("update"))[0];
 
 /**
+ * One placement inside a transaction that holds the workload's row lock: the decision, the placements and
+ * reservations, the workload Placed, the event. Returns the clusters whose desired state changed (to queue), or
+ * undefined when the workload is gone or no longer in the phase the change expects.
+ */
+const placeTx = async (
+  tx: Tx,
+  uid: string,
+  w: WorkloadRow | undefined,
+  change: PlacementChange,
+): Promise<string[] | undefined> => {
+  const { decisionId, decision, at } = change;
+  const expected = change.keepOld || change.restart ? "Running" : "Pending";
+  if (!w || w.phase !== expected) return undefined;
+  const previous = await tx
+    .select({ cluster: placements.cluster })
+    .from(placements)
+    .where(and(eq(placements.uid, uid), eq(placements.active, true)));
+  // A service failing over is Pending with its surviving placements still serving: they drain like drain-back.
+  const keepOld = change.keepOld === true || (expected === "Pending" && previous.length > 0);
+  const generation = w.generation + 1;
+  await tx
+    .update(workloads)
+    .set({
+      ...(change.keepOld ? {} : { phase: "Placed", message: decision.summary, placedAt: at }),
+      decisionId,
+      generation,
+      policy: change.policy ?? null,
+      pool: change.pool ?? null,
+      poolNote: change.poolNote ?? null,
+      updatedAt: at,
+      rv: nextRv,
+    })
+    .where(eq(workloads.uid, uid));
+  await tx.insert(decisions).values({
+    id: decisionId,
+    uid,
+    tenant: w.tenant,
+    workload: w.name,
+    decision: storedDecision(decision),
+    feasible: true,
+    createdAt: at,
+  });
+  const target = decision.assignments.map((a) => a.cluster);
+  // Rows for the target clusters are replaced; the others are kept (draining) or retired.
+  await tx.delete(placements).where(and(eq(placements.uid, uid), inArray(placements.cluster, target)));
+  if (!keepOld) await tx.update(placements).set({ active: false }).where(eq(placements.uid, uid));
+  await tx.insert(placements).values(
+    decision.assignments.map((a) => ({
+      uid,
+      cluster: a.cluster,
+      tenant: w.tenant,
+      workload: w.name,
+      replicas: a.replicas,
+      generation,
+      decisionId,
+      spot: a.spot,
+      gpuModel: a.gpuModel ?? null,
+      pricePerGpuHour: a.pricePerGpuHour,
+      staging: change.staging?.get(a.cluster) ?? [],
+      gpusPerReplica: w.manifest.spec.resources.gpu.count,
+      pool: change.pool ?? null,
+      policy: change.policy ?? null,
+      createdAt: at,
+    })),
+  );
+  // Moving data is paid once, when the placement is made; split it by replicas.
+  const totalReplicas = decision.assignments.reduce((n, a) => n + a.replicas, 0);
+  if (decision.estimatedCost.egress > 0 && totalReplicas > 0) {
+    await tx.insert(costLedger).values(
+      decision.assignments.map((a) => ({
+        uid,
+        workload: w.name,
+        tenant: w.tenant,
+        cluster: a.cluster,
+        pool: change.pool ?? null,
+        policy: change.policy ?? null,
+        kind: "egress" as const,
+        usd: (decision.estimatedCost.egress * a.replicas) / totalReplicas,
+        startAt: at,
+        endAt: at,
+      })),
+    );
+  }
+  await tx.delete(reservations).where(eq(reservations.uid, uid));
+  if (change.reservations.length) {
+    await tx
+      .insert(reservations)
+      .values(change.reservations.map((r) => ({ uid, cluster: r.cluster, generation, nodes: r.nodes, createdAt: at })));
+  }
+  await recordEvent(tx, {
+    uid,
+    tenant: w.tenant,
+    workload: w.name,
+    reason: change.reason ?? "Placed",
+    message: change.poolNote ? `${decision.summary} (${change.poolNote})` : decision.summary,
+    at,
+  });
+  return [...previous.map((p) => p.cluster), ...target];
+};
+
+/**
  * Placement decisions and what agents report about them: every change of a workload's placement or phase, each in
  * one transaction with its events and outbox rows. Writes only the leader may make take its epoch and are refused
  * once a newer leader exists.
@@ -201,100 +302,46 @@ export const placingRepository = (db: Db) => ({
    * no longer in the phase this change expects (deleted or placed meanwhile).
    */
   async place(uid: string, change: PlacementChange, epoch?: number): Promise<boolean> {
-    const { decisionId, decision, at } = change;
     return db.transaction(async (tx) => {
       await assertEpoch(tx, epoch);
-      const w = await lockWorkload(tx, uid);
-      const expected = change.keepOld || change.restart ? "Running" : "Pending";
-      if (!w || w.phase !== expected) return false;
-      const previous = await tx
-        .select({ cluster: placements.cluster })
-        .from(placements)
-        .where(and(eq(placements.uid, uid), eq(placements.active, true)));
-      // A service failing over is Pending with its surviving placements still serving: they drain like drain-back.
-      const keepOld = change.keepOld === true || (expected === "Pending" && previous.length > 0);
-      const generation = w.generation + 1;
-      await tx
-        .update(workloads)
-        .set({
-          ...(change.keepOld ? {} : { phase: "Placed", message: decision.summary, placedAt: at }),
-          decisionId,
-          generation,
-          policy: change.policy ?? null,
-          pool: change.pool ?? null,
-          poolNote: change.poolNote ?? null,
-          updatedAt: at,
-          rv: nextRv,
-        })
-        .where(eq(workloads.uid, uid));
-      await tx.insert(decisions).values({
-        id: decisionId,
-        uid,
-        tenant: w.tenant,
-        workload: w.name,
-        decision: storedDecision(decision),
-        feasible: true,
-        createdAt: at,
-      });
-      const target = decision.assignments.map((a) => a.cluster);
-      // Rows for the target clusters are replaced; the others are kept (draining) or retired.
-      await tx.delete(placements).where(and(eq(placements.uid, uid), inArray(placements.cluster, target)));
-      if (!keepOld) await tx.update(placements).set({ active: false }).where(eq(placements.uid, uid));
-      await tx.insert(placements).values(
-        decision.assignments.map((a) => ({
-          uid,
-          cluster: a.cluster,
-          tenant: w.tenant,
-          workload: w.name,
-          replicas: a.replicas,
-          generation,
-          decisionId,
-          spot: a.spot,
-          gpuModel: a.gpuModel ?? null,
-          pricePerGpuHour: a.pricePerGpuHour,
-          staging: change.staging?.get(a.cluster) ?? [],
-          gpusPerReplica: w.manifest.spec.resources.gpu.count,
-          pool: change.pool ?? null,
-          policy: change.policy ?? null,
-          createdAt: at,
-        })),
-      );
-      // Moving data is paid once, when the placement is made; split it by replicas.
-      const totalReplicas = decision.assignments.reduce((n, a) => n + a.replicas, 0);
-      if (decision.estimatedCost.egress > 0 && totalReplicas > 0) {
-        await tx.insert(costLedger).values(
-          decision.assignments.map((a) => ({
-            uid,
-            workload: w.name,
-            tenant: w.tenant,
-            cluster: a.cluster,
-            pool: change.pool ?? null,
-            policy: change.policy ?? null,
-            kind: "egress" as const,
-            usd: (decision.estimatedCost.egress * a.replicas) / totalReplicas,
-            startAt: at,
-            endAt: at,
-          })),
-        );
-      }
-      await tx.delete(reservations).where(eq(reservations.uid, uid));
-      if (change.reservations.length) {
-        await tx
-          .insert(reservations)
-          .values(
-            change.reservations.map((r) => ({ uid, cluster: r.cluster, generation, nodes: r.nodes, createdAt: at })),
-          );
-      }
-      await recordEvent(tx, {
-        uid,
-        tenant: w.tenant,
-        workload: w.name,
-        reason: change.reason ?? "Placed",
-        message: change.poolNote ? `${decision.summary} (${change.poolNote})` : decision.summary,
-        at,
-      });
-      await touchClusters(tx, [...previous.map((p) => p.cluster), ...target]);
+      const touched = await placeTx(tx, uid, await lockWorkload(tx, uid), change);
+      if (!touched) return false;
+      await touchClusters(tx, touched);
       return true;
+    });
+  },
+
+  /**
+   * Several placements in one transaction, as `place` makes each: one epoch check, the workloads locked in uid order
+   * (as every other writer locks them), one revision bump and outbox row per cluster touched, one commit. A pass of
+   * dozens of placements was as many transactions, ~15 round trips and a commit each; this is the pass's critical
+   * path between deciding and the agents hearing of it. Returns the uids placed (the others were gone or had
+   * moved on). All or nothing: on an error none is placed, and the next pass decides them again.
+   */
+  async placeMany(items: readonly { uid: string; change: PlacementChange }[], epoch?: number): Promise<Set<string>> {
+    const placed = new Set<string>();
+    if (items.length === 0) return placed;
+    return db.transaction(async (tx) => {
+      await assertEpoch(tx, epoch);
+      const uids = [...new Set(items.map((i) => i.uid))].sort();
+      const locked = await tx
+        .select()
+        .from(workloads)
+        .where(inArray(workloads.uid, uids))
+        .orderBy(asc(workloads.uid))
+        .for("update");
+      const byUid = new Map(locked.map((w) => [w.uid, w]));
+      const touched: string[] = [];
+      for (const { uid, change } of items) {
+        // A uid twice in one call: only its first change can find the workload in the phase it expects.
+        if (placed.has(uid)) continue;
+        const clusters = await placeTx(tx, uid, byUid.get(uid), change);
+        if (!clusters) continue;
+        placed.add(uid);
+        touched.push(...clusters);
+      }
+      await touchClusters(tx, touched);
+      return placed;
     });
   },
 

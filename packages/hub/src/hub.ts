@@ -30,6 +30,7 @@ import { createUpkeep } from "./scheduler/upkeep.ts";
 import { type ClusterRegistration, createStore, FencedError, type OpenDatabase, openDatabase } from "./store/index.ts";
 import { type Clock, realWorkClock, systemClock, type WorkClock } from "./util/clock.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
+import { wakeup } from "./util/serial.ts";
 import { withTimeout } from "./util/timeout.ts";
 
 export interface HubDeps {
@@ -140,7 +141,10 @@ export const createHub = async (deps: HubDeps) => {
     },
   });
   /** A write queued desired-state changes: the leader publishes now; another replica tells the leader. */
+  /** This replica committed workload changes: its watches look now (others' writes reach them by polling). */
+  const changes = wakeup();
   const onDesiredStateChanged = () => {
+    changes.notify();
     if (leadership.isLeader()) void relay.kick();
     else if (!nc.isClosed()) nc.publish(subjects.hubsKick, JSON.stringify({ relay: true }));
   };
@@ -155,8 +159,10 @@ export const createHub = async (deps: HubDeps) => {
     onDesiredStateChanged,
     metrics,
     batchLimit: config.batchLimit,
+    ...(config.batchBudgetMs > 0 ? { batchBudgetMs: config.batchBudgetMs } : {}),
   });
   const kickScheduler = () => {
+    changes.notify();
     if (leadership.isLeader()) void scheduler.kick();
     else if (!nc.isClosed()) nc.publish(subjects.hubsKick, JSON.stringify({ schedule: true }));
   };
@@ -239,6 +245,7 @@ export const createHub = async (deps: HubDeps) => {
         });
         const fresh = statuses.filter((s) => applied.get(`${cluster}/${s.uid}`) !== JSON.stringify(s));
         const outcome = await store.placing.applyStatuses(cluster, m.seq, fresh, workClock.now(), statusTransition);
+        if (fresh.length > 0) changes.notify();
         if (applied.size > MAX_APPLIED) applied.clear();
         for (const s of fresh) applied.set(`${cluster}/${s.uid}`, JSON.stringify(s));
         if (m.full) {
@@ -296,6 +303,7 @@ export const createHub = async (deps: HubDeps) => {
     view,
     scheduler,
     kickScheduler,
+    changes,
     clock,
     workClock,
     logger,

@@ -10,6 +10,7 @@ import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { Store, WorkloadWithPlacements } from "../store/index.ts";
 import type { Clock, WorkClock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { Wakeup } from "../util/serial.ts";
 import type { Access } from "./access.ts";
 import type { ApiAuth } from "./auth/index.ts";
 
@@ -44,6 +45,8 @@ export interface ApiDeps {
   config: HubConfig;
   metrics?: Metrics;
   onDesiredStateChanged: () => void;
+  /** Notified when this replica commits workload changes: watches poll at once instead of at their interval. */
+  changes?: Wakeup;
   /** Admission checks before a workload is accepted (budgets, named policies); throws a HubError to refuse. */
   admit?: (workload: Workload) => Promise<void>;
   /** Checks against the registered fleet (unknown datasets and GPU models, unsatisfiable); returns warnings. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coalesced, mutex } from "./serial.ts";
+import { coalesced, mutex, wakeup } from "./serial.ts";
 
 /** A promise the test resolves by hand. */
 const gate = () => {
@@ -108,5 +108,36 @@ describe("mutex", () => {
     const next = exclusive(async () => 42);
     await expect(failed).rejects.toThrow("nope");
     await expect(next).resolves.toBe(42);
+  });
+});
+
+describe("wakeup", () => {
+  it("wakes every waiter at the next notify, long before their timeout, and forgets them", async () => {
+    const w = wakeup();
+    const started = performance.now();
+    const woken: number[] = [];
+    const a = w.wait(60_000).then(() => woken.push(1));
+    const b = w.wait(60_000).then(() => woken.push(2));
+    expect(w.waiting).toBe(2);
+    w.notify();
+    await Promise.all([a, b]);
+    expect(woken.sort()).toEqual([1, 2]);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(w.waiting).toBe(0);
+  });
+
+  it("resolves on its own timeout without a notify, and a later notify does not reach a waiter that came after it", async () => {
+    const w = wakeup();
+    await w.wait(5);
+    expect(w.waiting).toBe(0);
+    w.notify();
+    let late = false;
+    const p = w.wait(30).then(() => {
+      late = true;
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(late).toBe(false);
+    await p;
+    expect(late).toBe(true);
   });
 });

@@ -42,3 +42,35 @@ export const mutex = () => {
     return result;
   };
 };
+
+/**
+ * A wake-up call for pollers: `wait(ms)` resolves after `ms` or at the next `notify()`, whichever is first. Watches
+ * poll the database on a timer (another replica's writes arrive only that way) and this replica's own writes wake
+ * them at once, so what it commits shows on a watch without the poll interval's delay.
+ */
+export const wakeup = () => {
+  const waiters = new Set<() => void>();
+  return {
+    notify(): void {
+      const now = [...waiters];
+      waiters.clear();
+      for (const w of now) w();
+    },
+    wait(ms: number): Promise<void> {
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        waiters.add(done);
+      });
+    },
+    /** How many are waiting (tests, metrics). */
+    get waiting(): number {
+      return waiters.size;
+    },
+  };
+};
+export type Wakeup = ReturnType<typeof wakeup>;

@@ -5,7 +5,10 @@ import type { WorkloadChange } from "../../store/index.ts";
 import type { ApiDeps } from "../deps.ts";
 import { workloadSummary, workloadView } from "../views.ts";
 
-/** How often a watch looks for changes, and how far back it looks again for commits that landed out of order. */
+/**
+ * How often a watch looks for changes (sooner when this replica commits one: `ApiDeps.changes`), and how far back it
+ * looks again for commits that landed out of order.
+ */
 const POLL_MS = 250;
 const RECHECK_MS = 5_000;
 const BATCH = 500;
@@ -101,6 +104,6 @@ export const watchWorkloads = (c: Context, deps: ApiDeps, options: WatchOptions)
           data: JSON.stringify({ type: "BOOKMARK", resourceVersion: String(high) }),
         });
       }
-      if (changes.length < BATCH) await stream.sleep(POLL_MS);
+      if (changes.length < BATCH) await (deps.changes ? deps.changes.wait(POLL_MS) : stream.sleep(POLL_MS));
     }
   });

@@ -147,7 +147,9 @@ export const workloadRoutes = (deps: RouteDeps) => {
       audit: access.audit(c, "workloads:write", { kind: "workloads", name, tenant }, 201),
     });
     if (created) deps.kickScheduler();
-    const stored = await store.workloads.getByUid(row.uid);
+    // A new workload has no placements yet: answer from the row just written (one query less per submit). A replayed
+    // submission answers with what is stored now, placements included.
+    const stored = created ? { ...row, placements: [] } : await store.workloads.getByUid(row.uid);
     if (!stored) throw notFound("workload", name);
     if (warnings.length > 0) c.header("Warning", warningHeader(warnings));
     return c.json({ ...workloadView(stored), ...(warnings.length > 0 ? { warnings } : {}) }, created ? 201 : 200);

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--only placement|placement:latency|placement:quality|agent|agent:memory|inference] [--quick] [--json FILE]
- *   [--semi-space MB] [--seed N] [--only fleet [--fleet-clusters 1000,3000] [--fleet-workloads N] [--fleet-timed N] [--fleet-steady S] [--fleet-fill-seconds S]]`
+ *   [--semi-space MB] [--seed N] [--only fleet [--fleet-clusters 1000,3000] [--fleet-workloads N] [--fleet-timed N] [--fleet-steady S] [--fleet-fill-seconds S] [--fleet-clients N]]`
  *
  * The benchmark runner. Suites are named `<area>:<name>`; `--only` takes an area or a suite, repeatable. This
  * runner owns the placement suites; other areas add their own entry to SUITES.
@@ -218,6 +218,7 @@ const main = async (): Promise<void> => {
       "fleet-timed": { type: "string" },
       "fleet-steady": { type: "string" },
       "fleet-fill-seconds": { type: "string" },
+      "fleet-clients": { type: "string" },
     },
   });
   const semi = values["semi-space"];
@@ -251,6 +252,7 @@ const main = async (): Promise<void> => {
     ...(values["fleet-timed"] ? { timed: Number(values["fleet-timed"]) } : {}),
     ...(values["fleet-steady"] ? { steadySeconds: Number(values["fleet-steady"]) } : {}),
     ...(values["fleet-fill-seconds"] ? { fillSeconds: Number(values["fleet-fill-seconds"]) } : {}),
+    ...(values["fleet-clients"] ? { clients: Number(values["fleet-clients"]) } : {}),
   };
 
   const ctx: Context = { quick: values.quick, seed, fleet: fleetOptions, results: {} };

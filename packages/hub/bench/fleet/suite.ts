@@ -194,7 +194,8 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
     GANTRY_BOOTSTRAP_ADMIN_TOKEN: "true",
     GANTRY_RATE_LIMIT_PER_SECOND: "1000000",
     GANTRY_RATE_LIMIT_BURST: "1000000",
-    LOG_LEVEL: "warn",
+    // GANTRY_BENCH_HUB_LOG_LEVEL=info keeps the hub's "placed" lines (with times) in the run's hub.log.
+    LOG_LEVEL: process.env.GANTRY_BENCH_HUB_LOG_LEVEL ?? "warn",
   };
   const children: ChildProcess[] = [];
   let hub: Hub | undefined;
@@ -371,6 +372,16 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
     );
     const timed201 = [...created];
     watch.abort();
+    if (process.env.GANTRY_BENCH_KEEP_LOGS) {
+      // Per timed workload, wall-clock ms: submitted, the agent's Running report, the hub's watch showing Running.
+      const rows = timedNames.map((w) => ({
+        workload: w,
+        submitted: submitted.get(w),
+        agentRunning: seen.get(w),
+        hubRunning: hubRunning.get(w),
+      }));
+      writeFileSync(join(dir, "timed.json"), `${JSON.stringify(rows, null, 1)}\n`);
+    }
 
     // Fill to the stored total (20 clients), then page the list.
     const fillNames = Array.from({ length: Math.max(0, o.workloads - o.timed) }, (_, i) => `fill-${i}`);
@@ -469,7 +480,9 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
     await sleep(500);
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
-    rmSync(dir, { recursive: true, force: true });
+    // GANTRY_BENCH_KEEP_LOGS=1: keep the run's folder (hub.log, nats.log) to read after a successful run too.
+    if (process.env.GANTRY_BENCH_KEEP_LOGS) console.log(`  N=${n}: logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 };
 

@@ -5,11 +5,14 @@ import { assertEpoch } from "./tx.ts";
 
 export type CostGroup = "tenant" | "cluster" | "pool" | "workload";
 
+/** Rows per statement when accruing (well under PostgreSQL's 65,535 bound parameters at 10 a row). */
+const ACCRUE_CHUNK = 1_000;
+
 /** The cost ledger: accrual of running placements, and spend queries for budgets, caps and reports. */
 export const costRepository = (db: Db) => ({
   /**
    * Accrue compute cost of every running placement up to `now`: ready replicas × GPUs per replica ×
-   * the price it was placed at × elapsed hours. One ledger row per placement per call.
+   * the price it was placed at × elapsed hours. One ledger row per placement per call, written a chunk at a time.
    */
   async accrue(now: Date, epoch?: number): Promise<number> {
     return db.transaction(async (tx) => {
@@ -36,6 +39,8 @@ export const costRepository = (db: Db) => ({
           ),
         );
       let total = 0;
+      const ledger: (typeof costLedger.$inferInsert)[] = [];
+      const accrued: { uid: string; cluster: string; until: Date }[] = [];
       for (const { p, tenant } of rows) {
         const status = p.status;
         if (!status || status.generation !== p.generation || !status.startedAt) continue;
@@ -47,7 +52,7 @@ export const costRepository = (db: Db) => ({
         const hours = Math.max(0, until.getTime() - since.getTime()) / 3_600_000;
         if (hours > 0) {
           const usd = replicas * p.gpusPerReplica * p.pricePerGpuHour * hours;
-          await tx.insert(costLedger).values({
+          ledger.push({
             uid: p.uid,
             workload: p.workload,
             tenant,
@@ -61,10 +66,24 @@ export const costRepository = (db: Db) => ({
           });
           total += usd;
         }
-        await tx
-          .update(placements)
-          .set({ accruedUntil: until })
-          .where(and(eq(placements.uid, p.uid), eq(placements.cluster, p.cluster)));
+        accrued.push({ uid: p.uid, cluster: p.cluster, until });
+      }
+      // Multi-row statements, a chunk at a time: with thousands of running placements, two statements each every
+      // tick held their rows locked for seconds (status reports on them waited into their lock timeout).
+      for (let i = 0; i < ledger.length; i += ACCRUE_CHUNK) {
+        await tx.insert(costLedger).values(ledger.slice(i, i + ACCRUE_CHUNK));
+      }
+      for (let i = 0; i < accrued.length; i += ACCRUE_CHUNK) {
+        const values = sql.join(
+          accrued
+            .slice(i, i + ACCRUE_CHUNK)
+            .map((a) => sql`(${a.uid}, ${a.cluster}, ${a.until.toISOString()}::timestamptz)`),
+          sql`, `,
+        );
+        await tx.execute(
+          sql`update ${placements} set accrued_until = v.until from (values ${values}) as v(uid, cluster, until)
+              where ${placements.uid} = v.uid and ${placements.cluster} = v.cluster`,
+        );
       }
       return total;
     });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   BurstPolicy,
   type BurstPolicyInput,
+  type Decision,
   Fleet,
   type FleetInput,
   Workload,
@@ -384,6 +385,25 @@ describe("planPassCooperatively", () => {
       return undefined;
     });
     expect(pauses).toBe(12);
+  });
+});
+
+describe("planPass retain", () => {
+  it("keeps what retain makes of each decision, in the batch and in queue order, and plans the same", async () => {
+    const rows = ones(12);
+    const seen: number[] = [];
+    const retain = (d: Decision): Decision => {
+      seen.push(d.clusters.length);
+      return { ...d, clusters: [] };
+    };
+    const plan = planPass(rows, 5, { ...plain(), retain });
+    // One call per workload in the plan (5 batched, 7 in queue order), each given the whole explanation.
+    expect(seen).toHaveLength(12);
+    expect(seen.every((n) => n > 0)).toBe(true);
+    expect([...plan.placed, ...plan.unplaced].every((p) => p.outcome.decision.clusters.length === 0)).toBe(true);
+    const where = (p: PassPlan) =>
+      p.placed.map((x) => [x.row.name, x.outcome.decision.assignments.map((a) => `${a.cluster}×${a.replicas}`)]);
+    expect(where(plan)).toEqual(where(planPass(rows, 5, plain())));
   });
 });
 

@@ -49,6 +49,12 @@ export interface PassInput {
    * every decision's headroom charge reads them. Without them, the utilisation charge.
    */
   capacityPrices?: CapacityPrices;
+  /**
+   * What of a decision the plan keeps once it is made (the hub: the stored, compacted form). A decision explains
+   * itself against every cluster, ~3.6 MB at 10,000 clusters, and a pass over a long queue held one per waiting
+   * workload until it ended: a restarted hub with a few hundred waiting went past 1 GB. Absent: kept whole.
+   */
+  retain?: (decision: Decision) => Decision;
 }
 
 /** Most waiting workloads decided as one batch (the quality benchmark's 200). */
@@ -201,6 +207,8 @@ function* planSteps(rows: readonly WorkloadRow[], batched: number, input: PassIn
     ctx.burstSpendPerHour += outcome.decision.estimatedCost.perHour;
   };
   const result: PassPlan = { placed: [], unplaced: [], failed: [] };
+  const kept = (outcome: PassOutcome): PassOutcome =>
+    input.retain ? { ...outcome, decision: input.retain(outcome.decision) } : outcome;
   const last = new Map<WorkloadRow, PassOutcome>();
   const pricing = queuePricing(input.compiled, reservations, rows.slice(0, batched), (r) => r.manifest);
   const batch = placeInRegretOrder(
@@ -226,15 +234,16 @@ function* planSteps(rows: readonly WorkloadRow[], batched: number, input: PassIn
       (before.length > 0 ? ` (after ${i > 3 ? "…, " : ""}${before.join(", ")})` : "");
     result.placed.push({
       row: item,
-      outcome: { ...outcome, decision: { ...outcome.decision, summary: `${outcome.decision.summary}${note}` } },
+      outcome: kept({ ...outcome, decision: { ...outcome.decision, summary: `${outcome.decision.summary}${note}` } }),
     });
   }
-  for (const { item } of batch.unplaced) result.unplaced.push({ row: item, outcome: last.get(item)! });
+  for (const { item } of batch.unplaced) result.unplaced.push({ row: item, outcome: kept(last.get(item)!) });
+  last.clear();
   if (batched > 0) yield;
   for (const row of rows.slice(batched)) {
     const outcome = run(row);
     if (outcome.decision.feasible) commit(row, outcome);
-    result[outcome.decision.feasible ? "placed" : "unplaced"].push({ row, outcome });
+    result[outcome.decision.feasible ? "placed" : "unplaced"].push({ row, outcome: kept(outcome) });
     yield;
   }
   result.unplaced = result.unplaced.filter(({ row }) => !failed.has(row));

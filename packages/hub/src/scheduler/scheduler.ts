@@ -5,6 +5,7 @@ import type { FleetView } from "../fleet/view.ts";
 import type { Metrics } from "../metrics.ts";
 import { type FleetSnapshot, planOn, reservationsFor, stagingPlan } from "../placement/index.ts";
 import { type ActiveUsage, FencedError, type PlacementChange, type Store, type WorkloadRow } from "../store/index.ts";
+import { storedDecision } from "../store/stored-decision.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { coalesced, mutex } from "../util/serial.ts";
@@ -191,6 +192,8 @@ export const createScheduler = (deps: SchedulerDeps) => {
       usage: contexts,
       queuedGpus,
       now,
+      // Only the stored form of each decision outlives it (what `place` and `recordUnplaced` write anyway).
+      retain: storedDecision,
       observe: (seconds) => {
         decidingMs += seconds * 1000;
         deps.metrics?.decisionSeconds.observe(seconds);

@@ -11,6 +11,8 @@ import { workloadSummary, workloadView } from "../views.ts";
  */
 const POLL_MS = 250;
 const RECHECK_MS = 5_000;
+/** Shortest time between two polls of one watch, however often it is woken. */
+const MIN_GAP_MS = 25;
 const BATCH = 500;
 /** Most skipped versions a watch keeps checking (past it, the oldest are given up). */
 const MAX_GAPS = 2_000;
@@ -104,6 +106,14 @@ export const watchWorkloads = (c: Context, deps: ApiDeps, options: WatchOptions)
           data: JSON.stringify({ type: "BOOKMARK", resourceVersion: String(high) }),
         });
       }
-      if (changes.length < BATCH) await (deps.changes ? deps.changes.wait(POLL_MS) : stream.sleep(POLL_MS));
+      if (changes.length < BATCH) {
+        if (deps.changes) {
+          await deps.changes.wait(POLL_MS);
+          // Woken by a commit: still at most one poll per MIN_GAP_MS, or a busy hub (hundreds of commits a second)
+          // would have every watch polling back to back.
+          const gap = Date.now() - now;
+          if (gap < MIN_GAP_MS) await stream.sleep(MIN_GAP_MS - gap);
+        } else await stream.sleep(POLL_MS);
+      }
     }
   });

@@ -225,6 +225,74 @@ describe.each(KINDS)("placing on %s", (kind) => {
       expect(after.outbox).toEqual({ [a!]: before.outbox[a!]! + 1, [b!]: before.outbox[b!]! + 1 });
     });
 
+    it("writes what place writes, for a burst with egress and for a drain-back that keeps the old placements", async () => {
+      const [a, b, d] = await clusters(3);
+      /** Everything a placement wrote for one workload, without its ids and versions. */
+      const written = async (uid: string) => {
+        const w = await row(uid);
+        return {
+          workload: [w.phase, w.message, w.generation, w.placedAt, w.policy, w.pool, w.poolNote],
+          placements: w.placements
+            .map((p) => [
+              p.cluster,
+              p.replicas,
+              p.generation,
+              p.active,
+              p.spot,
+              p.gpuModel,
+              p.pricePerGpuHour,
+              p.gpusPerReplica,
+              p.staging,
+              p.pool,
+              p.policy,
+            ])
+            .sort(),
+          reservations: (await store.db.select().from(reservations).where(eq(reservations.uid, uid)))
+            .map((r) => [r.cluster, r.generation, r.nodes])
+            .sort(),
+          ledger: (await store.db.select().from(costLedger).where(eq(costLedger.uid, uid)))
+            .map((l) => [l.cluster, l.kind, l.usd, l.pool, l.policy])
+            .sort(),
+          events: (await store.workloads.events(uid)).map((e) => [e.reason, e.message, e.type, e.cluster]),
+          decision: w.decisionId ? await store.workloads.decision(w.decisionId) : undefined,
+        };
+      };
+      const burst = (uid: string): PlacementChange => ({
+        decisionId: randomUUID(),
+        decision: aDecision(
+          [
+            { cluster: a, replicas: 1, gpuModel: "A100", spot: true, pricePerGpuHour: 3 },
+            { cluster: b, replicas: 3 },
+          ],
+          { estimatedCost: { total: 20, perHour: 8, compute: 12, egress: 8 } },
+        ),
+        reservations: [aReservation(uid, a!), aReservation(uid, b!, 8)],
+        at: at(1),
+        policy: "p",
+        pool: "cloud",
+        poolNote: "burst to cloud",
+        reason: "Burst",
+        staging: new Map([[a!, [{ dataset: "imagenet", sizeGB: 10, gbps: 5, source: b! }]]]),
+      });
+      const one = await created();
+      const two = await created();
+      expect(await store.placing.place(one.uid, burst(one.uid))).toBe(true);
+      expect([...(await store.placing.placeMany([{ uid: two.uid, change: burst(two.uid) }]))]).toEqual([two.uid]);
+      const [byPlace, byMany] = [await written(one.uid), await written(two.uid)];
+      expect(byMany).toEqual(byPlace);
+      expect(byMany.ledger.map((l) => l[2])).toEqual([2, 6]);
+
+      // Drain-back of a running service: the new placement joins, the old one stays active, phase and message stay.
+      const drain = (uid: string): PlacementChange => ({ ...change(uid, [d!]), keepOld: true, reason: "DrainedBack" });
+      for (const w of [one, two]) await store.placing.setPhase(w.uid, "Running", "running", at(2));
+      expect(await store.placing.place(one.uid, drain(one.uid))).toBe(true);
+      expect([...(await store.placing.placeMany([{ uid: two.uid, change: drain(two.uid) }]))]).toEqual([two.uid]);
+      const [drainedByPlace, drainedByMany] = [await written(one.uid), await written(two.uid)];
+      expect(drainedByMany).toEqual(drainedByPlace);
+      expect(drainedByMany.workload.slice(0, 3)).toEqual(["Running", "running", 2]);
+      expect(await activeOn(two.uid)).toEqual([a, b, d].sort());
+    });
+
     it("skips a workload that is gone or no longer Pending, a uid given twice, and places the others", async () => {
       const [c] = await clusters(1);
       const fresh = await created();

@@ -162,107 +162,6 @@ const lockWorkload = async (tx: Tx, uid: string): Promise<WorkloadRow | undefine
   (await tx.select().from(workloads).where(eq(workloads.uid, uid)).for("update"))[0];
 
 /**
- * One placement inside a transaction that holds the workload's row lock: the decision, the placements and
- * reservations, the workload Placed, the event. Returns the clusters whose desired state changed (to queue), or
- * undefined when the workload is gone or no longer in the phase the change expects.
- */
-const placeTx = async (
-  tx: Tx,
-  uid: string,
-  w: WorkloadRow | undefined,
-  change: PlacementChange,
-): Promise<string[] | undefined> => {
-  const { decisionId, decision, at } = change;
-  const expected = change.keepOld || change.restart ? "Running" : "Pending";
-  if (!w || w.phase !== expected) return undefined;
-  const previous = await tx
-    .select({ cluster: placements.cluster })
-    .from(placements)
-    .where(and(eq(placements.uid, uid), eq(placements.active, true)));
-  // A service failing over is Pending with its surviving placements still serving: they drain like drain-back.
-  const keepOld = change.keepOld === true || (expected === "Pending" && previous.length > 0);
-  const generation = w.generation + 1;
-  await tx
-    .update(workloads)
-    .set({
-      ...(change.keepOld ? {} : { phase: "Placed", message: decision.summary, placedAt: at }),
-      decisionId,
-      generation,
-      policy: change.policy ?? null,
-      pool: change.pool ?? null,
-      poolNote: change.poolNote ?? null,
-      updatedAt: at,
-      rv: nextRv,
-    })
-    .where(eq(workloads.uid, uid));
-  await tx.insert(decisions).values({
-    id: decisionId,
-    uid,
-    tenant: w.tenant,
-    workload: w.name,
-    decision: storedDecision(decision),
-    feasible: true,
-    createdAt: at,
-  });
-  const target = decision.assignments.map((a) => a.cluster);
-  // Rows for the target clusters are replaced; the others are kept (draining) or retired.
-  await tx.delete(placements).where(and(eq(placements.uid, uid), inArray(placements.cluster, target)));
-  if (!keepOld) await tx.update(placements).set({ active: false }).where(eq(placements.uid, uid));
-  await tx.insert(placements).values(
-    decision.assignments.map((a) => ({
-      uid,
-      cluster: a.cluster,
-      tenant: w.tenant,
-      workload: w.name,
-      replicas: a.replicas,
-      generation,
-      decisionId,
-      spot: a.spot,
-      gpuModel: a.gpuModel ?? null,
-      pricePerGpuHour: a.pricePerGpuHour,
-      staging: change.staging?.get(a.cluster) ?? [],
-      gpusPerReplica: w.manifest.spec.resources.gpu.count,
-      pool: change.pool ?? null,
-      policy: change.policy ?? null,
-      createdAt: at,
-    })),
-  );
-  // Moving data is paid once, when the placement is made; split it by replicas.
-  const totalReplicas = decision.assignments.reduce((n, a) => n + a.replicas, 0);
-  if (decision.estimatedCost.egress > 0 && totalReplicas > 0) {
-    await tx.insert(costLedger).values(
-      decision.assignments.map((a) => ({
-        uid,
-        workload: w.name,
-        tenant: w.tenant,
-        cluster: a.cluster,
-        pool: change.pool ?? null,
-        policy: change.policy ?? null,
-        kind: "egress" as const,
-        usd: (decision.estimatedCost.egress * a.replicas) / totalReplicas,
-        startAt: at,
-        endAt: at,
-      })),
-    );
-  }
-  await tx.delete(reservations).where(eq(reservations.uid, uid));
-  if (change.reservations.length) {
-    await tx
-      .insert(reservations)
-      .values(change.reservations.map((r) => ({ uid, cluster: r.cluster, generation, nodes: r.nodes, createdAt: at })));
-  }
-  await recordEvent(tx, {
-    uid,
-    tenant: w.tenant,
-    workload: w.name,
-    reason: change.reason ?? "Placed",
-    message: change.poolNote ? `${decision.summary} (${change.poolNote})` : decision.summary,
-    at,
-  });
-  return [...previous.map((p) => p.cluster), ...target];
-};
-
-/**
  * Placement decisions and what agents report about them: every change of a workload's placement or phase, each in
  * one transaction with its events and outbox rows. Writes only the leader may make take its epoch and are refused
  * once a newer leader exists.
@@ -303,13 +202,7 @@ export const placingRepository = (db: Db) => ({
    * no longer in the phase this change expects (deleted or placed meanwhile).
    */
   async place(uid: string, change: PlacementChange, epoch?: number): Promise<boolean> {
-    return db.transaction(async (tx) => {
-      await assertEpoch(tx, epoch);
-      const touched = await placeTx(tx, uid, await lockWorkload(tx, uid), change);
-      if (!touched) return false;
-      await touchClusters(tx, touched);
-      return true;
-    });
+    return (await this.placeMany([{ uid, change }], epoch)).has(uid);
   },
 
   /**
@@ -338,7 +231,7 @@ export const placingRepository = (db: Db) => ({
         .where(and(inArray(placements.uid, uids), eq(placements.active, true)));
       const previousOf = new Map<string, string[]>();
       for (const p of active) previousOf.set(p.uid, [...(previousOf.get(p.uid) ?? []), p.cluster]);
-      // What `placeTx` does for one workload, decided for all first, then written one statement per table.
+      // What each placement changes, decided for all first, then written one statement per table.
       const plans: { w: WorkloadRow; change: PlacementChange; keepOld: boolean; generation: number }[] = [];
       for (const { uid, change } of items) {
         // A uid twice in one call: only its first change can find the workload in the phase it expects.

@@ -17,8 +17,9 @@ import { clusterCredentials, hubAuthenticator, revokeDueCredentials } from "./bu
 import { createLogsClient } from "./bus/logs.ts";
 import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
+import { announcementKey, createAnnouncements } from "./fleet/announcements.ts";
 import type { HealthThresholds } from "./fleet/health.ts";
-import { createFleetView } from "./fleet/view.ts";
+import { type ClusterEntry, createFleetView } from "./fleet/view.ts";
 import { registerFleetMetrics } from "./fleet-metrics.ts";
 import { createLeadership } from "./ha/leadership.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -185,6 +186,8 @@ export const createHub = async (deps: HubDeps) => {
    */
   const applied = new Map<string, string>();
   const MAX_APPLIED = 200_000;
+  /** Repeated hellos (every 30 s per agent) are not written again: `announcements.ts`. */
+  const announced = createAnnouncements<ClusterEntry>({ refreshMs: 10 * 60_000, maxClusters: 100_000 });
 
   bus = createHubBus({
     nc,
@@ -199,7 +202,10 @@ export const createHub = async (deps: HubDeps) => {
           const row = await store.clusters.get(cluster);
           if (row) entry = view.upsert(row);
         }
-        if (leadership.isLeader()) {
+        const leaderEpoch = leadership.isLeader() ? epoch() : undefined;
+        const key = leaderEpoch === undefined ? "" : announcementKey(leaderEpoch, m);
+        const repeat = leaderEpoch !== undefined && announced.isRepeat(cluster, key, entry, clock.now().getTime());
+        if (leaderEpoch !== undefined && !repeat) {
           const row = await store.clusters.announce({
             name: cluster,
             reported: m.description,
@@ -209,11 +215,14 @@ export const createHub = async (deps: HubDeps) => {
             at: clock.now(),
           });
           entry = view.upsert(row);
+          announced.recorded(cluster, key, entry, clock.now().getTime());
           if (row.state === "pending")
             logger.warn({ cluster, agent: m.agentId }, "unregistered cluster said hello; pending approval");
         }
         if (entry) view.hello(cluster, m.agentId, m.seq);
-        logger.info({ cluster, agent: m.agentId, driver: m.driver, state: entry?.state }, "agent said hello");
+        if (!repeat) {
+          logger.info({ cluster, agent: m.agentId, driver: m.driver, state: entry?.state }, "agent said hello");
+        }
       },
       heartbeat(cluster, m): HeartbeatAck | undefined {
         const changed = view.heartbeat(cluster, m.capacity);

@@ -8,7 +8,7 @@ import {
 } from "@gantry/shared";
 import { describe, expect, it } from "vitest";
 import type { ClusterRow, ClusterState } from "../store/index.ts";
-import { createFleetView } from "./view.ts";
+import { createFleetView, LAST_SEEN_CHECKPOINT_MS } from "./view.ts";
 
 const T0 = new Date("2026-01-01T00:00:00Z");
 const thresholds = { unknownAfterMs: 1_000, offlineAfterMs: 5_000 };
@@ -287,15 +287,30 @@ describe("fleet view checkpoints", () => {
     ]);
     expect(first.accounted).toEqual([{ cluster: "c1", uid: "u1", generation: 2 }]);
     expect(view.takeCheckpoint().entries).toEqual([]);
-    // The same report again still moves last-seen, so it is written again.
+    // The same report again is not rewritten (last-seen alone is refreshed less often); a changed one is.
     view.heartbeat("c1", capacity([{ gpusUsed: 1 }], [{ uid: "u1", generation: 2 }]));
     view.heartbeat("c2", capacity([{ gpusUsed: 3 }]));
-    expect(
-      view
-        .takeCheckpoint()
-        .entries.map((e) => e.name)
-        .sort(),
-    ).toEqual(["c1", "c2"]);
+    expect(view.takeCheckpoint().entries.map((e) => e.name)).toEqual(["c2"]);
+  });
+
+  it("rewrites an unchanged report only once its stored last-seen time is due a refresh", () => {
+    const { view, clock } = aView(aRow("c1", { capacity: capacity(), lastSeenAt: T0 }));
+    clock.advance(1_000);
+    view.heartbeat("c1", capacity());
+    expect(view.takeCheckpoint().entries).toEqual([]);
+    clock.advance(LAST_SEEN_CHECKPOINT_MS - 1_000 - 1);
+    view.heartbeat("c1", capacity());
+    expect(view.takeCheckpoint().entries).toEqual([]);
+    clock.advance(1);
+    view.heartbeat("c1", capacity());
+    const due = view.takeCheckpoint().entries;
+    expect(due.map((e) => [e.name, e.lastSeenAt.getTime() - T0.getTime()])).toEqual([["c1", LAST_SEEN_CHECKPOINT_MS]]);
+    clock.advance(5_000);
+    view.heartbeat("c1", capacity());
+    expect(view.takeCheckpoint().entries).toEqual([]);
+    // A dataset copy or an accounted workload is part of what is stored, not only the nodes.
+    view.heartbeat("c1", { ...capacity(), accountedWorkloads: [{ uid: "u9", generation: 1 }] });
+    expect(view.takeCheckpoint().accounted).toEqual([{ cluster: "c1", uid: "u9", generation: 1 }]);
   });
 
   it("puts clusters back after a failed write, so the next checkpoint retries them", () => {
@@ -334,6 +349,36 @@ describe("fleet view registrations", () => {
     expect(view.snapshot([]).fleet.clusters[0]).toMatchObject({ health: "ready", nodes: [{ gpusUsed: 4 }] });
     // The agent then reports the same capacity: nothing the engine sees changed.
     expect(view.heartbeat("c1", capacity([{ gpusUsed: 4 }]))).toBe(false);
+  });
+
+  it("counts a change of membership for a new cluster, a new description, a node set's shape, not for repeats or usage", () => {
+    const { view } = aView(aRow("c1"));
+    const at = () => view.membership();
+    let last = at();
+    const changed = () => {
+      const now = at();
+      const moved = now !== last;
+      last = now;
+      return moved;
+    };
+    view.upsert(aRow("c1"));
+    expect(changed()).toBe(false);
+    view.upsert(aRow("c1", { agentVersion: "0.3.0" }));
+    expect(changed()).toBe(false);
+    view.upsert(aRow("c1", { description: { ...aRow("c1").description, region: "elsewhere" } }));
+    expect(changed()).toBe(true);
+    view.upsert(aRow("c1", { state: "revoked" }));
+    expect(changed()).toBe(true);
+    view.heartbeat("c1", capacity());
+    expect(changed()).toBe(true);
+    view.heartbeat("c1", capacity([{ gpusUsed: 5 }]));
+    expect(changed()).toBe(false);
+    view.heartbeat("c1", capacity([{}, {}]));
+    expect(changed()).toBe(true);
+    view.upsert(aRow("c2"));
+    expect(changed()).toBe(true);
+    view.remove("c2");
+    expect(changed()).toBe(true);
   });
 
   it("is unknown for a cluster that never reported capacity", () => {

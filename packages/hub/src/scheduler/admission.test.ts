@@ -40,7 +40,7 @@ const aJob = (name: string, gpus: number, models: string[] = []) =>
     spec: { type: "job", replicas: 1, resources: { gpu: { count: gpus, models } } },
   });
 
-/** checkFleet reads nothing from the store for workloads without data; the clock stands still (no TTL expiry). */
+/** checkFleet reads nothing from the store for workloads without data; the clock stands still. */
 const setUp = () => {
   const clock = { now: () => T0 };
   const view = createFleetView({ clock, thresholds: { unknownAfterMs: 60_000, offlineAfterMs: 120_000 } });
@@ -87,5 +87,18 @@ describe("admission's fleet check", () => {
     expect(await code(aJob("wide", 16))).toBe("accepted");
     view.remove("large");
     expect(await code(aJob("wide-again", 16))).toBe("unsatisfiable");
+  });
+
+  it("sees a cluster's nodes grow or shrink, but is not rebuilt by usage alone", async () => {
+    const { view, join, code } = setUp();
+    join("c", nodes("A100", 8));
+    expect(await code(aJob("wide", 16))).toBe("unsatisfiable");
+    const before = view.membership();
+    view.heartbeat("c", { ...nodes("A100", 8), nodes: [{ ...nodes("A100", 8).nodes[0]!, gpusUsed: 8 }] });
+    expect(view.membership()).toBe(before);
+    view.heartbeat("c", nodes("A100", 16));
+    expect(await code(aJob("wide-again", 16))).toBe("accepted");
+    view.heartbeat("c", nodes("A100", 8));
+    expect(await code(aJob("wide-after", 16))).toBe("unsatisfiable");
   });
 });

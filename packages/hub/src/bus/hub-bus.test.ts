@@ -1,4 +1,5 @@
 import {
+  type CapacityReport,
   ClusterDescription,
   DesiredState,
   envelopeFor,
@@ -9,7 +10,7 @@ import {
 } from "@gantry/shared";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFleetView } from "../fleet/view.ts";
+import { createFleetView, type FleetView } from "../fleet/view.ts";
 import type { ClusterRow } from "../store/index.ts";
 import { silentLogger } from "../util/logger.ts";
 import { freePort } from "../util/ports.ts";
@@ -53,7 +54,9 @@ describe("hub bus: the subject names the cluster, never the body", () => {
   let hubNc: NatsConnection;
   let agentNc: NatsConnection;
   let bus: HubBus;
+  let view: FleetView;
   const calls: { kind: string; cluster: string; body: string }[] = [];
+  const capacities: CapacityReport[] = [];
   const counted: { kind: string; result: string; reason?: DropReason }[] = [];
   let seq = Date.now() * 1_000;
   const envelope = (cluster: string, agentId: string) => envelopeFor(cluster, agentId, ++seq, new Date());
@@ -72,7 +75,7 @@ describe("hub bus: the subject names the cluster, never the body", () => {
     nats = await startNatsServer({ port: await freePort() });
     hubNc = await connect({ servers: nats.url });
     agentNc = await connect({ servers: nats.url });
-    const view = createFleetView({
+    view = createFleetView({
       clock: { now: () => new Date() },
       thresholds: { unknownAfterMs: 60_000, offlineAfterMs: 120_000 },
     });
@@ -86,6 +89,8 @@ describe("hub bus: the subject names the cluster, never the body", () => {
         hello: async (cluster, m) => void calls.push({ kind: "hello", cluster, body: m.cluster }),
         heartbeat: (cluster, m) => {
           calls.push({ kind: "heartbeat", cluster, body: m.cluster });
+          capacities.push(m.capacity);
+          view.heartbeat(cluster, m.capacity);
           return undefined;
         },
         status: async (cluster, m) => void calls.push({ kind: "status", cluster, body: m.cluster }),
@@ -170,5 +175,39 @@ describe("hub bus: the subject names the cluster, never the body", () => {
     );
     expect(handled("hello").every((c) => c.body === c.cluster)).toBe(true);
     expect(handled("heartbeat")).toEqual([]);
+  });
+
+  it("checks a heartbeat's capacity once: a repeat is the same object, a change or an invalid report is not", async () => {
+    // Heartbeats are coalesced per cluster (only the newest counts): each waits until the one before was handled.
+    const beat = async (capacity: unknown) => {
+      const handledBefore = capacities.length;
+      const invalidBefore = dropped("heartbeat", "invalid");
+      agentNc.publish(
+        subjects.heartbeat("b"),
+        JSON.stringify({ ...envelope("b", "agent-b"), kind: "heartbeat", capacity }),
+      );
+      await until(
+        () => capacities.length > handledBefore || dropped("heartbeat", "invalid") > invalidBefore,
+        "the heartbeat handled or dropped",
+      );
+      return capacities.length > handledBefore ? capacities.at(-1) : undefined;
+    };
+    const node = { name: "n-0", count: 1, gpu: { model: "A100", count: 8, memoryGiB: 80 }, gpusUsed: 0 };
+    const first = await beat({ nodes: [node] });
+    expect(first?.nodes[0]).toMatchObject({ gpusUsed: 0, labels: {} });
+    // The view's stored form (defaults filled in) repeated, and again with its keys in another order.
+    const stored = JSON.parse(JSON.stringify(first)) as CapacityReport;
+    expect(await beat(stored)).toBe(first);
+    expect(await beat({ datasets: [], accountedWorkloads: [], nodes: stored.nodes })).toBe(first);
+    // Equal but for one value that breaks the schema: checked again, and dropped.
+    const invalid = dropped("heartbeat", "invalid");
+    expect(await beat({ ...stored, nodes: [{ ...stored.nodes[0], gpusUsed: -1 }] })).toBeUndefined();
+    expect(dropped("heartbeat", "invalid")).toBe(invalid + 1);
+    // A report with a field the schema refuses, next to the repeated values.
+    expect(await beat({ ...stored, extra: true })).toBeUndefined();
+    const changed = await beat({ ...stored, nodes: [{ ...stored.nodes[0], gpusUsed: 3 }] });
+    expect(changed).not.toBe(first);
+    expect(changed?.nodes[0]?.gpusUsed).toBe(3);
+    expect(view.get("b")?.capacity).toBe(changed);
   });
 });

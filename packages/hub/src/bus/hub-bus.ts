@@ -1,4 +1,5 @@
 import {
+  CapacityReport,
   clusterOfSubject,
   DesiredState,
   type HeartbeatAck,
@@ -13,9 +14,10 @@ import {
 } from "@gantry/shared";
 import { headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { SpanKind, trace } from "@opentelemetry/api";
-import type { z } from "zod";
+import { z } from "zod";
 import type { FleetView, SessionVerdict } from "../fleet/view.ts";
 import type { Logger } from "../util/logger.ts";
+import { sameJson } from "../util/same-json.ts";
 import { latestPerKey, orderedPerKey } from "./queues.ts";
 
 const tracer = trace.getTracer("gantry-hub");
@@ -54,6 +56,9 @@ export interface HubBusOptions {
   /** Queue group for messages one replica should handle (status, sync). */
   queue?: string;
 }
+
+/** A heartbeat with its capacity left unread: the capacity is checked apart (`heartbeats` below). */
+const HeartbeatEnvelope = HeartbeatMessage.extend({ capacity: z.unknown() });
 
 const mergeStatuses = (older: StatusMessage, newer: StatusMessage): StatusMessage => {
   const byUid = new Map(older.statuses.map((s) => [s.uid, s]));
@@ -118,13 +123,33 @@ export const createHubBus = (deps: {
     return { cluster, message };
   };
 
+  /**
+   * Capacity reports this process checked against the schema. A cluster's heartbeat nearly always reports what its
+   * last one did; checking it again was most of the hub's heartbeat work (12 % of its CPU at 10,000 clusters). A
+   * report equal, value for value, to the one this process last checked for that cluster is that one: it is valid
+   * (no schema on this path transforms) and the view receives the same object, which tells it nothing changed.
+   */
+  const checked = new WeakSet<CapacityReport>();
+  const capacityOf = (cluster: string, raw: unknown): CapacityReport | undefined => {
+    const previous = view.get(cluster)?.capacity;
+    if (previous && checked.has(previous) && sameJson(raw, previous)) return previous;
+    const parsed = CapacityReport.safeParse(raw);
+    if (!parsed.success) {
+      return drop("heartbeat", "invalid", { cluster, issues: parsed.error.issues.slice(0, 3) });
+    }
+    checked.add(parsed.data);
+    return parsed.data;
+  };
+
   const heartbeats = latestPerKey<Msg>({
     maxKeys: maxClusters,
     handle: (_key, msg) => {
-      const admitted = admit(msg, HeartbeatMessage, true);
+      const admitted = admit(msg, HeartbeatEnvelope, true);
       if (!admitted) return;
+      const capacity = capacityOf(admitted.cluster, admitted.message.capacity);
+      if (!capacity) return;
       count("heartbeat", "accepted");
-      const ack = handlers.heartbeat(admitted.cluster, admitted.message);
+      const ack = handlers.heartbeat(admitted.cluster, { ...admitted.message, capacity });
       if (ack && msg.reply) msg.respond(JSON.stringify(ack));
     },
     onError: (key, error) => {

@@ -232,10 +232,12 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       if (!e) return false;
       const wasReady = e.capacity ? healthNow(e, deps.clock.now()) : "unknown";
       if (!e.capacity) membership++;
+      // The same object as the last report (the bus passes it when the report repeats it): nothing to recompute.
+      const same = capacity === e.capacity;
       e.capacity = capacity;
       const now = deps.clock.now();
       e.lastSeenAt = now;
-      const fp = capacityFingerprint(capacity);
+      const fp = same ? e.fingerprint : capacityFingerprint(capacity);
       const changed = fp !== e.fingerprint || wasReady !== "ready";
       if (fp !== e.fingerprint) {
         // Usage changes with every placement; the shape only when nodes join, leave or change.
@@ -246,7 +248,8 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       e.fingerprint = fp;
       if (
         !e.dirty &&
-        (contentOf(capacity, fp) !== e.checkpointed || now.getTime() - e.checkpointedAt >= LAST_SEEN_CHECKPOINT_MS)
+        ((!same && contentOf(capacity, fp) !== e.checkpointed) ||
+          now.getTime() - e.checkpointedAt >= LAST_SEEN_CHECKPOINT_MS)
       ) {
         e.dirty = true;
       }

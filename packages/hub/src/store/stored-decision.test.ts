@@ -1,6 +1,7 @@
 import type { ClusterVerdict, Decision } from "@gantry/shared";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KEEP_ALL_UP_TO, omittedLine, storedDecision } from "./stored-decision.ts";
+import { cheapest, KEEP_ALL_UP_TO, omittedLine, storedDecision } from "./stored-decision.ts";
 
 const cost = (total: number) => ({
   total,
@@ -102,5 +103,32 @@ describe("storedDecision", () => {
     const s = storedDecision(decision(clusters, "f1"));
     expect(s.clusters).toHaveLength(1 + 1 + 20 + 3);
     expect(JSON.stringify(s).length).toBeLessThan(JSON.stringify(clusters).length / 100);
+  });
+});
+
+describe("cheapest", () => {
+  it("keeps what a stable sort by rank total would keep first, ties in the engine's order", () => {
+    // Few distinct totals, so ties are common; some verdicts have no rank total at all (they sort last).
+    const verdicts = fc.array(fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }), { maxLength: 60 });
+    fc.assert(
+      fc.property(verdicts, fc.integer({ min: 1, max: 25 }), (totals, k) => {
+        const vs = totals.map((t, i): ClusterVerdict => {
+          const v = feasible(`c${i}`, t ?? 0);
+          if (t === undefined) delete v.rankCost;
+          return v;
+        });
+        const key = (v: ClusterVerdict) => v.rankCost?.total ?? Number.POSITIVE_INFINITY;
+        const oracle = vs
+          .map((v, i) => ({ v, i }))
+          .sort((a, b) => {
+            const d = key(a.v) - key(b.v);
+            return Number.isNaN(d) || d === 0 ? a.i - b.i : d;
+          })
+          .slice(0, k)
+          .map((x) => x.v.cluster);
+        expect(cheapest(vs, k).map((v) => v.cluster)).toEqual(oracle);
+      }),
+      { numRuns: 3_000 },
+    );
   });
 });

@@ -8,7 +8,7 @@ import type { FencedError, Store } from "../store/index.ts";
 import { decisions, workloads } from "../store/schema.ts";
 import { KINDS, openTestStore, type TestStore, unique } from "../store/testing/fixtures.ts";
 import { silentLogger } from "../util/logger.ts";
-import { batchSize } from "./pass.ts";
+import { batchSize, MIN_SLICE } from "./pass.ts";
 import { createScheduler } from "./scheduler.ts";
 
 const at = new Date("2026-06-01T00:00:00Z");
@@ -80,13 +80,15 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
       epoch?: () => number | undefined;
       batchLimit?: number;
       placeChunk?: number;
+      sliceBudgetMs?: number;
       metrics?: ReturnType<typeof createMetrics>;
+      store?: Store;
     } = {},
   ) => {
     const fenced: FencedError[] = [];
     let published = 0;
     const scheduler = createScheduler({
-      store,
+      store: over.store ?? store,
       view,
       clock,
       logger: silentLogger(),
@@ -98,6 +100,7 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
       metrics: over.metrics ?? createMetrics(),
       ...(over.batchLimit === undefined ? {} : { batchLimit: over.batchLimit }),
       ...(over.placeChunk === undefined ? {} : { placeChunk: over.placeChunk }),
+      ...(over.sliceBudgetMs === undefined ? {} : { sliceBudgetMs: over.sliceBudgetMs }),
     });
     return { scheduler, fenced, published: () => published };
   };
@@ -140,6 +143,46 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     expect(Object.values(out).every((o) => o.startsWith("Placed:"))).toBe(true);
     // 5 placements, 2 per transaction: 3 commits, 3 publishes.
     expect(published).toBe(3);
+  });
+
+  it("decides a long queue in slices, each committed before the next is decided, on what the last one left", async () => {
+    // Record the order of the pass's writes: a slice's placements commit before the next slice records anything.
+    const writes: string[] = [];
+    const spied: Store = {
+      ...store,
+      placing: {
+        ...store.placing,
+        placeMany: (items, e) => {
+          writes.push(`place ${items.length}`);
+          return store.placing.placeMany(items, e);
+        },
+        recordUnplaced: (...args) => {
+          writes.push("unplaced");
+          return store.placing.recordUnplaced(...args);
+        },
+      },
+    };
+    // A tiny budget: every slice holds the fewest allowed (MIN_SLICE), once one decision has been measured.
+    const { scheduler } = schedulerWith({ store: spied, sliceBudgetMs: 0.001, batchLimit: 0 });
+    const warm = aWorkload({ resources: { gpu: { count: 1 } } }, unique("warm"));
+    await store.workloads.create(warm, at);
+    await scheduler.kick();
+    await scheduler.idle();
+    writes.length = 0;
+    // 15 GPUs left on us and eu together: 20 one-GPU workloads, oldest first.
+    const queue = Array.from({ length: 20 }, () => aWorkload({ resources: { gpu: { count: 1 } } }, unique("q")));
+    for (const [i, w] of queue.entries()) await store.workloads.create(w, new Date(at.getTime() + 10 + i));
+    await scheduler.kick();
+    await scheduler.idle();
+    scheduler.close();
+    // 15 GPUs left: the first slice (MIN_SLICE = 16 workloads) places 15 and commits them; the second (4) is decided
+    // after that, with the first slice's reservations, and places none. One slice would record all 5 unplaced first.
+    expect(MIN_SLICE).toBe(16);
+    expect(writes).toEqual(["unplaced", "place 15", "unplaced", "unplaced", "unplaced", "unplaced"]);
+    const phases: (string | undefined)[] = [];
+    for (const w of queue) phases.push((await store.workloads.get(w.metadata.tenant, w.metadata.name))?.phase);
+    expect(phases).toEqual([...Array(15).fill("Placed"), ...Array(5).fill("Pending")]);
+    for (const w of [warm, ...queue]) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
   });
 
   it("decides in queue order alone above the batch limit: the older workload takes the cheap cluster", async () => {

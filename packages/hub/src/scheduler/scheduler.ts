@@ -21,6 +21,7 @@ import {
   gpusOf,
   type PassInput,
   planPassCooperatively,
+  sliceSize,
 } from "./pass.ts";
 import { queueOrder } from "./queue.ts";
 
@@ -50,10 +51,15 @@ export interface SchedulerDeps {
   batchBudgetMs?: number;
   /** Most placements per transaction (default `PLACE_CHUNK`). */
   placeChunk?: number;
+  /** About how long one slice of a pass decides before it commits (ms; default `SLICE_BUDGET_MS`). */
+  sliceBudgetMs?: number;
 }
 
 /** Most placements one transaction of a pass commits (`placeMany`). */
 const PLACE_CHUNK = 16;
+
+/** About how long (ms of deciding) one slice of a pass takes before its placements commit (`sliceSize`). */
+const SLICE_BUDGET_MS = 500;
 
 /** Longest stretch (ms) a pass decides without giving the event loop a turn. */
 const PASS_SLICE_MS = 10;
@@ -139,13 +145,15 @@ export const createScheduler = (deps: SchedulerDeps) => {
     );
   };
 
+  /** What one decision took in the last slice (ms of deciding, not of waiting for the event loop). */
+  let decisionMsLately: number | undefined;
+
   const schedulePass = async (span: Span, epoch: number): Promise<void> => {
     const waiting = await store.workloads.pending();
     deps.metrics?.pending.set(waiting.length);
     span.setAttribute("gantry.waiting", waiting.length);
     if (waiting.length === 0) return;
-    const [{ fleet, compiled }, policies, budgets, active] = await Promise.all([
-      snapshot(),
+    const [policies, budgets, active] = await Promise.all([
       store.policies.list(),
       store.budgets.list(),
       store.workloads.activeUsage(),
@@ -153,7 +161,6 @@ export const createScheduler = (deps: SchedulerDeps) => {
     const usage = new Map<string, number>();
     for (const a of active) usage.set(a.tenant, (usage.get(a.tenant) ?? 0) + a.gpus);
     const weights = new Map(budgets.map((b) => [b.metadata.name, b.spec.weight]));
-    const contexts = await burstContexts(policies, active);
     const queuedGpus = new Map<string, number>();
     // What the queue reads of each manifest; one the hub cannot read (an older schema, a bad write) is set aside like
     // a failed decision, instead of failing every pass for everyone.
@@ -183,7 +190,42 @@ export const createScheduler = (deps: SchedulerDeps) => {
       if (holdReason) await store.placing.setPendingMessage(row.uid, `held: ${holdReason}`, now);
       else candidates.push(row);
     }
-    // Time spent deciding (not waiting for the event loop between decisions): what sizes the batch.
+    // The queue in slices, each decided on the fleet as the slices before it left it and committed before the next
+    // is decided: the first workloads of a long queue on a large fleet run while the rest are still being decided.
+    const per = sliceSize(candidates.length, decisionMsLately, deps.sliceBudgetMs ?? SLICE_BUDGET_MS);
+    const started = performance.now();
+    let retryIn = Number.POSITIVE_INFINITY;
+    let placed = 0;
+    for (let i = 0; i < candidates.length; i += per) {
+      const slice = await decideSlice(span, epoch, candidates.slice(i, i + per), {
+        policies,
+        queuedGpus,
+        active: i === 0 ? active : await store.workloads.activeUsage(),
+      });
+      retryIn = Math.min(retryIn, slice.retryIn);
+      placed += slice.placed;
+    }
+    deps.metrics?.passSeconds.observe((performance.now() - started) / 1000);
+    span.setAttributes({ "gantry.placed": placed, "gantry.slices": Math.ceil(candidates.length / per) });
+    // A wait trigger fires at a known time: wake up then rather than at the next periodic pass.
+    if (Number.isFinite(retryIn)) {
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => void pass.kick(), Math.ceil(timerMs(retryIn * 1000)) + 50);
+      retryTimer.unref();
+    }
+  };
+
+  /** Decide `candidates` (in queue order) on the current snapshot, and record and commit the outcome. */
+  const decideSlice = async (
+    span: Span,
+    epoch: number,
+    candidates: WorkloadRow[],
+    context: { policies: BurstPolicy[]; queuedGpus: Map<string, number>; active: readonly ActiveUsage[] },
+  ): Promise<{ retryIn: number; placed: number }> => {
+    const { policies, queuedGpus, active } = context;
+    const [{ fleet, compiled }, contexts] = await Promise.all([snapshot(), burstContexts(policies, active)]);
+    const now = clock.now();
+    // Time spent deciding (not waiting for the event loop between decisions): what sizes the batch and the slices.
     let decidingMs = 0;
     const input: PassInput = {
       fleet,
@@ -199,12 +241,12 @@ export const createScheduler = (deps: SchedulerDeps) => {
         deps.metrics?.decisionSeconds.observe(seconds);
       },
     };
-    const started = performance.now();
     let chosen = await planPassCooperatively(candidates, 0, input, pause);
     // Several workloads waiting together: decide them as one batch too, and keep that when it places every
     // workload queue order placed (so priority and fair share still decide who gets scarce capacity) and
     // either places more or costs less — as many as fit the time budget at the speed queue order just showed.
     const decisionMs = candidates.length > 0 ? decidingMs / candidates.length : undefined;
+    if (decisionMs !== undefined && decisionMs > 0) decisionMsLately = decisionMs;
     const batched = batchWithinBudget(
       batchSize(candidates.length, fleet.clusters.length, batchLimit),
       decisionMs,
@@ -223,8 +265,6 @@ export const createScheduler = (deps: SchedulerDeps) => {
         chosen = batch;
       }
     }
-    deps.metrics?.passSeconds.observe((performance.now() - started) / 1000);
-    span.setAttributes({ "gantry.placed": chosen.placed.length, "gantry.unplaced": chosen.unplaced.length });
     for (const { row, outcome } of chosen.placed) {
       span.addEvent("placed", {
         "gantry.workload": `${row.tenant}/${row.name}`,
@@ -270,6 +310,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
     // of placements should neither be hundreds of transactions nor make the first workload's agent wait for the
     // last one. The relay coalesces kicks (one run at a time, at most one more queued).
     const per = deps.placeChunk ?? PLACE_CHUNK;
+    let placedCount = 0;
     for (let i = 0; i < placements.length; i += per) {
       const chunk = placements.slice(i, i + per);
       const placed = await store.placing.placeMany(
@@ -277,6 +318,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
         epoch,
       );
       if (placed.size > 0) deps.onDesiredStateChanged();
+      placedCount += placed.size;
       for (const { row, pool, decision } of chunk) {
         if (!placed.has(row.uid)) continue;
         logger.info(
@@ -290,12 +332,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
         );
       }
     }
-    // A wait trigger fires at a known time: wake up then rather than at the next periodic pass.
-    if (Number.isFinite(retryIn)) {
-      if (retryTimer) clearTimeout(retryTimer);
-      retryTimer = setTimeout(() => void pass.kick(), Math.ceil(timerMs(retryIn * 1000)) + 50);
-      retryTimer.unref();
-    }
+    return { retryIn, placed: placedCount };
   };
 
   const pass = coalesced(

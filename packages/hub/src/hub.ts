@@ -17,9 +17,8 @@ import { clusterCredentials, hubAuthenticator, revokeDueCredentials } from "./bu
 import { createLogsClient } from "./bus/logs.ts";
 import { createRelay } from "./bus/relay.ts";
 import { HubConfig, type HubConfigInput } from "./config.ts";
-import { announcementKey, createAnnouncements } from "./fleet/announcements.ts";
 import type { HealthThresholds } from "./fleet/health.ts";
-import { type ClusterEntry, createFleetView } from "./fleet/view.ts";
+import { createFleetView } from "./fleet/view.ts";
 import { registerFleetMetrics } from "./fleet-metrics.ts";
 import { createLeadership } from "./ha/leadership.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -186,8 +185,6 @@ export const createHub = async (deps: HubDeps) => {
    */
   const applied = new Map<string, string>();
   const MAX_APPLIED = 200_000;
-  /** Repeated hellos (every 30 s per agent) are not written again: `announcements.ts`. */
-  const announced = createAnnouncements<ClusterEntry>({ refreshMs: 10 * 60_000, maxClusters: 100_000 });
 
   bus = createHubBus({
     nc,
@@ -202,10 +199,16 @@ export const createHub = async (deps: HubDeps) => {
           const row = await store.clusters.get(cluster);
           if (row) entry = view.upsert(row);
         }
-        const leaderEpoch = leadership.isLeader() ? epoch() : undefined;
-        const key = leaderEpoch === undefined ? "" : announcementKey(leaderEpoch, m);
-        const repeat = leaderEpoch !== undefined && announced.isRepeat(cluster, key, entry, clock.now().getTime());
-        if (leaderEpoch !== undefined && !repeat) {
+        // A hello repeating what the row holds (every agent says hello every 30 s) is not written again.
+        const repeat =
+          entry !== undefined &&
+          view.helloRecorded(cluster, {
+            agentId: m.agentId,
+            driver: m.driver,
+            agentVersion: m.agentVersion,
+            reported: m.description,
+          });
+        if (leadership.isLeader() && !repeat) {
           const row = await store.clusters.announce({
             name: cluster,
             reported: m.description,
@@ -215,7 +218,6 @@ export const createHub = async (deps: HubDeps) => {
             at: clock.now(),
           });
           entry = view.upsert(row);
-          announced.recorded(cluster, key, entry, clock.now().getTime());
           if (row.state === "pending")
             logger.warn({ cluster, agent: m.agentId }, "unregistered cluster said hello; pending approval");
         }
@@ -389,7 +391,6 @@ export const createHub = async (deps: HubDeps) => {
           if (body.schedule) void scheduler.kick();
         },
       });
-      bus?.start();
       void (async () => {
         for await (const s of nc.status()) {
           if (s.type === "reconnect") {
@@ -405,6 +406,8 @@ export const createHub = async (deps: HubDeps) => {
         }
       })();
       await nc.flush();
+      // The lease and the API first, then the agents: at 10,000 clusters their hellos, syncs and heartbeats arrive
+      // at once, and a lease query or the first request must not wait behind them for a database connection.
       await leadership.start();
       await new Promise<void>((resolve) => {
         server = serve({ fetch: api.fetch, hostname: config.host, port: config.port }, (info: AddressInfo) => {
@@ -412,6 +415,9 @@ export const createHub = async (deps: HubDeps) => {
           resolve();
         });
       });
+      // Silence before this moment is this hub's deafness, not the clusters'.
+      listeningSince = clock.now();
+      bus?.start();
       timers.push(setInterval(() => void scheduler.kick(), config.queueIntervalMs));
       timers.push(setInterval(() => void relay.kick(), config.relayIntervalMs));
       timers.push(setInterval(() => void upkeep.tick().catch(onFailure("upkeep")), config.upkeepIntervalMs));

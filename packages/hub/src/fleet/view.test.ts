@@ -381,6 +381,27 @@ describe("fleet view registrations", () => {
     expect(changed()).toBe(true);
   });
 
+  it("knows a hello the row already holds, and only that one", () => {
+    const description = aRow("c1").description;
+    const recorded = aRow("c1", { agentId: "a1", driver: "simulated", agentVersion: "0.1.0", reported: description });
+    const { view } = aView(recorded);
+    const hello = { agentId: "a1", driver: "simulated", agentVersion: "0.1.0", reported: structuredClone(description) };
+    expect(view.helloRecorded("c1", hello)).toBe(true);
+    expect(view.helloRecorded("c1", { ...hello, agentId: "a2" })).toBe(false);
+    expect(view.helloRecorded("c1", { ...hello, agentVersion: "0.2.0" })).toBe(false);
+    expect(view.helloRecorded("c1", { ...hello, driver: "kubernetes" })).toBe(false);
+    expect(view.helloRecorded("c1", { ...hello, reported: { ...description, region: "elsewhere" } })).toBe(false);
+    expect(view.helloRecorded("ghost", hello)).toBe(false);
+    // The session's agent moves with every hello; what the row holds moves only with the row.
+    view.hello("c1", "a2", 1);
+    expect(view.helloRecorded("c1", { ...hello, agentId: "a2" })).toBe(false);
+    view.upsert({ ...recorded, agentId: "a2" });
+    expect(view.helloRecorded("c1", { ...hello, agentId: "a2" })).toBe(true);
+    // A row that never recorded a hello (registered by an operator only).
+    const { view: fresh } = aView(aRow("c2"));
+    expect(fresh.helloRecorded("c2", { ...hello, reported: aRow("c2").description })).toBe(false);
+  });
+
   it("is unknown for a cluster that never reported capacity", () => {
     const { view } = aView(aRow("c1"));
     expect(view.health(view.get("c1")!)).toBe("unknown");

@@ -10,6 +10,7 @@ import type {
 import { compileFleet, type FleetSnapshot } from "../placement/index.ts";
 import type { CheckpointEntry, ClusterRegistration, ClusterRow, ClusterState } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
+import { sameJson } from "../util/same-json.ts";
 import { capacityFingerprint } from "./capacity-change.ts";
 import type { HealthThresholds } from "./health.ts";
 import { healthOf } from "./health.ts";
@@ -43,7 +44,24 @@ export interface ClusterEntry {
   checkpointed: string;
   /** Hub clock (ms) of the last-seen time last checkpointed or loaded. */
   checkpointedAt: number;
+  /** What the database row last held of the agent's hello (`helloRecorded`). */
+  recorded: RecordedHello;
 }
+
+/** What a hello says that the hub records in the cluster's row. */
+export interface RecordedHello {
+  agentId: string | null;
+  driver: string | null;
+  agentVersion: string | null;
+  reported: ClusterDescription | null;
+}
+
+const recordedOf = (row: ClusterRow): RecordedHello => ({
+  agentId: row.agentId,
+  driver: row.driver,
+  agentVersion: row.agentVersion,
+  reported: row.reported,
+});
 
 /** Messages whose clock differences estimate an agent's clock offset. */
 const CLOCK_WINDOW = 32;
@@ -85,6 +103,7 @@ const entryOf = (row: ClusterRow): ClusterEntry => ({
   dirty: false,
   checkpointed: row.capacity ? contentOf(row.capacity, capacityFingerprint(row.capacity)) : "",
   checkpointedAt: row.lastSeenAt?.getTime() ?? 0,
+  recorded: recordedOf(row),
 });
 
 /**
@@ -128,6 +147,7 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       // What the engine and admission read of a registration: a hello or an approval that repeats it changes neither.
       const same =
         existing.state === row.state && JSON.stringify(existing.description) === JSON.stringify(row.description);
+      existing.recorded = recordedOf(row);
       existing.state = row.state;
       existing.registration = row.registration;
       existing.description = row.description;
@@ -154,6 +174,22 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       if (!entries.delete(name)) return;
       version++;
       membership++;
+    },
+
+    /**
+     * Whether the cluster's row already holds what this hello says (same agent, driver, version and description).
+     * Agents say hello every 30 s so that a hub on a fresh database learns who they are: at 10,000 clusters that was
+     * 333 transactions a second (and as many on every restart), nearly all writing what the row held.
+     */
+    helloRecorded(name: string, m: RecordedHello & { reported: unknown }): boolean {
+      const r = entries.get(name)?.recorded;
+      return (
+        r !== undefined &&
+        r.agentId === m.agentId &&
+        r.driver === m.driver &&
+        r.agentVersion === m.agentVersion &&
+        sameJson(r.reported, m.reported)
+      );
     },
 
     /** See `membership` above. */

@@ -185,6 +185,25 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     for (const w of [warm, ...queue]) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
   });
 
+  it("batches only the head of the queue, in the first slice; later slices follow in queue order", async () => {
+    const metrics = createMetrics();
+    const { scheduler } = schedulerWith({ sliceBudgetMs: 0.001, metrics });
+    const warm = aWorkload({ resources: { gpu: { count: 1 } } }, unique("warm"));
+    await store.workloads.create(warm, at);
+    await scheduler.kick();
+    await scheduler.idle();
+    const queue = Array.from({ length: 2 * MIN_SLICE }, () =>
+      aWorkload({ resources: { gpu: { count: 1 } } }, unique("q")),
+    );
+    for (const [i, w] of queue.entries()) await store.workloads.create(w, new Date(at.getTime() + 10 + i));
+    await scheduler.kick();
+    await scheduler.idle();
+    scheduler.close();
+    const batches = (await metrics.batches.get()).values.reduce((n, v) => n + v.value, 0);
+    expect(batches).toBe(1);
+    for (const w of [warm, ...queue]) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
+  });
+
   it("decides in queue order alone above the batch limit: the older workload takes the cheap cluster", async () => {
     const { out } = await run([flexible(unique("flex")), pinned(unique("pin"))], { batchLimit: 1 });
     expect(Object.values(out)).toEqual(["Placed:us", "Pending:"]);

@@ -201,6 +201,8 @@ export const createScheduler = (deps: SchedulerDeps) => {
         policies,
         queuedGpus,
         active: i === 0 ? active : await store.workloads.activeUsage(),
+        // The regret batch is over the head of the queue, as before slices: later slices follow in queue order.
+        batch: i === 0,
       });
       retryIn = Math.min(retryIn, slice.retryIn);
       placed += slice.placed;
@@ -220,7 +222,12 @@ export const createScheduler = (deps: SchedulerDeps) => {
     span: Span,
     epoch: number,
     candidates: WorkloadRow[],
-    context: { policies: BurstPolicy[]; queuedGpus: Map<string, number>; active: readonly ActiveUsage[] },
+    context: {
+      policies: BurstPolicy[];
+      queuedGpus: Map<string, number>;
+      active: readonly ActiveUsage[];
+      batch: boolean;
+    },
   ): Promise<{ retryIn: number; placed: number }> => {
     const { policies, queuedGpus, active } = context;
     const [{ fleet, compiled }, contexts] = await Promise.all([snapshot(), burstContexts(policies, active)]);
@@ -252,7 +259,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
       decisionMs,
       deps.batchBudgetMs,
     );
-    if (batched >= 2 && chosen.placed.length > 0) {
+    if (context.batch && batched >= 2 && chosen.placed.length > 0) {
       const batch = await planPassCooperatively(candidates, batched, input, pause);
       const kept = batchIsBetter(batch, chosen);
       span.setAttributes({ "gantry.batch.size": batched, "gantry.batch.kept": kept });

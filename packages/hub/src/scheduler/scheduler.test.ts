@@ -192,8 +192,9 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     await store.workloads.create(warm, at);
     await scheduler.kick();
     await scheduler.idle();
+    // CPU-only, so both slices place something (a slice that places nothing has nothing to batch).
     const queue = Array.from({ length: 2 * MIN_SLICE }, () =>
-      aWorkload({ resources: { gpu: { count: 1 } } }, unique("q")),
+      aWorkload({ resources: { gpu: { count: 0 }, cpu: 1, memoryGiB: 1 } }, unique("q")),
     );
     for (const [i, w] of queue.entries()) await store.workloads.create(w, new Date(at.getTime() + 10 + i));
     await scheduler.kick();
@@ -201,6 +202,9 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     scheduler.close();
     const batches = (await metrics.batches.get()).values.reduce((n, v) => n + v.value, 0);
     expect(batches).toBe(1);
+    const phases: (string | undefined)[] = [];
+    for (const w of queue) phases.push((await store.workloads.get(w.metadata.tenant, w.metadata.name))?.phase);
+    expect(phases.every((p) => p === "Placed")).toBe(true);
     for (const w of [warm, ...queue]) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
   });
 

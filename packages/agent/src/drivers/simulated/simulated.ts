@@ -188,7 +188,7 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
     return { ...base, phase: "Pending", message: why, events: [why] };
   };
 
-  const linesOf = (query: LogsQuery): { lines: string[]; started: boolean; ended: boolean } => {
+  const replicaOf = (query: LogsQuery): { w: SimWorkload; r: Replica } => {
     const w = [...workloads.values()].find((x) => x.placement.uid === query.uid);
     if (!w) throw new LogsUnavailable(`no placement of ${query.uid} in ${cluster.name}`);
     const r = w.replicas[query.replica];
@@ -197,6 +197,15 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
         `${w.placement.workload} has ${w.replicas.length} replica(s) in ${cluster.name}; no replica ${query.replica}`,
       );
     }
+    return { w, r };
+  };
+
+  const linesOf = (
+    query: LogsQuery,
+    { w, r }: { w: SimWorkload; r: Replica },
+  ): { lines: string[]; started: boolean; ended: boolean } => {
+    // A replica that ended has written everything up to its end, completion line included.
+    const at = Math.max(now().getTime(), r.finishedAt ?? 0);
     const lines = simulatedLogLines(
       {
         workload: w.placement.workload,
@@ -208,24 +217,26 @@ export const createSimulatedDriver = (options: SimulatedDriverOptions): ClusterD
         serviceEveryMs: Math.max(100, options.secondsPerHour * 100),
         waiting: statusOf(w).message,
       },
-      now().getTime(),
+      at,
     );
     return { lines, started: r.startedAt !== undefined, ended: r.finishedAt !== undefined };
   };
 
   /** The lines so far (the tail asked for), then, following, each new line as the simulated clock reaches it. */
   async function* logs(query: LogsQuery): AsyncGenerator<string[]> {
-    let { lines, started, ended } = linesOf(query);
+    // The replica is held from here on: a job that completes may be released (the hub ends its placement) before the
+    // next tick, and its last lines must still be sent.
+    const held = replicaOf(query);
+    let { lines, started, ended } = linesOf(query, held);
     yield query.tailLines === undefined ? lines : lines.slice(-query.tailLines);
     // A replica that has not started has one "waiting" line, not part of what it writes once it runs.
     let sent = started ? lines.length : 0;
     while (query.follow && !ended && !query.signal.aborted) {
       await new Promise((resolve) => setTimeout(resolve, options.tickMs ?? 250));
-      try {
-        ({ lines, started, ended } = linesOf(query));
-      } catch {
-        return; // the placement went away: the stream ends with it
-      }
+      const gone = workloads.get(placementKey(held.w.placement)) !== held.w;
+      ({ lines, started, ended } = linesOf(query, held));
+      // Released without ending (deleted, moved): the stream ends with it (it writes nothing after its release).
+      if (gone && !ended) return;
       if (started && lines.length > sent) {
         yield lines.slice(sent);
         sent = lines.length;

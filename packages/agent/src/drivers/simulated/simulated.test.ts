@@ -108,7 +108,8 @@ describe("simulated driver", () => {
     await sim.driver.close();
   });
 
-  it("sends a followed job's last lines even when it is released before the follow looks again", async () => {
+  /** A job of `durationHours` (10 s per hour) on a clock the test moves, with its replica 0's logs followed. */
+  const followedJob = async (name: string, durationHours: number) => {
     let t = Date.parse("2026-01-01T00:00:00Z");
     const driver = createSimulatedDriver({
       cluster: aCluster(),
@@ -117,43 +118,40 @@ describe("simulated driver", () => {
       tickMs: 20,
     });
     await driver.start();
-    const job = aPlacement("short", { spec: { type: "job", durationHours: 0.5 } });
+    const job = aPlacement(name, { spec: { type: "job", durationHours } });
     await driver.reconcile([job]);
-    const followed = driver.logs!({ uid: job.uid, replica: 0, follow: true, signal: new AbortController().signal });
-    const it = followed[Symbol.asyncIterator]();
+    const it = driver.logs!({ uid: job.uid, replica: 0, follow: true, signal: new AbortController().signal })[
+      Symbol.asyncIterator
+    ]();
+    const rest = async () => {
+      const lines: string[] = [];
+      for (let next = await it.next(); !next.done; next = await it.next()) lines.push(...next.value);
+      return lines;
+    };
+    return { driver, it, rest, advance: (ms: number) => void (t += ms) };
+  };
+
+  it("sends a followed job's last lines even when it is released before the follow looks again", async () => {
+    const { driver, it, rest, advance } = await followedJob("short", 0.5);
     const lines = [...((await it.next()).value ?? [])];
     expect(lines).toEqual(["2026-01-01T00:00:00.000Z replica 0 of short started on a100-0"]);
     // The job completes, and the hub ends its placement at once (the agent reconciles it away), within one tick.
-    t += 5_000;
+    advance(5_000);
     vi.advanceTimersByTime(20);
     expect((await statusOf(driver, "short"))?.phase).toBe("Succeeded");
     await driver.reconcile([]);
-    for (let next = await it.next(); !next.done; next = await it.next()) lines.push(...next.value);
+    lines.push(...(await rest()));
     expect(lines.at(-2)).toBe("2026-01-01T00:00:05.000Z step 10/10 (100%) done");
     expect(lines.at(-1)).toBe("2026-01-01T00:00:05.000Z replica 0 of short completed");
     await driver.close();
   });
 
   it("ends a followed replica's stream when it is released before it ends, with nothing after its release", async () => {
-    let t = Date.parse("2026-01-01T00:00:00Z");
-    const driver = createSimulatedDriver({
-      cluster: aCluster(),
-      now: () => new Date(t),
-      secondsPerHour: 10,
-      tickMs: 20,
-    });
-    await driver.start();
-    const job = aPlacement("long", { spec: { type: "job", durationHours: 1 } });
-    await driver.reconcile([job]);
-    const it = driver.logs!({ uid: job.uid, replica: 0, follow: true, signal: new AbortController().signal })[
-      Symbol.asyncIterator
-    ]();
+    const { driver, it, rest, advance } = await followedJob("long", 1);
     await it.next();
     await driver.reconcile([]);
-    t += 10_000;
-    const rest: string[] = [];
-    for (let next = await it.next(); !next.done; next = await it.next()) rest.push(...next.value);
-    expect(rest).toEqual([]);
+    advance(10_000);
+    expect(await rest()).toEqual([]);
     await driver.close();
   });
 

@@ -128,7 +128,10 @@ describe("simulated driver", () => {
       for (let next = await it.next(); !next.done; next = await it.next()) lines.push(...next.value);
       return lines;
     };
-    return { driver, it, rest, advance: (ms: number) => void (t += ms) };
+    const advance = (ms: number) => {
+      t += ms;
+    };
+    return { driver, it, rest, advance };
   };
 
   it("sends a followed job's last lines even when it is released before the follow looks again", async () => {

@@ -64,6 +64,14 @@ export const createHub = async (deps: HubDeps) => {
   const workClock = deps.workClock ?? realWorkClock(clock);
   const thresholds: HealthThresholds = { unknownAfterMs: config.unknownAfterMs, offlineAfterMs: config.offlineAfterMs };
   const metrics = deps.metrics ?? createMetrics();
+  // How long each step of starting took (ms), in the "hub started" line: a slow cold start says where it went.
+  const startup: Record<string, number> = {};
+  let stepAt = performance.now();
+  const stepDone = (step: string) => {
+    const at = performance.now();
+    startup[step] = Math.round(at - stepAt);
+    stepAt = at;
+  };
 
   const database =
     deps.database ??
@@ -74,9 +82,11 @@ export const createHub = async (deps: HubDeps) => {
       idleInTransactionTimeoutMs: Math.max(1_000, Math.min(30_000, Math.floor(config.leaseTtlMs / 2))),
       onPoolError: (error) => logger.warn({ err: error }, "database connection lost; the pool reconnects"),
     }));
+  stepDone("databaseMs");
   const store = createStore(database.db);
   const view = createFleetView({ clock, thresholds });
   view.load(await store.clusters.list());
+  stepDone("fleetViewMs");
   registerFleetMetrics(metrics.registry, { view, store, clock, thresholds, logger });
   /**
    * Since when this hub has heard the bus without a break: a hub cut off from NATS (or just started) must not take
@@ -109,6 +119,7 @@ export const createHub = async (deps: HubDeps) => {
         ignoreAuthErrorAbort: true,
       }))
   )();
+  stepDone("natsMs");
   const credentials = authority ? clusterCredentials(authority) : undefined;
 
   let bus: ReturnType<typeof createHubBus> | undefined;
@@ -372,6 +383,7 @@ export const createHub = async (deps: HubDeps) => {
     /** Where the bootstrap admin token was written, when `auth.bootstrapAdminToken` is on. */
     adminTokenFile: undefined as string | undefined,
     async start() {
+      stepAt = performance.now();
       if (config.auth.bootstrapAdminToken) {
         const admin = await ensureAdminToken({ tokens: store.tokens, dataDir: config.dataDir, clock });
         this.adminTokenFile = admin.path;
@@ -409,12 +421,14 @@ export const createHub = async (deps: HubDeps) => {
       // The lease and the API first, then the agents: at 10,000 clusters their hellos, syncs and heartbeats arrive
       // at once, and a lease query or the first request must not wait behind them for a database connection.
       await leadership.start();
+      stepDone("leaseMs");
       await new Promise<void>((resolve) => {
         server = serve({ fetch: api.fetch, hostname: config.host, port: config.port }, (info: AddressInfo) => {
           this.url = `http://${config.host}:${info.port}`;
           resolve();
         });
       });
+      stepDone("listenMs");
       // Silence before this moment is this hub's deafness, not the clusters'.
       listeningSince = clock.now();
       bus?.start();
@@ -427,7 +441,13 @@ export const createHub = async (deps: HubDeps) => {
       void relay.kick();
       void scheduler.kick();
       logger.info(
-        { url: this.url, database: database.kind, nats: config.natsUrl, leader: leadership.isLeader() },
+        {
+          url: this.url,
+          database: database.kind,
+          nats: config.natsUrl,
+          leader: leadership.isLeader(),
+          startup: { ...startup, processMs: Math.round(process.uptime() * 1000) },
+        },
         "hub started",
       );
     },

@@ -478,7 +478,9 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
     hub?.child.kill("SIGKILL");
     nats.kill("SIGKILL");
     await sleep(500);
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    // GANTRY_BENCH_KEEP_DB=1: keep the run's database (a restart can then be replayed against it by hand).
+    if (process.env.GANTRY_BENCH_KEEP_DB) console.log(`  N=${n}: database kept: ${dbUrl.toString()}`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     // GANTRY_BENCH_KEEP_LOGS=1: keep the run's folder (hub.log, nats.log) to read after a successful run too.
     if (process.env.GANTRY_BENCH_KEEP_LOGS) console.log(`  N=${n}: logs kept in ${dir}`);

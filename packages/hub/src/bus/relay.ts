@@ -46,12 +46,52 @@ export const createRelay = (deps: {
     cache.set(state.cluster, { ...state, unchanged: false });
   };
 
+  /**
+   * Clusters whose state is being loaded, and who waits for it. After a restart every agent syncs at once with the
+   * cache empty: one query per sync would queue thousands of queries in front of the API's, so the misses that
+   * arrive together are loaded together, in rounds of at most `ROUND`.
+   */
+  let missing = new Map<string, Array<{ resolve: (s: DesiredState) => void; reject: (e: unknown) => void }>>();
+  let loading = false;
+  const loadMissing = async (): Promise<void> => {
+    loading = true;
+    try {
+      while (missing.size > 0) {
+        const batch = missing;
+        missing = new Map();
+        const names = [...batch.keys()];
+        for (let i = 0; i < names.length; i += ROUND) {
+          const round = names.slice(i, i + ROUND);
+          let states: Map<string, StoredDesiredState>;
+          try {
+            states = await store.workloads.desiredStates(round);
+          } catch (error) {
+            for (const name of round) for (const w of batch.get(name) ?? []) w.reject(error);
+            continue;
+          }
+          for (const name of round) {
+            remember(stateOf(name, states.get(name) ?? { origin: "none", revision: 0, placements: [] }));
+            // What the cache holds now, which a publish during the query may have made newer than what it read.
+            const state = cache.get(name)!;
+            for (const w of batch.get(name) ?? []) w.resolve({ ...state, sentAt: clock.now().toISOString() });
+          }
+        }
+      }
+    } finally {
+      loading = false;
+    }
+  };
+
   const desiredState = async (cluster: string): Promise<DesiredState> => {
     const held = cache.get(cluster);
     if (held) return { ...held, sentAt: clock.now().toISOString() };
-    const state = stateOf(cluster, await store.workloads.desiredState(cluster));
-    remember(state);
-    return state;
+    return new Promise<DesiredState>((resolve, reject) => {
+      const waiting = missing.get(cluster);
+      if (waiting) waiting.push({ resolve, reject });
+      else missing.set(cluster, [{ resolve, reject }]);
+      // The first miss of a burst waits a turn of the event loop for the others; later ones join the next round.
+      if (!loading && missing.size === 1) setImmediate(() => void loadMissing());
+    });
   };
 
   const drain = coalesced(

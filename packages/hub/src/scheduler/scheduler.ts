@@ -61,6 +61,14 @@ const PLACE_CHUNK = 16;
 /** About how long (ms of deciding) one slice of a pass takes before its placements commit (`sliceSize`). */
 const SLICE_BUDGET_MS = 500;
 
+/** Wall-clock ms a slice spent on each step (the pass's debug line sums them). */
+interface SliceTimes {
+  snapshotMs: number;
+  decideMs: number;
+  batchMs: number;
+  writeMs: number;
+}
+
 /** Longest stretch (ms) a pass decides without giving the event loop a turn. */
 const PASS_SLICE_MS = 10;
 
@@ -149,6 +157,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
   let decisionMsLately: number | undefined;
 
   const schedulePass = async (span: Span, epoch: number): Promise<void> => {
+    const passStarted = performance.now();
     const waiting = await store.workloads.pending();
     deps.metrics?.pending.set(waiting.length);
     span.setAttribute("gantry.waiting", waiting.length);
@@ -194,6 +203,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
     // is decided: the first workloads of a long queue on a large fleet run while the rest are still being decided.
     const per = sliceSize(candidates.length, decisionMsLately, deps.sliceBudgetMs ?? SLICE_BUDGET_MS);
     const started = performance.now();
+    const times: SliceTimes = { snapshotMs: 0, decideMs: 0, batchMs: 0, writeMs: 0 };
     let retryIn = Number.POSITIVE_INFINITY;
     let placed = 0;
     for (let i = 0; i < candidates.length; i += per) {
@@ -206,7 +216,20 @@ export const createScheduler = (deps: SchedulerDeps) => {
       });
       retryIn = Math.min(retryIn, slice.retryIn);
       placed += slice.placed;
+      for (const k of Object.keys(times) as (keyof SliceTimes)[]) times[k] += slice.times[k];
     }
+    // Where a slow pass's time went (wall-clock ms, event-loop waits included): read before deciding, then per step.
+    logger.debug(
+      {
+        waiting: waiting.length,
+        candidates: candidates.length,
+        placed,
+        slices: Math.ceil(candidates.length / per),
+        readMs: Math.round(started - passStarted),
+        ...Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.round(v)])),
+      },
+      "scheduling pass",
+    );
     deps.metrics?.passSeconds.observe((performance.now() - started) / 1000);
     span.setAttributes({ "gantry.placed": placed, "gantry.slices": Math.ceil(candidates.length / per) });
     // A wait trigger fires at a known time: wake up then rather than at the next periodic pass.
@@ -228,9 +251,16 @@ export const createScheduler = (deps: SchedulerDeps) => {
       active: readonly ActiveUsage[];
       batch: boolean;
     },
-  ): Promise<{ retryIn: number; placed: number }> => {
+  ): Promise<{ retryIn: number; placed: number; times: SliceTimes }> => {
     const { policies, queuedGpus, active } = context;
+    let at = performance.now();
+    const lap = () => {
+      const was = at;
+      at = performance.now();
+      return at - was;
+    };
     const [{ fleet, compiled }, contexts] = await Promise.all([snapshot(), burstContexts(policies, active)]);
+    const times: SliceTimes = { snapshotMs: lap(), decideMs: 0, batchMs: 0, writeMs: 0 };
     const now = clock.now();
     // Time spent deciding (not waiting for the event loop between decisions): what sizes the batch and the slices.
     let decidingMs = 0;
@@ -249,6 +279,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
       },
     };
     let chosen = await planPassCooperatively(candidates, 0, input, pause);
+    times.decideMs = lap();
     // Several workloads waiting together: decide them as one batch too, and keep that when it places every
     // workload queue order placed (so priority and fair share still decide who gets scarce capacity) and
     // either places more or costs less — as many as fit the time budget at the speed queue order just showed.
@@ -272,6 +303,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
         chosen = batch;
       }
     }
+    times.batchMs = lap();
     for (const { row, outcome } of chosen.placed) {
       span.addEvent("placed", {
         "gantry.workload": `${row.tenant}/${row.name}`,
@@ -339,7 +371,8 @@ export const createScheduler = (deps: SchedulerDeps) => {
         );
       }
     }
-    return { retryIn, placed: placedCount };
+    times.writeMs = lap();
+    return { retryIn, placed: placedCount, times };
   };
 
   const pass = coalesced(

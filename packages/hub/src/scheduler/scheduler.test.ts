@@ -208,6 +208,20 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     for (const w of [warm, ...queue]) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
   });
 
+  it("throws a batch whose head does no better away without deciding the rest of the slice again", async () => {
+    const metrics = createMetrics();
+    // Alike CPU-only workloads: regret order places the head as queue order does, at the same cost.
+    const alike = Array.from({ length: 5 }, () =>
+      aWorkload({ resources: { gpu: { count: 0 }, cpu: 1, memoryGiB: 1 } }, unique("alike")),
+    );
+    const { out } = await run(alike, { metrics, batchLimit: 3 });
+    expect(Object.values(out).every((o) => o.startsWith("Placed:"))).toBe(true);
+    expect((await metrics.batches.get()).values).toEqual([{ labels: { result: "discarded" }, value: 1 }]);
+    // Queue order decides 5; the batch of 3 in regret order 3 + 2 + 1. Deciding the slice again would add 2 more.
+    const count = (await metrics.decisionSeconds.get()).values.find((v) => v.metricName?.endsWith("_count"));
+    expect(count?.value).toBe(5 + 6);
+  });
+
   it("decides in queue order alone above the batch limit: the older workload takes the cheap cluster", async () => {
     const { out } = await run([flexible(unique("flex")), pinned(unique("pin"))], { batchLimit: 1 });
     expect(Object.values(out)).toEqual(["Placed:us", "Pending:"]);

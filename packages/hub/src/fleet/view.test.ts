@@ -305,6 +305,8 @@ describe("fleet view checkpoints", () => {
     view.heartbeat("c1", capacity());
     const due = view.takeCheckpoint().entries;
     expect(due.map((e) => [e.name, e.lastSeenAt.getTime() - T0.getTime()])).toEqual([["c1", LAST_SEEN_CHECKPOINT_MS]]);
+    // The row holds this report already: only its time is written.
+    expect(due[0]?.capacity).toBeUndefined();
     clock.advance(5_000);
     view.heartbeat("c1", capacity());
     expect(view.takeCheckpoint().entries).toEqual([]);
@@ -322,6 +324,19 @@ describe("fleet view checkpoints", () => {
     view.restoreCheckpoint(["c1", "ghost"]);
     expect(view.takeCheckpoint().entries.map((e) => e.name)).toEqual(["c1"]);
     expect(view.takeCheckpoint().entries).toEqual([]);
+  });
+
+  it("writes the whole report again after a failed write, even when the retry is only due for its time", () => {
+    const { view, clock } = aView(aRow("c1", { capacity: capacity(), lastSeenAt: T0 }));
+    clock.advance(LAST_SEEN_CHECKPOINT_MS);
+    view.heartbeat("c1", capacity([{ gpusUsed: 2 }]));
+    expect(view.takeCheckpoint().entries[0]?.capacity).toEqual(capacity([{ gpusUsed: 2 }]));
+    // That write failed: what the row holds is unknown, so the next one carries the report, not only the time.
+    view.restoreCheckpoint(["c1"]);
+    expect(view.takeCheckpoint().entries[0]?.capacity).toEqual(capacity([{ gpusUsed: 2 }]));
+    clock.advance(LAST_SEEN_CHECKPOINT_MS);
+    view.heartbeat("c1", capacity([{ gpusUsed: 2 }]));
+    expect(view.takeCheckpoint().entries).toEqual([{ name: "c1", lastSeenAt: clock.now() }]);
   });
 });
 

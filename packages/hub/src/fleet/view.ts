@@ -374,9 +374,16 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       for (const e of entries.values()) {
         if (!e.dirty || !e.capacity || !e.lastSeenAt) continue;
         e.dirty = false;
-        e.checkpointed = contentOf(e.capacity, e.fingerprint);
+        const content = contentOf(e.capacity, e.fingerprint);
+        // What the row already holds is not sent again: its last-seen time is what is due.
+        const same = content === e.checkpointed;
+        e.checkpointed = content;
         e.checkpointedAt = e.lastSeenAt.getTime();
-        out.push({ name: e.name, capacity: e.capacity, lastSeenAt: e.lastSeenAt });
+        out.push(
+          same
+            ? { name: e.name, lastSeenAt: e.lastSeenAt }
+            : { name: e.name, capacity: e.capacity, lastSeenAt: e.lastSeenAt },
+        );
         for (const a of e.capacity.accountedWorkloads) accounted.push({ cluster: e.name, ...a });
       }
       return { entries: out, accounted };
@@ -386,7 +393,10 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
     restoreCheckpoint(names: readonly string[]): void {
       for (const n of names) {
         const e = entries.get(n);
-        if (e) e.dirty = true;
+        if (!e) continue;
+        e.dirty = true;
+        // Unknown what the row holds now: the retry writes the whole report, not only the last-seen time.
+        e.checkpointed = "";
       }
     },
   };

@@ -229,6 +229,25 @@ describe.each(KINDS)("clusters on %s", (kind) => {
       expect(statements()).toBe(1);
     });
 
+    it("writes only the last-seen time of a report the row already holds, in a second statement", async () => {
+      const [a, b, never] = [unique("c"), unique("c"), unique("c")];
+      for (const n of [a, b, never]) await store.clusters.register(n, {}, at(0));
+      await store.clusters.checkpoint([{ name: a, capacity: aCapacity([], 1), lastSeenAt: at(10) }]);
+      const { counted, statements } = counting();
+      await counted.clusters.checkpoint([
+        { name: a, lastSeenAt: at(40) },
+        { name: b, capacity: aCapacity([], 2), lastSeenAt: at(41) },
+        { name: never, lastSeenAt: at(42) },
+      ]);
+      expect(statements()).toBe(2);
+      expect(await store.clusters.get(a)).toMatchObject({ lastSeenAt: at(40), capacity: aCapacity([], 1) });
+      expect(await store.clusters.get(b)).toMatchObject({ lastSeenAt: at(41), capacity: aCapacity([], 2) });
+      // No report stored: a time alone would make a cluster look heard from with nothing to show for it.
+      expect(await store.clusters.get(never)).toMatchObject({ lastSeenAt: null, capacity: null });
+      await counted.clusters.checkpoint([{ name: a, lastSeenAt: at(30) }]);
+      expect((await store.clusters.get(a))?.lastSeenAt).toEqual(at(40));
+    });
+
     it("never moves last-seen backwards", async () => {
       const name = unique("c");
       await hello(name, {}, at(50));

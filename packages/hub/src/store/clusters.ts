@@ -45,7 +45,8 @@ const optional = <K extends "spot" | "bandwidthGbps" | "cacheGB" | "spotPreempti
 
 export interface CheckpointEntry {
   name: string;
-  capacity: CapacityReport;
+  /** Absent when the stored report already says what this one does: only the last-seen time is written. */
+  capacity?: CapacityReport;
   lastSeenAt: Date;
 }
 
@@ -150,19 +151,37 @@ export const clusterRepository = (db: Db) => ({
     });
   },
 
-  /** Batched checkpoint of soft state: one statement for every cluster whose capacity changed since the last one. */
+  /**
+   * Batched checkpoint of soft state: one statement for the clusters whose capacity changed since the last one, one
+   * for those whose last-seen time alone is due. At 10,000 clusters the second kind is most of them (every cluster's
+   * time every 30 s), and writing their ~3 KB reports again made each checkpoint a multi-megabyte statement.
+   */
   async checkpoint(entries: readonly CheckpointEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const values = sql.join(
-      entries.map(
-        (e) => sql`(${e.name}, ${JSON.stringify(e.capacity)}::jsonb, ${e.lastSeenAt.toISOString()}::timestamptz)`,
-      ),
-      sql`, `,
-    );
-    await db.execute(
-      sql`update ${clusters} c set capacity = v.capacity, last_seen_at = greatest(c.last_seen_at, v.seen)
-          from (values ${values}) as v(name, capacity, seen) where c.name = v.name`,
-    );
+    const changed = entries.filter((e) => e.capacity !== undefined);
+    const seen = entries.filter((e) => e.capacity === undefined);
+    if (changed.length > 0) {
+      const values = sql.join(
+        changed.map(
+          (e) => sql`(${e.name}, ${JSON.stringify(e.capacity)}::jsonb, ${e.lastSeenAt.toISOString()}::timestamptz)`,
+        ),
+        sql`, `,
+      );
+      await db.execute(
+        sql`update ${clusters} c set capacity = v.capacity, last_seen_at = greatest(c.last_seen_at, v.seen)
+            from (values ${values}) as v(name, capacity, seen) where c.name = v.name`,
+      );
+    }
+    if (seen.length > 0) {
+      const values = sql.join(
+        seen.map((e) => sql`(${e.name}, ${e.lastSeenAt.toISOString()}::timestamptz)`),
+        sql`, `,
+      );
+      // Only where a report is stored: a last-seen time without one would say "heard" with nothing to show for it.
+      await db.execute(
+        sql`update ${clusters} c set last_seen_at = greatest(c.last_seen_at, v.seen)
+            from (values ${values}) as v(name, seen) where c.name = v.name and c.capacity is not null`,
+      );
+    }
   },
 
   list(): Promise<ClusterRow[]> {

@@ -7,6 +7,7 @@ import {
   type NodeGroupInput,
 } from "@gantry/shared";
 import { describe, expect, it } from "vitest";
+import { compileFleet } from "../placement/index.ts";
 import type { ClusterRow, ClusterState } from "../store/index.ts";
 import { createFleetView, LAST_SEEN_CHECKPOINT_MS } from "./view.ts";
 
@@ -169,6 +170,29 @@ describe("fleet view snapshot", () => {
     expect(next.compiled).not.toBe(first.compiled);
     expect(next.fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(6);
     expect(first.fleet.clusters[0]?.nodes[0]?.gpusUsed).toBe(2);
+  });
+
+  it("writes what moved into a copy that matches a fresh compile, and keeps every other cluster's objects", () => {
+    const { view, clock } = aView(aRow("c1"), aRow("c2"), aRow("c3"));
+    for (const c of ["c1", "c2", "c3"]) view.heartbeat(c, capacity());
+    const first = view.snapshot(datasets);
+    view.heartbeat("c2", capacity([{ gpusUsed: 5 }]));
+    const second = view.snapshot(datasets);
+    expect(second.compiled).toEqual(compileFleet(second.fleet));
+    expect(second.fleet.clusters[0]).toBe(first.fleet.clusters[0]);
+    expect(second.fleet.clusters[1]).not.toBe(first.fleet.clusters[1]);
+    expect(first.compiled).toEqual(compileFleet(first.fleet));
+    // Silence turns c1 and c3 unknown while c2 keeps reporting: health moves without a report.
+    clock.advance(thresholds.unknownAfterMs + 1);
+    view.heartbeat("c2", capacity([{ gpusUsed: 5 }]));
+    const third = view.snapshot(datasets);
+    expect(third.fleet.clusters.map((c) => c.health)).toEqual(["unknown", "ready", "unknown"]);
+    expect(third.compiled).toEqual(compileFleet(third.fleet));
+    // A description that changes (a re-registration) is compiled afresh.
+    view.upsert(aRow("c3", { description: { ...aRow("c3").description, region: "ap-south-1" } }));
+    const fourth = view.snapshot(datasets);
+    expect(fourth.fleet.clusters[2]?.region).toBe("ap-south-1");
+    expect(fourth.compiled).toEqual(compileFleet(fourth.fleet));
   });
 
   it.each<[string, Partial<NodeGroupInput>]>([

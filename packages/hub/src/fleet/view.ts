@@ -5,9 +5,10 @@ import type {
   Dataset,
   DatasetCopy,
   Fleet,
+  FleetCluster,
   Reservation,
 } from "@gantry/shared";
-import { compileFleet, type FleetSnapshot } from "../placement/index.ts";
+import { compileFleet, type FleetSnapshot, patchFleet } from "../placement/index.ts";
 import type { CheckpointEntry, ClusterRegistration, ClusterRow, ClusterState } from "../store/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { sameJson } from "../util/same-json.ts";
@@ -46,6 +47,8 @@ export interface ClusterEntry {
   checkpointedAt: number;
   /** What the database row last held of the agent's hello (`helloRecorded`). */
   recorded: RecordedHello;
+  /** The engine's view of this cluster as last built, kept while its report, description and health stay. */
+  engineView?: { fingerprint: string | null; description: ClusterDescription; cluster: FleetCluster };
 }
 
 /** What a hello says that the hub records in the cluster's row. */
@@ -114,16 +117,28 @@ const entryOf = (row: ClusterRow): ClusterEntry => ({
  */
 export const createFleetView = (deps: { clock: Clock; thresholds: HealthThresholds }) => {
   const entries = new Map<string, ClusterEntry>();
-  /** Grows whenever something the engine reads changed (capacity, description, registration, health). */
-  let version = 0;
   /**
    * Grows when the set of clusters or what they are changes — a registration, a removal, a cluster's first capacity
    * report, a node set's shape — but not with usage: what admission caches about "the fleet as if empty" keys on it.
    */
   let membership = 0;
-  let cached:
-    | { version: number; datasets: readonly Dataset[]; health: string; fleet: Fleet; compiled: FleetSnapshot }
-    | undefined;
+  let cached: { membership: number; datasets: readonly Dataset[]; fleet: Fleet; compiled: FleetSnapshot } | undefined;
+  /** Every entry in name order, kept until a cluster is added or removed (snapshots and lists read it often). */
+  let sorted: ClusterEntry[] | undefined;
+
+  /** The engine's view of a cluster now: the same object as last time unless its report, description or health moved. */
+  const engineViewOf = (e: ClusterEntry, now: Date): FleetCluster => {
+    const v = e.engineView;
+    const health: ClusterHealth = healthNow(e, now);
+    // The fingerprint is every node group as reported, all the engine reads of a report.
+    const fingerprint = e.capacity ? e.fingerprint : null;
+    if (v && v.fingerprint === fingerprint && v.description === e.description && v.cluster.health === health) {
+      return v.cluster;
+    }
+    const cluster = fleetClusterOf(e, now, deps.thresholds);
+    e.engineView = { fingerprint, description: e.description, cluster };
+    return cluster;
+  };
 
   const healthNow = (e: ClusterEntry, now: Date): ClusterHealth =>
     e.capacity ? healthOf(e.lastSeenAt, now, deps.thresholds) : "unknown";
@@ -140,7 +155,7 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       if (!existing) {
         const e = entryOf(row);
         entries.set(row.name, e);
-        version++;
+        sorted = undefined;
         membership++;
         return e;
       }
@@ -150,7 +165,8 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       existing.recorded = recordedOf(row);
       existing.state = row.state;
       existing.registration = row.registration;
-      existing.description = row.description;
+      // A description equal to the one held keeps its object: the engine's view of the cluster is kept with it.
+      if (!same) existing.description = row.description;
       existing.agentVersion = row.agentVersion ?? existing.agentVersion;
       existing.driver = row.driver ?? existing.driver;
       if (!existing.capacity && row.capacity) {
@@ -161,10 +177,8 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
         existing.checkpointed = contentOf(row.capacity, existing.fingerprint);
         existing.checkpointedAt = row.lastSeenAt?.getTime() ?? 0;
         membership++;
-        version++;
       }
       if (!same) {
-        version++;
         membership++;
       }
       return existing;
@@ -172,7 +186,7 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
 
     remove(name: string): void {
       if (!entries.delete(name)) return;
-      version++;
+      sorted = undefined;
       membership++;
     },
 
@@ -289,12 +303,14 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
       ) {
         e.dirty = true;
       }
-      if (changed) version++;
       return changed;
     },
 
     get: (name: string): ClusterEntry | undefined => entries.get(name),
-    list: (): ClusterEntry[] => [...entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    list: (): ClusterEntry[] => {
+      sorted ??= [...entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return [...sorted];
+    },
     size: () => entries.size,
     health: (e: ClusterEntry): ClusterHealth => healthNow(e, deps.clock.now()),
 
@@ -316,16 +332,22 @@ export const createFleetView = (deps: { clock: Clock; thresholds: HealthThreshol
     snapshot(datasets: readonly Dataset[]): { fleet: Fleet; compiled: FleetSnapshot } {
       const now = deps.clock.now();
       const registered = this.list().filter((e) => e.state === "registered");
-      const health = registered.map((e) => healthNow(e, now)[0]).join("");
-      if (cached && cached.version === version && cached.datasets === datasets && cached.health === health) {
-        return { fleet: cached.fleet, compiled: cached.compiled };
+      const clusters = registered.map((e) => engineViewOf(e, now));
+      const prev = cached;
+      if (prev && prev.datasets === datasets && prev.membership === membership) {
+        // The same clusters, in the same order: only what moved (usage, health) is written into a copy.
+        const changed: number[] = [];
+        for (let i = 0; i < clusters.length; i++) if (clusters[i] !== prev.fleet.clusters[i]) changed.push(i);
+        if (changed.length === 0) return { fleet: prev.fleet, compiled: prev.compiled };
+        const patched = patchFleet(prev.compiled, clusters, changed);
+        if (patched) {
+          const fleet: Fleet = { ...prev.fleet, clusters };
+          cached = { membership, datasets, fleet, compiled: patched };
+          return { fleet, compiled: patched };
+        }
       }
-      const fleet: Fleet = {
-        clusters: registered.map((e) => fleetClusterOf(e, now, deps.thresholds)),
-        datasets: [...datasets],
-        reservations: [],
-      };
-      cached = { version, datasets, health, fleet, compiled: compileFleet(fleet) };
+      const fleet: Fleet = { clusters, datasets: [...datasets], reservations: [] };
+      cached = { membership, datasets, fleet, compiled: compileFleet(fleet) };
       return { fleet, compiled: cached.compiled };
     },
 

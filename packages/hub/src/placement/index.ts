@@ -48,5 +48,5 @@ export {
 } from "./profile.ts";
 export type { PlanOptions } from "./request.ts";
 export { reservationsFor } from "./reservations.ts";
-export { compileFleet, type FleetSnapshot } from "./snapshot.ts";
+export { compileFleet, type FleetSnapshot, patchFleet } from "./snapshot.ts";
 export { stagingPlan } from "./staging.ts";

@@ -1,6 +1,8 @@
-import { Fleet } from "@gantry/shared";
+import { Fleet, type FleetCluster } from "@gantry/shared";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileFleet } from "./snapshot.ts";
+import { compileFleet, patchFleet } from "./snapshot.ts";
+import { fleetArb } from "./testing/arbitraries.ts";
 import { aCluster, aFleet, aNodeGroup } from "./testing/builders.ts";
 
 /**
@@ -236,5 +238,60 @@ describe("compileFleet", () => {
     expect(snap.size).toBe(0);
     expect(snap.models).toEqual([]);
     expect(Array.from(snap.groupStart)).toEqual([0]);
+  });
+});
+
+describe("patchFleet", () => {
+  /** New usage, readiness and health for the clusters at `changed` (their shape and description kept). */
+  const usageChange = fc.record({
+    gpusUsed: fc.constantFrom(0, 1, 3, 8),
+    cpuUsed: fc.constantFrom(0, 4, 200),
+    memoryUsedGiB: fc.constantFrom(0, 16, 2_000),
+    ready: fc.boolean(),
+    schedulable: fc.boolean(),
+    health: fc.constantFrom("ready", "unknown", "offline"),
+  });
+
+  it("gives what compiling the changed fleet gives, for any change of usage, readiness and health", () => {
+    fc.assert(
+      fc.property(fleetArb, fc.array(fc.tuple(fc.nat(), usageChange), { maxLength: 6 }), (fleet, changes) => {
+        const prev = compileFleet(fleet);
+        const clusters = [...fleet.clusters];
+        const changed = new Set<number>();
+        for (const [at, u] of changes) {
+          const i = at % clusters.length;
+          const c = clusters[i]!;
+          clusters[i] = {
+            ...c,
+            health: u.health,
+            nodes: c.nodes.map((n) => ({ ...n, ...u, gpusUsed: Math.min(u.gpusUsed, n.gpu?.count ?? 0) })),
+          };
+          changed.add(i);
+        }
+        const patched = patchFleet(prev, clusters, [...changed]);
+        expect(patched).toEqual(compileFleet({ ...fleet, clusters }));
+        // The earlier snapshot is left as it was: a pass still deciding on it must not see the change.
+        expect(prev).toEqual(compileFleet(fleet));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("declines a change of shape or description, so the fleet is compiled instead", () => {
+    const prev = compiled();
+    const b = fleet.clusters[0]!;
+    const changes: FleetCluster[] = [
+      { ...b, nodes: b.nodes.slice(1) },
+      { ...b, nodes: b.nodes.map((n, k) => (k === 0 ? { ...n, count: n.count + 1 } : n)) },
+      { ...b, nodes: b.nodes.map((n, k) => (k === 0 ? { ...n, gpu: { ...n.gpu!, model: "L4" } } : n)) },
+      { ...b, nodes: b.nodes.map((n, k) => (k === 0 ? { ...n, gpu: { ...n.gpu!, memoryGiB: 1 } } : n)) },
+      { ...b, tier: "cloud" },
+      { ...b, region: "us-east-1" },
+      { ...b, pricing: { ...b.pricing } },
+      { ...b, taints: [...b.taints] },
+      { ...b, name: "renamed" },
+    ];
+    for (const c of changes) expect(patchFleet(prev, [c, ...fleet.clusters.slice(1)], [0])).toBeUndefined();
+    expect(patchFleet(prev, fleet.clusters.slice(1), [0])).toBeUndefined();
   });
 });

@@ -11,7 +11,8 @@ const outdir = here("./dist");
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { gantry: here("./src/cli/main.ts") },
+  // The engine thread is an entry of its own: the hub starts it as a worker from beside its chunks.
+  entryPoints: { gantry: here("./src/cli/main.ts"), "engine-thread": here("./src/scheduler/engine-thread.ts") },
   outdir,
   outExtension: { ".js": ".mjs" },
   bundle: true,

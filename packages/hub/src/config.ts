@@ -57,6 +57,11 @@ export const HubConfig = z.strictObject({
    * Raise it where a backlog's cost matters more than placement latency; 0 means no budget (`batchLimit` only).
    */
   batchBudgetMs: z.coerce.number().int().nonnegative().max(600_000).default(250),
+  /**
+   * Decide in a thread of the engine's own (`scheduler/engine-worker.ts`), not on the event loop the API, heartbeats
+   * and status reports share. Off: decisions run on the event loop, pausing every ~10 ms.
+   */
+  engineThread: z.union([z.boolean(), z.stringbool()]).default(true),
   /** Operator default for the runaway guard (hours); a workload's own `maxRuntimeHours` wins. */
   defaultMaxRuntimeHours: z.coerce.number().positive().max(87_600).optional(),
   /** Largest request body the API reads (bytes); larger ones get 413. */
@@ -87,6 +92,7 @@ const ENV: [keyof HubConfigInput, string][] = [
   ["hubId", "GANTRY_HUB_ID"],
   ["batchLimit", "GANTRY_BATCH_LIMIT"],
   ["batchBudgetMs", "GANTRY_BATCH_BUDGET_MS"],
+  ["engineThread", "GANTRY_ENGINE_THREAD"],
   ["defaultMaxRuntimeHours", "GANTRY_MAX_RUNTIME_HOURS"],
   ["unknownAfterMs", "GANTRY_UNKNOWN_AFTER_MS"],
   ["offlineAfterMs", "GANTRY_OFFLINE_AFTER_MS"],

@@ -24,6 +24,7 @@ import { createLeadership } from "./ha/leadership.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createAdmission } from "./scheduler/admission.ts";
 import { createAutoscaling } from "./scheduler/autoscaling.ts";
+import { createEngineWorker } from "./scheduler/engine-worker.ts";
 import { statusTransition } from "./scheduler/phase.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 import { createUpkeep } from "./scheduler/upkeep.ts";
@@ -171,6 +172,7 @@ export const createHub = async (deps: HubDeps) => {
     metrics,
     batchLimit: config.batchLimit,
     ...(config.batchBudgetMs > 0 ? { batchBudgetMs: config.batchBudgetMs } : {}),
+    ...(config.engineThread ? { engine: createEngineWorker({ logger }) } : {}),
   });
   const kickScheduler = () => {
     changes.notify();

@@ -5,25 +5,13 @@ import type { FleetView } from "../fleet/view.ts";
 import type { Metrics } from "../metrics.ts";
 import { type FleetSnapshot, planOn, reservationsFor, stagingPlan } from "../placement/index.ts";
 import { type ActiveUsage, FencedError, type PlacementChange, type Store, type WorkloadRow } from "../store/index.ts";
-import { storedDecision } from "../store/stored-decision.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { coalesced, mutex } from "../util/serial.ts";
 import { overBudget, startOfUtcDay, startOfUtcMonth } from "./budgets.ts";
 import { policyFor } from "./burst.ts";
-import {
-  type BurstUsage,
-  batchIsBetter,
-  batchSize,
-  batchWithinBudget,
-  costOf,
-  DEFAULT_BATCH_LIMIT,
-  gpusOf,
-  type PassInput,
-  type PassPlan,
-  planPassCooperatively,
-  sliceSize,
-} from "./pass.ts";
+import { type Engine, inProcessEngine } from "./engine.ts";
+import { type BurstUsage, DEFAULT_BATCH_LIMIT, gpusOf, sliceSize } from "./pass.ts";
 import { queueOrder } from "./queue.ts";
 
 const tracer = trace.getTracer("gantry-hub");
@@ -54,6 +42,8 @@ export interface SchedulerDeps {
   placeChunk?: number;
   /** About how long one slice of a pass decides before it commits (ms; default `SLICE_BUDGET_MS`). */
   sliceBudgetMs?: number;
+  /** Where decisions are made: the engine thread (`createEngineWorker`); by default the event loop. */
+  engine?: Engine;
 }
 
 /** Most placements one transaction of a pass commits (`placeMany`). */
@@ -61,13 +51,6 @@ const PLACE_CHUNK = 16;
 
 /** About how long (ms of deciding) one slice of a pass takes before its placements commit (`sliceSize`). */
 const SLICE_BUDGET_MS = 500;
-
-/** The part of a plan that decided `rows`. */
-const headOf = (plan: PassPlan, rows: ReadonlySet<WorkloadRow>): PassPlan => ({
-  placed: plan.placed.filter((p) => rows.has(p.row)),
-  unplaced: plan.unplaced.filter((p) => rows.has(p.row)),
-  failed: plan.failed.filter((p) => rows.has(p.row)),
-});
 
 /** Wall-clock ms a slice spent on each step (the pass's debug line sums them). */
 interface SliceTimes {
@@ -163,6 +146,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
 
   /** What one decision took in the last slice (ms of deciding, not of waiting for the event loop). */
   let decisionMsLately: number | undefined;
+  const engine = deps.engine ?? inProcessEngine(pause);
 
   const schedulePass = async (span: Span, epoch: number): Promise<void> => {
     const passStarted = performance.now();
@@ -270,57 +254,38 @@ export const createScheduler = (deps: SchedulerDeps) => {
     const [{ fleet, compiled }, contexts] = await Promise.all([snapshot(), burstContexts(policies, active)]);
     const times: SliceTimes = { snapshotMs: lap(), decideMs: 0, batchMs: 0, writeMs: 0 };
     const now = clock.now();
-    // Time spent deciding (not waiting for the event loop between decisions): what sizes the batch and the slices.
-    let decidingMs = 0;
-    const input: PassInput = {
-      fleet,
-      compiled,
-      policies,
-      usage: contexts,
-      queuedGpus,
-      now,
-      // Only the stored form of each decision outlives it (what `place` and `recordUnplaced` write anyway).
-      retain: storedDecision,
-      observe: (seconds) => {
-        decidingMs += seconds * 1000;
-        deps.metrics?.decisionSeconds.observe(seconds);
+    const plan = await engine.planSlice(
+      {
+        candidates,
+        fleet,
+        compiled,
+        policies,
+        usage: contexts,
+        queuedGpus,
+        now,
+        options: {
+          batch: context.batch,
+          batchLimit,
+          ...(deps.batchBudgetMs === undefined ? {} : { batchBudgetMs: deps.batchBudgetMs }),
+        },
       },
-    };
-    let chosen = await planPassCooperatively(candidates, 0, input, pause);
-    times.decideMs = lap();
-    // Several workloads waiting together: decide them as one batch too, and keep that when it places every
-    // workload queue order placed (so priority and fair share still decide who gets scarce capacity) and
-    // either places more or costs less — as many as fit the time budget at the speed queue order just showed.
-    const decisionMs = candidates.length > 0 ? decidingMs / candidates.length : undefined;
-    if (decisionMs !== undefined && decisionMs > 0) decisionMsLately = decisionMs;
-    const batched = batchWithinBudget(
-      batchSize(candidates.length, fleet.clusters.length, batchLimit),
-      decisionMs,
-      deps.batchBudgetMs,
+      (seconds) => deps.metrics?.decisionSeconds.observe(seconds),
     );
-    if (context.batch && batched >= 2 && chosen.placed.length > 0) {
-      // The batch's head against queue order's first: only a better head is worth deciding the rest of the slice
-      // again on (the tail was decided on queue order's head). Before, every batch re-decided the whole slice, which
-      // at 10,000 clusters was most of a pass's time for batches that were then thrown away.
-      const head = candidates.slice(0, batched);
-      const regret = await planPassCooperatively(head, batched, input, pause);
-      let kept = batchIsBetter(regret, headOf(chosen, new Set(head)));
-      let batch = regret;
-      if (kept && batched < candidates.length) {
-        batch = await planPassCooperatively(candidates, batched, input, pause);
-        kept = batchIsBetter(batch, chosen);
-      }
-      span.setAttributes({ "gantry.batch.size": batched, "gantry.batch.kept": kept });
-      deps.metrics?.batches.inc({ result: kept ? "kept" : "discarded" });
-      if (kept) {
+    lap();
+    times.decideMs = plan.decideMs;
+    times.batchMs = plan.batchMs;
+    if (plan.decisionMs !== undefined) decisionMsLately = plan.decisionMs;
+    const { chosen, batch } = plan;
+    if (batch) {
+      span.setAttributes({ "gantry.batch.size": batch.size, "gantry.batch.kept": batch.kept });
+      deps.metrics?.batches.inc({ result: batch.kept ? "kept" : "discarded" });
+      if (batch.kept) {
         logger.info(
-          { workloads: batched, placed: batch.placed.length, saves: costOf(chosen) - costOf(batch) },
+          { workloads: batch.size, placed: batch.placed, saves: batch.saves },
           "batch placement in regret order",
         );
-        chosen = batch;
       }
     }
-    times.batchMs = lap();
     for (const { row, outcome } of chosen.placed) {
       span.addEvent("placed", {
         "gantry.workload": `${row.tenant}/${row.name}`,
@@ -421,6 +386,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
 
     close() {
       if (retryTimer) clearTimeout(retryTimer);
+      void engine.close();
     },
   };
 };

@@ -131,8 +131,9 @@ export const runUp = async (o: UpFlags, out: Out): Promise<void> => {
         speed: o.traceSpeed,
       }
     : undefined;
-  // Everything on one machine: mint the first admin token where the CLI will find it.
-  const config = { ...env, auth: { ...env.auth, bootstrapAdminToken: true } };
+  // Everything on one machine: mint the first admin token where the CLI will find it. A fleet of a few clusters
+  // decides in microseconds: the engine thread (an isolate of its own, tens of MiB) is left off unless asked for.
+  const config = { engineThread: false, ...env, auth: { ...env.auth, bootstrapAdminToken: true } };
   const stopTracing = await startTracing("gantry");
   let nats: RunningNatsServer | undefined;
   // Absolute: nats-server reads its resolver folder from the config file, whatever its working directory.

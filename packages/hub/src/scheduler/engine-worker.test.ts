@@ -93,6 +93,20 @@ describe("the engine thread", () => {
     await both(requestOn(grown, rows));
   });
 
+  it("fails the slice of a thread that exits, instead of waiting for it", async () => {
+    const [fleet] = fc.sample(fleetArb, { seed: 4, numRuns: 1 });
+    const rows = fc.sample(workloadArb("w"), { seed: 6, numRuns: 2 }).map(rowOf);
+    // A thread that ends as soon as it hears anything (a crash, an out-of-memory kill of the isolate).
+    const dying = createEngineWorker({
+      logger: silentLogger(),
+      thread: { code: `require("node:worker_threads").parentPort.on("message", () => process.exit(3))` },
+    });
+    await expect(dying.planSlice(requestOn(fleet!, rows), () => undefined)).rejects.toThrow("exited (code 3)");
+    // And again with a new thread: one that died is never reused.
+    await expect(dying.planSlice(requestOn(fleet!, rows), () => undefined)).rejects.toThrow("exited (code 3)");
+    await dying.close();
+  });
+
   it("fails a slice it cannot send, and sends the whole fleet with the next", async () => {
     const [fleet] = fc.sample(fleetArb, { seed: 3, numRuns: 1 });
     const rows = fc.sample(workloadArb("w"), { seed: 5, numRuns: 3 }).map(rowOf);

@@ -8,33 +8,12 @@ import { silentLogger } from "../util/logger.ts";
 import { type Engine, inProcessEngine, type SliceRequest } from "./engine.ts";
 import { createEngineWorker } from "./engine-worker.ts";
 import type { SlicePlan } from "./plan-slice.ts";
+import { aWorkloadRow } from "./testing/rows.ts";
 
 const NOW = new Date("2026-12-02T12:00:00Z");
 
-const rowOf = (manifest: Workload, i: number): WorkloadRow => ({
-  uid: `uid-${i}`,
-  tenant: manifest.metadata.tenant,
-  name: manifest.metadata.name,
-  manifest,
-  specHash: "",
-  idempotencyKey: null,
-  phase: "Pending",
-  message: "",
-  quarantine: null,
-  generation: 0,
-  priority: 0,
-  decisionId: null,
-  rv: 1,
-  createdAt: new Date(NOW.getTime() - (100 - i) * 1000),
-  updatedAt: NOW,
-  placedAt: null,
-  policy: null,
-  pool: null,
-  poolNote: null,
-  autoscaling: null,
-  startedAt: null,
-  finishedAt: null,
-});
+const rowOf = (manifest: Workload, i: number): WorkloadRow =>
+  aWorkloadRow(manifest, { uid: `uid-${i}`, createdAt: new Date(NOW.getTime() - (100 - i) * 1000) });
 
 const requestOn = (fleet: Fleet, candidates: WorkloadRow[]): SliceRequest => ({
   candidates,

@@ -1,21 +1,13 @@
-import type { BurstPolicy, Fleet } from "@gantry/shared";
-import type { FleetSnapshot } from "../placement/index.ts";
 import type { WorkloadRow } from "../store/index.ts";
 import { storedDecision } from "../store/stored-decision.ts";
-import type { BurstUsage } from "./pass.ts";
+import type { PassInput } from "./pass.ts";
 import { planSlice, type SliceOptions, type SlicePlan } from "./plan-slice.ts";
 
-/** What one slice of a pass is decided on. */
-export interface SliceRequest {
+/** What one slice of a pass is decided on: the pass's input (its snapshot), the workloads, how it may batch. */
+export type SliceRequest = Pick<PassInput, "fleet" | "compiled" | "policies" | "usage" | "queuedGpus" | "now"> & {
   candidates: readonly WorkloadRow[];
-  fleet: Fleet;
-  compiled: FleetSnapshot;
-  policies: BurstPolicy[];
-  usage: BurstUsage;
-  queuedGpus: Map<string, number>;
-  now: Date;
   options: SliceOptions;
-}
+};
 
 /**
  * Where a pass's decisions are made: on the hub's event loop (`inProcessEngine`) or in a thread of their own

@@ -21,6 +21,7 @@ import {
   planPass,
   planPassCooperatively,
 } from "./pass.ts";
+import { aWorkloadRow } from "./testing/rows.ts";
 
 const NOW = new Date("2026-11-30T12:00:00Z");
 
@@ -71,30 +72,7 @@ const row = (name: string, ageSeconds: number, tenant = "t"): WorkloadRow => {
     },
   } satisfies WorkloadInput);
   const createdAt = new Date(NOW.getTime() - ageSeconds * 1000);
-  return {
-    uid: randomUUID(),
-    tenant,
-    name,
-    manifest,
-    specHash: "",
-    idempotencyKey: null,
-    phase: "Pending",
-    message: "",
-    quarantine: null,
-    generation: 0,
-    priority: 0,
-    decisionId: null,
-    rv: 1,
-    createdAt,
-    updatedAt: createdAt,
-    placedAt: null,
-    policy: null,
-    pool: null,
-    poolNote: null,
-    autoscaling: null,
-    startedAt: null,
-    finishedAt: null,
-  };
+  return aWorkloadRow(manifest, { uid: randomUUID(), createdAt });
 };
 
 /** A row whose stored manifest the engine cannot read (an old schema, a bad write): deciding it throws. */

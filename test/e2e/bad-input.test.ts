@@ -309,3 +309,35 @@ describe("bad input never hurts", () => {
     expect(await listed()).toEqual([...accepted].sort());
   });
 });
+
+describe("a misspelt setting stops a server before it starts, naming the variable", () => {
+  const start = async (args: string[], env: Record<string, string>) => {
+    const dir = await mkdtemp(join(tmpdir(), "gantry-badenv-"));
+    try {
+      await run("node", [bin, ...args], {
+        cwd: dir,
+        timeout: 30_000,
+        env: { ...process.env, LOG_LEVEL: "silent", GANTRY_DATA_DIR: dir, NATS_URL: "nats://127.0.0.1:1", ...env },
+      });
+      return { code: 0, stderr: "" };
+    } catch (e) {
+      return e as { code: number; stderr: string };
+    }
+  };
+
+  it("gantry hub: exit 2, each variable with its value and why, no stack trace", async () => {
+    const r = await start(["hub", "--port", "0"], { GANTRY_ENGINE_THREAD: "ture", GANTRY_BATCH_LIMIT: "abc" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("invalid_config");
+    expect(r.stderr).toContain('GANTRY_ENGINE_THREAD (engineThread) = "ture"');
+    expect(r.stderr).toContain('GANTRY_BATCH_LIMIT (batchLimit) = "abc"');
+    expect(r.stderr).not.toMatch(/ZodError|\n\s+at /);
+  });
+
+  it("gantry up: the same, before NATS or a database is started", async () => {
+    const r = await start(["up", "--port", "0", "--data-dir", "/tmp"], { GANTRY_UPKEEP_INTERVAL_MS: "-5" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('GANTRY_UPKEEP_INTERVAL_MS (upkeepIntervalMs) = "-5"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

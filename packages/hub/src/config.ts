@@ -2,6 +2,12 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { AuthConfig, authConfigFromEnv } from "./api/auth/config.ts";
 
+/** true/false (also 1/0, yes/no, on/off) from a variable, or a boolean from code; other text is refused, saying so. */
+const flag = (fallback: boolean) =>
+  z
+    .union([z.boolean(), z.stringbool()], { error: "expected true or false (or 1/0, yes/no, on/off)" })
+    .default(fallback);
+
 const ms = (fallback: number) => z.coerce.number().int().positive().max(86_400_000).default(fallback);
 
 /** Hub configuration, parsed once at the edge (flags and environment) and passed down. */
@@ -61,7 +67,7 @@ export const HubConfig = z.strictObject({
    * Decide in a thread of the engine's own (`scheduler/engine-worker.ts`), not on the event loop the API, heartbeats
    * and status reports share. Off: decisions run on the event loop, pausing every ~10 ms.
    */
-  engineThread: z.union([z.boolean(), z.stringbool()]).default(true),
+  engineThread: flag(true),
   /** Operator default for the runaway guard (hours); a workload's own `maxRuntimeHours` wins. */
   defaultMaxRuntimeHours: z.coerce.number().positive().max(87_600).optional(),
   /** Largest request body the API reads (bytes); larger ones get 413. */
@@ -72,7 +78,7 @@ export const HubConfig = z.strictObject({
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
   /** Accept a workload no cluster could ever run (capacity is coming): with a warning instead of a 422. */
-  acceptUnsatisfiable: z.union([z.boolean(), z.stringbool()]).default(false),
+  acceptUnsatisfiable: flag(false),
   /** PostgreSQL: give up waiting for the server at start after this long. */
   databaseConnectTimeoutMs: ms(30_000),
   /** Who may call the API: tokens, OIDC, rate limits (see api/auth/config.ts). */
@@ -108,6 +114,88 @@ const ENV: [keyof HubConfigInput, string][] = [
   ["bodyLimitBytes", "GANTRY_BODY_LIMIT_BYTES"],
   ["acceptUnsatisfiable", "GANTRY_ACCEPT_UNSATISFIABLE"],
 ];
+
+/** Where a setting under `auth` comes from (a path prefix: a structured variable holds what is under it). */
+const AUTH_ENV: [string, string][] = [
+  ["auth.metricsRequireToken", "GANTRY_METRICS_REQUIRE_TOKEN"],
+  ["auth.bootstrapAdminToken", "GANTRY_BOOTSTRAP_ADMIN_TOKEN"],
+  ["auth.oidc.issuer", "GANTRY_OIDC_ISSUER"],
+  ["auth.oidc.audience", "GANTRY_OIDC_AUDIENCE"],
+  ["auth.oidc.clockToleranceSeconds", "GANTRY_OIDC_CLOCK_TOLERANCE_SECONDS"],
+  ["auth.oidc.subjectClaim", "GANTRY_OIDC_SUBJECT_CLAIM"],
+  ["auth.oidc.roleClaim", "GANTRY_OIDC_ROLE_CLAIM"],
+  ["auth.oidc.tenantClaim", "GANTRY_OIDC_TENANT_CLAIM"],
+  ["auth.oidc.groupsClaim", "GANTRY_OIDC_GROUPS_CLAIM"],
+  ["auth.oidc.groups", "GANTRY_OIDC_GROUPS"],
+  ["auth.rateLimit.default.perSecond", "GANTRY_RATE_LIMIT_PER_SECOND"],
+  ["auth.rateLimit.default.burst", "GANTRY_RATE_LIMIT_BURST"],
+  ["auth.rateLimit.roles", "GANTRY_RATE_LIMIT_ROLES"],
+];
+
+/** The environment variable a config path is read from, if any (`auth.oidc.groups.0.role` → GANTRY_OIDC_GROUPS). */
+export const envNameOf = (path: readonly PropertyKey[]): string | undefined => {
+  const dotted = path.map(String).join(".");
+  const top = ENV.find(([key]) => key === path[0]);
+  if (top) return top[1];
+  const nested = AUTH_ENV.find(([prefix]) => dotted === prefix || dotted.startsWith(`${prefix}.`));
+  return nested?.[1];
+};
+
+/** One setting the hub refused: the field, where it came from, why. */
+export interface ConfigIssue {
+  field: string;
+  /** The environment variable (or `--flag`) it was read from; absent when it came from neither (a fleet file). */
+  source?: string;
+  /** What was given, as text, when it was one value. */
+  value?: string;
+  message: string;
+}
+
+/** The hub's settings do not parse: nothing started. */
+export class ConfigError extends Error {
+  readonly code = "invalid_config";
+  constructor(readonly issues: ConfigIssue[]) {
+    super(
+      `invalid hub configuration:\n${issues
+        .map(
+          (i) =>
+            `  - ${i.source ? `${i.source} (${i.field})` : i.field}${i.value !== undefined ? ` = ${JSON.stringify(i.value)}` : ""}: ${i.message}`,
+        )
+        .join("\n")}`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>(
+    (o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k] : undefined),
+    input,
+  );
+
+/**
+ * Parse the hub's settings, naming each variable or flag at fault. `flags` says which top-level fields a command
+ * line set (those are reported as the flag, since it overrides the variable).
+ */
+export const parseHubConfig = (input: HubConfigInput, flags: Partial<Record<keyof HubConfigInput, string>> = {}) => {
+  const parsed = HubConfig.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const field = issue.path.map(String).join(".") || "(root)";
+      const source = flags[issue.path[0] as keyof HubConfigInput] ?? envNameOf(issue.path);
+      const given = valueAt(input, issue.path);
+      return {
+        field,
+        ...(source ? { source } : {}),
+        ...(typeof given === "string" || typeof given === "number" || typeof given === "boolean"
+          ? { value: String(given) }
+          : {}),
+        message: issue.message,
+      };
+    }),
+  );
+};
 
 /** Read the hub's settings from the environment (flags override them in the CLI). */
 export const hubConfigFromEnv = (env: NodeJS.ProcessEnv): HubConfigInput => {

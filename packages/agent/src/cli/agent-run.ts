@@ -3,7 +3,7 @@ import { createAgent } from "../agent.ts";
 import type { ClusterDriver } from "../drivers/driver.ts";
 import { createSimulatedDriver } from "../drivers/simulated/simulated.ts";
 import { createLogger } from "../logger.ts";
-import { CliError } from "./errors.ts";
+import { CliError, USAGE_EXIT } from "./errors.ts";
 import { kubernetesDriverFactory } from "./kubernetes.ts";
 import { readFleet, untilSignal } from "./process.ts";
 import { startTracing } from "./tracing.ts";
@@ -27,6 +27,7 @@ const findCluster = (clusters: FleetCluster[], name: string, file: string): Flee
   if (!cluster) {
     throw new CliError(
       `--cluster ${name}: no such cluster in ${file} (it has ${clusters.map((c) => c.name).join(", ") || "none"})`,
+      USAGE_EXIT,
     );
   }
   return cluster;
@@ -39,11 +40,11 @@ export const runAgent = async (o: AgentFlags, out: (text: string) => void): Prom
   const stopTracing = await startTracing("gantry-agent");
   let driver: ClusterDriver;
   if (o.driver === "simulated") {
-    if (!o.sim) throw new CliError("--sim FILE is required with --driver simulated");
+    if (!o.sim) throw new CliError("--sim FILE is required with --driver simulated", USAGE_EXIT);
     const cluster = findCluster((await readFleet(o.sim)).clusters, o.cluster, o.sim);
     driver = createSimulatedDriver({ cluster, now: () => new Date(), secondsPerHour: o.secondsPerHour });
   } else if (o.driver === "kubernetes") {
-    if (!o.describe) throw new CliError("--describe FILE is required with --driver kubernetes");
+    if (!o.describe) throw new CliError("--describe FILE is required with --driver kubernetes", USAGE_EXIT);
     driver = await kubernetesDriverFactory({
       cluster: o.cluster,
       describe: o.describe,
@@ -51,7 +52,7 @@ export const runAgent = async (o: AgentFlags, out: (text: string) => void): Prom
       logger,
     });
   } else {
-    throw new CliError(`--driver must be simulated or kubernetes (got ${JSON.stringify(o.driver)})`);
+    throw new CliError(`--driver must be simulated or kubernetes (got ${JSON.stringify(o.driver)})`, USAGE_EXIT);
   }
   const natsCreds = o.creds ?? process.env.NATS_CREDS;
   const agent = createAgent({

@@ -1,3 +1,6 @@
+/** The exit code for bad flags, arguments or files (the hub CLI's `ExitCode.usage`; the README's table). */
+export const USAGE_EXIT = 2;
+
 /** An error a command line reports as a message (no stack) with a non-zero exit code. */
 export class CliError extends Error {
   readonly code = "cli_error";

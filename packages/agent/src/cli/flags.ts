@@ -1,4 +1,4 @@
-import { CliError } from "./errors.ts";
+import { CliError, USAGE_EXIT } from "./errors.ts";
 
 /**
  * A commander argument parser for non-negative numbers that names the flag when it fails. Its own module: command
@@ -7,6 +7,6 @@ import { CliError } from "./errors.ts";
 export const nonNegative = (flag: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0)
-    throw new CliError(`${flag} must be a non-negative number (got ${JSON.stringify(value)})`);
+    throw new CliError(`${flag} must be a non-negative number (got ${JSON.stringify(value)})`, USAGE_EXIT);
   return n;
 };

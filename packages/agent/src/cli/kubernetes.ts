@@ -3,7 +3,7 @@ import { ClusterDescription, parseDocument, parseWith } from "@gantry/shared";
 import type { ClusterDriver } from "../drivers/driver.ts";
 import { createKubernetesDriver, KubernetesDriverConfig, optionsFromConfig } from "../drivers/kubernetes/index.ts";
 import type { AgentLogger } from "../logger.ts";
-import { CliError } from "./errors.ts";
+import { CliError, USAGE_EXIT } from "./errors.ts";
 
 /**
  * Builds the Kubernetes driver for `gantry agent --driver kubernetes`. Tier, region and prices come
@@ -19,11 +19,14 @@ export const kubernetesDriverFactory = async (options: {
   try {
     text = await readFile(options.describe, "utf8");
   } catch (e) {
-    throw new CliError(`cannot read --describe ${options.describe}: ${(e as Error).message}`);
+    throw new CliError(`cannot read --describe ${options.describe}: ${(e as Error).message}`, USAGE_EXIT);
   }
   const description = parseWith(ClusterDescription, parseDocument(text, options.describe), options.describe);
   if (description.name !== options.cluster) {
-    throw new CliError(`--cluster ${options.cluster} does not match name ${description.name} in ${options.describe}`);
+    throw new CliError(
+      `--cluster ${options.cluster} does not match name ${description.name} in ${options.describe}`,
+      USAGE_EXIT,
+    );
   }
   const env = process.env;
   const leaderElection =
@@ -42,7 +45,7 @@ export const kubernetesDriverFactory = async (options: {
     try {
       configText = await readFile(configPath, "utf8");
     } catch (e) {
-      throw new CliError(`cannot read GANTRY_KUBERNETES_CONFIG ${configPath}: ${(e as Error).message}`);
+      throw new CliError(`cannot read GANTRY_KUBERNETES_CONFIG ${configPath}: ${(e as Error).message}`, USAGE_EXIT);
     }
     driverConfig = optionsFromConfig(
       parseWith(KubernetesDriverConfig, parseDocument(configText, configPath) ?? {}, configPath),

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Fleet, parseDocument, parseWith } from "@gantry/shared";
-import { CliError } from "./errors.ts";
+import { CliError, USAGE_EXIT } from "./errors.ts";
 
 /** Read and validate a fleet file; errors name the file and the field. */
 export const readFleet = async (file: string): Promise<Fleet> => {
@@ -8,7 +8,7 @@ export const readFleet = async (file: string): Promise<Fleet> => {
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    throw new CliError(`cannot read fleet file ${file}: ${(e as Error).message}`);
+    throw new CliError(`cannot read fleet file ${file}: ${(e as Error).message}`, USAGE_EXIT);
   }
   return parseWith(Fleet, parseDocument(text, file), file);
 };

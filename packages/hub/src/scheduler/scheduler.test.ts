@@ -1,5 +1,6 @@
 import type { CapacityReport, Workload } from "@gantry/shared";
 import { eq } from "drizzle-orm";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleetView, type FleetView } from "../fleet/view.ts";
 import { createMetrics } from "../metrics.ts";
@@ -143,6 +144,52 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     expect(Object.values(out).every((o) => o.startsWith("Placed:"))).toBe(true);
     // 5 placements, 2 per transaction: 3 commits, 3 publishes.
     expect(published).toBe(3);
+  });
+
+  it("stops a pass that close interrupts at its next step, and says so at debug, not as a failure", async () => {
+    const small = Array.from({ length: 5 }, () => aWorkload({ resources: { gpu: { count: 1 } } }, unique("c")));
+    for (const [i, w] of small.entries()) await store.workloads.create(w, new Date(at.getTime() + i));
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: "debug" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    let chunks = 0;
+    let scheduler: ReturnType<typeof createScheduler> | undefined;
+    const closing: Store = {
+      ...store,
+      placing: {
+        ...store.placing,
+        placeMany: async (items, e) => {
+          chunks++;
+          const placed = await store.placing.placeMany(items, e);
+          // The hub shutting down while the pass writes: what this chunk committed stays, no later chunk is written.
+          scheduler?.close();
+          return placed;
+        },
+      },
+    };
+    scheduler = createScheduler({
+      store: closing,
+      view,
+      clock,
+      logger,
+      epoch: () => epoch,
+      onFenced: () => undefined,
+      onDesiredStateChanged: () => undefined,
+      placeChunk: 2,
+    });
+    await scheduler.kick();
+    await scheduler.idle();
+    expect(chunks).toBe(1);
+    const phases = await Promise.all(
+      small.map(async (w) => (await store.workloads.get(w.metadata.tenant, w.metadata.name))?.phase),
+    );
+    expect(phases.filter((p) => p === "Placed")).toHaveLength(2);
+    expect(phases.filter((p) => p === "Pending")).toHaveLength(3);
+    // Closed: a kick starts nothing.
+    await scheduler.kick();
+    await scheduler.idle();
+    expect(chunks).toBe(1);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    for (const w of small) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
   });
 
   it("decides a long queue in slices, each committed before the next is decided, on what the last one left", async () => {

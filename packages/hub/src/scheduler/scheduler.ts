@@ -75,6 +75,8 @@ export const createScheduler = (deps: SchedulerDeps) => {
   const timerMs = deps.timerMs ?? ((ms: number) => ms);
   const exclusive = mutex();
   let retryTimer: NodeJS.Timeout | undefined;
+  /** Closing: a pass in progress stops at its next step (what it committed stays; the rest waits for a leader). */
+  let closed = false;
   let datasets: { key: string; list: Dataset[] } = { key: "", list: [] };
 
   /**
@@ -187,6 +189,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
     const order = queueOrder(pending, usage, weights);
     const candidates: WorkloadRow[] = [];
     for (const row of order) {
+      if (closed) return;
       const holdReason = held.get(row.tenant);
       if (holdReason) await store.placing.setPendingMessage(row.uid, `held: ${holdReason}`, now);
       else candidates.push(row);
@@ -199,6 +202,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
     let retryIn = Number.POSITIVE_INFINITY;
     let placed = 0;
     for (let i = 0; i < candidates.length; i += per) {
+      if (closed) return;
       const slice = await decideSlice(span, epoch, candidates.slice(i, i + per), {
         policies,
         queuedGpus,
@@ -304,6 +308,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
       if (outcome.retryInSeconds !== undefined) retryIn = Math.min(retryIn, outcome.retryInSeconds);
     }
     for (const { row, outcome } of chosen.unplaced) {
+      if (closed) break;
       deps.metrics?.decisions.inc({ outcome: "unplaced" });
       const message = outcome.note ?? outcome.decision.summary;
       if (row.message !== message) {
@@ -333,6 +338,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
     const per = deps.placeChunk ?? PLACE_CHUNK;
     let placedCount = 0;
     for (let i = 0; i < placements.length; i += per) {
+      if (closed) break;
       const chunk = placements.slice(i, i + per);
       const placed = await store.placing.placeMany(
         chunk.map((p) => ({ uid: p.row.uid, change: p.change })),
@@ -361,11 +367,13 @@ export const createScheduler = (deps: SchedulerDeps) => {
     () =>
       exclusive(async () => {
         const epoch = deps.epoch();
-        if (epoch === undefined) return;
+        if (epoch === undefined || closed) return;
         await tracer.startActiveSpan("gantry.schedule.pass", (span) => inSpan(span, (s) => schedulePass(s, epoch)));
       }),
     (error) => {
       if (error instanceof FencedError) deps.onFenced(error);
+      // Closing under a pass (the engine thread or the database going away) is not a failure: nothing half-written.
+      else if (closed) logger.debug({ err: error }, "scheduling pass stopped by close");
       else logger.error({ err: error }, "scheduling pass failed");
     },
   );
@@ -384,9 +392,11 @@ export const createScheduler = (deps: SchedulerDeps) => {
       return planOn(compiled, fleet.reservations, workload);
     },
 
+    /** Stop: no new pass starts, one in progress stops at its next step; the engine closes once it has. */
     close() {
+      closed = true;
       if (retryTimer) clearTimeout(retryTimer);
-      void engine.close();
+      void pass.idle().finally(() => engine.close());
     },
   };
 };

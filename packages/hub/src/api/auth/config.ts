@@ -3,7 +3,7 @@ import { z } from "zod";
 import { Role } from "./principal.ts";
 
 /** A boolean from code or from an environment variable ("true", "1", "yes", …). */
-const Flag = z.union([z.boolean(), z.stringbool()]);
+const Flag = z.union([z.boolean(), z.stringbool()], { error: "expected true or false (or 1/0, yes/no, on/off)" });
 
 export const BucketLimit = z
   .object({

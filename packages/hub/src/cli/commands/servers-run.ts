@@ -13,11 +13,13 @@ import {
 import type { FleetCluster } from "@gantry/shared";
 import { type NatsAuthority, openNatsAuthority } from "../../bus/auth/index.ts";
 import { type RunningNatsServer, startNatsServer } from "../../bus/nats-server.ts";
-import { HubConfig, hubConfigFromEnv } from "../../config.ts";
+import { ConfigError, type HubConfigInput, hubConfigFromEnv, parseHubConfig } from "../../config.ts";
 import { createHub } from "../../hub.ts";
 import { type ClockAnchor, continueAnchor, simulatedWorkClock, type WorkClock } from "../../util/clock.ts";
 import { createLogger } from "../../util/logger.ts";
 import { preferredOrFreePort } from "../../util/ports.ts";
+import { ExitCode } from "../exit-codes.ts";
+import { CliError } from "../output.ts";
 
 type Out = (text: string) => void;
 
@@ -76,7 +78,33 @@ const flagsToConfig = (o: HubFlags) => ({
   ...(o.natsCreds ? { natsCreds: o.natsCreds } : {}),
 });
 
-/** `gantry hub`: the hub alone, until a signal stops it. */
+/** The flag that sets each field, for errors: a flag overrides its environment variable. */
+const FLAG_OF: Partial<Record<keyof HubConfigInput, string>> = {
+  port: "--port",
+  host: "--host",
+  dataDir: "--data-dir",
+  databaseUrl: "--database-url",
+  natsUrl: "--nats-url",
+  natsAuthDir: "--nats-auth-dir",
+  natsCreds: "--nats-creds",
+};
+
+/**
+ * The settings checked before anything starts: a misspelt variable (`GANTRY_ENGINE_THREAD=ture`) is a usage error
+ * naming the variable (exit 2), not a stack trace from deep in the hub.
+ */
+const checked = (config: HubConfigInput, o: HubFlags) => {
+  const flags = Object.fromEntries(
+    Object.entries(FLAG_OF).filter(([k]) => o[k as keyof HubFlags] !== undefined && o[k as keyof HubFlags] !== ""),
+  ) as Partial<Record<keyof HubConfigInput, string>>;
+  try {
+    return parseHubConfig(config, flags);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(`error: ${e.code}: ${e.message}`, ExitCode.usage);
+    throw e;
+  }
+};
+
 /**
  * The hub's work clock for a simulated fleet: one hour every `secondsPerHour` real seconds, like the agents' work, so
  * billed hours, budgets and burst waits agree with the estimates. It continues the previous run's clock (kept in the
@@ -106,9 +134,12 @@ const workClockFor = async (dataDir: string, secondsPerHour: number): Promise<Wo
   return simulatedWorkClock(anchor);
 };
 
+/** `gantry hub`: the hub alone, until a signal stops it. */
 export const runHub = async (o: HubFlags, out: Out): Promise<void> => {
+  const config = flagsToConfig(o);
+  checked(config, o);
   const stopTracing = await startTracing("gantry-hub");
-  const h = await createHub({ config: flagsToConfig(o) });
+  const h = await createHub({ config });
   await h.start();
   out(`gantry hub listening on ${h.url}`);
   await untilSignal(async () => {
@@ -134,10 +165,11 @@ export const runUp = async (o: UpFlags, out: Out): Promise<void> => {
   // Everything on one machine: mint the first admin token where the CLI will find it. A fleet of a few clusters
   // decides in microseconds: the engine thread (an isolate of its own, tens of MiB) is left off unless asked for.
   const config = { engineThread: false, ...env, auth: { ...env.auth, bootstrapAdminToken: true } };
+  const settings = checked(config, o);
   const stopTracing = await startTracing("gantry");
   let nats: RunningNatsServer | undefined;
   // Absolute: nats-server reads its resolver folder from the config file, whatever its working directory.
-  const dataDir = resolve(HubConfig.parse(config).dataDir);
+  const dataDir = resolve(settings.dataDir);
   let authority: NatsAuthority | undefined;
   if (!o.natsUrl && !process.env.NATS_URL) {
     // A private nats-server with JWT authentication: the hub mints every identity, anonymous clients are refused.
@@ -151,7 +183,7 @@ export const runUp = async (o: UpFlags, out: Out): Promise<void> => {
     });
     config.natsUrl = nats.url;
   }
-  const natsUrl = HubConfig.parse(config).natsUrl;
+  const natsUrl = config.natsUrl ?? settings.natsUrl;
   const workClock = await workClockFor(dataDir, o.secondsPerHour);
   const h = await createHub({
     config,
@@ -199,7 +231,7 @@ export const runUp = async (o: UpFlags, out: Out): Promise<void> => {
       `  dashboard  ${h.url}/${adminToken ? `#token=${adminToken}` : ""}`,
       `  API        ${h.url}/api/v1  (OpenAPI: ${h.url}/api/v1/openapi.json)`,
       `  NATS       ${natsUrl}${nats ? ` (started here; JWT auth: anonymous clients are refused; agents' credentials in ${credsDir})` : ""}`,
-      `  database   ${config.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${HubConfig.parse(config).dataDir}`}`,
+      `  database   ${config.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${settings.dataDir}`}`,
       `  fleet      ${agents.length} simulated cluster(s) from ${o.fleet}; 1 simulated hour = ${o.secondsPerHour}s`,
       `  clock      ${workClock ? `simulated for billing, budgets, burst waits and drain-back: now ${workClock.now().toISOString()}` : "real time"} (heartbeats and failover: real time)`,
       `  admin      token in ${h.adminTokenFile} (mode 0600; the CLI reads it for a hub on this machine)`,

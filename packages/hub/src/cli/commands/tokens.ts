@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { clientFor } from "../client.ts";
+import { ExitCode } from "../exit-codes.ts";
 import { age, CliError, parseFormat, render, table } from "../output.ts";
 
 type Out = (text: string) => void;
@@ -40,7 +41,10 @@ const tokenCommand = (out: Out): Command => {
     .option("-o, --output <format>", "table | json | yaml (json and yaml include the secret too)", "table")
     .action(async (name: string, opts: { role: string; tenant?: string; output: string }, cmd: Command) => {
       if (!roles.includes(opts.role)) {
-        throw new CliError(`--role must be one of ${roles.join(", ")} (got ${JSON.stringify(opts.role)})`);
+        throw new CliError(
+          `--role must be one of ${roles.join(", ")} (got ${JSON.stringify(opts.role)})`,
+          ExitCode.usage,
+        );
       }
       const format = parseFormat(opts.output);
       // -t/--tenant is the program's option: the tenant of a member (required) or viewer (else it reads all).

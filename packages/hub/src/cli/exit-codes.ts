@@ -29,7 +29,8 @@ export const exitCodeTable: readonly { code: ExitCode; meaning: string }[] = [
   },
   {
     code: ExitCode.usage,
-    meaning: "usage or validation: bad flags, or the hub refused the input (400, 413, 415, 422)",
+    meaning:
+      "usage or validation: bad flags, a misspelt setting (GANTRY_* variables), or the hub refused the input (400, 413, 415, 422)",
   },
   { code: ExitCode.notFound, meaning: "not found (404)" },
   { code: ExitCode.conflict, meaning: "conflict (409): exists with a different spec, or a change it cannot take" },

@@ -46,6 +46,11 @@ export const recordAudit = async (tx: Tx | Db, entry: AuditEntry): Promise<void>
   await tx.insert(auditLog).values(rowOf(entry));
 };
 
+/** Several entries in one statement (a group commit's). */
+export const recordAudits = async (tx: Tx | Db, entries: readonly AuditEntry[]): Promise<void> => {
+  if (entries.length > 0) await tx.insert(auditLog).values(entries.map(rowOf));
+};
+
 export interface AuditFilter {
   subject?: string;
   /** Rows whose caller belongs to this tenant or whose object does. */

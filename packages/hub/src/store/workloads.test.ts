@@ -117,6 +117,47 @@ describe.each(KINDS)("workloads on %s", (kind) => {
       expect(await store.workloads.events(first.row.uid)).toHaveLength(1);
     });
 
+    it("writes submissions that arrive together in one batch, each with its event and audit row, and sorts out names taken in the same batch", async () => {
+      const names = Array.from({ length: 12 }, () => unique("g"));
+      const clash = unique("clash");
+      const twice = unique("twice");
+      const audit = (name: string) => ({
+        at: at(0),
+        subject: `user-${name}`,
+        role: "admin" as const,
+        tenant: null,
+        action: "workloads:write",
+        object: { kind: "workloads", name, tenant: "team-a" },
+        outcome: "allowed" as const,
+        status: 201,
+      });
+      // Not awaited one by one: they arrive while the first batch is being written.
+      const results = await Promise.allSettled([
+        ...names.map((n) => store.workloads.create(aWorkload(n), at(0), { audit: audit(n) })),
+        store.workloads.create(aWorkload(clash, { replicas: 2 }), at(0)),
+        store.workloads.create(aWorkload(clash, { replicas: 3 }), at(0)),
+        store.workloads.create(aWorkload(twice), at(0)),
+        store.workloads.create(aWorkload(twice), at(0)),
+      ]);
+      const value = (i: number) =>
+        (results[i] as PromiseFulfilledResult<{ created: boolean; row: { uid: string } }>).value;
+      for (let i = 0; i < names.length; i++) {
+        expect(value(i).created).toBe(true);
+        expect((await store.workloads.events(value(i).row.uid)).map((e) => e.reason)).toEqual(["Submitted"]);
+      }
+      const audited = await store.audit.list({ action: "workloads:write", limit: 500 });
+      for (const n of names) expect(audited.items.filter((r) => r.objectName === n)).toHaveLength(1);
+      // The same name with two specs: the first is stored, the second is a conflict.
+      expect(results[names.length]).toMatchObject({ status: "fulfilled", value: { created: true } });
+      expect(results[names.length + 1]).toMatchObject({ status: "rejected", reason: { code: "conflict" } });
+      expect((await store.workloads.get("team-a", clash))?.manifest.spec.replicas).toBe(2);
+      // The same spec twice: one workload, the second answer is the first's.
+      const [a, b] = [value(names.length + 2), value(names.length + 3)];
+      expect([a.created, b.created].sort()).toEqual([false, true]);
+      expect(a.row.uid).toBe(b.row.uid);
+      expect(await store.workloads.events(a.row.uid)).toHaveLength(1);
+    });
+
     it("refuses a different spec under the same name with a conflict and leaves the first untouched", async () => {
       const name = unique("w");
       const { row } = await store.workloads.create(aWorkload(name, { replicas: 2 }), at(0));

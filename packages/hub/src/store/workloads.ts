@@ -3,7 +3,8 @@ import type { Decision, Placement, Reservation, Workload, WorkloadPhase } from "
 import { and, asc, desc, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { HubError, notFound } from "../errors.ts";
 import { hashOf } from "../util/canonical.ts";
-import { type AuditEntry, recordAudit } from "./audit.ts";
+import { grouped } from "../util/serial.ts";
+import { type AuditEntry, recordAudit, recordAudits } from "./audit.ts";
 import type { Db } from "./db.ts";
 import {
   clusters,
@@ -103,6 +104,62 @@ export interface ActiveUsage {
   spendPerHour: number;
 }
 
+/** A submission's rows, ready to insert. */
+interface NewSubmission {
+  values: typeof workloads.$inferInsert & { uid: string; createdAt: Date };
+  audit?: AuditEntry;
+}
+
+/**
+ * Submissions' inserts, grouped: while one transaction writes, the submissions that arrive meanwhile wait and then
+ * share the next one (workload rows, their "Submitted" events and audit rows: three statements for the lot). One
+ * submission alone is written at once. Returns, per submission, its row, or undefined where the name (or the
+ * idempotency key) was taken — by a stored workload or by an earlier one in the same batch.
+ */
+const submissionWriter = (db: Db) =>
+  grouped(
+    async (items: NewSubmission[]): Promise<(WorkloadRow | undefined)[]> =>
+      db.transaction(async (tx) => {
+        const rows = await tx
+          .insert(workloads)
+          .values(items.map((i) => i.values))
+          .onConflictDoNothing()
+          .returning();
+        const byUid = new Map(rows.map((r) => [r.uid, r]));
+        const inserted = items.filter((i) => byUid.has(i.values.uid));
+        if (inserted.length > 0) {
+          await tx.insert(events).values(
+            inserted.map(({ values: v }) => ({
+              uid: v.uid,
+              tenant: v.tenant,
+              workload: v.name,
+              cluster: null,
+              type: "Normal" as const,
+              reason: "Submitted",
+              message: "accepted",
+              at: v.createdAt,
+            })),
+          );
+          await recordAudits(
+            tx,
+            inserted.flatMap((i) => (i.audit ? [i.audit] : [])),
+          );
+        }
+        return items.map((i) => byUid.get(i.values.uid));
+      }),
+    // A batch per pool connection or two: the rest of the hub (status writes, the scheduler) keeps connections.
+    { maxBatch: 100, concurrency: 2 },
+  );
+const writers = new WeakMap<Db, ReturnType<typeof submissionWriter>>();
+const writerFor = (db: Db) => {
+  let w = writers.get(db);
+  if (!w) {
+    w = submissionWriter(db);
+    writers.set(db, w);
+  }
+  return w;
+};
+
 /** Workloads, named within their tenant: submission, lists, the queue, deletion and each cluster's desired state. */
 export const workloadRepository = (db: Db) => ({
   /**
@@ -133,30 +190,21 @@ export const workloadRepository = (db: Db) => ({
         );
       }
     }
-    const inserted = await db.transaction(async (tx) => {
-      const rows = await tx
-        .insert(workloads)
-        .values({
-          uid: randomUUID(),
-          tenant,
-          name,
-          manifest: workload,
-          specHash,
-          idempotencyKey: key ?? null,
-          phase: "Pending",
-          message: "waiting for a placement decision",
-          priority: workload.spec.priority,
-          createdAt: at,
-          updatedAt: at,
-        })
-        .onConflictDoNothing()
-        .returning();
-      const row = rows[0];
-      if (row) {
-        await recordEvent(tx, { uid: row.uid, tenant, workload: name, reason: "Submitted", message: "accepted", at });
-        if (options.audit) await recordAudit(tx, options.audit);
-      }
-      return row;
+    const inserted = await writerFor(db)({
+      values: {
+        uid: randomUUID(),
+        tenant,
+        name,
+        manifest: workload,
+        specHash,
+        idempotencyKey: key ?? null,
+        phase: "Pending",
+        message: "waiting for a placement decision",
+        priority: workload.spec.priority,
+        createdAt: at,
+        updatedAt: at,
+      },
+      ...(options.audit ? { audit: options.audit } : {}),
     });
     if (inserted) return { row: inserted, created: true };
     const existing = (

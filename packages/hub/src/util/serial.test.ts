@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { coalesced, mutex, wakeup } from "./serial.ts";
+import { describe, expect, it, vi } from "vitest";
+import { coalesced, grouped, mutex, wakeup } from "./serial.ts";
 
 /** A promise the test resolves by hand. */
 const gate = () => {
@@ -139,5 +139,77 @@ describe("wakeup", () => {
     expect(late).toBe(false);
     await p;
     expect(late).toBe(true);
+  });
+});
+
+describe("grouped", () => {
+  const deferred = () => {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    return { promise, resolve };
+  };
+
+  it("runs a lone call at once, and groups the calls that arrive while a batch is written", async () => {
+    const batches: number[][] = [];
+    const gates: ReturnType<typeof deferred>[] = [];
+    const run = grouped(
+      async (items: number[]) => {
+        batches.push(items);
+        const gate = deferred();
+        gates.push(gate);
+        await gate.promise;
+        return items.map((i) => i * 10);
+      },
+      { maxBatch: 3, concurrency: 1 },
+    );
+    const first = run(1);
+    expect(batches).toEqual([[1]]);
+    const rest = [2, 3, 4, 5].map((i) => run(i));
+    expect(batches).toHaveLength(1);
+    gates[0]!.resolve();
+    expect(await first).toBe(10);
+    await vi.waitFor(() => expect(batches).toHaveLength(2));
+    expect(batches[1]).toEqual([2, 3, 4]);
+    gates[1]!.resolve();
+    await vi.waitFor(() => expect(batches).toHaveLength(3));
+    gates[2]!.resolve();
+    expect(await Promise.all(rest)).toEqual([20, 30, 40, 50]);
+    expect(batches[2]).toEqual([5]);
+  });
+
+  it("fails every call of a batch that fails, and goes on with the next batch", async () => {
+    let calls = 0;
+    const run = grouped(
+      async (items: string[]) => {
+        calls++;
+        if (items.includes("bad")) throw new Error("boom");
+        return items.map((s) => s.toUpperCase());
+      },
+      { maxBatch: 10, concurrency: 1 },
+    );
+    const a = run("bad");
+    const b = run("ok");
+    await expect(a).rejects.toThrow("boom");
+    expect(await b).toBe("OK");
+    expect(calls).toBe(2);
+  });
+
+  it("runs up to `concurrency` batches at a time", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const run = grouped(
+      async (items: number[]) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return items;
+      },
+      { maxBatch: 1, concurrency: 2 },
+    );
+    await Promise.all([1, 2, 3, 4, 5].map((i) => run(i)));
+    expect(most).toBe(2);
   });
 });

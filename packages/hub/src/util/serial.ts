@@ -94,7 +94,7 @@ export const grouped = <I, O>(
       void (async () => {
         try {
           const out = await run(batch.map((b) => b.item));
-          batch.forEach((b, i) => b.resolve(out[i] as O));
+          for (const [i, b] of batch.entries()) b.resolve(out[i] as O);
         } catch (error) {
           for (const b of batch) b.reject(error);
         } finally {

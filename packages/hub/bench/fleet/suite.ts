@@ -319,6 +319,8 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
 
     const submitted = new Map<string, number>();
     const created: number[] = [];
+    /** Per workload, wall-clock ms when its 201 arrived (timed.json). */
+    const answered = new Map<string, number>();
     const failures = new Map<string, number>();
     let stored = 0;
     let fillUntil = Number.POSITIVE_INFINITY;
@@ -338,6 +340,7 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
       }
       if (r.status === 201) {
         created.push(performance.now() - t);
+        answered.set(name, Date.now());
         stored++;
         return;
       }
@@ -377,6 +380,7 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
       const rows = timedNames.map((w) => ({
         workload: w,
         submitted: submitted.get(w),
+        created: answered.get(w),
         agentRunning: seen.get(w),
         hubRunning: hubRunning.get(w),
       }));

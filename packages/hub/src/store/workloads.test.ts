@@ -128,7 +128,7 @@ describe.each(KINDS)("workloads on %s", (kind) => {
         tenant: null,
         action: "workloads:write",
         object: { kind: "workloads", name, tenant: "team-a" },
-        outcome: "allowed" as const,
+        outcome: "success" as const,
         status: 201,
       });
       // Not awaited one by one: they arrive while the first batch is being written.

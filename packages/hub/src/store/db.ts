@@ -9,6 +9,7 @@ import pg from "pg";
 import { HubError } from "../errors.ts";
 import { isRetryable, isUnavailable, redactUrl, rootMessage } from "./db-errors.ts";
 import { lockDataDir } from "./lock.ts";
+import { initialiseDataDir } from "./pglite-init.ts";
 import * as coreSchema from "./schema.ts";
 import * as authSchema from "./schema-auth.ts";
 
@@ -150,7 +151,11 @@ export const openDatabase = async (options: DatabaseOptions): Promise<OpenDataba
   const dataDir = options.dataDir ?? "memory://";
   const unlock = dataDir.startsWith("memory://") ? () => undefined : lockDataDir(dataDir);
   try {
-    const client = new PGlite(dataDir);
+    await initialiseDataDir(dataDir);
+    // PostgreSQL's 128 MB of shared buffers live in PGlite's WebAssembly memory, which never shrinks: 32 MB is ample
+    // for the one embedded database of `gantry up` (its files are in the OS's page cache as well) and leaves the
+    // hub ~100 MiB smaller (docs/benchmarks.md, "gantry up's memory").
+    const client = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=32MB"] });
     const db = retryingTransactions(drizzlePglite(client, { schema }) as unknown as Db);
     await migratePglite(db as unknown as Parameters<typeof migratePglite>[0], { migrationsFolder });
     let closed = false;

@@ -36,6 +36,7 @@ export {
 } from "./batch.ts";
 export { nodeName } from "./capacity.ts";
 export type { FilterCode, RankCode } from "./framework.ts";
+export { cheapest, compactDecision, type KeepPolicy, STORED_KEEP } from "./keep.ts";
 export { plan, planOn } from "./plan.ts";
 export { type CapacityPrices, type DemandForecast, priceCapacity } from "./pricing.ts";
 export {

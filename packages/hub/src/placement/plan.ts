@@ -13,9 +13,10 @@ import { evaluate } from "./evaluate.ts";
 import { infeasibleSummary, marginOf, marginSentence, placedSummary, rankSentence } from "./explain.ts";
 import { fillNodes } from "./fill.ts";
 import type { Candidate, PlanRequest } from "./framework.ts";
+import { compactDecision } from "./keep.ts";
 import { toCents } from "./money.ts";
 import { CHARGES } from "./profile.ts";
-import { rankAll, rankFor, sumRanks, ZERO_RANK } from "./rank.ts";
+import { kthSmallest, rankAll, rankBounded, rankFor, sumRanks, ZERO_RANK } from "./rank.ts";
 import { compileRequest, type PlanOptions } from "./request.ts";
 import { best, type Portion, select } from "./select.ts";
 import { compileFleet, type FleetSnapshot } from "./snapshot.ts";
@@ -165,6 +166,34 @@ const comparisonOf = (portions: readonly Portion[], second: Candidate | undefine
 };
 
 /**
+ * The candidates a compact decision lists: the selected ones, the runner-up, and the `need` lowest rank totals, equal
+ * totals in fleet order (as `cheapest` keeps them). Of `ranked`, in its order. With `need` = kept feasible + 1 + the
+ * selected, the kept cheapest of the others (neither selected nor runner-up) are among them.
+ */
+const cheapestRanked = (
+  ranked: readonly Candidate[],
+  need: number,
+  chosen: ReadonlyMap<Candidate, number>,
+  second: Candidate | undefined,
+): Candidate[] => {
+  if (ranked.length <= need) return [...ranked];
+  const totals = new Float64Array(ranked.length);
+  for (let i = 0; i < ranked.length; i++) totals[i] = ranked[i]!.rankCents;
+  const cut = kthSmallest(totals, need - 1);
+  let ties = need;
+  for (const c of ranked) if (c.rankCents < cut) ties--;
+  const out: Candidate[] = [];
+  for (const c of ranked) {
+    if (c.rankCents < cut || chosen.has(c) || c === second) out.push(c);
+    else if (c.rankCents === cut && ties > 0) {
+      out.push(c);
+      ties--;
+    }
+  }
+  return out;
+};
+
+/**
  * Decides where a workload runs on a fleet. Pure and deterministic: same input, same decision. Compiles the fleet
  * first; callers making several decisions on one fleet compile it once and call `planOn`.
  *
@@ -191,17 +220,28 @@ export const planOn = (
 ): Decision => {
   const req = compileRequest(snapshot, workload, options);
   const { verdicts, candidates, rejections } = evaluate(snapshot, reservations, req);
-  rankAll(candidates, req);
-  const portions = select(candidates, req.replicas);
+  const keep = options?.keep !== undefined && snapshot.size > options.keep.allUpTo ? options.keep : undefined;
+  // Compact: only the candidates that can be selected, be the runner-up or be among the cheapest kept are ranked.
+  const ranked = keep === undefined ? candidates : rankBounded(candidates, req, keep.feasible + 2);
+  if (keep === undefined) rankAll(candidates, req);
+  const portions = select(ranked, req.replicas);
   const chosen = new Map<Candidate, number>();
   for (const p of portions ?? []) chosen.set(p.candidate, p.replicas);
-  const second = best(candidates, new Set(chosen.keys()));
+  const second = best(ranked, new Set(chosen.keys()));
   const runnerUp = second?.name ?? null;
   const shared: SharedFits[] = [];
-  for (const c of candidates) {
+  const listed = keep === undefined ? ranked : cheapestRanked(ranked, keep.feasible + 1 + chosen.size, chosen, second);
+  for (const c of listed) {
     const selected = chosen.get(c);
     verdicts[c.index] = verdictOf(c, req, selected, selected !== undefined || c === second, shared);
   }
+  const done = (d: Decision): Decision => {
+    if (keep === undefined) return d;
+    // Only the clusters that have a verdict are listed (the filtered ones and `listed`, in fleet order).
+    const clusters: ClusterVerdict[] = [];
+    for (const v of verdicts) if (v !== undefined) clusters.push(v);
+    return compactDecision({ ...d, clusters }, keep, candidates.length - listed.length);
+  };
   const n = snapshot.size;
   if (portions === undefined) {
     let fit = 0;
@@ -210,7 +250,7 @@ export const planOn = (
       candidates.length === 0
         ? undefined
         : `only ${fit} of ${req.replicas} replicas fit across ${candidates.length} clusters`;
-    return {
+    return done({
       feasible: false,
       assignments: [],
       estimatedCost: { ...ZERO_COST },
@@ -218,7 +258,7 @@ export const planOn = (
       clusters: verdicts,
       runnerUp,
       summary: infeasibleSummary(req.workload, n, rejections, note),
-    };
+    });
   }
   const assignments = portions.map((p) => assignmentOf(snapshot, p, req));
   const portionVerdicts = portions.map((p) => verdicts[p.candidate.index]!);
@@ -247,5 +287,5 @@ export const planOn = (
     summary,
   };
   if (margin !== undefined) decision.margin = margin;
-  return decision;
+  return done(decision);
 };

@@ -1,9 +1,22 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "./evaluate.ts";
-import { rankAll, rankFor, rounded, sumRanks, ZERO_RANK } from "./rank.ts";
+import { kthSmallest, rankAll, rankFor, rounded, sumRanks, ZERO_RANK } from "./rank.ts";
 import { compileRequest, type PlanOptions } from "./request.ts";
 import { compileFleet } from "./snapshot.ts";
 import { aCluster, aFleet, aNodeGroup, aWorkload } from "./testing/builders.ts";
+
+describe("kthSmallest", () => {
+  it("is the k-th value of the sorted array, duplicates included", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 40 }), fc.nat(), (xs, k0) => {
+        const k = k0 % xs.length;
+        expect(kthSmallest(Float64Array.from(xs), k)).toBe([...xs].sort((a, b) => a - b)[k]);
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
+  });
+});
 
 describe("rounded", () => {
   it("rounds each term to the cent and totals the rounded terms, so the terms shown add up to the total shown", () => {

@@ -2,6 +2,7 @@ import type { Tier, Workload } from "@gantry/shared";
 import { DEFAULT_CHECKPOINT_MINUTES, DEFAULT_HEADROOM_FACTOR } from "./defaults.ts";
 import type { DataNeed, PlanRequest, Rejection, TierPremium } from "./framework.ts";
 import { compileMatcher } from "./glob.ts";
+import type { KeepPolicy } from "./keep.ts";
 import type { CapacityPrices } from "./pricing.ts";
 import { type FleetSnapshot, TIERS } from "./snapshot.ts";
 
@@ -29,6 +30,12 @@ export interface PlanOptions {
    * headroom charge is GPUs taken × the price of the cluster's model instead of the utilisation curve.
    */
   capacityPrices?: CapacityPrices;
+  /**
+   * Decide compactly: list only the verdicts `keep` keeps (`compactDecision`, with `omitted` counting the rest), and
+   * rank only the clusters that can be among them (`rankBounded`). The same decision, assignments and summary as
+   * without it, made on a 10,000-cluster fleet without a verdict and a rank value for every cluster.
+   */
+  keep?: KeepPolicy;
 }
 
 const modelLabelOf = (models: readonly string[]): string =>

@@ -7,6 +7,7 @@
 import { parentPort } from "node:worker_threads";
 import type { BurstPolicy, Dataset, FleetCluster, Reservation } from "@gantry/shared";
 import { compileFleet, type FleetSnapshot, patchFleet } from "../placement/index.ts";
+import { STORED_KEEP } from "../placement/keep.ts";
 import type { WorkloadRow } from "../store/index.ts";
 import { storedDecision } from "../store/stored-decision.ts";
 import type { BurstUsage, PassOutcome } from "./pass.ts";
@@ -86,6 +87,7 @@ const handle = async (r: ThreadRequest): Promise<ThreadReply> => {
       queuedGpus: r.queuedGpus,
       now: r.now,
       retain: storedDecision,
+      keep: STORED_KEEP,
       observe: (seconds) => durations.push(seconds),
     },
     r.options,

@@ -1,3 +1,4 @@
+import { STORED_KEEP } from "../placement/keep.ts";
 import type { WorkloadRow } from "../store/index.ts";
 import { storedDecision } from "../store/stored-decision.ts";
 import type { PassInput } from "./pass.ts";
@@ -33,6 +34,7 @@ export const inProcessEngine = (pause: () => Promise<void> | undefined): Engine 
         now: r.now,
         // Only the stored form of each decision outlives it (what `place` and `recordUnplaced` write anyway).
         retain: storedDecision,
+        keep: STORED_KEEP,
         observe,
       },
       r.options,

@@ -3,6 +3,7 @@ import {
   type CapacityPrices,
   expectedCost,
   type FleetSnapshot,
+  type KeepPolicy,
   placeInRegretOrder,
   planOn,
   queuePricing,
@@ -55,6 +56,11 @@ export interface PassInput {
    * workload until it ended: a restarted hub with a few hundred waiting went past 1 GB. Absent: kept whole.
    */
   retain?: (decision: Decision) => Decision;
+  /**
+   * Decide compactly (`PlanOptions.keep`): each decision lists only what `retain` keeps, and ranks only the clusters
+   * that can be among it. A 10,000-cluster decision then builds a few dozen verdicts instead of 10,000.
+   */
+  keep?: KeepPolicy;
 }
 
 /** Most waiting workloads decided as one batch (the quality benchmark's 200). */
@@ -195,8 +201,13 @@ function* planSteps(rows: readonly WorkloadRow[], batched: number, input: PassIn
   const usage: BurstUsage = new Map([...input.usage].map(([k, v]) => [k, { ...v }]));
   // The batch prices capacity from its own queue (`queuePricing`); the rest of the pass uses the input's prices.
   let prices = input.capacityPrices;
+  const keep = input.keep;
   const planner: Planner = (w, o) =>
-    planOn(input.compiled, reservations, w, prices === undefined ? o : { ...o, capacityPrices: prices });
+    planOn(input.compiled, reservations, w, {
+      ...o,
+      ...(prices === undefined ? {} : { capacityPrices: prices }),
+      ...(keep === undefined ? {} : { keep }),
+    });
   const failed = new Map<WorkloadRow, unknown>();
   const run = (row: WorkloadRow): PassOutcome => {
     const started = performance.now();

@@ -161,3 +161,33 @@ export const workloadArb = (name: string): fc.Arbitrary<Workload> =>
         },
       } satisfies WorkloadInput),
     );
+
+/**
+ * `min`–`max` clusters with the same three datasets; in half the cases every price is one of two, so many clusters
+ * tie on compute (what the compact path's bound and its tie handling must get right).
+ */
+export const largeFleetArb = (min: number, max: number): fc.Arbitrary<Fleet> =>
+  fc
+    .integer({ min, max })
+    .chain((n) =>
+      fc.tuple(
+        fc.tuple(...Array.from({ length: n }, (_, i) => cluster(i))),
+        fc.boolean(),
+        fc.array(fc.constantFrom(2, 2.5), { minLength: n, maxLength: n }),
+      ),
+    )
+    .map(([clusters, ties, prices]) =>
+      Fleet.parse({
+        clusters: ties
+          ? clusters.map((c, i) => ({
+              ...c,
+              pricing: { ...c.pricing, gpuHour: { H100: prices[i]!, A100: prices[i]!, L4: prices[i]! } },
+            }))
+          : clusters,
+        datasets: [
+          { name: "d1", sizeGB: 500, locations: ["c0"] },
+          { name: "d2", sizeGB: 5000, locations: ["eu-*"] },
+          { name: "d3", sizeGB: 40, locations: ["c1", "us-west-2"] },
+        ],
+      } satisfies FleetInput),
+    );

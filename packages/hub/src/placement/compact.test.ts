@@ -76,9 +76,11 @@ describe("compact decisions", () => {
     );
     const snap = compileFleet(fleet);
     const req = compileRequest(snap, aWorkload({ resources: { gpu: { count: 1, models: ["H100"] } } }));
-    const { candidates } = evaluate(snap, [], req);
-    expect(candidates).toHaveLength(40);
-    const ranked = rankBounded(candidates, req, 3);
+    const { candidates, deferred } = evaluate(snap, [], req, true);
+    // Every cluster takes the workload whole: none is made a candidate until the bound says it may matter.
+    expect(candidates).toHaveLength(0);
+    expect(deferred?.count).toBe(40);
+    const ranked = rankBounded(candidates, deferred!, req, 3);
     expect(ranked.map((c) => c.name)).toEqual(["c00", "c01", "c02"]);
     // The decision names the same winner and runner-up as the whole one, and counts the 37 it left out.
     const d = planOn(snap, [], aWorkload({ resources: { gpu: { count: 1, models: ["H100"] } } }), {

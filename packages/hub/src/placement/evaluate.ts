@@ -4,8 +4,10 @@
  */
 import type { ClusterVerdict, Reason, Reservation } from "@gantry/shared";
 import { indexReservations, resolveReservations } from "./capacity.ts";
+import { computeUsd } from "./charges/compute.ts";
 import { strandedAfter } from "./fill.ts";
 import type { Candidate, ClusterContext, GroupReservations, PlanRequest, Rejection } from "./framework.ts";
+import { toCents } from "./money.ts";
 import { FILTERS } from "./profile.ts";
 import { type FleetSnapshot, TIERS } from "./snapshot.ts";
 
@@ -14,6 +16,8 @@ export interface Evaluation {
   readonly verdicts: ClusterVerdict[];
   readonly candidates: Candidate[];
   readonly rejections: Rejection[];
+  /** With `defer`: the survivors that take every replica, not in `candidates`. */
+  readonly deferred?: Deferred;
 }
 
 type Reserved = ReadonlyArray<GroupReservations | undefined>;
@@ -36,39 +40,137 @@ const reservationsByCluster = (snap: FleetSnapshot, reservations: readonly Reser
   return out;
 };
 
-const prepare = (ctx: ClusterContext): Candidate => {
-  const req = ctx.request;
-  const snap = ctx.snapshot;
-  const i = ctx.index;
-  // The context's offers are reused for the next cluster; the candidate copies what it needs.
-  const offer = ctx.chosen!;
-  const take = ctx.fitReplicas;
-  const at = i * snap.models.length + offer.modelId;
+/** A survivor's candidate, from what the filters chose for it. */
+const prepareFrom = (
+  snap: FleetSnapshot,
+  req: PlanRequest,
+  i: number,
+  reservations: Reserved | undefined,
+  model: string | undefined,
+  modelId: number,
+  pricePerGpuHour: number,
+  spot: boolean,
+  freeGpus: number,
+  take: number,
+): Candidate => {
+  const at = i * snap.models.length + modelId;
   return {
     snapshot: snap,
-    cluster: ctx.cluster,
+    cluster: snap.clusters[i]!,
     name: snap.names[i]!,
     nameOrder: snap.nameOrder[i]!,
     tier: TIERS[snap.tier[i]!]!,
     index: i,
-    model: offer.model,
-    modelId: offer.modelId,
-    pricePerGpuHour: offer.pricePerGpuHour,
-    spot: offer.spot,
-    preemptionsPerHour: offer.spot && offer.modelId >= 0 ? snap.preemptions[at]! : 0,
-    reservations: ctx.reservations,
+    model,
+    modelId,
+    pricePerGpuHour,
+    spot,
+    preemptionsPerHour: spot && modelId >= 0 ? snap.preemptions[at]! : 0,
+    reservations,
     take,
     fullFit: take >= req.replicas,
-    strandedGpus: strandedAfter(snap, i, ctx.reservations, offer.modelId, req, take),
-    freeGpus: offer.freeGpus,
-    capacityGpus: offer.modelId < 0 ? 0 : snap.modelGpus[at]!,
+    strandedGpus: strandedAfter(snap, i, reservations, modelId, req, take),
+    freeGpus,
+    capacityGpus: modelId < 0 ? 0 : snap.modelGpus[at]!,
     rank: undefined,
     rankCents: 0,
   };
 };
 
-/** Filters every cluster and returns the verdicts of the rejected ones plus the candidates to score. */
-export const evaluate = (snap: FleetSnapshot, reservations: readonly Reservation[], req: PlanRequest): Evaluation => {
+// The context's offers are reused for the next cluster; the candidate copies what it needs.
+const prepare = (ctx: ClusterContext): Candidate => {
+  const o = ctx.chosen!;
+  return prepareFrom(
+    ctx.snapshot,
+    ctx.request,
+    ctx.index,
+    ctx.reservations,
+    o.model,
+    o.modelId,
+    o.pricePerGpuHour,
+    o.spot,
+    o.freeGpus,
+    ctx.fitReplicas,
+  );
+};
+
+/**
+ * The survivors that take every replica, recorded but not yet made candidates (`evaluate`'s `defer`): what their
+ * compute, the lower bound of their rank value, needs, and `prepare` to make the candidates that get ranked. At
+ * 10,000 clusters, building a candidate for every survivor was most of what a compact decision cost.
+ */
+export interface Deferred {
+  readonly count: number;
+  /** Cluster index of the j-th (fleet order). */
+  readonly index: ArrayLike<number>;
+  /** Its compute in whole cents. */
+  readonly boundCents: Float64Array;
+  prepare(j: number): Candidate;
+}
+
+/** Whole fits as `evaluate` records them: columns sized for every cluster, the first `count` rows used. */
+interface Rows {
+  count: number;
+  readonly index: Int32Array;
+  readonly model: (string | undefined)[];
+  readonly modelId: Int32Array;
+  readonly price: Float64Array;
+  readonly spot: Uint8Array;
+  readonly freeGpus: Float64Array;
+  readonly take: Int32Array;
+}
+
+const rowsFor = (n: number): Rows => ({
+  count: 0,
+  index: new Int32Array(n),
+  model: [],
+  modelId: new Int32Array(n),
+  price: new Float64Array(n),
+  spot: new Uint8Array(n),
+  freeGpus: new Float64Array(n),
+  take: new Int32Array(n),
+});
+
+const deferredOf = (
+  snap: FleetSnapshot,
+  req: PlanRequest,
+  reserved: Map<number, Reserved> | undefined,
+  r: Rows,
+): Deferred => {
+  const boundCents = new Float64Array(r.count);
+  for (let j = 0; j < r.count; j++) boundCents[j] = toCents(computeUsd(req, r.take[j]!, r.price[j]!));
+  return {
+    count: r.count,
+    index: r.index.subarray(0, r.count),
+    boundCents,
+    prepare: (j) => {
+      const i = r.index[j]!;
+      return prepareFrom(
+        snap,
+        req,
+        i,
+        reserved?.get(i),
+        r.model[j],
+        r.modelId[j]!,
+        r.price[j]!,
+        r.spot[j] === 1,
+        r.freeGpus[j]!,
+        r.take[j]!,
+      );
+    },
+  };
+};
+
+/**
+ * Filters every cluster and returns the verdicts of the rejected ones plus the candidates to score. With `defer`,
+ * survivors that take every replica are only recorded (`deferred`); `candidates` then holds the others.
+ */
+export const evaluate = (
+  snap: FleetSnapshot,
+  reservations: readonly Reservation[],
+  req: PlanRequest,
+  defer = false,
+): Evaluation => {
   const reserved = reservations.length > 0 ? reservationsByCluster(snap, reservations) : undefined;
   const n = snap.size;
   const names = snap.names;
@@ -77,6 +179,7 @@ export const evaluate = (snap: FleetSnapshot, reservations: readonly Reservation
   const rejections: Rejection[] = [];
   // Memoised rejections are shared objects, so their reason lists can be shared too (decisions are never mutated).
   const reasonLists = new Map<Rejection, Reason[]>();
+  const rows = defer ? rowsFor(n) : undefined;
   const ctx: ClusterContext = {
     snapshot: snap,
     index: 0,
@@ -97,7 +200,17 @@ export const evaluate = (snap: FleetSnapshot, reservations: readonly Reservation
     ctx.fitReplicas = 0;
     const rejection = runFilters(ctx);
     if (rejection === undefined) {
-      candidates.push(prepare(ctx));
+      if (rows !== undefined && ctx.fitReplicas >= req.replicas) {
+        const o = ctx.chosen!;
+        const j = rows.count++;
+        rows.index[j] = i;
+        rows.model.push(o.model);
+        rows.modelId[j] = o.modelId;
+        rows.price[j] = o.pricePerGpuHour;
+        rows.spot[j] = o.spot ? 1 : 0;
+        rows.freeGpus[j] = o.freeGpus;
+        rows.take[j] = ctx.fitReplicas;
+      } else candidates.push(prepare(ctx));
       continue;
     }
     rejections.push(rejection);
@@ -111,5 +224,6 @@ export const evaluate = (snap: FleetSnapshot, reservations: readonly Reservation
         ? { cluster: names[i]!, verdict: "filtered", reasons }
         : { cluster: names[i]!, verdict: "filtered", reasons, fitReplicas: ctx.fitReplicas };
   }
-  return { verdicts, candidates, rejections };
+  if (rows === undefined) return { verdicts, candidates, rejections };
+  return { verdicts, candidates, rejections, deferred: deferredOf(snap, req, reserved, rows) };
 };

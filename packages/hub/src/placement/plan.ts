@@ -219,11 +219,13 @@ export const planOn = (
   options?: PlanOptions,
 ): Decision => {
   const req = compileRequest(snapshot, workload, options);
-  const { verdicts, candidates, rejections } = evaluate(snapshot, reservations, req);
   const keep = options?.keep !== undefined && snapshot.size > options.keep.allUpTo ? options.keep : undefined;
+  const { verdicts, candidates, rejections, deferred } = evaluate(snapshot, reservations, req, keep !== undefined);
   // Compact: only the candidates that can be selected, be the runner-up or be among the cheapest kept are ranked.
-  const ranked = keep === undefined ? candidates : rankBounded(candidates, req, keep.feasible + 2);
-  if (keep === undefined) rankAll(candidates, req);
+  const ranked = deferred === undefined ? candidates : rankBounded(candidates, deferred, req, keep!.feasible + 2);
+  if (deferred === undefined) rankAll(candidates, req);
+  /** Clusters that passed every filter, ranked or not. */
+  const feasibleCount = candidates.length + (deferred?.count ?? 0);
   const portions = select(ranked, req.replicas);
   const chosen = new Map<Candidate, number>();
   for (const p of portions ?? []) chosen.set(p.candidate, p.replicas);
@@ -240,16 +242,15 @@ export const planOn = (
     // Only the clusters that have a verdict are listed (the filtered ones and `listed`, in fleet order).
     const clusters: ClusterVerdict[] = [];
     for (const v of verdicts) if (v !== undefined) clusters.push(v);
-    return compactDecision({ ...d, clusters }, keep, candidates.length - listed.length);
+    return compactDecision({ ...d, clusters }, keep, feasibleCount - listed.length);
   };
   const n = snapshot.size;
   if (portions === undefined) {
     let fit = 0;
+    // No cluster takes every replica here, so nothing was deferred: `candidates` are all the survivors.
     for (const c of candidates) fit += c.take;
     const note =
-      candidates.length === 0
-        ? undefined
-        : `only ${fit} of ${req.replicas} replicas fit across ${candidates.length} clusters`;
+      feasibleCount === 0 ? undefined : `only ${fit} of ${req.replicas} replicas fit across ${feasibleCount} clusters`;
     return done({
       feasible: false,
       assignments: [],
@@ -274,7 +275,7 @@ export const planOn = (
     estimatedCost,
     rankCost,
     comparison,
-    candidates.length,
+    feasibleCount,
     n,
   );
   const decision: Decision = {

@@ -4,7 +4,7 @@
  * the total it shows, and that two clusters tie exactly when their totals agree to the cent.
  */
 import { type RankCost, RankTerm } from "@gantry/shared";
-import { computeCharge } from "./charges/compute.ts";
+import type { Deferred } from "./evaluate.ts";
 import type { Candidate, PlanRequest, Terms } from "./framework.ts";
 import { toCents } from "./money.ts";
 import { CHARGES } from "./profile.ts";
@@ -85,76 +85,59 @@ export const kthSmallest = (xs: Float64Array, k: number): number => {
 
 /**
  * Ranks only the candidates that can matter to a compact decision (`PlanOptions.keep`): the best, the runner-up and
- * the `need` lowest rank totals. Every term of a rank value is ≥ 0 and rounds to ≥ 0 cents, so its compute term
- * (price × GPUs × hours, a multiplication) bounds it from below. Candidates are ranked in two rounds: those whose
- * bound is among the `need` lowest, then those whose bound does not exceed R, the larger of the `need`-th lowest
- * total and the second-best whole fit's total found so far. Every candidate left unranked then has a bound, hence a
- * total, strictly above R: it cannot be selected, be the runner-up, tie either, or be among the `need` cheapest.
- * Clusters that fit only part of the workload are always ranked (a split compares them per replica); without a
- * whole fit or with few candidates, all are. Returns the ranked candidates, in their order (the others' `rankCents`
- * is meaningless: select among these only).
+ * the `need` lowest rank totals. `prepared` (the clusters that fit only part of the workload, which a split compares
+ * per replica) are all ranked; of the `deferred` whole fits, only those a bound cannot rule out are made candidates.
+ * Every term of a rank value is ≥ 0 and rounds to ≥ 0 cents, so its compute term (price × GPUs × hours) bounds it
+ * from below. Whole fits are ranked in two rounds: those whose bound is among the `need` lowest, then those whose
+ * bound does not exceed R, the larger of the `need`-th lowest total and the second-best whole fit's total found so
+ * far. Every whole fit left out then has a bound, hence a total, strictly above R: it cannot be selected, be the
+ * runner-up, tie either, or be among the `need` cheapest. Returns the ranked candidates in fleet order.
  */
 export const rankBounded = (
-  candidates: readonly Candidate[],
+  prepared: readonly Candidate[],
+  deferred: Deferred,
   req: PlanRequest,
   atLeast: number,
-): readonly Candidate[] => {
+): Candidate[] => {
   const need = Math.max(2, atLeast);
   const t = noTerms();
+  for (const c of prepared) rankOne(c, req, t);
   const whole: Candidate[] = [];
-  for (const c of candidates) {
-    if (c.fullFit) whole.push(c);
-    else rankOne(c, req, t);
-  }
-  if (whole.length <= Math.max(need, 2)) {
-    for (const c of whole) rankOne(c, req, t);
-    return candidates;
-  }
-  const bounds = new Float64Array(whole.length);
-  for (let i = 0; i < whole.length; i++) {
-    const c = whole[i]!;
-    t.compute = 0;
-    computeCharge.charge(c, req, c.take, t);
-    bounds[i] = toCents(t.compute);
-  }
-  const ranked = new Uint8Array(whole.length);
-  let count = 0;
-  const rankUpTo = (limit: number) => {
-    for (let i = 0; i < whole.length; i++) {
-      if (ranked[i] === 0 && bounds[i]! <= limit) {
-        rankOne(whole[i]!, req, t);
-        ranked[i] = 1;
-        count++;
-      }
-    }
+  const made = new Uint8Array(deferred.count);
+  const take = (j: number) => {
+    const c = deferred.prepare(j);
+    rankOne(c, req, t);
+    made[j] = 1;
+    whole.push(c);
   };
-  rankUpTo(kthSmallest(bounds.slice(), need - 1));
-  // R over what is ranked now: the need-th lowest total of all ranked candidates, and the second-best whole fit.
-  const totals = new Float64Array(count + candidates.length - whole.length);
-  const wholeTotals = new Float64Array(count);
-  let n = 0;
-  let w = 0;
-  for (const c of candidates) {
-    if (!c.fullFit) totals[n++] = c.rankCents;
-  }
-  for (let i = 0; i < whole.length; i++) {
-    if (ranked[i] === 1) {
-      totals[n++] = whole[i]!.rankCents;
-      wholeTotals[w++] = whole[i]!.rankCents;
+  const bounds = deferred.boundCents;
+  const rankUpTo = (limit: number) => {
+    for (let j = 0; j < deferred.count; j++) if (made[j] === 0 && bounds[j]! <= limit) take(j);
+  };
+  if (deferred.count <= need) rankUpTo(Number.POSITIVE_INFINITY);
+  else {
+    rankUpTo(kthSmallest(bounds.slice(), need - 1));
+    // R over what is ranked now: the need-th lowest total of all ranked candidates, and the second-best whole fit.
+    const totals = new Float64Array(prepared.length + whole.length);
+    const wholeTotals = new Float64Array(whole.length);
+    for (let i = 0; i < prepared.length; i++) totals[i] = prepared[i]!.rankCents;
+    for (let i = 0; i < whole.length; i++) {
+      totals[prepared.length + i] = whole[i]!.rankCents;
+      wholeTotals[i] = whole[i]!.rankCents;
     }
+    rankUpTo(Math.max(kthSmallest(totals, need - 1), kthSmallest(wholeTotals, 1)));
   }
-  const limit = Math.max(kthSmallest(totals, need - 1), kthSmallest(wholeTotals, 1));
-  rankUpTo(limit);
-  if (count === whole.length) return candidates;
+  // Both lists are in fleet order once the whole fits are; merge them.
+  whole.sort((a, b) => a.index - b.index);
   const out: Candidate[] = [];
-  let at = 0;
-  for (const c of candidates) {
-    if (!c.fullFit) out.push(c);
-    else if (ranked[at++] === 1) out.push(c);
+  let i = 0;
+  let j = 0;
+  while (i < prepared.length || j < whole.length) {
+    if (j >= whole.length || (i < prepared.length && prepared[i]!.index < whole[j]!.index)) out.push(prepared[i++]!);
+    else out.push(whole[j++]!);
   }
   return out;
 };
-
 /** The rank value of `replicas` replicas on a candidate (a portion of a split may take fewer than it fits). */
 export const rankFor = (c: Candidate, req: PlanRequest, replicas: number): RankCost => {
   if (replicas === c.take && c.rank !== undefined) return c.rank;

@@ -44,7 +44,19 @@ const latency = async (ctx: Context): Promise<void> => {
   const rows: LatencyRow[] = runLatency(ctx.quick);
   console.log("planOn: snapshot compiled once per capacity report; plan: compiles the fleet on every call\n");
   printTable(
-    ["clusters", "samples", "median", "p99", "max", "target p99", "plan median", "plan p99", "compile"],
+    [
+      "clusters",
+      "samples",
+      "median",
+      "p99",
+      "max",
+      "target p99",
+      "plan median",
+      "plan p99",
+      "compile",
+      "compact median/p99",
+      "whole+compacted median",
+    ],
     rows.map((r) => [
       String(r.clusters),
       String(r.samples),
@@ -55,6 +67,8 @@ const latency = async (ctx: Context): Promise<void> => {
       ms(r.coldMedianMs),
       ms(r.coldP99Ms),
       ms(r.compileMs),
+      `${ms(r.compactMedianMs)}/${ms(r.compactP99Ms)}`,
+      ms(r.wholeCompactedMedianMs),
     ]),
   );
   ctx.results["placement:latency"] = rows;

@@ -3,7 +3,14 @@
  * (every cluster's verdict, reasons and scores). One thread, one decision at a time, as the scheduler runs it.
  */
 import type { Fleet } from "@gantry/shared";
-import { compileFleet, plan, planOn, reservationsFor } from "../../src/placement/index.ts";
+import {
+  compactDecision,
+  compileFleet,
+  plan,
+  planOn,
+  reservationsFor,
+  STORED_KEEP,
+} from "../../src/placement/index.ts";
 import { generateFleet, latencyWorkloads } from "./generate.ts";
 
 export interface LatencyRow {
@@ -16,6 +23,13 @@ export interface LatencyRow {
   /** `plan(fleet, …)`: compiles the fleet on every call. */
   coldMedianMs: number;
   coldP99Ms: number;
+  /**
+   * `planOn` with `keep: STORED_KEEP`, the scheduler's compact decisions (only the verdicts the store keeps, only the
+   * clusters a bound cannot rule out ranked), against the whole decision compacted afterwards as the store would.
+   */
+  compactMedianMs: number;
+  compactP99Ms: number;
+  wholeCompactedMedianMs: number;
   compileMs: number;
   feasibleShare: number;
   targetP99Ms: number | undefined;
@@ -64,6 +78,16 @@ export const measureLatency = (clusters: number, samples: number, warmup: number
   const cold: number[] = [];
   const coldSamples = Math.max(20, Math.floor(samples / 4));
   for (let i = 0; i < coldSamples; i++) cold.push(time(() => plan(fleet, workloads[i % workloads.length]!)));
+  // Interleaved, so both see the same machine: the compact path, then the whole decision compacted as stored.
+  const compact: number[] = [];
+  const wholeCompacted: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const w = workloads[i % workloads.length]!;
+    compact.push(time(() => planOn(snapshot, fleet.reservations, w, { keep: STORED_KEEP })));
+    wholeCompacted.push(time(() => compactDecision(planOn(snapshot, fleet.reservations, w), STORED_KEEP)));
+  }
+  compact.sort((a, b) => a - b);
+  wholeCompacted.sort((a, b) => a - b);
   const compile: number[] = [];
   for (let i = 0; i < 20; i++) compile.push(time(() => compileFleet(fleet)));
   times.sort((a, b) => a - b);
@@ -77,6 +101,9 @@ export const measureLatency = (clusters: number, samples: number, warmup: number
     maxMs: times[times.length - 1] ?? Number.NaN,
     coldMedianMs: quantile(cold, 0.5),
     coldP99Ms: quantile(cold, 0.99),
+    compactMedianMs: quantile(compact, 0.5),
+    compactP99Ms: quantile(compact, 0.99),
+    wholeCompactedMedianMs: quantile(wholeCompacted, 0.5),
     compileMs: quantile(compile, 0.5),
     feasibleShare: feasible / samples,
     targetP99Ms: TARGETS[clusters],

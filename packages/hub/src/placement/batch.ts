@@ -93,6 +93,10 @@ const urgencyOf = (decision: Decision): Urgency => {
   }
   costs.sort((a, b) => a - b);
   const cheapest = costs[0] ?? 0;
+  // A compact decision (`PlanOptions.keep`) counts the feasible clusters it does not list. Keeping at least
+  // REGRET_RANK + 1 cheapest others (the store keeps 20) lists the option the regret is measured against.
+  const unlisted = decision.omitted?.feasible ?? 0;
+  if (unlisted > 0) return { options: Number.POSITIVE_INFINITY, regret: costs[REGRET_RANK]! - cheapest };
   if (costs.length <= CONSTRAINED_OPTIONS) return { options: costs.length, regret: (costs.at(-1) ?? 0) - cheapest };
   return { options: Number.POSITIVE_INFINITY, regret: costs[REGRET_RANK]! - cheapest };
 };

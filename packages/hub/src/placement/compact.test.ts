@@ -3,9 +3,10 @@
  * compacting the whole decision afterwards gives (`compactDecision`), while ranking only some clusters. The whole
  * decision ranks and lists every cluster, so it is an independent account of what the compact one may leave out.
  */
-import type { Tier } from "@gantry/shared";
+import type { Reservation, Tier } from "@gantry/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { placeInRegretOrder, REGRET_RANK } from "./batch.ts";
 import { evaluate } from "./evaluate.ts";
 import { compactDecision, type KeepPolicy, STORED_KEEP } from "./keep.ts";
 import { planOn } from "./plan.ts";
@@ -20,7 +21,7 @@ import { runs } from "./testing/runs.ts";
 
 const keepArb: fc.Arbitrary<KeepPolicy> = fc.record({
   allUpTo: fc.integer({ min: 0, max: 4 }),
-  feasible: fc.integer({ min: 0, max: 4 }),
+  feasible: fc.integer({ min: 0, max: 6 }),
   perReason: fc.integer({ min: 0, max: 2 }),
 });
 
@@ -125,5 +126,30 @@ describe("compact decisions", () => {
     const d = planOn(snap, [], w, { keep, headroomFactor: 3 });
     expect(d.assignments.map((a) => a.cluster)).toEqual(["w3"]);
     expect(d).toEqual(compactDecision(planOn(snap, [], w, { headroomFactor: 3 }), keep));
+  });
+
+  it("leave a batch in regret order as it was: the same order and the same assignments", () => {
+    const arb = fc.tuple(
+      largeFleetArb(6, 30),
+      fc.tuple(workloadArb("w0"), workloadArb("w1"), workloadArb("w2"), workloadArb("w3"), workloadArb("w4")),
+      // Regret is measured against the REGRET_RANK-th option: a policy must keep that many others (the store keeps 20).
+      keepArb.map((k) => ({ ...k, feasible: Math.max(k.feasible, REGRET_RANK + 1) })),
+    );
+    fc.assert(
+      fc.property(arb, ([fleet, workloads, keep]) => {
+        const snap = compileFleet(fleet);
+        const run = (options: { keep?: KeepPolicy }) => {
+          const held: Reservation[] = [];
+          const r = placeInRegretOrder(
+            workloads,
+            (w) => planOn(snap, held, w, options),
+            (w, d) => held.push(...reservationsFor(w.metadata.name, w, d)),
+          );
+          return r.placed.map((p) => [p.item.metadata.name, p.decision.assignments]);
+        };
+        expect(run({ keep })).toEqual(run({}));
+      }),
+      { numRuns: runs(150), seed: 1202 },
+    );
   });
 });

@@ -100,10 +100,9 @@ const prepare = (ctx: ClusterContext): Candidate => {
  * 10,000 clusters, building a candidate for every survivor was most of what a compact decision cost.
  */
 export interface Deferred {
+  /** How many, in fleet order; `j` below is a position in that order. */
   readonly count: number;
-  /** Cluster index of the j-th (fleet order). */
-  readonly index: ArrayLike<number>;
-  /** Its compute in whole cents. */
+  /** The j-th one's compute in whole cents. */
   readonly boundCents: Float64Array;
   prepare(j: number): Candidate;
 }
@@ -141,7 +140,6 @@ const deferredOf = (
   for (let j = 0; j < r.count; j++) boundCents[j] = toCents(computeUsd(req, r.take[j]!, r.price[j]!));
   return {
     count: r.count,
-    index: r.index.subarray(0, r.count),
     boundCents,
     prepare: (j) => {
       const i = r.index[j]!;

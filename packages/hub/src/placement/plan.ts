@@ -222,8 +222,9 @@ export const planOn = (
   const keep = options?.keep !== undefined && snapshot.size > options.keep.allUpTo ? options.keep : undefined;
   const { verdicts, candidates, rejections, deferred } = evaluate(snapshot, reservations, req, keep !== undefined);
   // Compact: only the candidates that can be selected, be the runner-up or be among the cheapest kept are ranked.
-  const ranked = deferred === undefined ? candidates : rankBounded(candidates, deferred, req, keep!.feasible + 2);
+  let ranked: readonly Candidate[] = candidates;
   if (deferred === undefined) rankAll(candidates, req);
+  else ranked = rankBounded(candidates, deferred, req, keep!.feasible + 2);
   /** Clusters that passed every filter, ranked or not. */
   const feasibleCount = candidates.length + (deferred?.count ?? 0);
   const portions = select(ranked, req.replicas);

@@ -102,42 +102,44 @@ export const rankBounded = (
   const need = Math.max(2, atLeast);
   const t = noTerms();
   for (const c of prepared) rankOne(c, req, t);
-  const whole: Candidate[] = [];
-  const made = new Uint8Array(deferred.count);
-  const take = (j: number) => {
-    const c = deferred.prepare(j);
-    rankOne(c, req, t);
-    made[j] = 1;
-    whole.push(c);
-  };
+  // Whole fits made candidates, by position in fleet order (`ranked` lists them in the order they were ranked).
+  const made: (Candidate | undefined)[] = new Array(deferred.count);
+  const ranked: Candidate[] = [];
   const bounds = deferred.boundCents;
   const rankUpTo = (limit: number) => {
-    for (let j = 0; j < deferred.count; j++) if (made[j] === 0 && bounds[j]! <= limit) take(j);
+    for (let j = 0; j < deferred.count; j++) {
+      if (made[j] !== undefined || bounds[j]! > limit) continue;
+      const c = deferred.prepare(j);
+      rankOne(c, req, t);
+      made[j] = c;
+      ranked.push(c);
+    }
   };
   if (deferred.count <= need) rankUpTo(Number.POSITIVE_INFINITY);
   else {
     rankUpTo(kthSmallest(bounds.slice(), need - 1));
     // R over what is ranked now: the need-th lowest total of all ranked candidates, and the second-best whole fit.
-    const totals = new Float64Array(prepared.length + whole.length);
-    const wholeTotals = new Float64Array(whole.length);
+    const totals = new Float64Array(prepared.length + ranked.length);
+    const wholeTotals = new Float64Array(ranked.length);
     for (let i = 0; i < prepared.length; i++) totals[i] = prepared[i]!.rankCents;
-    for (let i = 0; i < whole.length; i++) {
-      totals[prepared.length + i] = whole[i]!.rankCents;
-      wholeTotals[i] = whole[i]!.rankCents;
+    for (let i = 0; i < ranked.length; i++) {
+      totals[prepared.length + i] = ranked[i]!.rankCents;
+      wholeTotals[i] = ranked[i]!.rankCents;
     }
     rankUpTo(Math.max(kthSmallest(totals, need - 1), kthSmallest(wholeTotals, 1)));
   }
-  // Both lists are in fleet order once the whole fits are; merge them.
-  whole.sort((a, b) => a.index - b.index);
+  // Both in fleet order: merge the parts with the whole fits made.
   const out: Candidate[] = [];
   let i = 0;
-  let j = 0;
-  while (i < prepared.length || j < whole.length) {
-    if (j >= whole.length || (i < prepared.length && prepared[i]!.index < whole[j]!.index)) out.push(prepared[i++]!);
-    else out.push(whole[j++]!);
+  for (const c of made) {
+    if (c === undefined) continue;
+    while (i < prepared.length && prepared[i]!.index < c.index) out.push(prepared[i++]!);
+    out.push(c);
   }
+  while (i < prepared.length) out.push(prepared[i++]!);
   return out;
 };
+
 /** The rank value of `replicas` replicas on a candidate (a portion of a split may take fewer than it fits). */
 export const rankFor = (c: Candidate, req: PlanRequest, replicas: number): RankCost => {
   if (replicas === c.take && c.rank !== undefined) return c.rank;

@@ -1,14 +1,14 @@
 import type { ChargePlugin, PlanRequest } from "../framework.ts";
 import { usd } from "../money.ts";
 
-/**
- * Compute: replicas × GPUs × price per GPU-hour (spot or on-demand, as the spot policy chose) × hours. Billed. Its
- * sentence is the billed estimate, compute plus egress, which is what budgets and the ledger count.
- */
 /** USD of compute for `replicas` replicas at `pricePerGpuHour`: also the lower bound of a rank value (`rankBounded`). */
 export const computeUsd = (req: PlanRequest, replicas: number, pricePerGpuHour: number): number =>
   replicas * req.gpus * pricePerGpuHour * req.hours;
 
+/**
+ * Compute: replicas × GPUs × price per GPU-hour (spot or on-demand, as the spot policy chose) × hours. Billed. Its
+ * sentence is the billed estimate, compute plus egress, which is what budgets and the ledger count.
+ */
 export const computeCharge: ChargePlugin = {
   name: "compute",
   charge(c, req, replicas, into) {

@@ -28,11 +28,25 @@ import { createEngineWorker } from "./scheduler/engine-worker.ts";
 import { statusTransition } from "./scheduler/phase.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 import { createUpkeep } from "./scheduler/upkeep.ts";
-import { type ClusterRegistration, createStore, FencedError, type OpenDatabase, openDatabase } from "./store/index.ts";
+import {
+  type ClusterRegistration,
+  createStore,
+  FencedError,
+  type OpenDatabase,
+  openDatabase,
+  type StatusOutcome,
+  type StatusReport,
+} from "./store/index.ts";
 import { type Clock, realWorkClock, systemClock, type WorkClock } from "./util/clock.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
-import { wakeup } from "./util/serial.ts";
+import { grouped, wakeup } from "./util/serial.ts";
 import { withTimeout } from "./util/timeout.ts";
+
+/**
+ * Most status reports one transaction applies. The bus runs up to 64 clusters' reports at once, and two batches may
+ * be in flight, so a burst is applied in a few transactions while pool connections stay free for submits and passes.
+ */
+const STATUS_BATCH = 64;
 
 export interface HubDeps {
   config: HubConfigInput;
@@ -198,6 +212,32 @@ export const createHub = async (deps: HubDeps) => {
    */
   const applied = new Map<string, string>();
   const MAX_APPLIED = 200_000;
+  /**
+   * Status reports from different clusters that arrive together share one transaction (each cluster's still apply
+   * in order: the bus hands this one report per cluster at a time). A batch the database refuses is tried again
+   * report by report, so one report it cannot take does not hold back the others it arrived with.
+   */
+  const applyReports = grouped<StatusReport, { outcome: StatusOutcome } | { error: unknown }>(
+    async (reports) => {
+      const at = workClock.now();
+      try {
+        const outcomes = await store.placing.applyStatusReports(reports, at, statusTransition);
+        return outcomes.map((outcome) => ({ outcome }));
+      } catch (error) {
+        if (reports.length === 1) return [{ error }];
+        const out: ({ outcome: StatusOutcome } | { error: unknown })[] = [];
+        for (const r of reports) {
+          try {
+            out.push({ outcome: (await store.placing.applyStatusReports([r], at, statusTransition))[0]! });
+          } catch (e) {
+            out.push({ error: e });
+          }
+        }
+        return out;
+      }
+    },
+    { maxBatch: STATUS_BATCH, concurrency: 2 },
+  );
 
   bus = createHubBus({
     nc,
@@ -268,7 +308,9 @@ export const createHub = async (deps: HubDeps) => {
           return { ...st, ...(startedAt ? { startedAt } : {}), ...(finishedAt ? { finishedAt } : {}) };
         });
         const fresh = statuses.filter((s) => applied.get(`${cluster}/${s.uid}`) !== JSON.stringify(s));
-        const outcome = await store.placing.applyStatuses(cluster, m.seq, fresh, workClock.now(), statusTransition);
+        const result = fresh.length > 0 ? await applyReports({ cluster, seq: m.seq, statuses: fresh }) : undefined;
+        if (result && "error" in result) throw result.error;
+        const outcome = result?.outcome ?? { changed: [], freed: [], desiredChanged: false };
         if (fresh.length > 0) changes.notify();
         if (applied.size > MAX_APPLIED) applied.clear();
         for (const s of fresh) applied.set(`${cluster}/${s.uid}`, JSON.stringify(s));

@@ -171,7 +171,7 @@ export const createHubBus = (deps: {
   });
 
   const statuses = orderedPerKey<{ cluster: string; message: StatusMessage }>({
-    concurrency: options.statusConcurrency ?? 8,
+    concurrency: options.statusConcurrency ?? 64,
     maxPerKey: options.maxStatusesPerCluster ?? 16,
     maxKeys: maxClusters,
     merge: (older, newer) => ({ cluster: newer.cluster, message: mergeStatuses(older.message, newer.message) }),

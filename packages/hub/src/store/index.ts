@@ -44,6 +44,7 @@ export type {
   ScaleChange,
   ScaleTarget,
   StatusOutcome,
+  StatusReport,
   StatusTransition,
 } from "./placing.ts";
 export type { ClusterRegistration, ClusterRow, ClusterState, EventRow, PlacementRow, WorkloadRow } from "./schema.ts";

@@ -747,6 +747,8 @@ describe.each(KINDS)("placing on %s", (kind) => {
         phase: "Failed",
         placements: [{ statusSeq: 1, status: { phase: "Deleted" } }],
       });
+      // Nor is it "Applied" afterwards: it had ended before its cluster said so.
+      expect(await reasons(w.uid)).not.toContain("Applied");
     });
   });
 

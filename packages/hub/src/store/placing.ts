@@ -19,7 +19,7 @@ import {
   workloads,
 } from "./schema.ts";
 import { storedDecision } from "./stored-decision.ts";
-import { assertEpoch, nextRv, recordEvent, type Tx, touchClusters } from "./tx.ts";
+import { assertEpoch, type EventInput, nextRv, recordEvent, recordEvents, type Tx, touchClusters } from "./tx.ts";
 
 export interface PlacementChange {
   decisionId: string;
@@ -77,6 +77,14 @@ export type StatusTransition =
   | { kind: "retire-old"; message: string }
   /** A restartable job lost where it ran (fenced, cluster lost): back to the queue, every copy stopped. */
   | { kind: "requeue"; message: string; reason: string };
+
+/** One agent message's statuses (`applyStatusReports`). */
+export interface StatusReport {
+  cluster: string;
+  /** The message's sequence number: a status applies only over one from an older message. */
+  seq: number;
+  statuses: readonly PlacementStatus[];
+}
 
 export type DecideTransition = (workload: WorkloadRow, placements: readonly PlacementRow[]) => StatusTransition;
 
@@ -566,69 +574,115 @@ export const placingRepository = (db: Db) => ({
     at: Date,
     decide: DecideTransition,
   ): Promise<StatusOutcome> {
-    const outcome: StatusOutcome = { changed: [], freed: [], desiredChanged: false };
-    if (statuses.length === 0) return outcome;
+    const [outcome] = await this.applyStatusReports([{ cluster, seq, statuses }], at, decide);
+    return outcome ?? { changed: [], freed: [], desiredChanged: false };
+  },
+
+  /**
+   * Several agents' reports in one transaction, as `applyStatuses` applies one (the reports in the order given; a
+   * cluster's later report after its earlier one). At 10,000 clusters a burst of placements brings hundreds of status
+   * reports a second, and a transaction of ~10 statements each queued them behind each other and behind the pass's
+   * writes; here a batch is a fixed handful of statements plus two per workload whose phase changes. Returns one
+   * outcome per report: a workload's transition counts for the last report that touched it.
+   */
+  async applyStatusReports(
+    reports: readonly StatusReport[],
+    at: Date,
+    decide: DecideTransition,
+  ): Promise<StatusOutcome[]> {
+    const outcomes: StatusOutcome[] = reports.map(() => ({ changed: [], freed: [], desiredChanged: false }));
+    const pairs = new Map<string, { uid: string; cluster: string }>();
+    for (const r of reports)
+      for (const s of r.statuses) pairs.set(`${s.uid}\0${r.cluster}`, { uid: s.uid, cluster: r.cluster });
+    if (pairs.size === 0) return outcomes;
     await db.transaction(async (tx) => {
       // Lock the workloads first, in one order, then their placements (as every other writer does): otherwise two
       // clusters reporting on one split workload each hold their own placement while waiting for the workload, and
       // the first to end it deadlocks on the other's placement.
+      const uids = [...new Set([...pairs.values()].map((p) => p.uid))].sort();
       await tx
         .select({ uid: workloads.uid })
         .from(workloads)
-        .where(inArray(workloads.uid, [...new Set(statuses.map((s) => s.uid))]))
+        .where(inArray(workloads.uid, uids))
         .orderBy(asc(workloads.uid))
         .for("update");
-      const touched: { uid: string; first: boolean }[] = [];
-      for (const s of statuses) {
-        const before = (
-          await tx
-            .select({ status: placements.status })
-            .from(placements)
-            .where(
-              and(
-                eq(placements.uid, s.uid),
-                eq(placements.cluster, cluster),
-                eq(placements.generation, s.generation),
-                lt(placements.statusSeq, seq),
-              ),
-            )
-            .for("update")
-        )[0];
-        if (!before) continue;
-        await tx
-          .update(placements)
-          .set({ status: s, statusSeq: seq, missingSince: null })
-          .where(and(eq(placements.uid, s.uid), eq(placements.cluster, cluster)));
-        touched.push({ uid: s.uid, first: before.status === null || before.status.generation !== s.generation });
-      }
-      // A watcher sees a placement's progress (ready replicas) as a change of its workload.
-      if (touched.length > 0) {
-        await tx
-          .update(workloads)
-          .set({ rv: nextRv })
-          .where(
-            inArray(
-              workloads.uid,
-              touched.map((t) => t.uid),
-            ),
-          );
-      }
-      for (const { uid, first } of touched) {
-        const w = await lockWorkload(tx, uid);
-        if (!w || TERMINAL.has(w.phase)) continue;
-        if (first) {
-          await recordEvent(tx, {
-            uid,
-            tenant: w.tenant,
-            workload: w.name,
-            cluster,
-            reason: "Applied",
-            message: `applied in ${cluster} (generation ${w.generation})`,
-            at,
-          });
+      const reported = await tx
+        .select({
+          uid: placements.uid,
+          cluster: placements.cluster,
+          generation: placements.generation,
+          statusSeq: placements.statusSeq,
+          status: placements.status,
+        })
+        .from(placements)
+        .where(
+          sql`(${placements.uid}, ${placements.cluster}) in (${sql.join(
+            [...pairs.values()].map((p) => sql`(${p.uid}, ${p.cluster})`),
+            sql`, `,
+          )})`,
+        )
+        .orderBy(asc(placements.uid), asc(placements.cluster))
+        .for("update");
+      const current = new Map(reported.map((p) => [`${p.uid}\0${p.cluster}`, p]));
+      /** Per placement, the newest status to write; per workload, who touched it last and its Applied events. */
+      const writes = new Map<string, { uid: string; cluster: string; status: PlacementStatus; seq: number }>();
+      const touchedBy = new Map<string, number>();
+      const applied: EventInput[] = [];
+      reports.forEach((r, i) => {
+        for (const s of r.statuses) {
+          const key = `${s.uid}\0${r.cluster}`;
+          const before = current.get(key);
+          if (!before || before.generation !== s.generation || before.statusSeq >= r.seq) continue;
+          if (before.status === null || before.status.generation !== s.generation) {
+            applied.push({
+              uid: s.uid,
+              tenant: "",
+              workload: "",
+              cluster: r.cluster,
+              reason: "Applied",
+              message: "",
+              at,
+            });
+          }
+          // What a later report in this batch compares with.
+          before.status = s;
+          before.statusSeq = r.seq;
+          writes.set(key, { uid: s.uid, cluster: r.cluster, status: s, seq: r.seq });
+          touchedBy.delete(s.uid);
+          touchedBy.set(s.uid, i);
         }
-        const ps = await tx.select().from(placements).where(eq(placements.uid, uid));
-        const t = decide(w, ps);
+      });
+      if (writes.size === 0) return;
+      const rows = sql.join(
+        [...writes.values()].map(
+          (w) => sql`(${w.uid}, ${w.cluster}, ${JSON.stringify(w.status)}::jsonb, ${w.seq}::bigint)`,
+        ),
+        sql`, `,
+      );
+      await tx.execute(
+        sql`update ${placements} p set status = v.status, status_seq = v.seq, missing_since = null
+            from (values ${rows}) as v(uid, cluster, status, seq) where p.uid = v.uid and p.cluster = v.cluster`,
+      );
+      const touched = [...touchedBy.keys()];
+      // A watcher sees a placement's progress (ready replicas) as a change of its workload.
+      const fresh = await tx.update(workloads).set({ rv: nextRv }).where(inArray(workloads.uid, touched)).returning();
+      const byUid = new Map(fresh.map((w) => [w.uid, w]));
+      const events = applied.flatMap((e) => {
+        const w = byUid.get(e.uid);
+        if (!w || TERMINAL.has(w.phase)) return [];
+        return [
+          { ...e, tenant: w.tenant, workload: w.name, message: `applied in ${e.cluster} (generation ${w.generation})` },
+        ];
+      });
+      await recordEvents(tx, events);
+      const all = await tx.select().from(placements).where(inArray(placements.uid, touched));
+      const placementsOf = new Map<string, PlacementRow[]>();
+      for (const p of all) placementsOf.set(p.uid, [...(placementsOf.get(p.uid) ?? []), p]);
+      for (const [uid, i] of touchedBy) {
+        const w = byUid.get(uid);
+        if (!w || TERMINAL.has(w.phase)) continue;
+        const outcome = outcomes[i]!;
+        const t = decide(w, placementsOf.get(uid) ?? []);
         if (t.kind === "none") continue;
         outcome.changed.push(uid);
         if (t.kind === "phase") {
@@ -656,7 +710,7 @@ export const placingRepository = (db: Db) => ({
         }
       }
     });
-    return outcome;
+    return outcomes;
   },
 
   /**

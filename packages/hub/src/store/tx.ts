@@ -61,16 +61,24 @@ export interface EventInput {
   at: Date;
 }
 
+const eventRow = (e: EventInput) => ({
+  uid: e.uid,
+  tenant: e.tenant,
+  workload: e.workload,
+  cluster: e.cluster ?? null,
+  type: e.type ?? "Normal",
+  reason: e.reason,
+  message: e.message.slice(0, 2_000),
+  at: e.at,
+});
+
 /** Record what happened to a workload, in the transaction that made it happen. */
 export const recordEvent = async (tx: Tx, e: EventInput): Promise<void> => {
-  await tx.insert(events).values({
-    uid: e.uid,
-    tenant: e.tenant,
-    workload: e.workload,
-    cluster: e.cluster ?? null,
-    type: e.type ?? "Normal",
-    reason: e.reason,
-    message: e.message.slice(0, 2_000),
-    at: e.at,
-  });
+  await tx.insert(events).values(eventRow(e));
+};
+
+/** Several events in one statement. */
+export const recordEvents = async (tx: Tx, list: readonly EventInput[]): Promise<void> => {
+  if (list.length === 0) return;
+  await tx.insert(events).values(list.map(eventRow));
 };

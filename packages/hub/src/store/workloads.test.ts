@@ -441,6 +441,18 @@ describe.each(KINDS)("workloads on %s", (kind) => {
       expect(exactly.map((c) => c.rv)).toEqual([aNow.rv, deleted!.rv]);
       expect(await store.workloads.changes({ exactly: [a.row.rv] }, [tenant])).toEqual([]);
       expect(await store.workloads.changes({ exactly: [] }, undefined)).toEqual([]);
+      // After a version, with late ones (what a watch polls): the late rows that exist, then the newer, oldest first;
+      // the limit counts the newer ones.
+      const withLate = await store.workloads.changes(
+        { after: aNow.rv, limit: 100, late: [a.row.rv, aNow.rv, rv0 - 1] },
+        [tenant],
+      );
+      expect(withLate.map((c) => c.rv)).toEqual([aNow.rv, deleted!.rv]);
+      const lateOnly = await store.workloads.changes({ after: deleted!.rv, limit: 1, late: [aNow.rv] }, [tenant]);
+      expect(lateOnly.map((c) => c.rv)).toEqual([aNow.rv]);
+      expect(
+        (await store.workloads.changes({ after: rv0, limit: 1, late: [deleted!.rv] }, [tenant])).map((c) => c.rv),
+      ).toEqual([aNow.rv, deleted!.rv]);
       expect(await store.workloads.changes({ after: rv0, limit: 100 }, [])).toEqual([]);
       expect(await store.workloads.currentRv()).toBeGreaterThanOrEqual(all.at(-1)!.rv);
     });

@@ -385,11 +385,12 @@ export const workloadRepository = (db: Db) => ({
   },
 
   /**
-   * Changes a watcher has not seen: everything after resource version `after` (oldest first, at most `limit`), or,
-   * with `exactly`, the rows at those versions (versions a watcher skipped that may have committed late).
+   * Changes a watcher has not seen: everything after resource version `after` (oldest first, at most `limit`) and
+   * the rows at the versions in `late` (versions it skipped that may have committed late), or, with `exactly`, only
+   * the rows at those versions. A watch asks for both at once: on a busy hub it polls tens of times a second.
    */
   async changes(
-    versions: { after: number; limit: number } | { exactly: readonly number[] },
+    versions: { after: number; limit: number; late?: readonly number[] } | { exactly: readonly number[] },
     tenants: readonly string[] | undefined,
     where?: SQL,
   ): Promise<WorkloadChange[]> {
@@ -397,12 +398,19 @@ export const workloadRepository = (db: Db) => ({
     if ("exactly" in versions && versions.exactly.length === 0) return [];
     const scope = tenants === undefined ? undefined : inArray(workloads.tenant, [...tenants]);
     const tombScope = tenants === undefined ? undefined : inArray(workloadTombstones.tenant, [...tenants]);
-    const limit = "limit" in versions ? versions.limit : versions.exactly.length;
+    const late = "after" in versions ? (versions.late ?? []) : [];
+    const limit = "limit" in versions ? versions.limit + late.length : versions.exactly.length;
     const rvCond =
-      "after" in versions ? gt(workloads.rv, versions.after) : inArray(workloads.rv, [...versions.exactly]);
+      "after" in versions
+        ? late.length > 0
+          ? or(gt(workloads.rv, versions.after), inArray(workloads.rv, [...late]))
+          : gt(workloads.rv, versions.after)
+        : inArray(workloads.rv, [...versions.exactly]);
     const tombCond =
       "after" in versions
-        ? gt(workloadTombstones.rv, versions.after)
+        ? late.length > 0
+          ? or(gt(workloadTombstones.rv, versions.after), inArray(workloadTombstones.rv, [...late]))
+          : gt(workloadTombstones.rv, versions.after)
         : inArray(workloadTombstones.rv, [...versions.exactly]);
     const rows = await db
       .select()

@@ -86,14 +86,18 @@ export const watchWorkloads = (c: Context, deps: ApiDeps, options: WatchOptions)
     while (!closed) {
       const now = Date.now();
       for (const [rv, at] of gaps) if (now - at > RECHECK_MS || gaps.size > MAX_GAPS) gaps.delete(rv);
-      const late = await store.workloads.changes({ exactly: [...gaps.keys()] }, options.tenants, options.where);
-      for (const change of late) {
-        gaps.delete(change.rv);
-        await emit(change, false);
-      }
-      const changes = await store.workloads.changes({ after: high, limit: BATCH }, options.tenants, options.where);
-      for (const change of changes) {
+      // Skipped versions that committed since, and what is new, in one round trip (oldest first).
+      const late = [...gaps.keys()];
+      const all = await store.workloads.changes({ after: high, limit: BATCH, late }, options.tenants, options.where);
+      let fresh = 0;
+      for (const change of all) {
         if (closed) break;
+        if (change.rv <= high) {
+          gaps.delete(change.rv);
+          await emit(change, false);
+          continue;
+        }
+        fresh++;
         for (let rv = high + 1; rv < change.rv && gaps.size < MAX_GAPS; rv++) gaps.set(rv, now);
         await emit(change, false);
         high = Math.max(high, change.rv);
@@ -106,7 +110,7 @@ export const watchWorkloads = (c: Context, deps: ApiDeps, options: WatchOptions)
           data: JSON.stringify({ type: "BOOKMARK", resourceVersion: String(high) }),
         });
       }
-      if (changes.length < BATCH) {
+      if (fresh < BATCH) {
         if (deps.changes) {
           await deps.changes.wait(POLL_MS);
           // Woken by a commit: still at most one poll per MIN_GAP_MS, or a busy hub (hundreds of commits a second)

@@ -11,6 +11,7 @@ import { serve } from "@hono/node-server";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createApi } from "./api/app.ts";
 import { ensureAdminToken } from "./api/auth/index.ts";
+import { preloadTemplateSchemas } from "./api/template-schemas.ts";
 import { type NatsAuthority, openNatsAuthority } from "./bus/auth/index.ts";
 import { createHubBus } from "./bus/hub-bus.ts";
 import { clusterCredentials, hubAuthenticator, revokeDueCredentials } from "./bus/identities.ts";
@@ -479,6 +480,24 @@ export const createHub = async (deps: HubDeps) => {
       timers.push(setInterval(() => void scheduler.kick(), config.queueIntervalMs));
       timers.push(setInterval(() => void relay.kick(), config.relayIntervalMs));
       timers.push(setInterval(() => void upkeep.tick().catch(onFailure("upkeep")), config.upkeepIntervalMs));
+      // What the first submission after a start would otherwise build on its way to a 201: the Kubernetes schemas
+      // and the empty fleet admission checks against (again whenever a cluster joins or leaves); and the scheduler's
+      // snapshot and engine. Only once the fleet has settled (no cluster joined or left since the last tick): while
+      // 10,000 agents say hello after a start, warming every tick would compile the fleet again and again.
+      let lastMembership = -1;
+      timers.push(
+        setInterval(() => {
+          const membership = view.membership();
+          const settled = membership === lastMembership;
+          lastMembership = membership;
+          if (!settled) return;
+          admission.warm();
+          if (leadership.isLeader()) void scheduler.warm().catch(onFailure("warming the scheduler"));
+        }, config.upkeepIntervalMs),
+      );
+      void preloadTemplateSchemas().catch((e: unknown) =>
+        logger.warn({ err: e }, "could not load Kubernetes' schemas ahead of the first submission"),
+      );
       timers.push(
         setInterval(() => void autoscaling.tick().catch(onFailure("autoscaling")), config.autoscaleIntervalMs),
       );

@@ -9,6 +9,7 @@ import type { FencedError, Store } from "../store/index.ts";
 import { decisions, workloads } from "../store/schema.ts";
 import { KINDS, openTestStore, type TestStore, unique } from "../store/testing/fixtures.ts";
 import { silentLogger } from "../util/logger.ts";
+import type { Engine } from "./engine.ts";
 import { batchSize, MIN_SLICE } from "./pass.ts";
 import { createScheduler } from "./scheduler.ts";
 
@@ -124,6 +125,48 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     }
     return { out, fenced, published: published() };
   };
+
+  it("warms the engine with the fleet and no workloads on a large fleet, and leaves it alone on a small one", async () => {
+    const requests: { clusters: number; candidates: number }[] = [];
+    const engine: Engine = {
+      planSlice: async (r) => {
+        requests.push({ clusters: r.fleet.clusters.length, candidates: r.candidates.length });
+        return { chosen: { placed: [], unplaced: [], failed: [] }, decideMs: 0, batchMs: 0 };
+      },
+      close: async () => undefined,
+    };
+    const warmer = (warmFromClusters: number) =>
+      createScheduler({
+        store,
+        view,
+        clock,
+        logger: silentLogger(),
+        epoch: () => epoch,
+        onFenced: () => undefined,
+        onDesiredStateChanged: () => undefined,
+        engine,
+        warmFromClusters,
+      });
+    const n = (await warmer(0).snapshot()).fleet.clusters.length;
+    expect(n).toBeGreaterThan(0);
+    await warmer(n + 1).warm();
+    expect(requests).toEqual([]);
+    await warmer(n).warm();
+    expect(requests).toEqual([{ clusters: n, candidates: 0 }]);
+    // A replica that does not lead has nothing to warm.
+    await createScheduler({
+      store,
+      view,
+      clock,
+      logger: silentLogger(),
+      epoch: () => undefined,
+      onFenced: () => undefined,
+      onDesiredStateChanged: () => undefined,
+      engine,
+      warmFromClusters: 0,
+    }).warm();
+    expect(requests).toHaveLength(1);
+  });
 
   const flexible = (name: string) => aWorkload({ resources: { gpu: { count: 8 } } }, name);
   const pinned = (name: string) =>

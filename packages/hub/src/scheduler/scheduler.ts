@@ -44,7 +44,14 @@ export interface SchedulerDeps {
   sliceBudgetMs?: number;
   /** Where decisions are made: the engine thread (`createEngineWorker`); by default the event loop. */
   engine?: Engine;
+  /** From how many clusters `warm` prepares the engine (default `WARM_FROM_CLUSTERS`). */
+  warmFromClusters?: number;
 }
+
+/** From how many clusters the scheduler keeps its snapshot and the engine's fleet warm between passes (`warm`). */
+const WARM_FROM_CLUSTERS = 2_000;
+/** How long after a decided slice `warm` has nothing to do. */
+const WARM_IDLE_MS = 30_000;
 
 /** Most placements one transaction of a pass commits (`placeMany`). */
 const PLACE_CHUNK = 16;
@@ -148,6 +155,8 @@ export const createScheduler = (deps: SchedulerDeps) => {
 
   /** What one decision took in the last slice (ms of deciding, not of waiting for the event loop). */
   let decisionMsLately: number | undefined;
+  /** When a slice was last decided (`performance.now()`): the engine is warm for a while after. */
+  let decidedAt = Number.NEGATIVE_INFINITY;
   const engine = deps.engine ?? inProcessEngine(pause);
 
   const schedulePass = async (span: Span, epoch: number): Promise<void> => {
@@ -279,6 +288,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
     times.decideMs = plan.decideMs;
     times.batchMs = plan.batchMs;
     if (plan.decisionMs !== undefined) decisionMsLately = plan.decisionMs;
+    decidedAt = performance.now();
     const { chosen, batch } = plan;
     if (batch) {
       span.setAttributes({ "gantry.batch.size": batch.size, "gantry.batch.kept": batch.kept });
@@ -385,6 +395,34 @@ export const createScheduler = (deps: SchedulerDeps) => {
     /** Run `section` with no scheduling pass in progress (drain-back and failover decide on the same capacity). */
     exclusive,
     snapshot,
+
+    /**
+     * Bring the snapshot and the engine's copy of the fleet up to date without deciding anything, so the first
+     * workloads after a start (or after the fleet grew) do not wait for them: at 10,000 clusters compiling the
+     * snapshot and sending the whole fleet to the engine thread is ~0.5 s of the event loop on a busy core, paid by
+     * the first pass with work. Below `WARM_FROM_CLUSTERS` that cost is small and the thread is left to start
+     * with the first pass (an idle hub on a small fleet keeps its memory).
+     */
+    warm: () =>
+      exclusive(async () => {
+        // Passes that decide keep it warm themselves; warming then would only hold the next one up.
+        if (closed || deps.epoch() === undefined || performance.now() - decidedAt < WARM_IDLE_MS) return;
+        const { fleet, compiled } = await snapshot();
+        if (fleet.clusters.length < (deps.warmFromClusters ?? WARM_FROM_CLUSTERS)) return;
+        await engine.planSlice(
+          {
+            candidates: [],
+            fleet,
+            compiled,
+            policies: [],
+            usage: new Map(),
+            queuedGpus: new Map(),
+            now: clock.now(),
+            options: { batch: false, batchLimit },
+          },
+          () => undefined,
+        );
+      }),
 
     /** A dry run on the live snapshot: nothing is stored. */
     async dryRun(workload: Workload): Promise<Decision> {

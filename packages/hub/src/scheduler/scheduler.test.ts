@@ -135,13 +135,13 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
       },
       close: async () => undefined,
     };
-    const warmer = (warmFromClusters: number) =>
+    const warmer = (warmFromClusters: number, leads: () => number | undefined = () => epoch) =>
       createScheduler({
         store,
         view,
         clock,
         logger: silentLogger(),
-        epoch: () => epoch,
+        epoch: leads,
         onFenced: () => undefined,
         onDesiredStateChanged: () => undefined,
         engine,
@@ -154,17 +154,7 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     await warmer(n).warm();
     expect(requests).toEqual([{ clusters: n, candidates: 0 }]);
     // A replica that does not lead has nothing to warm.
-    await createScheduler({
-      store,
-      view,
-      clock,
-      logger: silentLogger(),
-      epoch: () => undefined,
-      onFenced: () => undefined,
-      onDesiredStateChanged: () => undefined,
-      engine,
-      warmFromClusters: 0,
-    }).warm();
+    await warmer(0, () => undefined).warm();
     expect(requests).toHaveLength(1);
   });
 

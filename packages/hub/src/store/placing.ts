@@ -627,22 +627,15 @@ export const placingRepository = (db: Db) => ({
       /** Per placement, the newest status to write; per workload, who touched it last and its Applied events. */
       const writes = new Map<string, { uid: string; cluster: string; status: PlacementStatus; seq: number }>();
       const touchedBy = new Map<string, number>();
-      const applied: EventInput[] = [];
+      /** Placements reporting their generation for the first time: an "Applied" event each. */
+      const applied: { uid: string; cluster: string }[] = [];
       reports.forEach((r, i) => {
         for (const s of r.statuses) {
           const key = `${s.uid}\0${r.cluster}`;
           const before = current.get(key);
           if (!before || before.generation !== s.generation || before.statusSeq >= r.seq) continue;
           if (before.status === null || before.status.generation !== s.generation) {
-            applied.push({
-              uid: s.uid,
-              tenant: "",
-              workload: "",
-              cluster: r.cluster,
-              reason: "Applied",
-              message: "",
-              at,
-            });
+            applied.push({ uid: s.uid, cluster: r.cluster });
           }
           // What a later report in this batch compares with.
           before.status = s;
@@ -667,17 +660,20 @@ export const placingRepository = (db: Db) => ({
       // A watcher sees a placement's progress (ready replicas) as a change of its workload.
       const fresh = await tx.update(workloads).set({ rv: nextRv }).where(inArray(workloads.uid, touched)).returning();
       const byUid = new Map(fresh.map((w) => [w.uid, w]));
-      const events = applied.flatMap((e) => {
-        const w = byUid.get(e.uid);
+      const events = applied.flatMap(({ uid, cluster }): EventInput[] => {
+        const w = byUid.get(uid);
         if (!w || TERMINAL.has(w.phase)) return [];
-        return [
-          { ...e, tenant: w.tenant, workload: w.name, message: `applied in ${e.cluster} (generation ${w.generation})` },
-        ];
+        const message = `applied in ${cluster} (generation ${w.generation})`;
+        return [{ uid, tenant: w.tenant, workload: w.name, cluster, reason: "Applied", message, at }];
       });
       await recordEvents(tx, events);
       const all = await tx.select().from(placements).where(inArray(placements.uid, touched));
       const placementsOf = new Map<string, PlacementRow[]>();
-      for (const p of all) placementsOf.set(p.uid, [...(placementsOf.get(p.uid) ?? []), p]);
+      for (const p of all) {
+        const list = placementsOf.get(p.uid);
+        if (list) list.push(p);
+        else placementsOf.set(p.uid, [p]);
+      }
       for (const [uid, i] of touchedBy) {
         const w = byUid.get(uid);
         if (!w || TERMINAL.has(w.phase)) continue;

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Role } from "../api/auth/principal.ts";
 import { HubError } from "../errors.ts";
 import type { Db, Tx } from "./db.ts";
@@ -44,6 +44,17 @@ const rowOf = (e: AuditEntry) => ({
  */
 export const recordAudit = async (tx: Tx | Db, entry: AuditEntry): Promise<void> => {
   await tx.insert(auditLog).values(rowOf(entry));
+};
+
+/**
+ * One entry as a row of a `values` list, after the uid of the workload it belongs to: (uid, at, subject, role,
+ * tenant, action, object_kind, object_name, object_tenant, outcome, status, request_id, detail), each typed.
+ */
+export const auditTuple = (uid: string, e: AuditEntry): SQL => {
+  const r = rowOf(e);
+  return sql`(${uid}::text, ${r.at.toISOString()}::timestamptz, ${r.subject}::text, ${r.role}::text, ${r.tenant}::text,
+    ${r.action}::text, ${r.objectKind}::text, ${r.objectName}::text, ${r.objectTenant}::text, ${r.outcome}::text,
+    ${r.status}::int, ${r.requestId}::text, ${r.detail === null ? null : JSON.stringify(r.detail)}::jsonb)`;
 };
 
 /** Several entries in one statement (a group commit's). */

@@ -105,6 +105,11 @@ describe.each(KINDS)("workloads on %s", (kind) => {
       expect(got?.placements).toEqual([]);
       expect((await store.workloads.events(row.uid)).map((e) => e.reason)).toEqual(["Submitted"]);
       expect((await store.workloads.pending()).map((w) => w.uid)).toContain(row.uid);
+      // The row create returns is the stored row, every column read as a select reads it.
+      const { placements: _, ...stored } = got!;
+      expect(row).toStrictEqual(stored);
+      expect(row.createdAt).toBeInstanceOf(Date);
+      expect(typeof row.rv).toBe("number");
     });
 
     it("answers a resubmission of the same spec with the stored workload: created false, same uid, nothing new", async () => {
@@ -147,6 +152,18 @@ describe.each(KINDS)("workloads on %s", (kind) => {
       }
       const audited = await store.audit.list({ action: "workloads:write", limit: 500 });
       for (const n of names) expect(audited.items.filter((r) => r.objectName === n)).toHaveLength(1);
+      expect(audited.items.find((r) => r.objectName === names[0])).toMatchObject({
+        at: at(0),
+        subject: `user-${names[0]}`,
+        role: "admin",
+        tenant: null,
+        objectKind: "workloads",
+        objectTenant: "team-a",
+        outcome: "success",
+        status: 201,
+        requestId: null,
+        detail: null,
+      });
       // The same name with two specs: the first is stored, the second is a conflict.
       expect(results[names.length]).toMatchObject({ status: "fulfilled", value: { created: true } });
       expect(results[names.length + 1]).toMatchObject({ status: "rejected", reason: { code: "conflict" } });

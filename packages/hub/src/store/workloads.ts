@@ -3,8 +3,7 @@ import type { Decision, Placement, Reservation, Workload, WorkloadPhase } from "
 import { and, asc, desc, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { HubError, notFound } from "../errors.ts";
 import { hashOf } from "../util/canonical.ts";
-import { grouped } from "../util/serial.ts";
-import { type AuditEntry, recordAudit, recordAudits } from "./audit.ts";
+import { type AuditEntry, recordAudit } from "./audit.ts";
 import type { Db } from "./db.ts";
 import {
   clusters,
@@ -18,6 +17,7 @@ import {
   workloads,
   workloadTombstones,
 } from "./schema.ts";
+import { submissionWriter } from "./submissions.ts";
 import { nextRv, recordEvent, touchClusters } from "./tx.ts";
 
 /** A cluster's desired state as stored: the placements and the revision (within its origin) they are at. */
@@ -104,52 +104,6 @@ export interface ActiveUsage {
   spendPerHour: number;
 }
 
-/** A submission's rows, ready to insert. */
-interface NewSubmission {
-  values: typeof workloads.$inferInsert & { uid: string; createdAt: Date };
-  audit?: AuditEntry;
-}
-
-/**
- * Submissions' inserts, grouped: while one transaction writes, the submissions that arrive meanwhile wait and then
- * share the next one (workload rows, their "Submitted" events and audit rows: three statements for the lot). One
- * submission alone is written at once. Returns, per submission, its row, or undefined where the name (or the
- * idempotency key) was taken — by a stored workload or by an earlier one in the same batch.
- */
-const submissionWriter = (db: Db) =>
-  grouped(
-    async (items: NewSubmission[]): Promise<(WorkloadRow | undefined)[]> =>
-      db.transaction(async (tx) => {
-        const rows = await tx
-          .insert(workloads)
-          .values(items.map((i) => i.values))
-          .onConflictDoNothing()
-          .returning();
-        const byUid = new Map(rows.map((r) => [r.uid, r]));
-        const inserted = items.filter((i) => byUid.has(i.values.uid));
-        if (inserted.length > 0) {
-          await tx.insert(events).values(
-            inserted.map(({ values: v }) => ({
-              uid: v.uid,
-              tenant: v.tenant,
-              workload: v.name,
-              cluster: null,
-              type: "Normal" as const,
-              reason: "Submitted",
-              message: "accepted",
-              at: v.createdAt,
-            })),
-          );
-          await recordAudits(
-            tx,
-            inserted.flatMap((i) => (i.audit ? [i.audit] : [])),
-          );
-        }
-        return items.map((i) => byUid.get(i.values.uid));
-      }),
-    // A batch per pool connection or two: the rest of the hub (status writes, the scheduler) keeps connections.
-    { maxBatch: 100, concurrency: 2 },
-  );
 const writers = new WeakMap<Db, ReturnType<typeof submissionWriter>>();
 const writerFor = (db: Db) => {
   let w = writers.get(db);

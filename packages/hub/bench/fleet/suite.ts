@@ -52,6 +52,9 @@ export interface FleetRow {
   fillPerSecond: number;
   listP50: number;
   listP99: number;
+  /** The same pages once every workload is placed. */
+  settledListP50: number;
+  settledListP99: number;
   slowConsumers: number;
   restartApiSeconds: number;
   restartSyncedSeconds: number;
@@ -393,23 +396,28 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
     fillUntil = fillStart + o.fillSeconds * 1_000;
     await pool(fillNames, o.clients, submit);
     const fillPerSecond = (stored - timed201.length) / ((performance.now() - fillStart) / 1_000);
-    const lists: number[] = [];
-    let cont: string | undefined;
     let listFailures = 0;
-    for (let i = 0; i < 300; i++) {
-      const t = performance.now();
-      try {
-        const r = await api(`/workloads?limit=100${cont ? `&continue=${cont}` : ""}`);
-        const body = (await r.json()) as { items: unknown[]; metadata?: { continue?: string } };
-        if (!r.ok) throw new Error(String(r.status));
-        lists.push(performance.now() - t);
-        cont = body.metadata?.continue;
-      } catch {
-        listFailures++;
+    /** 300 pages of 100 walked with `continue` (from the first page again at the end), one client. */
+    const pageTimes = async (): Promise<number[]> => {
+      const times: number[] = [];
+      let cont: string | undefined;
+      for (let i = 0; i < 300; i++) {
+        const t = performance.now();
+        try {
+          const r = await api(`/workloads?limit=100${cont ? `&continue=${cont}` : ""}`);
+          const body = (await r.json()) as { items: unknown[]; metadata?: { continue?: string } };
+          if (!r.ok) throw new Error(String(r.status));
+          times.push(performance.now() - t);
+          cont = body.metadata?.continue;
+        } catch {
+          listFailures++;
+        }
       }
-    }
+      return times;
+    };
+    // While the hub still places the fill's backlog.
+    const lists = await pageTimes();
     if (h.child.exitCode !== null || h.child.signalCode !== null) failures.set("hub exited", 1);
-    if (listFailures > 0) failures.set("list failures", listFailures);
     const varz = (await (await fetch(`http://127.0.0.1:${monitorPort}/varz`)).json()) as { slow_consumers: number };
 
     // Cold restart: kill -9, start again; the API serves, then every agent's heartbeat is acked at its revision.
@@ -424,6 +432,9 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
       },
       1_000,
     ).catch((e: unknown) => console.log(`  (${(e as Error).message})`));
+    // Once every workload is placed: the list as an operator pages it on a settled hub, agents still heartbeating.
+    const settledLists = await pageTimes();
+    if (listFailures > 0) failures.set("list failures", listFailures);
     h.child.kill(PROFILE.length > 0 ? "SIGTERM" : "SIGKILL");
     await new Promise((r) => h.child.once("exit", r));
     for (const c of children) c.send({ type: "mark" } satisfies ToAgents);
@@ -464,6 +475,8 @@ const runOnce = async (n: number, o: FleetOptions): Promise<FleetRow> => {
       fillPerSecond,
       listP50: median(lists),
       listP99: percentile(lists, 99),
+      settledListP50: median(settledLists),
+      settledListP99: percentile(settledLists, 99),
       slowConsumers: varz.slow_consumers,
       restartApiSeconds,
       restartSyncedSeconds,

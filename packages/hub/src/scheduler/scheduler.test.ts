@@ -1,4 +1,4 @@
-import type { CapacityReport, Workload } from "@gantry/shared";
+import { API_VERSION, BurstPolicy, type BurstPolicyInput, type CapacityReport, type Workload } from "@gantry/shared";
 import { eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import type { FencedError, Store } from "../store/index.ts";
 import { decisions, workloads } from "../store/schema.ts";
 import { KINDS, openTestStore, type TestStore, unique } from "../store/testing/fixtures.ts";
 import { silentLogger } from "../util/logger.ts";
-import type { Engine } from "./engine.ts";
+import { type Engine, inProcessEngine } from "./engine.ts";
 import { batchSize, MIN_SLICE } from "./pass.ts";
 import { createScheduler } from "./scheduler.ts";
 
@@ -225,7 +225,7 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     for (const w of small) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
   });
 
-  it("decides a long queue in slices, each committed before the next is decided, on what the last one left", async () => {
+  it("decides a long queue in slices, each on what the last one left, and writes them in queue order", async () => {
     // Record the order of the pass's writes: a slice's placements commit before the next slice records anything.
     const writes: string[] = [];
     const spied: Store = {
@@ -256,13 +256,186 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     await scheduler.idle();
     scheduler.close();
     // 15 GPUs left: the first slice (MIN_SLICE = 16 workloads) places 15 and commits them; the second (4) is decided
-    // after that, with the first slice's reservations, and places none. One slice would record all 5 unplaced first.
+    // with the first slice's reservations, and places none. One slice would record all 5 unplaced first.
     expect(MIN_SLICE).toBe(16);
     expect(writes).toEqual(["unplaced", "place 15", "unplaced", "unplaced", "unplaced", "unplaced"]);
     const phases: (string | undefined)[] = [];
     for (const w of queue) phases.push((await store.workloads.get(w.metadata.tenant, w.metadata.name))?.phase);
     expect(phases).toEqual([...Array(15).fill("Placed"), ...Array(5).fill("Pending")]);
     for (const w of [warm, ...queue]) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
+  });
+
+  it("decides the next slice while the last one is written, on the capacity the one being written holds", async () => {
+    const log: string[] = [];
+    let asked = 0;
+    let secondAsked: () => void = () => undefined;
+    const second = new Promise<void>((resolve) => {
+      secondAsked = resolve;
+    });
+    const seen: string[][] = [];
+    const inner = inProcessEngine(() => undefined);
+    const engine: Engine = {
+      planSlice: (request, observe) => {
+        asked++;
+        log.push(`decide ${request.candidates.length}`);
+        seen.push(request.fleet.reservations.map((r) => r.workload));
+        if (asked === 3) secondAsked();
+        return inner.planSlice(request, observe);
+      },
+      close: () => inner.close(),
+    };
+    const slowed: Store = {
+      ...store,
+      placing: {
+        ...store.placing,
+        placeMany: async (items, e) => {
+          log.push(`place ${items.length}`);
+          // The first slice's write waits until the next slice is being decided (or 5 s: then the test fails below).
+          if (asked < 3) await Promise.race([second, new Promise((r) => setTimeout(r, 5_000))]);
+          const placed = await store.placing.placeMany(items, e);
+          log.push(`placed ${placed.size}`);
+          return placed;
+        },
+      },
+    };
+    const scheduler = createScheduler({
+      store: slowed,
+      view,
+      clock,
+      logger: silentLogger(),
+      epoch: () => epoch,
+      onFenced: () => undefined,
+      onDesiredStateChanged: () => undefined,
+      sliceBudgetMs: 0.001,
+      batchLimit: 0,
+      engine,
+    });
+    const warm = aWorkload({ resources: { gpu: { count: 1 } } }, unique("warm"));
+    await store.workloads.create(warm, at);
+    await scheduler.kick();
+    await scheduler.idle();
+    log.length = 0;
+    seen.length = 0;
+    // 15 GPUs left on us and eu together: 20 one-GPU workloads in two slices (16, then 4).
+    const queue = Array.from({ length: 20 }, () => aWorkload({ resources: { gpu: { count: 1 } } }, unique("o")));
+    for (const [i, w] of queue.entries()) await store.workloads.create(w, new Date(at.getTime() + 10 + i));
+    await scheduler.kick();
+    await scheduler.idle();
+    scheduler.close();
+    expect(log[0]).toBe("decide 16");
+    expect([...log].sort()).toEqual(["decide 16", "decide 4", "place 15", "placed 15"]);
+    expect(log.indexOf("decide 4")).toBeLessThan(log.indexOf("placed 15"));
+    // The second slice was decided on the first one's 15 reservations, not yet stored: it placed none of its 4.
+    const uids = new Set(
+      await Promise.all(
+        queue.slice(0, 15).map(async (w) => (await store.workloads.get(w.metadata.tenant, w.metadata.name))?.uid),
+      ),
+    );
+    expect(seen[1]!.filter((u) => uids.has(u))).toHaveLength(15);
+    const phases: (string | undefined)[] = [];
+    for (const w of queue) phases.push((await store.workloads.get(w.metadata.tenant, w.metadata.name))?.phase);
+    expect(phases).toEqual([...Array(15).fill("Placed"), ...Array(5).fill("Pending")]);
+    for (const w of [warm, ...queue]) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
+  });
+
+  it("decides what was submitted while its last slice was written in the same pass, before that write ends", async () => {
+    const log: string[] = [];
+    let lateAsked: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => {
+      lateAsked = resolve;
+    });
+    const late = aWorkload({ resources: { gpu: { count: 1 } } }, unique("late"));
+    const inner = inProcessEngine(() => undefined);
+    const engine: Engine = {
+      planSlice: (request, observe) => {
+        const names = request.candidates.map((c) => c.name);
+        log.push(`decide ${names.length}`);
+        if (names.includes(late.metadata.name)) lateAsked();
+        return inner.planSlice(request, observe);
+      },
+      close: () => inner.close(),
+    };
+    let submitted = false;
+    const slowed: Store = {
+      ...store,
+      placing: {
+        ...store.placing,
+        placeMany: async (items, e) => {
+          log.push(`place ${items.length}`);
+          if (!submitted) {
+            // Submitted while the pass writes its only slice; the write waits until the pass has asked about it.
+            submitted = true;
+            await store.workloads.create(late, new Date(at.getTime() + 100));
+            await Promise.race([asked, new Promise((r) => setTimeout(r, 5_000))]);
+          }
+          const placed = await store.placing.placeMany(items, e);
+          log.push(`placed ${placed.size}`);
+          return placed;
+        },
+      },
+    };
+    const scheduler = createScheduler({
+      store: slowed,
+      view,
+      clock,
+      logger: silentLogger(),
+      epoch: () => epoch,
+      onFenced: () => undefined,
+      onDesiredStateChanged: () => undefined,
+      batchLimit: 0,
+      engine,
+    });
+    const queue = Array.from({ length: 2 }, () => aWorkload({ resources: { gpu: { count: 1 } } }, unique("e")));
+    for (const [i, w] of queue.entries()) await store.workloads.create(w, new Date(at.getTime() + i));
+    // One kick, one pass: nothing else would decide the late workload.
+    await scheduler.kick();
+    await scheduler.idle();
+    scheduler.close();
+    expect(log).toEqual(["decide 2", "place 2", "decide 1", "placed 2", "place 1", "placed 1"]);
+    for (const w of [...queue, late]) {
+      expect((await store.workloads.get(w.metadata.tenant, w.metadata.name))?.phase).toBe("Placed");
+      await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
+    }
+  });
+
+  it("holds a burst cap across slices: what the slice being written burst counts against the next", async () => {
+    const policy = BurstPolicy.parse({
+      apiVersion: API_VERSION,
+      kind: "BurstPolicy",
+      metadata: { name: unique("cap") },
+      spec: {
+        pools: [
+          { name: "home", selector: { names: ["us"] } },
+          { name: "away", selector: { names: ["eu"] } },
+        ],
+        burst: { whenQueuedGpusAbove: 0 },
+        caps: { maxBurstGpus: 2 },
+      },
+    } satisfies BurstPolicyInput);
+    await store.policies.put(policy, at);
+    const { scheduler } = schedulerWith({ sliceBudgetMs: 0.001, batchLimit: 0 });
+    const warm = aWorkload({ resources: { gpu: { count: 1 } } }, unique("warm"));
+    await store.workloads.create(warm, at);
+    await scheduler.kick();
+    await scheduler.idle();
+    // 7 GPUs left at home: 20 one-GPU workloads under the policy, in two slices (16, then 4).
+    const queue = Array.from({ length: 20 }, () =>
+      aWorkload({ placement: { policy: policy.metadata.name }, resources: { gpu: { count: 1 } } }, unique("b")),
+    );
+    for (const [i, w] of queue.entries()) await store.workloads.create(w, new Date(at.getTime() + 10 + i));
+    await scheduler.kick();
+    await scheduler.idle();
+    scheduler.close();
+    const where: string[] = [];
+    for (const w of queue) {
+      const row = await store.workloads.get(w.metadata.tenant, w.metadata.name);
+      where.push(row?.placements.find((p) => p.active)?.cluster ?? "-");
+    }
+    // 7 at home, 2 away (the cap), whichever slice decided them; the rest wait.
+    expect(where.filter((c) => c === "us")).toHaveLength(7);
+    expect(where.filter((c) => c === "eu")).toHaveLength(2);
+    for (const w of [warm, ...queue]) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
+    await store.policies.delete(policy.metadata.name);
   });
 
   it("batches only the head of the queue, in the first slice; later slices follow in queue order", async () => {

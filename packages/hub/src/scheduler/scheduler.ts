@@ -1,5 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { type BurstPolicy, type Dataset, type Decision, type Fleet, inSpan, type Workload } from "@gantry/shared";
+import {
+  type BurstPolicy,
+  type Dataset,
+  type Decision,
+  type Fleet,
+  inSpan,
+  type Reservation,
+  type Workload,
+} from "@gantry/shared";
 import { type Span, trace } from "@opentelemetry/api";
 import type { FleetView } from "../fleet/view.ts";
 import type { Metrics } from "../metrics.ts";
@@ -11,7 +19,7 @@ import { coalesced, mutex } from "../util/serial.ts";
 import { overBudget, startOfUtcDay, startOfUtcMonth } from "./budgets.ts";
 import { policyFor } from "./burst.ts";
 import { type Engine, inProcessEngine } from "./engine.ts";
-import { type BurstUsage, DEFAULT_BATCH_LIMIT, gpusOf, sliceSize } from "./pass.ts";
+import { type BurstUsage, DEFAULT_BATCH_LIMIT, gpusOf, type PassPlan, sliceSize } from "./pass.ts";
 import { queueOrder } from "./queue.ts";
 
 const tracer = trace.getTracer("gantry-hub");
@@ -67,6 +75,53 @@ interface SliceTimes {
   writeMs: number;
 }
 
+/** A reservation as stored: with the generation of the placement it holds capacity for. */
+type StoredReservation = Reservation & { generation: number };
+
+/** A slice's decisions, ready to record (`writeSlice`). */
+interface DecidedSlice {
+  chosen: PassPlan;
+  placements: { row: WorkloadRow; pool: string | null; decision: Decision; change: PlacementChange }[];
+  /** Seconds until a waiting workload's trigger fires (a burst after a wait), or Infinity. */
+  retryIn: number;
+  times: SliceTimes;
+  /** The work clock's time the slice was decided at (every record it makes carries it). */
+  now: Date;
+}
+
+/** What a placement not yet stored holds, as `activeUsage` sums it. */
+const usageOf = ({ row, change, decision }: DecidedSlice["placements"][number]): ActiveUsage => ({
+  tenant: row.tenant,
+  policy: change.policy ?? null,
+  pool: change.pool ?? null,
+  gpus: decision.assignments.reduce((n, a) => n + a.replicas, 0) * row.manifest.spec.resources.gpu.count,
+  spendPerHour: decision.assignments.reduce(
+    (n, a) => n + a.replicas * row.manifest.spec.resources.gpu.count * a.pricePerGpuHour,
+    0,
+  ),
+});
+
+/** The reservations a placement being stored holds, at the generation it will be stored with. */
+const heldBy = ({ row, change }: DecidedSlice["placements"][number]): StoredReservation[] =>
+  change.reservations.map((r) => ({ ...r, generation: row.generation + 1 }));
+
+/** GPUs waiting per burst policy (a trigger); a manifest the queue cannot read counts for none. */
+const queuedGpusOf = (rows: readonly WorkloadRow[], policies: BurstPolicy[]): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const row of rows) {
+    try {
+      const p = policyFor(row.manifest, policies);
+      if (p) out.set(p.metadata.name, (out.get(p.metadata.name) ?? 0) + gpusOf(row.manifest));
+    } catch {
+      // Quarantined by the pass that read it first.
+    }
+  }
+  return out;
+};
+
+/** How many times a pass reads the queue again for what arrived while it decided (`schedulePass`). */
+const PASS_ROUNDS = 8;
+
 /** Longest stretch (ms) a pass decides without giving the event loop a turn. */
 const PASS_SLICE_MS = 10;
 
@@ -101,11 +156,18 @@ export const createScheduler = (deps: SchedulerDeps) => {
     return datasets.list;
   };
 
-  /** The snapshot a decision is made on: the fleet view, datasets, and reservations not yet seen in reports. */
-  const snapshot = async (): Promise<{ fleet: Fleet; compiled: FleetSnapshot }> => {
-    const [ds, reservations] = await Promise.all([currentDatasets(), store.workloads.reservations()]);
+  /**
+   * The snapshot a decision is made on: the fleet view, datasets, and reservations not yet seen in reports — the
+   * stored ones and `writing`'s, those of placements being committed (a uid already stored is not counted twice).
+   */
+  const snapshot = async (
+    writing: readonly StoredReservation[] = [],
+  ): Promise<{ fleet: Fleet; compiled: FleetSnapshot }> => {
+    const [ds, stored] = await Promise.all([currentDatasets(), store.workloads.reservations()]);
     const { fleet, compiled } = view.snapshot(ds);
-    return { fleet: { ...fleet, reservations: view.openReservations(reservations) }, compiled };
+    const storedUids = new Set(stored.map((r) => r.workload));
+    const all = [...stored, ...writing.filter((r) => !storedUids.has(r.workload))];
+    return { fleet: { ...fleet, reservations: view.openReservations(all) }, compiled };
   };
 
   /** Per-policy burst usage from active placements and the ledger. */
@@ -159,23 +221,20 @@ export const createScheduler = (deps: SchedulerDeps) => {
   let decidedAt = Number.NEGATIVE_INFINITY;
   const engine = deps.engine ?? inProcessEngine(pause);
 
-  const schedulePass = async (span: Span, epoch: number): Promise<void> => {
-    const passStarted = performance.now();
-    const waiting = await store.workloads.pending();
-    deps.metrics?.pending.set(waiting.length);
-    span.setAttribute("gantry.waiting", waiting.length);
-    if (waiting.length === 0) return;
-    const [policies, budgets, active] = await Promise.all([
-      store.policies.list(),
-      store.budgets.list(),
-      store.workloads.activeUsage(),
-    ]);
+  /**
+   * The waiting workloads a pass may decide, in queue order: a manifest the queue cannot read is quarantined (set
+   * aside like a failed decision instead of failing every pass for everyone); a tenant over its budget is held, with
+   * the reason in its workloads' messages. Also the GPUs waiting per policy (a burst trigger).
+   */
+  const queueOf = async (
+    waiting: readonly WorkloadRow[],
+    policies: BurstPolicy[],
+    active: readonly ActiveUsage[],
+    weights: Map<string, number>,
+  ): Promise<{ candidates: WorkloadRow[]; queuedGpus: Map<string, number> } | undefined> => {
     const usage = new Map<string, number>();
     for (const a of active) usage.set(a.tenant, (usage.get(a.tenant) ?? 0) + a.gpus);
-    const weights = new Map(budgets.map((b) => [b.metadata.name, b.spec.weight]));
     const queuedGpus = new Map<string, number>();
-    // What the queue reads of each manifest; one the hub cannot read (an older schema, a bad write) is set aside like
-    // a failed decision, instead of failing every pass for everyone.
     const pending: (WorkloadRow & { gpus: number })[] = [];
     for (const row of waiting) {
       try {
@@ -193,50 +252,107 @@ export const createScheduler = (deps: SchedulerDeps) => {
       }
     }
     const held = await heldTenants(new Set(pending.map((p) => p.tenant)));
-
     const now = clock.now();
-    const order = queueOrder(pending, usage, weights);
     const candidates: WorkloadRow[] = [];
-    for (const row of order) {
-      if (closed) return;
+    for (const row of queueOrder(pending, usage, weights)) {
+      if (closed) return undefined;
       const holdReason = held.get(row.tenant);
       if (holdReason) await store.placing.setPendingMessage(row.uid, `held: ${holdReason}`, now);
       else candidates.push(row);
     }
-    // The queue in slices, each decided on the fleet as the slices before it left it and committed before the next
-    // is decided: the first workloads of a long queue on a large fleet run while the rest are still being decided.
-    const per = sliceSize(candidates.length, decisionMsLately, deps.sliceBudgetMs ?? SLICE_BUDGET_MS);
+    return { candidates, queuedGpus };
+  };
+
+  const schedulePass = async (span: Span, epoch: number): Promise<void> => {
+    const passStarted = performance.now();
+    const waiting = await store.workloads.pending();
+    deps.metrics?.pending.set(waiting.length);
+    span.setAttribute("gantry.waiting", waiting.length);
+    if (waiting.length === 0) return;
+    const [policies, budgets, active] = await Promise.all([
+      store.policies.list(),
+      store.budgets.list(),
+      store.workloads.activeUsage(),
+    ]);
+    const weights = new Map(budgets.map((b) => [b.metadata.name, b.spec.weight]));
+    const queue = await queueOf(waiting, policies, active, weights);
+    if (!queue) return;
+    let { candidates, queuedGpus } = queue;
+    // The queue in slices, each decided on the fleet as the slices before it left it: the first workloads of a long
+    // queue on a large fleet run while the rest are still being decided. A slice is committed while the next one is
+    // decided (the engine thread decides while the event loop and PostgreSQL write): at 10,000 clusters a pass spent
+    // as long writing as deciding, one after the other. Writes stay in queue order, one slice at a time.
     const started = performance.now();
     const times: SliceTimes = { snapshotMs: 0, decideMs: 0, batchMs: 0, writeMs: 0 };
     let retryIn = Number.POSITIVE_INFINITY;
     let placed = 0;
-    for (let i = 0; i < candidates.length; i += per) {
-      if (closed) return;
-      const slice = await decideSlice(span, epoch, candidates.slice(i, i + per), {
-        policies,
-        queuedGpus,
-        active: i === 0 ? active : await store.workloads.activeUsage(),
-        // The regret batch is over the head of the queue, as before slices: later slices follow in queue order.
-        batch: i === 0,
-      });
-      retryIn = Math.min(retryIn, slice.retryIn);
-      placed += slice.placed;
-      for (const k of Object.keys(times) as (keyof SliceTimes)[]) times[k] += slice.times[k];
+    let slices = 0;
+    let decided = 0;
+    // Every workload this pass has read (decided, held or quarantined): a pass decides each once.
+    const seen = new Set(waiting.map((w) => w.uid));
+    // What the slices decided so far hold: burst caps and fair share count them before they are stored.
+    let holding: readonly ActiveUsage[] = active;
+    let writing: { reservations: StoredReservation[]; done: Promise<number> } | undefined;
+    try {
+      for (let round = 0; ; round++) {
+        const per = sliceSize(candidates.length, decisionMsLately, deps.sliceBudgetMs ?? SLICE_BUDGET_MS);
+        for (let i = 0; i < candidates.length; i += per) {
+          if (closed) return;
+          const slice = await decideSlice(span, candidates.slice(i, i + per), {
+            policies,
+            queuedGpus,
+            active: holding,
+            // The regret batch is over the head of the queue, as before slices: later slices follow in queue order.
+            batch: round === 0 && i === 0,
+            writing: writing?.reservations ?? [],
+          });
+          slices++;
+          decided += Math.min(per, candidates.length - i);
+          retryIn = Math.min(retryIn, slice.retryIn);
+          for (const k of Object.keys(times) as (keyof SliceTimes)[]) times[k] += slice.times[k];
+          if (writing) placed += await writing.done;
+          if (closed) return;
+          holding = [...holding, ...slice.placements.map(usageOf)];
+          const done = writeSlice(epoch, slice, times);
+          // Awaited before the next write or at the end; until then a failure must not count as unhandled.
+          done.catch(() => undefined);
+          writing = { reservations: slice.placements.flatMap(heldBy), done };
+        }
+        // While the last slice is written, what was submitted since the pass read the queue is decided too, instead
+        // of waiting for this pass to end and the next to read the queue again (a few rounds: failover and
+        // drain-back wait for the pass to end). The workloads being written are still Pending in the database.
+        if (!writing || round >= PASS_ROUNDS || closed) break;
+        const writingUids = new Set(writing.reservations.map((r) => r.workload));
+        const still = (await store.workloads.pending()).filter((w) => !writingUids.has(w.uid));
+        const fresh = still.filter((w) => !seen.has(w.uid));
+        if (fresh.length === 0) break;
+        for (const w of fresh) seen.add(w.uid);
+        const next = await queueOf(fresh, policies, holding, weights);
+        if (!next) return;
+        candidates = next.candidates;
+        // A burst trigger counts every GPU still waiting under its policy, not only the newcomers'.
+        queuedGpus = queuedGpusOf(still, policies);
+      }
+      if (writing) placed += await writing.done;
+      writing = undefined;
+    } finally {
+      // A pass that stops early (closing, a failed decision slice) still waits for the write it started.
+      await writing?.done.catch(() => undefined);
     }
     // Where a slow pass's time went (wall-clock ms, event-loop waits included): read before deciding, then per step.
     logger.debug(
       {
         waiting: waiting.length,
-        candidates: candidates.length,
+        candidates: decided,
         placed,
-        slices: Math.ceil(candidates.length / per),
+        slices,
         readMs: Math.round(started - passStarted),
         ...Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.round(v)])),
       },
       "scheduling pass",
     );
     deps.metrics?.passSeconds.observe((performance.now() - started) / 1000);
-    span.setAttributes({ "gantry.placed": placed, "gantry.slices": Math.ceil(candidates.length / per) });
+    span.setAttributes({ "gantry.placed": placed, "gantry.slices": slices });
     // A wait trigger fires at a known time: wake up then rather than at the next periodic pass.
     if (Number.isFinite(retryIn)) {
       if (retryTimer) clearTimeout(retryTimer);
@@ -245,18 +361,19 @@ export const createScheduler = (deps: SchedulerDeps) => {
     }
   };
 
-  /** Decide `candidates` (in queue order) on the current snapshot, and record and commit the outcome. */
+  /** Decide `candidates` (in queue order) on the current snapshot; `writeSlice` records and commits the outcome. */
   const decideSlice = async (
     span: Span,
-    epoch: number,
     candidates: WorkloadRow[],
     context: {
       policies: BurstPolicy[];
       queuedGpus: Map<string, number>;
       active: readonly ActiveUsage[];
       batch: boolean;
+      /** Reservations of the slice being committed meanwhile. */
+      writing: readonly StoredReservation[];
     },
-  ): Promise<{ retryIn: number; placed: number; times: SliceTimes }> => {
+  ): Promise<DecidedSlice> => {
     const { policies, queuedGpus, active } = context;
     let at = performance.now();
     const lap = () => {
@@ -264,7 +381,10 @@ export const createScheduler = (deps: SchedulerDeps) => {
       at = performance.now();
       return at - was;
     };
-    const [{ fleet, compiled }, contexts] = await Promise.all([snapshot(), burstContexts(policies, active)]);
+    const [{ fleet, compiled }, contexts] = await Promise.all([
+      snapshot(context.writing),
+      burstContexts(policies, active),
+    ]);
     const times: SliceTimes = { snapshotMs: lap(), decideMs: 0, batchMs: 0, writeMs: 0 };
     const now = clock.now();
     const plan = await engine.planSlice(
@@ -308,25 +428,11 @@ export const createScheduler = (deps: SchedulerDeps) => {
       });
     }
 
-    for (const { row, error } of chosen.failed) {
-      deps.metrics?.decisions.inc({ outcome: "failed" });
-      logger.error({ err: error, workload: row.name, tenant: row.tenant }, "decision failed; workload quarantined");
-      await store.placing.quarantine(row.uid, error instanceof Error ? error.message : String(error), now);
-    }
     let retryIn = Number.POSITIVE_INFINITY;
     for (const { outcome } of [...chosen.placed, ...chosen.unplaced]) {
       if (outcome.retryInSeconds !== undefined) retryIn = Math.min(retryIn, outcome.retryInSeconds);
     }
-    for (const { row, outcome } of chosen.unplaced) {
-      if (closed) break;
-      deps.metrics?.decisions.inc({ outcome: "unplaced" });
-      const message = outcome.note ?? outcome.decision.summary;
-      if (row.message !== message) {
-        await store.placing.recordUnplaced(row.uid, randomUUID(), outcome.decision, message, now, epoch);
-      }
-    }
     const placements = chosen.placed.map(({ row, outcome }) => {
-      deps.metrics?.decisions.inc({ outcome: "placed" });
       const { decision, policy, pool, note } = outcome;
       const burst = policy !== undefined && pool !== null && pool !== policy.spec.pools[0]?.name;
       const change: PlacementChange = {
@@ -342,6 +448,27 @@ export const createScheduler = (deps: SchedulerDeps) => {
       };
       return { row, pool, decision, change };
     });
+    return { chosen, placements, retryIn, times, now };
+  };
+
+  /** Record a decided slice: quarantines, unplaced messages, then its placements, committed and published in chunks. */
+  const writeSlice = async (epoch: number, slice: DecidedSlice, times: SliceTimes): Promise<number> => {
+    const started = performance.now();
+    const { chosen, placements, now } = slice;
+    for (const { row, error } of chosen.failed) {
+      deps.metrics?.decisions.inc({ outcome: "failed" });
+      logger.error({ err: error, workload: row.name, tenant: row.tenant }, "decision failed; workload quarantined");
+      await store.placing.quarantine(row.uid, error instanceof Error ? error.message : String(error), now);
+    }
+    for (const { row, outcome } of chosen.unplaced) {
+      if (closed) break;
+      deps.metrics?.decisions.inc({ outcome: "unplaced" });
+      const message = outcome.note ?? outcome.decision.summary;
+      if (row.message !== message) {
+        await store.placing.recordUnplaced(row.uid, randomUUID(), outcome.decision, message, now, epoch);
+      }
+    }
+    for (const _ of placements) deps.metrics?.decisions.inc({ outcome: "placed" });
     // Placements commit in chunks, each one transaction, and are published as each chunk commits: a pass of hundreds
     // of placements should neither be hundreds of transactions nor make the first workload's agent wait for the
     // last one. The relay coalesces kicks (one run at a time, at most one more queued).
@@ -369,8 +496,8 @@ export const createScheduler = (deps: SchedulerDeps) => {
         );
       }
     }
-    times.writeMs = lap();
-    return { retryIn, placed: placedCount, times };
+    times.writeMs += performance.now() - started;
+    return placedCount;
   };
 
   const pass = coalesced(

@@ -85,6 +85,7 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
       sliceBudgetMs?: number;
       metrics?: ReturnType<typeof createMetrics>;
       store?: Store;
+      engine?: Engine;
     } = {},
   ) => {
     const fenced: FencedError[] = [];
@@ -103,8 +104,21 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
       ...(over.batchLimit === undefined ? {} : { batchLimit: over.batchLimit }),
       ...(over.placeChunk === undefined ? {} : { placeChunk: over.placeChunk }),
       ...(over.sliceBudgetMs === undefined ? {} : { sliceBudgetMs: over.sliceBudgetMs }),
+      ...(over.engine === undefined ? {} : { engine: over.engine }),
     });
     return { scheduler, fenced, published: () => published };
+  };
+
+  /** The engine on the event loop, telling `ask` of every slice it is asked to decide. */
+  const spyEngine = (ask: (request: Parameters<Engine["planSlice"]>[0]) => void): Engine => {
+    const inner = inProcessEngine(() => undefined);
+    return {
+      planSlice: (request, observe) => {
+        ask(request);
+        return inner.planSlice(request, observe);
+      },
+      close: () => inner.close(),
+    };
   };
 
   /** Submit, run one pass, and say where each went (`phase:clusters`); then remove them. */
@@ -273,17 +287,12 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
       secondAsked = resolve;
     });
     const seen: string[][] = [];
-    const inner = inProcessEngine(() => undefined);
-    const engine: Engine = {
-      planSlice: (request, observe) => {
-        asked++;
-        log.push(`decide ${request.candidates.length}`);
-        seen.push(request.fleet.reservations.map((r) => r.workload));
-        if (asked === 3) secondAsked();
-        return inner.planSlice(request, observe);
-      },
-      close: () => inner.close(),
-    };
+    const engine = spyEngine((request) => {
+      asked++;
+      log.push(`decide ${request.candidates.length}`);
+      seen.push(request.fleet.reservations.map((r) => r.workload));
+      if (asked === 3) secondAsked();
+    });
     const slowed: Store = {
       ...store,
       placing: {
@@ -298,18 +307,7 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
         },
       },
     };
-    const scheduler = createScheduler({
-      store: slowed,
-      view,
-      clock,
-      logger: silentLogger(),
-      epoch: () => epoch,
-      onFenced: () => undefined,
-      onDesiredStateChanged: () => undefined,
-      sliceBudgetMs: 0.001,
-      batchLimit: 0,
-      engine,
-    });
+    const { scheduler } = schedulerWith({ store: slowed, sliceBudgetMs: 0.001, batchLimit: 0, engine });
     const warm = aWorkload({ resources: { gpu: { count: 1 } } }, unique("warm"));
     await store.workloads.create(warm, at);
     await scheduler.kick();
@@ -345,16 +343,11 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
       lateAsked = resolve;
     });
     const late = aWorkload({ resources: { gpu: { count: 1 } } }, unique("late"));
-    const inner = inProcessEngine(() => undefined);
-    const engine: Engine = {
-      planSlice: (request, observe) => {
-        const names = request.candidates.map((c) => c.name);
-        log.push(`decide ${names.length}`);
-        if (names.includes(late.metadata.name)) lateAsked();
-        return inner.planSlice(request, observe);
-      },
-      close: () => inner.close(),
-    };
+    const engine = spyEngine((request) => {
+      const names = request.candidates.map((c) => c.name);
+      log.push(`decide ${names.length}`);
+      if (names.includes(late.metadata.name)) lateAsked();
+    });
     let submitted = false;
     const slowed: Store = {
       ...store,
@@ -374,17 +367,7 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
         },
       },
     };
-    const scheduler = createScheduler({
-      store: slowed,
-      view,
-      clock,
-      logger: silentLogger(),
-      epoch: () => epoch,
-      onFenced: () => undefined,
-      onDesiredStateChanged: () => undefined,
-      batchLimit: 0,
-      engine,
-    });
+    const { scheduler } = schedulerWith({ store: slowed, batchLimit: 0, engine });
     const queue = Array.from({ length: 2 }, () => aWorkload({ resources: { gpu: { count: 1 } } }, unique("e")));
     for (const [i, w] of queue.entries()) await store.workloads.create(w, new Date(at.getTime() + i));
     // One kick, one pass: nothing else would decide the late workload.

@@ -224,23 +224,22 @@ export const createScheduler = (deps: SchedulerDeps) => {
   /**
    * The waiting workloads a pass may decide, in queue order: a manifest the queue cannot read is quarantined (set
    * aside like a failed decision instead of failing every pass for everyone); a tenant over its budget is held, with
-   * the reason in its workloads' messages. Also the GPUs waiting per policy (a burst trigger).
+   * the reason in its workloads' messages.
    */
   const queueOf = async (
     waiting: readonly WorkloadRow[],
     policies: BurstPolicy[],
     active: readonly ActiveUsage[],
     weights: Map<string, number>,
-  ): Promise<{ candidates: WorkloadRow[]; queuedGpus: Map<string, number> } | undefined> => {
+  ): Promise<WorkloadRow[] | undefined> => {
     const usage = new Map<string, number>();
     for (const a of active) usage.set(a.tenant, (usage.get(a.tenant) ?? 0) + a.gpus);
-    const queuedGpus = new Map<string, number>();
     const pending: (WorkloadRow & { gpus: number })[] = [];
     for (const row of waiting) {
       try {
+        // What the queue and the burst trigger read of the manifest: a manifest that fails either is set aside here.
         const gpus = gpusOf(row.manifest);
-        const p = policyFor(row.manifest, policies);
-        if (p) queuedGpus.set(p.metadata.name, (queuedGpus.get(p.metadata.name) ?? 0) + gpus);
+        policyFor(row.manifest, policies);
         pending.push({ ...row, gpus });
       } catch (error) {
         deps.metrics?.decisions.inc({ outcome: "failed" });
@@ -260,7 +259,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
       if (holdReason) await store.placing.setPendingMessage(row.uid, `held: ${holdReason}`, now);
       else candidates.push(row);
     }
-    return { candidates, queuedGpus };
+    return candidates;
   };
 
   const schedulePass = async (span: Span, epoch: number): Promise<void> => {
@@ -275,9 +274,9 @@ export const createScheduler = (deps: SchedulerDeps) => {
       store.workloads.activeUsage(),
     ]);
     const weights = new Map(budgets.map((b) => [b.metadata.name, b.spec.weight]));
-    const queue = await queueOf(waiting, policies, active, weights);
-    if (!queue) return;
-    let { candidates, queuedGpus } = queue;
+    let candidates = await queueOf(waiting, policies, active, weights);
+    if (!candidates) return;
+    let queuedGpus = queuedGpusOf(waiting, policies);
     // The queue in slices, each decided on the fleet as the slices before it left it: the first workloads of a long
     // queue on a large fleet run while the rest are still being decided. A slice is committed while the next one is
     // decided (the engine thread decides while the event loop and PostgreSQL write): at 10,000 clusters a pass spent
@@ -292,7 +291,7 @@ export const createScheduler = (deps: SchedulerDeps) => {
     const seen = new Set(waiting.map((w) => w.uid));
     // What the slices decided so far hold: burst caps and fair share count them before they are stored.
     let holding: readonly ActiveUsage[] = active;
-    let writing: { reservations: StoredReservation[]; done: Promise<number> } | undefined;
+    let writing: { uids: Set<string>; reservations: StoredReservation[]; done: Promise<number> } | undefined;
     try {
       for (let round = 0; ; round++) {
         const per = sliceSize(candidates.length, decisionMsLately, deps.sliceBudgetMs ?? SLICE_BUDGET_MS);
@@ -316,20 +315,24 @@ export const createScheduler = (deps: SchedulerDeps) => {
           const done = writeSlice(epoch, slice, times);
           // Awaited before the next write or at the end; until then a failure must not count as unhandled.
           done.catch(() => undefined);
-          writing = { reservations: slice.placements.flatMap(heldBy), done };
+          writing = {
+            uids: new Set(slice.placements.map((p) => p.row.uid)),
+            reservations: slice.placements.flatMap(heldBy),
+            done,
+          };
         }
         // While the last slice is written, what was submitted since the pass read the queue is decided too, instead
         // of waiting for this pass to end and the next to read the queue again (a few rounds: failover and
         // drain-back wait for the pass to end). The workloads being written are still Pending in the database.
         if (!writing || round >= PASS_ROUNDS || closed) break;
-        const writingUids = new Set(writing.reservations.map((r) => r.workload));
-        const still = (await store.workloads.pending()).filter((w) => !writingUids.has(w.uid));
+        const being = writing.uids;
+        const still = (await store.workloads.pending()).filter((w) => !being.has(w.uid));
         const fresh = still.filter((w) => !seen.has(w.uid));
         if (fresh.length === 0) break;
         for (const w of fresh) seen.add(w.uid);
         const next = await queueOf(fresh, policies, holding, weights);
         if (!next) return;
-        candidates = next.candidates;
+        candidates = next;
         // A burst trigger counts every GPU still waiting under its policy, not only the newcomers'.
         queuedGpus = queuedGpusOf(still, policies);
       }

@@ -23,12 +23,12 @@ export interface NewSubmission {
   audit?: AuditEntry;
 }
 
-const columns = Object.values(getTableColumns(workloads));
+const columns = Object.entries(getTableColumns(workloads));
 
 /** A `workloads` row as the database returned it (column names, driver values) in the shape drizzle reads it. */
 const decodeWorkload = (raw: Record<string, unknown>): WorkloadRow => {
   const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(workloads))) {
+  for (const [key, column] of columns) {
     const value = raw[column.name];
     row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
@@ -67,7 +67,7 @@ export const insertSubmissions = async (db: Db, items: readonly NewSubmission[])
       values ${sql.join(items.map(workloadTuple), sql`, `)}
       on conflict do nothing
       returning ${sql.join(
-        columns.map((c) => sql.identifier(c.name)),
+        columns.map(([, c]) => sql.identifier(c.name)),
         sql`, `,
       )}
     ), submitted as (

@@ -110,11 +110,11 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
   };
 
   /** The engine on the event loop, telling `ask` of every slice it is asked to decide. */
-  const spyEngine = (ask: (request: Parameters<Engine["planSlice"]>[0]) => void): Engine => {
+  const spyEngine = (ask: (request: Parameters<Engine["planSlice"]>[0]) => void | Promise<void>): Engine => {
     const inner = inProcessEngine(() => undefined);
     return {
-      planSlice: (request, observe) => {
-        ask(request);
+      planSlice: async (request, observe) => {
+        await ask(request);
         return inner.planSlice(request, observe);
       },
       close: () => inner.close(),
@@ -336,29 +336,34 @@ describe.each(KINDS)("scheduler on %s", (kind) => {
     for (const w of [warm, ...queue]) await store.workloads.delete(w.metadata.tenant, w.metadata.name, at);
   });
 
-  it("decides what was submitted while its last slice was written in the same pass, before that write ends", async () => {
+  it("decides what was submitted after it read the queue in the same pass, before its last write ends", async () => {
     const log: string[] = [];
     let lateAsked: () => void = () => undefined;
     const asked = new Promise<void>((resolve) => {
       lateAsked = resolve;
     });
     const late = aWorkload({ resources: { gpu: { count: 1 } } }, unique("late"));
-    const engine = spyEngine((request) => {
+    let submitted = false;
+    const engine = spyEngine(async (request) => {
       const names = request.candidates.map((c) => c.name);
       log.push(`decide ${names.length}`);
       if (names.includes(late.metadata.name)) lateAsked();
+      if (!submitted) {
+        // Submitted after the pass read the queue, while it decides its only slice.
+        submitted = true;
+        await store.workloads.create(late, new Date(at.getTime() + 100));
+      }
     });
-    let submitted = false;
+    let first = true;
     const slowed: Store = {
       ...store,
       placing: {
         ...store.placing,
         placeMany: async (items, e) => {
           log.push(`place ${items.length}`);
-          if (!submitted) {
-            // Submitted while the pass writes its only slice; the write waits until the pass has asked about it.
-            submitted = true;
-            await store.workloads.create(late, new Date(at.getTime() + 100));
+          if (first) {
+            // The slice's write waits until the pass has asked about the late workload (or 5 s: the test then fails).
+            first = false;
             await Promise.race([asked, new Promise((r) => setTimeout(r, 5_000))]);
           }
           const placed = await store.placing.placeMany(items, e);

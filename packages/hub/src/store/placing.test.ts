@@ -196,6 +196,23 @@ describe.each(KINDS)("placing on %s", (kind) => {
       ]);
       expect(await reservedOn(w.uid)).toEqual([to]);
     });
+
+    it("touches only the clusters a placement leaves or joins, and retires only the moved workload's rows", async () => {
+      const [a, b, x, y] = await clusters(4);
+      const other = await placedOn([a!, b!], { replicas: 2 });
+      const w = await placedOn([x!], { restartable: true });
+      const revisions = async () =>
+        Promise.all([a, b, x, y].map(async (c) => (await store.clusters.get(c!))!.revision));
+      const before = await revisions();
+      await store.placing.setPhase(w.uid, "Running", "running", at(2));
+      expect(await store.placing.place(w.uid, change(w.uid, [y!], { restart: true }))).toBe(true);
+      const [ra, rb, rx, ry] = await revisions();
+      // x loses it, y gains it; the other workload's clusters hear nothing.
+      expect([ra, rb, rx, ry]).toEqual([before[0], before[1], before[2]! + 1, before[3]! + 1]);
+      expect(await activeOn(other.uid)).toEqual([a, b].sort());
+      expect(await activeOn(w.uid)).toEqual([y]);
+      expect((await store.workloads.desiredState(a!)).placements.map((p) => p.uid)).toEqual([other.uid]);
+    });
   });
 
   describe("placeMany", () => {
@@ -606,6 +623,28 @@ describe.each(KINDS)("placing on %s", (kind) => {
       expect(await row(w.uid)).toEqual(before);
       await apply(c!, 11, [aStatus(w, 1, { phase: "Succeeded" })]);
       expect(await row(w.uid)).toMatchObject({ phase: "Succeeded", placements: [{ statusSeq: 11, active: false }] });
+    });
+
+    it("takes a repeated status as no change: the workload keeps its version, the sequence number moves on", async () => {
+      const [c] = await clusters(1);
+      const w = await placedOn([c!]);
+      await apply(c!, 1, [aStatus(w, 1)]);
+      const before = await row(w.uid);
+      const events = await reasons(w.uid);
+      // A full report repeats it, its keys in another order (the stored one went through jsonb).
+      const again = Object.fromEntries(Object.entries(aStatus(w, 1)).reverse()) as PlacementStatus;
+      expect(await apply(c!, 2, [again])).toEqual(none);
+      const after = await row(w.uid);
+      expect(after.rv).toBe(before.rv);
+      expect(after.updatedAt).toEqual(before.updatedAt);
+      expect(await reasons(w.uid)).toEqual(events);
+      expect(after.placements[0]).toMatchObject({ statusSeq: 2, status: before.placements[0]!.status });
+      // A report older than the repeated one is still refused; a real change after it is a change.
+      expect(await apply(c!, 2, [aStatus(w, 1, { phase: "Failed", message: "late" })])).toEqual(none);
+      await apply(c!, 3, [aStatus(w, 1, { message: "1 running, restarted once" })]);
+      const changed = await row(w.uid);
+      expect(changed.rv).toBeGreaterThan(before.rv);
+      expect(changed.placements[0]).toMatchObject({ statusSeq: 3, status: { message: "1 running, restarted once" } });
     });
 
     it("records Applied once per generation", async () => {

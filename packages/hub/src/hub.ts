@@ -355,6 +355,7 @@ export const createHub = async (deps: HubDeps) => {
       defaultAfterMs: config.failoverAfterMs,
     },
     listeningSince: () => (hearing ? listeningSince : clock.now()),
+    accrueEveryMs: config.accrueEveryMs,
     onDesiredStateChanged,
     ...(config.defaultMaxRuntimeHours ? { defaultMaxRuntimeHours: config.defaultMaxRuntimeHours } : {}),
     ...(credentials ? { revokeDueCredentials: revokeDueCredentials({ store, clock, logger, credentials }) } : {}),

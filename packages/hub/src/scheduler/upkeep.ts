@@ -26,6 +26,8 @@ export interface UpkeepDeps {
   /** When this hub started listening to agents (silence before it is not a cluster's). */
   listeningSince: () => Date;
   onDesiredStateChanged: () => void;
+  /** Accrue cost at most this often, in work-clock ms (0 or absent: every tick). */
+  accrueEveryMs?: number;
   /** Revoke NATS credentials whose rotation grace period ended (wired when the bus has identities). */
   revokeDueCredentials?: () => Promise<void>;
 }
@@ -38,6 +40,10 @@ export const createUpkeep = (deps: UpkeepDeps) => {
   const { store, clock, workClock, logger, scheduler, view } = deps;
   /** Since when the preferred pool has had room for a workload (hysteresis for drain-back). */
   const roomSince = new Map<string, number>();
+  /** Work-clock ms of this process's last accrual (undefined: none yet, so the first tick accrues). */
+  let accruedAt: number | undefined;
+  /** A tick still running when the next is due: that one is skipped, so two never accrue or fail over at once. */
+  let ticking = false;
 
   /** One multi-row write for every cluster whose capacity changed, and the reservations reports now account for. */
   const checkpoint = async (): Promise<void> => {
@@ -171,21 +177,35 @@ export const createUpkeep = (deps: UpkeepDeps) => {
     });
   };
 
+  const tickOnce = async (): Promise<void> => {
+    const epoch = deps.epoch();
+    if (epoch === undefined) return;
+    await checkpoint();
+    const now = workClock.now();
+    if (accruedAt === undefined || now.getTime() - accruedAt >= (deps.accrueEveryMs ?? 0)) {
+      await store.costs.accrue(now, epoch);
+      accruedAt = now.getTime();
+    }
+    const failedOver = await failover(epoch);
+    const stopped = await runawayGuard(epoch);
+    const moved = await drainBack(epoch);
+    await deps.revokeDueCredentials?.();
+    // Tombstones are for watchers catching up: keep them an hour of the process clock, whatever the work clock does.
+    await store.workloads.pruneTombstones(workClock.fromReal(new Date(clock.now().getTime() - 3_600_000)));
+    if (failedOver || stopped || moved) deps.onDesiredStateChanged();
+    if (failedOver || stopped) void scheduler.kick();
+  };
+
   return {
     /** One round of upkeep; the hub calls it on a timer. Does nothing on a replica that does not lead. */
     async tick(): Promise<void> {
-      const epoch = deps.epoch();
-      if (epoch === undefined) return;
-      await checkpoint();
-      await store.costs.accrue(workClock.now(), epoch);
-      const failedOver = await failover(epoch);
-      const stopped = await runawayGuard(epoch);
-      const moved = await drainBack(epoch);
-      await deps.revokeDueCredentials?.();
-      // Tombstones are for watchers catching up: keep them an hour of the process clock, whatever the work clock does.
-      await store.workloads.pruneTombstones(workClock.fromReal(new Date(clock.now().getTime() - 3_600_000)));
-      if (failedOver || stopped || moved) deps.onDesiredStateChanged();
-      if (failedOver || stopped) void scheduler.kick();
+      if (ticking) return;
+      ticking = true;
+      try {
+        await tickOnce();
+      } finally {
+        ticking = false;
+      }
     },
   };
 };

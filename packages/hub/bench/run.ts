@@ -20,6 +20,7 @@ import { type LatencyRow, runLatency } from "./placement/latency.ts";
 import type { MilpResult } from "./placement/milp.ts";
 import { runQuality } from "./placement/quality.ts";
 import { runDecisionWrites } from "./store/decisions.ts";
+import { runPlacementWrites } from "./store/placements.ts";
 
 interface Context {
   quick: boolean;
@@ -208,6 +209,24 @@ const decisionWrites = async (ctx: Context): Promise<void> => {
   ctx.results["store:decisions"] = rows;
 };
 
+/** One chunk of a pass's placements committed (`placeMany`), on a quiet machine and with CPU hogs competing. */
+const placementWrites = async (ctx: Context): Promise<void> => {
+  console.log("## store:placements — one chunk of 16 placements committed to PostgreSQL (placeMany)\n");
+  const rows = await runPlacementWrites(
+    [0, 2, 4],
+    ctx.quick ? 20 : 100,
+    process.env.GANTRY_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+  );
+  console.log(`load ${loadAverage()}`);
+  console.log("CPU hogs  chunk  chunks  median ms  p99 ms");
+  for (const r of rows) {
+    console.log(
+      `${String(r.hogs).padEnd(9)} ${String(r.chunk).padEnd(6)} ${String(r.chunks).padEnd(7)} ${r.medianMs.toFixed(2).padEnd(10)} ${r.p99Ms.toFixed(2)}`,
+    );
+  }
+  ctx.results["store:placements"] = rows;
+};
+
 const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
   "placement:latency": latency,
   "placement:quality": quality,
@@ -215,6 +234,7 @@ const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
   "inference:autoscaler": (ctx) => inferenceSuite(ctx, printTable),
   "fleet:scale": fleet,
   "store:decisions": decisionWrites,
+  "store:placements": placementWrites,
 };
 
 /** Semi-space size the hub process runs with, in MB (see the module comment). */

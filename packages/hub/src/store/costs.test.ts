@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statusTransition } from "../scheduler/phase.ts";
 import type { Store } from "./index.ts";
+import { costLedger } from "./schema.ts";
 import {
   aDecision,
   aStatus,
@@ -56,6 +58,22 @@ describe.each(KINDS)("cost accrual on %s", (kind) => {
     );
     // Worked by hand: long 2 × 4 GPUs × $2 × 1 h = $16; short 1 × 4 × $2 × 0.5 h = $4.
     expect(await store.costs.accrue(at(3_600))).toBeCloseTo(20, 9);
+    const rows = await store.db.select().from(costLedger).where(eq(costLedger.uid, running.uid));
+    expect(rows.map((r) => ({ ...r, id: 0 }))).toEqual([
+      {
+        id: 0,
+        uid: running.uid,
+        workload: "long",
+        tenant: "team-c",
+        cluster: x,
+        pool: null,
+        policy: null,
+        kind: "compute",
+        usd: 16,
+        startAt: at(0),
+        endAt: at(3_600),
+      },
+    ]);
     // The same instant again: nothing more to bill.
     expect(await store.costs.accrue(at(3_600))).toBe(0);
     // An hour later only the running job adds: $16; the finished one was billed to its end.

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--only placement|placement:latency|placement:quality|agent|agent:memory|inference] [--quick] [--json FILE]
+ * `pnpm bench [--only placement|placement:latency|placement:quality|agent|agent:memory|inference|store] [--quick] [--json FILE]
  *   [--semi-space MB] [--seed N] [--only fleet [--fleet-clusters 1000,3000] [--fleet-workloads N] [--fleet-timed N] [--fleet-steady S] [--fleet-fill-seconds S] [--fleet-clients N]]`
  *
  * The benchmark runner. Suites are named `<area>:<name>`; `--only` takes an area or a suite, repeatable. This
@@ -19,6 +19,7 @@ import { inferenceSuite } from "./inference/suite.ts";
 import { type LatencyRow, runLatency } from "./placement/latency.ts";
 import type { MilpResult } from "./placement/milp.ts";
 import { runQuality } from "./placement/quality.ts";
+import { runAccrual } from "./store/accrual.ts";
 import { runDecisionWrites } from "./store/decisions.ts";
 import { runPlacementWrites } from "./store/placements.ts";
 
@@ -227,6 +228,24 @@ const placementWrites = async (ctx: Context): Promise<void> => {
   ctx.results["store:placements"] = rows;
 };
 
+/** One cost accrual over N running placements: wall time and the hub process's CPU. */
+const accrual = async (ctx: Context): Promise<void> => {
+  console.log("## store:accrual — one cost accrual over N running placements (wall time, hub CPU)\n");
+  const rows = await runAccrual(
+    ctx.quick ? [1_000] : [1_000, 10_000],
+    5,
+    process.env.GANTRY_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+  );
+  console.log(`load ${loadAverage()}`);
+  console.log("placements  accruals  median wall ms  median hub CPU ms");
+  for (const r of rows) {
+    console.log(
+      `${String(r.placements).padEnd(11)} ${String(r.accruals).padEnd(9)} ${r.medianWallMs.toFixed(0).padEnd(15)} ${r.medianCpuMs.toFixed(0)}`,
+    );
+  }
+  ctx.results["store:accrual"] = rows;
+};
+
 const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
   "placement:latency": latency,
   "placement:quality": quality,
@@ -235,6 +254,7 @@ const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
   "fleet:scale": fleet,
   "store:decisions": decisionWrites,
   "store:placements": placementWrites,
+  "store:accrual": accrual,
 };
 
 /** Semi-space size the hub process runs with, in MB (see the module comment). */

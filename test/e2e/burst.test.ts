@@ -97,7 +97,8 @@ describe("hybrid burst: queue, burst trigger, spend cap, drain-back (PostgreSQL)
       database: "postgres",
       fleet,
       secondsPerHour: 2,
-      hub: { upkeepIntervalMs: 200, queueIntervalMs: 300 },
+      // Spend is billed on the hub's real clock: accrue on every tick, not once a minute, to see it within seconds.
+      hub: { upkeepIntervalMs: 200, queueIntervalMs: 300, accrueEveryMs: 1 },
     });
     await stack.readyClusters(2);
     for (const p of [policy, onpremOnly]) {
@@ -218,7 +219,13 @@ describe("hybrid burst: queue, burst trigger, spend cap, drain-back (PostgreSQL)
 describe("budgets and the runaway guard (PostgreSQL)", () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ database: "postgres", fleet, secondsPerHour: 2, hub: { upkeepIntervalMs: 200 } });
+    // Spend is billed on the hub's real clock: accrue on every tick, not once a minute, to see the budget spent.
+    stack = await startStack({
+      database: "postgres",
+      fleet,
+      secondsPerHour: 2,
+      hub: { upkeepIntervalMs: 200, accrueEveryMs: 1 },
+    });
     await stack.readyClusters(2);
   });
   afterAll(async () => stack?.close());

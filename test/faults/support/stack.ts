@@ -44,6 +44,8 @@ export const HUB_ENV: Record<string, string> = {
   GANTRY_QUEUE_INTERVAL_MS: "500",
   GANTRY_RELAY_INTERVAL_MS: "500",
   GANTRY_UPKEEP_INTERVAL_MS: "500",
+  // Spend is checked within seconds of real time (clock skew): accrue on every tick, not once a minute.
+  GANTRY_ACCRUE_EVERY_MS: "1",
 };
 /** What workloads ask for (`spec.failover.afterSeconds`); above fence + stop grace (6 s), so it is what applies. */
 export const FAILOVER_AFTER_S = 8;

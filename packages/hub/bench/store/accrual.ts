@@ -5,8 +5,9 @@
  * plan each.
  */
 import pg from "pg";
-import { createStore, openDatabase } from "../../src/store/index.ts";
+import { createStore } from "../../src/store/index.ts";
 import { median } from "../fleet/proc.ts";
+import { withScratchDatabase } from "./scratch.ts";
 
 export interface AccrualRow {
   placements: number;
@@ -18,27 +19,21 @@ export interface AccrualRow {
 export const runAccrual = async (sizes: number[], accruals: number, databaseUrl: string) => {
   const rows: AccrualRow[] = [];
   for (const n of sizes) {
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    const name = `gantry_bench_accrual_${process.pid}_${Date.now()}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(databaseUrl);
-    url.pathname = `/${name}`;
-    const database = await openDatabase({ url: url.toString() });
-    const direct = new pg.Client({ connectionString: url.toString() });
-    await direct.connect();
-    try {
-      const store = createStore(database.db);
-      const start = "2026-12-03T00:00:00.000Z";
-      await direct.query(
-        `insert into workloads (uid, tenant, name, manifest, phase, generation, created_at, updated_at)
+    await withScratchDatabase(databaseUrl, "accrual", async (database, url) => {
+      const direct = new pg.Client({ connectionString: url });
+      await direct.connect();
+      try {
+        const store = createStore(database.db);
+        const start = "2026-12-03T00:00:00.000Z";
+        await direct.query(
+          `insert into workloads (uid, tenant, name, manifest, phase, generation, created_at, updated_at)
          select 'u' || i, 'bench', 'w-' || i, '{"spec":{"resources":{"gpu":{"count":1}}}}', 'Running', 1,
            $1::timestamptz, $1::timestamptz
          from generate_series(1, ${n}) i`,
-        [start],
-      );
-      await direct.query(
-        `insert into placements (uid, cluster, tenant, workload, replicas, generation, decision_id,
+          [start],
+        );
+        await direct.query(
+          `insert into placements (uid, cluster, tenant, workload, replicas, generation, decision_id,
            price_per_gpu_hour, gpus_per_replica, staging, status, created_at)
          select 'u' || i, 'c-' || i, 'bench', 'w-' || i, 1, 1, 'd' || i, 2, 1,
            '[{"dataset":"imagenet","fromCluster":"c-0","sizeGB":150,"etaSeconds":30,"usd":1.2}]',
@@ -47,28 +42,26 @@ export const runAccrual = async (sizes: number[], accruals: number, databaseUrl:
              'events', '[]'::jsonb, 'startedAt', $1::text),
            $1::timestamptz
          from generate_series(1, ${n}) i`,
-        [start],
-      );
-      const wall: number[] = [];
-      const cpu: number[] = [];
-      for (let k = 1; k <= accruals; k++) {
-        const before = process.cpuUsage();
-        const t = performance.now();
-        await store.costs.accrue(new Date(Date.parse(start) + k * 60_000));
-        wall.push(performance.now() - t);
-        const used = process.cpuUsage(before);
-        cpu.push((used.user + used.system) / 1_000);
+          [start],
+        );
+        const wall: number[] = [];
+        const cpu: number[] = [];
+        for (let k = 1; k <= accruals; k++) {
+          const before = process.cpuUsage();
+          const t = performance.now();
+          await store.costs.accrue(new Date(Date.parse(start) + k * 60_000));
+          wall.push(performance.now() - t);
+          const used = process.cpuUsage(before);
+          cpu.push((used.user + used.system) / 1_000);
+        }
+        const { rows: counted } = await direct.query("select count(*)::int as n from cost_ledger");
+        if (counted[0].n !== n * accruals)
+          throw new Error(`store:accrual: ${counted[0].n} ledger rows, not ${n * accruals}`);
+        rows.push({ placements: n, accruals, medianWallMs: median(wall), medianCpuMs: median(cpu) });
+      } finally {
+        await direct.end();
       }
-      const { rows: counted } = await direct.query("select count(*)::int as n from cost_ledger");
-      if (counted[0].n !== n * accruals)
-        throw new Error(`store:accrual: ${counted[0].n} ledger rows, not ${n * accruals}`);
-      rows.push({ placements: n, accruals, medianWallMs: median(wall), medianCpuMs: median(cpu) });
-    } finally {
-      await direct.end();
-      await database.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
+    });
   }
   return rows;
 };

@@ -5,13 +5,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { Workload } from "@gantry/shared";
-import pg from "pg";
-import { openDatabase } from "../../src/index.ts";
 import { compileFleet, planOn } from "../../src/placement/index.ts";
 import { decisions } from "../../src/store/schema.ts";
 import { storedDecision } from "../../src/store/stored-decision.ts";
 import { median, percentile } from "../fleet/proc.ts";
 import { aJob, benchFleet } from "../fleet/suite.ts";
+import { withScratchDatabase } from "./scratch.ts";
 
 export interface DecisionWriteRow {
   clusters: number;
@@ -24,16 +23,9 @@ export interface DecisionWriteRow {
   writes: number;
 }
 
-export const runDecisionWrites = async (sizes: number[], writes: number, databaseUrl: string) => {
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  const name = `gantry_bench_decisions_${process.pid}_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString() });
-  const rows: DecisionWriteRow[] = [];
-  try {
+export const runDecisionWrites = async (sizes: number[], writes: number, databaseUrl: string) =>
+  withScratchDatabase(databaseUrl, "decisions", async (database) => {
+    const rows: DecisionWriteRow[] = [];
     for (const n of sizes) {
       const fleet = benchFleet(n);
       const full = planOn(
@@ -75,10 +67,5 @@ export const runDecisionWrites = async (sizes: number[], writes: number, databas
         writes,
       });
     }
-  } finally {
-    await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
-  return rows;
-};
+    return rows;
+  });

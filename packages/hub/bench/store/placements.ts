@@ -6,10 +6,10 @@
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import pg from "pg";
-import { createStore, openDatabase } from "../../src/store/index.ts";
+import { createStore } from "../../src/store/index.ts";
 import { aDecision, aReservation, aWorkload } from "../../src/store/testing/fixtures.ts";
 import { median, percentile } from "../fleet/proc.ts";
+import { withScratchDatabase } from "./scratch.ts";
 
 export interface PlacementWriteRow {
   /** CPU-bound processes running meanwhile. */
@@ -26,18 +26,11 @@ const CLUSTERS = 64;
 /** A process that spins until killed: competition for the cores, as the simulated fleet is in the fleet benchmark. */
 const hog = () => spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
 
-export const runPlacementWrites = async (hogCounts: number[], chunks: number, databaseUrl: string) => {
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  const name = `gantry_bench_placements_${process.pid}_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString() });
-  const store = createStore(database.db);
-  const rows: PlacementWriteRow[] = [];
-  const at = new Date("2026-12-03T00:00:00Z");
-  try {
+export const runPlacementWrites = async (hogCounts: number[], chunks: number, databaseUrl: string) =>
+  withScratchDatabase(databaseUrl, "placements", async (database) => {
+    const store = createStore(database.db);
+    const rows: PlacementWriteRow[] = [];
+    const at = new Date("2026-12-03T00:00:00Z");
     const clusters = Array.from({ length: CLUSTERS }, (_, i) => `c-${i}`);
     for (const c of clusters) await store.clusters.register(c, { tier: "cloud", region: "r" }, at);
     let n = 0;
@@ -75,10 +68,5 @@ export const runPlacementWrites = async (hogCounts: number[], chunks: number, da
         for (const p of running) p.kill("SIGKILL");
       }
     }
-  } finally {
-    await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
-  return rows;
-};
+    return rows;
+  });

@@ -9,7 +9,7 @@ import type {
 } from "@gantry/shared";
 import { and, asc, eq, getTableColumns, inArray, isNotNull, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
-import { placementWrites } from "./placement-writes.ts";
+import { type PlacementPlan, placementWrites } from "./placement-writes.ts";
 import { decisions, type PlacementRow, placements, reservations, type WorkloadRow, workloads } from "./schema.ts";
 import { storedDecision } from "./stored-decision.ts";
 import { assertEpoch, type EventInput, nextRv, recordEvent, recordEvents, type Tx, touchClusters } from "./tx.ts";
@@ -241,7 +241,7 @@ export const placingRepository = (db: Db) => ({
       const byUid = new Map(locked.map(({ activeClusters, ...w }) => [w.uid, w as WorkloadRow]));
       const previousOf = new Map(locked.map((w) => [w.uid, w.activeClusters]));
       // What each placement changes, decided for all first, then written as one statement.
-      const plans: { w: WorkloadRow; change: PlacementChange; keepOld: boolean; generation: number }[] = [];
+      const plans: PlacementPlan[] = [];
       for (const { uid, change } of items) {
         // A uid twice in one call: only its first change can find the workload in the phase it expects.
         if (placed.has(uid)) continue;

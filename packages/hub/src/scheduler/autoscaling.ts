@@ -277,15 +277,15 @@ export const createAutoscaling = (deps: AutoscalingDeps) => {
     {
       const changed = await scheduler.exclusive(async () => {
         let any = false;
-        for (const w of await store.workloads.running()) {
-          if (w.manifest.spec.type !== "service" || !w.manifest.spec.autoscaling) continue;
+        for (const w of await store.workloads.runningServices()) {
+          if (!w.autoscaled) continue;
           if (await passFor(w.uid, epoch)) any = true;
         }
         return any;
       });
       if (changed) deps.onDesiredStateChanged();
       // Services gone: forget their samples and state.
-      const running = new Set((await store.workloads.running()).map((w) => keyOf(w.tenant, w.name)));
+      const running = new Set((await store.workloads.runningServices()).map((w) => keyOf(w.tenant, w.name)));
       for (const k of [...samples.keys(), ...states.keys()]) {
         if (!running.has(k)) {
           samples.delete(k);

@@ -88,9 +88,8 @@ export const createUpkeep = (deps: UpkeepDeps) => {
   const runawayGuard = async (epoch: number): Promise<boolean> => {
     let stopped = false;
     const now = workClock.now();
-    for (const w of await store.workloads.running()) {
-      const limit = w.manifest.spec.maxRuntimeHours ?? deps.defaultMaxRuntimeHours;
-      if (limit === undefined || !w.startedAt) continue;
+    for (const w of await store.workloads.pastRuntime(now, deps.defaultMaxRuntimeHours)) {
+      const limit = w.limitHours;
       const ranHours = (now.getTime() - w.startedAt.getTime()) / 3_600_000;
       if (ranHours <= limit) continue;
       const reason = `stopped by the runaway guard: ran ${ranHours.toFixed(2)} h, past maxRuntimeHours ${limit}`;
@@ -103,9 +102,10 @@ export const createUpkeep = (deps: UpkeepDeps) => {
 
   const drainBack = async (epoch: number): Promise<boolean> => {
     const policies = await store.policies.list();
-    if (!policies.some((p) => p.spec.drainBack.enabled && p.spec.pools.length > 1)) return false;
+    const draining = policies.filter((p) => p.spec.drainBack.enabled && p.spec.pools.length > 1);
+    if (draining.length === 0) return false;
     return scheduler.exclusive(async () => {
-      const running = await store.workloads.running();
+      const running = await store.workloads.runningUnder(draining.map((p) => p.metadata.name));
       const { fleet, compiled } = await scheduler.snapshot();
       const now = workClock.now();
       const seen = new Set<string>();

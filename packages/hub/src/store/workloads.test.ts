@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HubError } from "../errors.ts";
 import type { ListCursor, Store, WorkloadWithPlacements } from "./index.ts";
-import { placements, reservations, workloadTombstones } from "./schema.ts";
+import { placements, reservations, workloads, workloadTombstones } from "./schema.ts";
 import {
   aDecision,
   aDescription,
@@ -530,6 +530,91 @@ describe.each(KINDS)("workloads on %s", (kind) => {
     expect(onY[0]).toMatchObject({ workloadPhase: "Placed", manifest: { kind: "Workload" } });
     expect(await store.workloads.active([z])).toEqual([]);
     expect(await store.workloads.active([])).toEqual([]);
+  });
+
+  describe("running work, read narrowly", () => {
+    /** A workload of its own tenant set Running (started at work time `startedHours` h) with `set` written over. */
+    const runningOne = async (
+      tenant: string,
+      spec: Parameters<typeof aWorkload>[1],
+      startedHours: number,
+      set: Partial<typeof workloads.$inferInsert> = {},
+    ) => {
+      const { row } = await store.workloads.create(aWorkload(unique("w"), spec, tenant), at(0));
+      await t.database.db
+        .update(workloads)
+        .set({
+          phase: "Running",
+          startedAt: new Date(Date.parse("2026-01-01T00:00:00Z") + startedHours * 3_600_000),
+          ...set,
+        })
+        .where(eq(workloads.uid, row.uid));
+      return row;
+    };
+    const hoursIn = (h: number) => new Date(Date.parse("2026-01-01T00:00:00Z") + h * 3_600_000);
+
+    it("finds the running workloads past their own runtime limit, or the default when they name none", async () => {
+      const tenant = unique("runaway");
+      const own = await runningOne(tenant, { maxRuntimeHours: 2 }, 0);
+      const ownLater = await runningOne(tenant, { maxRuntimeHours: 2 }, 1);
+      const byDefault = await runningOne(tenant, {}, 0);
+      const generous = await runningOne(tenant, { maxRuntimeHours: 100 }, 0);
+      await runningOne(tenant, { maxRuntimeHours: 1 }, 0, { phase: "Succeeded" });
+      const mine = async (now: Date, d: number | undefined) =>
+        (await store.workloads.pastRuntime(now, d))
+          .filter((w) => w.tenant === tenant)
+          .map((w) => [w.name, w.limitHours])
+          .sort();
+      // At 2.5 h: only `own` has run past its 2 h; no default, so the one naming none runs on.
+      expect(await mine(hoursIn(2.5), undefined)).toEqual([[own.name, 2]]);
+      // At 2.5 h with a 2.4 h default: the one naming none too; an own limit beats the default either way.
+      expect(await mine(hoursIn(2.5), 2.4)).toEqual(
+        [
+          [byDefault.name, 2.4],
+          [own.name, 2],
+        ].sort(),
+      );
+      // Exactly at the limit is not past it (the guard stops work that ran longer than its limit).
+      expect(await mine(hoursIn(3), undefined)).toEqual([[own.name, 2]]);
+      expect(await mine(hoursIn(3.01), undefined)).toEqual(
+        [
+          [own.name, 2],
+          [ownLater.name, 2],
+        ].sort(),
+      );
+      expect((await mine(hoursIn(99), 1)).map(([n]) => n)).not.toContain(generous.name);
+      const [one] = (await store.workloads.pastRuntime(hoursIn(2.5), undefined)).filter((w) => w.tenant === tenant);
+      expect(one?.startedAt.toISOString()).toBe("2026-01-01T00:00:00.000Z");
+    });
+
+    it("lists running services and which autoscale, and running work under named policies in a pool", async () => {
+      const tenant = unique("svc");
+      const plain = await runningOne(tenant, { type: "service" }, 0);
+      const scaled = await runningOne(tenant, { type: "service" }, 0);
+      await t.database.db
+        .update(workloads)
+        .set({
+          manifest: { ...scaled.manifest, spec: { ...scaled.manifest.spec, autoscaling: { minReplicas: 1 } } } as never,
+        })
+        .where(eq(workloads.uid, scaled.uid));
+      const job = await runningOne(tenant, {}, 0, { policy: "burst", pool: "cloud" });
+      const pending = await store.workloads.create(aWorkload(unique("w"), { type: "service" }, tenant), at(0));
+      await runningOne(tenant, {}, 0, { policy: "burst", pool: null });
+      await runningOne(tenant, {}, 0, { policy: "other", pool: "cloud" });
+
+      const services = (await store.workloads.runningServices()).filter((w) => w.tenant === tenant);
+      expect(services.map((w) => [w.name, w.autoscaled]).sort()).toEqual(
+        [
+          [plain.name, false],
+          [scaled.name, true],
+        ].sort(),
+      );
+      expect(services.map((w) => w.name)).not.toContain(pending.row.name);
+      const under = (await store.workloads.runningUnder(["burst"])).filter((w) => w.tenant === tenant);
+      expect(under.map((w) => w.uid)).toEqual([job.uid]);
+      expect(under[0]).toMatchObject({ pool: "cloud", manifest: { kind: "Workload" } });
+      expect(await store.workloads.runningUnder([])).toEqual([]);
+    });
   });
 
   it("sums active placements per tenant, policy and pool, leaving out inactive ones and other tenants' work", async () => {

@@ -60,6 +60,11 @@ export const HubConfig = z.strictObject({
    */
   accrueEveryMs: ms(60_000),
   /**
+   * Where no autovacuum runs (PGlite always; a server with `autovacuum = off`), the leader analyzes the hub's tables
+   * this often and vacuums them every fifth time (0: never). Where autovacuum runs, nothing is done.
+   */
+  dbMaintenanceEveryMs: ms(60_000),
+  /**
    * A pass also decides up to this many waiting workloads as one batch in regret order (fewer on large fleets),
    * and keeps that when it places everything queue order did, and more or for less. 0 turns it off.
    */
@@ -118,6 +123,7 @@ const ENV: [keyof HubConfigInput, string][] = [
   ["relayIntervalMs", "GANTRY_RELAY_INTERVAL_MS"],
   ["upkeepIntervalMs", "GANTRY_UPKEEP_INTERVAL_MS"],
   ["accrueEveryMs", "GANTRY_ACCRUE_EVERY_MS"],
+  ["dbMaintenanceEveryMs", "GANTRY_DB_MAINTENANCE_EVERY_MS"],
   ["autoscaleIntervalMs", "GANTRY_AUTOSCALE_INTERVAL_MS"],
   ["bodyLimitBytes", "GANTRY_BODY_LIMIT_BYTES"],
   ["acceptUnsatisfiable", "GANTRY_ACCEPT_UNSATISFIABLE"],

@@ -356,6 +356,7 @@ export const createHub = async (deps: HubDeps) => {
     },
     listeningSince: () => (hearing ? listeningSince : clock.now()),
     accrueEveryMs: config.accrueEveryMs,
+    maintainEveryMs: config.dbMaintenanceEveryMs,
     onDesiredStateChanged,
     ...(config.defaultMaxRuntimeHours ? { defaultMaxRuntimeHours: config.defaultMaxRuntimeHours } : {}),
     ...(credentials ? { revokeDueCredentials: revokeDueCredentials({ store, clock, logger, credentials }) } : {}),

@@ -26,10 +26,28 @@ describe("upkeep", () => {
   });
 
   /** Upkeep on an empty fleet, its work clock at `now`, counting the accruals it asks the store for. */
-  const upkeepAt = (now: { ms: number }, accrueEveryMs?: number) => {
+  const upkeepAt = (
+    now: { ms: number },
+    accrueEveryMs?: number,
+    maintenance?: { everyMs: number; autovacuum?: boolean; fail?: boolean },
+  ) => {
     const accruals: number[] = [];
+    /** What maintenance the store was asked for, and when (s since the first tick's clock). */
+    const maintained: [string, number][] = [];
+    const start = now.ms;
+    const asked = (what: string, real: () => Promise<void>) => async () => {
+      maintained.push([what, (now.ms - start) / 1_000]);
+      if (maintenance?.fail) throw new Error("permission denied for table workloads");
+      await real();
+    };
     const store = {
       ...t.store,
+      maintenance: {
+        ...t.store.maintenance,
+        autovacuumRuns: async () => maintenance?.autovacuum ?? (await t.store.maintenance.autovacuumRuns()),
+        analyze: asked("analyze", t.store.maintenance.analyze),
+        vacuum: asked("vacuum", t.store.maintenance.vacuum),
+      },
       costs: {
         ...t.store.costs,
         accrue: async (at: Date, epoch?: number) => {
@@ -60,8 +78,9 @@ describe("upkeep", () => {
       listeningSince: () => new Date(0),
       onDesiredStateChanged: () => undefined,
       ...(accrueEveryMs !== undefined ? { accrueEveryMs } : {}),
+      ...(maintenance ? { maintainEveryMs: maintenance.everyMs } : {}),
     });
-    return { upkeep, accruals };
+    return { upkeep, accruals, maintained };
   };
 
   it("accrues on its first tick, then only once `accrueEveryMs` of work time has passed", async () => {
@@ -92,6 +111,48 @@ describe("upkeep", () => {
     await Promise.all([upkeep.tick(), upkeep.tick(), upkeep.tick()]);
     expect(accruals).toHaveLength(1);
     await upkeep.tick();
+    expect(accruals).toHaveLength(2);
+  });
+
+  it("looks after PGlite's tables: analyzes every `maintainEveryMs`, vacuums on the first round and every fifth", async () => {
+    const now = { ms: Date.parse("2026-12-03T00:00:00Z") };
+    const { upkeep, maintained } = upkeepAt(now, undefined, { everyMs: 60_000 });
+    for (let i = 0; i <= 72; i++) {
+      await upkeep.tick();
+      now.ms += 5_000;
+    }
+    // PGlite has no autovacuum (the real question, asked of the real database): ticks every 5 s for 360 s.
+    expect(maintained).toEqual([
+      ["vacuum", 0],
+      ["analyze", 60],
+      ["analyze", 120],
+      ["analyze", 180],
+      ["analyze", 240],
+      ["vacuum", 300],
+      ["analyze", 360],
+    ]);
+  });
+
+  it("leaves the tables to autovacuum where it runs, and does nothing when maintenance is off", async () => {
+    const now = { ms: Date.parse("2026-12-03T00:00:00Z") };
+    const withAutovacuum = upkeepAt(now, undefined, { everyMs: 60_000, autovacuum: true });
+    const off = upkeepAt(now, undefined, { everyMs: 0 });
+    for (let i = 0; i < 30; i++) {
+      await withAutovacuum.upkeep.tick();
+      await off.upkeep.tick();
+      now.ms += 5_000;
+    }
+    expect(withAutovacuum.maintained).toEqual([]);
+    expect(off.maintained).toEqual([]);
+  });
+
+  it("logs a maintenance failure and goes on with upkeep", async () => {
+    const now = { ms: Date.parse("2026-12-03T00:00:00Z") };
+    const { upkeep, accruals, maintained } = upkeepAt(now, undefined, { everyMs: 60_000, fail: true });
+    await upkeep.tick();
+    now.ms += 60_000;
+    await upkeep.tick();
+    expect(maintained.map(([w]) => w)).toEqual(["vacuum", "analyze"]);
     expect(accruals).toHaveLength(2);
   });
 });

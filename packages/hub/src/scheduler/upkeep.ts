@@ -28,6 +28,11 @@ export interface UpkeepDeps {
   onDesiredStateChanged: () => void;
   /** Accrue cost at most this often, in work-clock ms (0 or absent: every tick). */
   accrueEveryMs?: number;
+  /**
+   * Analyze the hub's tables this often, in process-clock ms, and vacuum them every fifth time, when no autovacuum
+   * runs on the database (0 or absent: never).
+   */
+  maintainEveryMs?: number;
   /** Revoke NATS credentials whose rotation grace period ended (wired when the bus has identities). */
   revokeDueCredentials?: () => Promise<void>;
 }
@@ -44,6 +49,9 @@ export const createUpkeep = (deps: UpkeepDeps) => {
   let accruedAt: number | undefined;
   /** A tick still running when the next is due: that one is skipped, so two never accrue or fail over at once. */
   let ticking = false;
+  /** Process-clock ms of the last maintenance check, and how many rounds of maintenance this process has run. */
+  let maintainedAt: number | undefined;
+  let maintenanceRounds = 0;
 
   /** One multi-row write for every cluster whose capacity changed, and the reservations reports now account for. */
   const checkpoint = async (): Promise<void> => {
@@ -177,6 +185,29 @@ export const createUpkeep = (deps: UpkeepDeps) => {
     });
   };
 
+  /**
+   * Statistics and dead-row cleanup where nothing else does them (`store/maintenance.ts`): analyze every time it is
+   * due, vacuum on the first round and every fifth after. Whether autovacuum runs is asked each time (an operator
+   * may turn it on). A failure is logged, never the tick's: the hub works on, only its plans and tables age.
+   */
+  const maintain = async (): Promise<void> => {
+    const every = deps.maintainEveryMs ?? 0;
+    const now = clock.now().getTime();
+    if (every <= 0 || (maintainedAt !== undefined && now - maintainedAt < every)) return;
+    maintainedAt = now;
+    try {
+      if (await store.maintenance.autovacuumRuns()) return;
+      const vacuum = maintenanceRounds % 5 === 0;
+      if (maintenanceRounds === 0)
+        logger.info({ everyMs: every }, "no autovacuum on this database: the hub analyzes and vacuums its own tables");
+      maintenanceRounds++;
+      if (vacuum) await store.maintenance.vacuum();
+      else await store.maintenance.analyze();
+    } catch (error) {
+      logger.warn({ err: error }, "table maintenance failed; it is tried again when next due");
+    }
+  };
+
   const tickOnce = async (): Promise<void> => {
     const epoch = deps.epoch();
     if (epoch === undefined) return;
@@ -194,6 +225,7 @@ export const createUpkeep = (deps: UpkeepDeps) => {
     await store.workloads.pruneTombstones(workClock.fromReal(new Date(clock.now().getTime() - 3_600_000)));
     if (failedOver || stopped || moved) deps.onDesiredStateChanged();
     if (failedOver || stopped) void scheduler.kick();
+    await maintain();
   };
 
   return {

@@ -4,6 +4,7 @@ import { costRepository } from "./costs.ts";
 import { datasetRepository } from "./datasets.ts";
 import type { Db } from "./db.ts";
 import { leaseRepository } from "./leases.ts";
+import { maintenanceRepository } from "./maintenance.ts";
 import { outboxRepository } from "./outbox.ts";
 import { placingRepository } from "./placing.ts";
 import { budgetRepository, policyRepository } from "./policies.ts";
@@ -24,6 +25,7 @@ export const createStore = (db: Db) => ({
   leases: leaseRepository(db),
   tokens: tokenRepository(db),
   audit: auditRepository(db),
+  maintenance: maintenanceRepository(db),
 });
 export type Store = ReturnType<typeof createStore>;
 

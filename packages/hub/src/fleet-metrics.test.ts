@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { ClusterDescription, NodeGroup } from "@gantry/shared";
-import { Registry } from "prom-client";
+import { ClusterDescription, ClusterHealth, NodeGroup } from "@gantry/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleetView } from "./fleet/view.ts";
-import { registerFleetMetrics } from "./fleet-metrics.ts";
+import { clusterFamilies, registerFleetMetrics } from "./fleet-metrics.ts";
+import { createMetrics } from "./metrics.ts";
 import { costLedger } from "./store/schema.ts";
 import { aWorkload, KINDS, openTestStore, T0, type TestStore } from "./store/testing/fixtures.ts";
 import { createLogger } from "./util/logger.ts";
@@ -53,7 +53,8 @@ const parseExposition = (text: string): { types: Map<string, string>; samples: S
     }
     if (consumed !== rawLabels.length) throw new Error(`line ${i + 1}: bad labels: ${rawLabels}`);
     const value = Number(rawValue.replace(/^\+Inf$/, "Infinity").replace(/^-Inf$/, "-Infinity"));
-    if (Number.isNaN(value) && rawValue !== "NaN") throw new Error(`line ${i + 1}: bad value ${rawValue}`);
+    // Prometheus reads values with Go's ParseFloat, which takes NaN in any case (prom-client writes "Nan").
+    if (Number.isNaN(value) && !/^nan$/i.test(rawValue)) throw new Error(`line ${i + 1}: bad value ${rawValue}`);
     samples.push({ name, labels, value });
   }
   return { types, samples };
@@ -76,7 +77,7 @@ describe.each(KINDS)("fleet metrics on %s", (kind) => {
   let t: TestStore;
   let now = T0.getTime();
   const clock = { now: () => new Date(now) };
-  const registry = new Registry();
+  const metrics = createMetrics();
   const view = createFleetView({ clock, thresholds });
 
   beforeAll(async () => {
@@ -139,7 +140,7 @@ describe.each(KINDS)("fleet metrics on %s", (kind) => {
     );
     await t.store.workloads.create(aWorkload("queued-1"), T0);
     await t.store.workloads.create(aWorkload("queued-2"), T0);
-    registerFleetMetrics(registry, { view, store: t.store, clock, thresholds, logger: createLogger("test") });
+    registerFleetMetrics(metrics, { view, store: t.store, clock, thresholds, logger: createLogger("test") });
     now += 45_000;
     // A fresh database (migrations) on a loaded machine takes a while.
   }, 120_000);
@@ -149,7 +150,7 @@ describe.each(KINDS)("fleet metrics on %s", (kind) => {
     samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
   it("reports capacity and free GPUs by model, health per state and heartbeat age per cluster", async () => {
-    const { types, samples } = parseExposition(await registry.metrics());
+    const { types, samples } = parseExposition(await metrics.exposition());
     expect(types.get("gantry_cluster_gpus")).toBe("gauge");
     expect(value(samples, "gantry_cluster_gpus", { cluster: "dc1", model: "H100" })).toBe(16);
     expect(value(samples, "gantry_cluster_gpus_free", { cluster: "dc1", model: "H100" })).toBe(10);
@@ -167,7 +168,7 @@ describe.each(KINDS)("fleet metrics on %s", (kind) => {
   });
 
   it("counts spend by tenant, cluster, pool and kind, and workloads by phase", async () => {
-    const { types, samples } = parseExposition(await registry.metrics());
+    const { types, samples } = parseExposition(await metrics.exposition());
     expect(types.get("gantry_spend_usd_total")).toBe("counter");
     expect(
       value(samples, "gantry_spend_usd_total", { tenant: "vision", cluster: "dc1", pool: "onprem", kind: "compute" }),
@@ -180,7 +181,7 @@ describe.each(KINDS)("fleet metrics on %s", (kind) => {
   });
 
   it("reports budgets' limits and what their tenants spent this day and month (the 90 % alert's inputs)", async () => {
-    const { samples } = parseExposition(await registry.metrics());
+    const { samples } = parseExposition(await metrics.exposition());
     expect(value(samples, "gantry_budget_limit_usd", { tenant: "vision", period: "day" })).toBe(5);
     // No monthly limit set: no series, so an alert on spent / limit cannot divide by a made-up number.
     expect(value(samples, "gantry_budget_limit_usd", { tenant: "vision", period: "month" })).toBeUndefined();
@@ -189,11 +190,65 @@ describe.each(KINDS)("fleet metrics on %s", (kind) => {
   });
 
   it("passes promtool's lint where promtool is installed, and the strict parser everywhere", async () => {
-    const text = await registry.metrics();
+    const text = await metrics.exposition();
     expect(() => parseExposition(text)).not.toThrow();
     if (await hasPromtool()) expect(await promtool(text)).toBe("");
     // A broken exposition is caught by the parser (it is not a parser that accepts anything).
     expect(() => parseExposition(`${text}gantry_undeclared 1\n`)).toThrow(/no HELP and TYPE/);
     expect(() => parseExposition('# HELP x y\n# TYPE x gauge\nx{a="b} 1\n')).toThrow(/bad labels|not a sample/);
+  });
+});
+
+describe("the per-cluster families, rendered by hand", () => {
+  const entry = (name: string, region: string, state: "registered" | "revoked" = "registered") => ({
+    name,
+    state,
+    registration: {},
+    description: { ...ClusterDescription.parse({ name, tier: "edge", provider: "self" }), region },
+    reported: null,
+    agentId: "a",
+    driver: "simulated",
+    agentVersion: "1",
+    capacity: {
+      nodes: [
+        NodeGroup.parse({ name: "g", count: 2, gpu: { model: 'L4 "mini"', count: 4, memoryGiB: 24 }, gpusUsed: 1 }),
+      ],
+      accountedWorkloads: [],
+      datasets: [],
+    },
+    lastSeenAt: new Date(T0.getTime() - 2_500),
+    revision: 0,
+    createdAt: T0,
+    registeredAt: T0,
+    revokedAt: null,
+  });
+
+  it("escapes label values as the text format says, and leaves out clusters that are not registered", () => {
+    const text = clusterFamilies(
+      [entry("edge-1", 'paris "nord"\\2\nb'), entry("gone", "x", "revoked")] as never,
+      T0,
+      thresholds,
+    );
+    const { types, samples } = parseExposition(text);
+    expect(types.get("gantry_cluster_health")).toBe("gauge");
+    const info = samples.filter((s) => s.name === "gantry_cluster_info");
+    // The parser keeps escapes as written: \" \\ and \n, each exactly once.
+    expect(info).toEqual([
+      {
+        name: "gantry_cluster_info",
+        labels: { cluster: "edge-1", tier: "edge", provider: "self", region: 'paris \\"nord\\"\\\\2\\nb' },
+        value: 1,
+      },
+    ]);
+    expect(samples.find((s) => s.name === "gantry_cluster_gpus_free")).toEqual({
+      name: "gantry_cluster_gpus_free",
+      labels: { cluster: "edge-1", model: 'L4 \\"mini\\"' },
+      value: 6,
+    });
+    expect(samples.find((s) => s.name === "gantry_cluster_heartbeat_age_seconds")?.value).toBe(2.5);
+    expect(samples.filter((s) => s.labels.cluster === "gone")).toEqual([]);
+    expect(samples.filter((s) => s.name === "gantry_cluster_health").map((s) => [s.labels.state, s.value])).toEqual(
+      ClusterHealth.options.map((state) => [state, state === "ready" ? 1 : 0]),
+    );
   });
 });

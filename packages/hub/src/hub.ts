@@ -103,7 +103,7 @@ export const createHub = async (deps: HubDeps) => {
   const view = createFleetView({ clock, thresholds });
   view.load(await store.clusters.list());
   stepDone("fleetViewMs");
-  registerFleetMetrics(metrics.registry, { view, store, clock, thresholds, logger });
+  registerFleetMetrics(metrics, { view, store, clock, thresholds, logger });
   /**
    * Since when this hub has heard the bus without a break: a hub cut off from NATS (or just started) must not take
    * its own deafness for lost clusters, so failover counts silence from here at the earliest.

@@ -9,8 +9,19 @@ export const createMetrics = () => {
   for (const what of ["handles", "requests", "resources"]) {
     registry.removeSingleMetric(`gantry_hub_nodejs_active_${what}_total`);
   }
+  /** Families rendered by hand (`fleet-metrics.ts`), appended to the registry's in the exposition. */
+  const texts: (() => string)[] = [];
   return {
     registry,
+    /** Add families rendered as Prometheus text (each a whole family: HELP, TYPE, samples, ending in a newline). */
+    addText: (render: () => string) => {
+      texts.push(render);
+    },
+    /** The whole exposition, what `GET /metrics` answers: the registry's families, then the hand-rendered ones. */
+    exposition: async (): Promise<string> => {
+      const rendered = texts.map((f) => f()).join("\n");
+      return rendered === "" ? registry.metrics() : `${await registry.metrics()}\n${rendered}`;
+    },
     decisions: new Counter({
       name: "gantry_decisions_total",
       help: "Placement decisions, by outcome",

@@ -77,7 +77,7 @@ export const createApi = (deps: ApiDeps) => {
   serveDashboard(app);
   app.get("/metrics", async (c) => {
     if (!deps.metrics) return c.text("metrics are off", 404);
-    return c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });
+    return c.text(await deps.metrics.exposition(), 200, { "content-type": deps.metrics.registry.contentType });
   });
   // Liveness: the process answers. Readiness: the database and NATS answer too.
   app.get("/healthz", (c) =>

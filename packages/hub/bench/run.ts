@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--only placement|placement:latency|placement:quality|agent|agent:memory|inference|store] [--quick] [--json FILE]
+ * `pnpm bench [--only placement|placement:latency|placement:quality|agent|agent:memory|inference|store|hub] [--quick] [--json FILE]
  *   [--semi-space MB] [--seed N] [--only fleet [--fleet-clusters 1000,3000] [--fleet-workloads N] [--fleet-timed N] [--fleet-steady S] [--fleet-fill-seconds S] [--fleet-clients N]]`
  *
  * The benchmark runner. Suites are named `<area>:<name>`; `--only` takes an area or a suite, repeatable. This
@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { loadAverage } from "./fleet/proc.ts";
 import { type FleetOptions, type FleetRow, runFleet } from "./fleet/suite.ts";
 import { inferenceSuite } from "./inference/suite.ts";
+import { runScrapes } from "./metrics/scrape.ts";
 import { type LatencyRow, runLatency } from "./placement/latency.ts";
 import type { MilpResult } from "./placement/milp.ts";
 import { runQuality } from "./placement/quality.ts";
@@ -246,6 +247,26 @@ const accrual = async (ctx: Context): Promise<void> => {
   ctx.results["store:accrual"] = rows;
 };
 
+/** One `GET /metrics` exposition with N clusters, beside the former prom-client gauges for the same series. */
+const scrapes = async (ctx: Context): Promise<void> => {
+  console.log("## hub:metrics — one /metrics exposition with N clusters reporting capacity (event-loop ms)\n");
+  const rows = await runScrapes(ctx.quick ? [1_000] : [1_000, 10_000], ctx.quick ? 8 : 20);
+  console.log(`load ${loadAverage()}; "gauges": the per-cluster series set on prom-client gauges, as until 2026-12-04`);
+  printTable(
+    ["clusters", "scrapes", "MB", "median ms", "p99 ms", "gauges median ms", "gauges p99 ms"],
+    rows.map((r) => [
+      String(r.clusters),
+      String(r.scrapes),
+      (r.bytes / 1e6).toFixed(2),
+      r.medianMs.toFixed(1),
+      r.p99Ms.toFixed(1),
+      r.gaugesMedianMs.toFixed(1),
+      r.gaugesP99Ms.toFixed(1),
+    ]),
+  );
+  ctx.results["hub:metrics"] = rows;
+};
+
 const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
   "placement:latency": latency,
   "placement:quality": quality,
@@ -255,6 +276,7 @@ const SUITES: Record<string, (ctx: Context) => Promise<void>> = {
   "store:decisions": decisionWrites,
   "store:placements": placementWrites,
   "store:accrual": accrual,
+  "hub:metrics": scrapes,
 };
 
 /** Semi-space size the hub process runs with, in MB (see the module comment). */

@@ -60,8 +60,9 @@ export const HubConfig = z.strictObject({
    */
   accrueEveryMs: ms(60_000),
   /**
-   * Where no autovacuum runs (PGlite always; a server with `autovacuum = off`), the leader analyzes the hub's tables
-   * this often and vacuums them every fifth time (0: never). Where autovacuum runs, nothing is done.
+   * Where no autovacuum runs (PGlite always; a server with `autovacuum = off`), the leader looks this often and
+   * vacuums or analyzes the tables autovacuum's default thresholds would take (PGlite, which counts no changes: all,
+   * analyzed every time and vacuumed every fifth). 0: never. Where autovacuum runs, nothing is done.
    */
   dbMaintenanceEveryMs: ms(60_000),
   /**

@@ -29,14 +29,22 @@ describe("upkeep", () => {
   const upkeepAt = (
     now: { ms: number },
     accrueEveryMs?: number,
-    maintenance?: { everyMs: number; autovacuum?: boolean; fail?: boolean },
+    maintenance?: {
+      everyMs: number;
+      autovacuum?: boolean;
+      fail?: boolean;
+      due?: { vacuum: string[]; analyze: string[] };
+    },
   ) => {
     const accruals: number[] = [];
     /** What maintenance the store was asked for, and when (s since the first tick's clock). */
     const maintained: [string, number][] = [];
     const start = now.ms;
-    const asked = (what: string, real: () => Promise<void>) => async () => {
+    /** The tables each call named (undefined: all of them). */
+    const named: [string, readonly string[] | undefined][] = [];
+    const asked = (what: string, real: () => Promise<void>) => async (tables?: readonly string[]) => {
       maintained.push([what, (now.ms - start) / 1_000]);
+      named.push([what, tables]);
       if (maintenance?.fail) throw new Error("permission denied for table workloads");
       await real();
     };
@@ -47,6 +55,7 @@ describe("upkeep", () => {
         autovacuumRuns: async () => maintenance?.autovacuum ?? (await t.store.maintenance.autovacuumRuns()),
         analyze: asked("analyze", t.store.maintenance.analyze),
         vacuum: asked("vacuum", t.store.maintenance.vacuum),
+        ...(maintenance?.due ? { due: async () => maintenance.due } : {}),
       },
       costs: {
         ...t.store.costs,
@@ -80,7 +89,7 @@ describe("upkeep", () => {
       ...(accrueEveryMs !== undefined ? { accrueEveryMs } : {}),
       ...(maintenance ? { maintainEveryMs: maintenance.everyMs } : {}),
     });
-    return { upkeep, accruals, maintained };
+    return { upkeep, accruals, maintained, named };
   };
 
   it("accrues on its first tick, then only once `accrueEveryMs` of work time has passed", async () => {
@@ -154,5 +163,17 @@ describe("upkeep", () => {
     await upkeep.tick();
     expect(maintained.map(([w]) => w)).toEqual(["vacuum", "analyze"]);
     expect(accruals).toHaveLength(2);
+  });
+
+  it("takes only the tables past autovacuum's thresholds where the database counts changes", async () => {
+    const now = { ms: Date.parse("2026-12-03T00:00:00Z") };
+    const due = { vacuum: ['"clusters"'], analyze: ['"clusters"', '"workloads"'] };
+    const { upkeep, named } = upkeepAt(now, undefined, { everyMs: 60_000, due });
+    await upkeep.tick();
+    // Vacuumed tables are analyzed by that vacuum: not twice.
+    expect(named).toEqual([
+      ["vacuum", ['"clusters"']],
+      ["analyze", ['"workloads"']],
+    ]);
   });
 });

@@ -55,4 +55,40 @@ describe.each(KINDS)("table maintenance on %s", (kind) => {
     expect((await stats("placements"))?.vacuumed).toBe(true);
     expect(await t.store.workloads.count({ tenants: [tenant] })).toBe(41);
   });
+
+  it("names the tables past autovacuum's thresholds where the database counts changes, and nothing else", async () => {
+    if (kind === "pglite") {
+      // PGlite keeps no counts: the caller falls back to its timer.
+      expect(await t.store.maintenance.due()).toBeUndefined();
+      return;
+    }
+    await t.store.maintenance.vacuum();
+    const tenant = unique("due");
+    for (let i = 0; i < 20; i++) await t.store.workloads.create(aWorkload(`d-${i}`, {}, tenant), at(0));
+    // 20 rows rewritten 10 times: 200 dead versions and 200 changes, past 50 + 20 % (or 10 %) of ~60 live rows.
+    for (let k = 0; k < 10; k++)
+      await t.database.db.execute(sql`update workloads set message = ${`again ${k}`} where tenant = ${tenant}`);
+    // The server flushes a backend's counts at most every second: wait for them.
+    let due: Awaited<ReturnType<typeof t.store.maintenance.due>>;
+    for (let i = 0; i < 50; i++) {
+      due = await t.store.maintenance.due();
+      if (due?.vacuum.includes('"workloads"')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(due?.vacuum).toContain('"workloads"');
+    expect(due?.analyze).toContain('"workloads"');
+    // Tables nobody wrote since the vacuum are not due.
+    expect(due?.vacuum).not.toContain('"budgets"');
+    expect(due?.analyze).not.toContain('"policies"');
+    await t.store.maintenance.vacuum(due?.vacuum);
+    for (let i = 0; i < 50; i++) {
+      due = await t.store.maintenance.due();
+      if (!due?.vacuum.includes('"workloads"')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(due?.vacuum ?? []).not.toContain('"workloads"');
+    // A name that is not one of the hub's tables never reaches a statement.
+    await expect(t.store.maintenance.analyze(['"pg_class"; drop table workloads; --'])).resolves.toBeUndefined();
+    expect(await t.store.workloads.count({ tenants: [tenant] })).toBe(20);
+  }, 30_000);
 });

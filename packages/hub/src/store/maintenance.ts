@@ -9,6 +9,9 @@ const HUB_TABLES: readonly string[] = ([...Object.values(schema), ...Object.valu
   .flatMap((t) => (is(t, PgTable) ? [`"${getTableName(t).replaceAll('"', '""')}"`] : []))
   .sort();
 
+/** Only names from HUB_TABLES reach a statement (they are quoted there; nothing else is). */
+const only = (tables: readonly string[]) => tables.filter((t) => HUB_TABLES.includes(t));
+
 /**
  * Dead rows and planner statistics, where nothing else looks after them. Every status report, heartbeat
  * checkpoint and placement rewrites rows; PostgreSQL's autovacuum reclaims the dead versions and keeps the
@@ -29,14 +32,52 @@ export const maintenanceRepository = (db: Db) => ({
     return Number(rows[0]?.n ?? 0) > 0;
   },
 
-  /** Fresh planner statistics for the hub's tables (samples rows; takes no lock that blocks writers). */
-  async analyze(): Promise<void> {
-    await db.execute(sql.raw(`analyze ${HUB_TABLES.join(", ")}`));
+  /**
+   * Which of the hub's tables are due, by autovacuum's own default rules: vacuum once dead rows pass 50 + 20 % of
+   * the live ones, analyze once rows changed since the last analyze pass 50 + 10 %. Undefined where the database
+   * keeps no such counts (PGlite; `track_counts = off`): the caller then does everything on a timer.
+   */
+  async due(): Promise<{ vacuum: string[]; analyze: string[] } | undefined> {
+    const r = await db.execute(
+      sql`select relname as name, n_live_tup::float8 as live, n_dead_tup::float8 as dead,
+                 n_mod_since_analyze::float8 as changed, current_setting('track_counts') as counting, version() as version
+          from pg_stat_user_tables where schemaname = 'public'`,
+    );
+    const rows = (
+      r as unknown as {
+        rows: {
+          name: string;
+          live: number | string;
+          dead: number | string;
+          changed: number | string;
+          counting: string;
+          version: string;
+        }[];
+      }
+    ).rows.map((row) => ({
+      table: `"${row.name.replaceAll('"', '""')}"`,
+      live: Number(row.live),
+      dead: Number(row.dead),
+      changed: Number(row.changed),
+      // PGlite (single-user PostgreSQL in WebAssembly) counts no changes between its own vacuums and analyzes.
+      counting: row.counting === "on" && !row.version.includes("PGlite"),
+    }));
+    const ours = rows.filter((row) => HUB_TABLES.includes(row.table));
+    if (ours.length === 0 || !ours[0]?.counting) return undefined;
+    return {
+      vacuum: ours.filter((row) => row.dead > 50 + 0.2 * row.live).map((row) => row.table),
+      analyze: ours.filter((row) => row.changed > 50 + 0.1 * row.live).map((row) => row.table),
+    };
+  },
+
+  /** Fresh planner statistics for these of the hub's tables (all by default; takes no lock that blocks writers). */
+  async analyze(tables: readonly string[] = HUB_TABLES): Promise<void> {
+    if (tables.length > 0) await db.execute(sql.raw(`analyze ${only(tables).join(", ")}`));
   },
 
   /** Reclaim dead row versions and refresh statistics (plain VACUUM: readers and writers go on meanwhile). */
-  async vacuum(): Promise<void> {
-    await db.execute(sql.raw(`vacuum (analyze) ${HUB_TABLES.join(", ")}`));
+  async vacuum(tables: readonly string[] = HUB_TABLES): Promise<void> {
+    if (tables.length > 0) await db.execute(sql.raw(`vacuum (analyze) ${only(tables).join(", ")}`));
   },
 });
 export type MaintenanceRepository = ReturnType<typeof maintenanceRepository>;

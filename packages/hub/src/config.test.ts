@@ -19,6 +19,13 @@ describe("the hub's settings from the environment", () => {
     expect(c.port).toBe(0);
   });
 
+  it("takes 0 as table maintenance off, and refuses a negative period", () => {
+    expect(parseHubConfig(hubConfigFromEnv({ GANTRY_DB_MAINTENANCE_EVERY_MS: "0" })).dbMaintenanceEveryMs).toBe(0);
+    expect(parseHubConfig(hubConfigFromEnv({})).dbMaintenanceEveryMs).toBe(60_000);
+    const e = refusal(() => parseHubConfig(hubConfigFromEnv({ GANTRY_DB_MAINTENANCE_EVERY_MS: "-5" })));
+    expect(e.issues.map((i) => i.source)).toEqual(["GANTRY_DB_MAINTENANCE_EVERY_MS"]);
+  });
+
   it("names each misspelt variable, its value and the field, and says why", () => {
     const e = refusal(() =>
       parseHubConfig(hubConfigFromEnv({ GANTRY_ENGINE_THREAD: "ture", GANTRY_BATCH_LIMIT: "abc", PORT: "70000" })),

@@ -9,6 +9,8 @@ const flag = (fallback: boolean) =>
     .default(fallback);
 
 const ms = (fallback: number) => z.coerce.number().int().positive().max(86_400_000).default(fallback);
+/** A period that 0 turns off. */
+const msOrOff = (fallback: number) => z.coerce.number().int().nonnegative().max(86_400_000).default(fallback);
 
 /** Hub configuration, parsed once at the edge (flags and environment) and passed down. */
 export const HubConfig = z.strictObject({
@@ -64,7 +66,7 @@ export const HubConfig = z.strictObject({
    * vacuums or analyzes the tables autovacuum's default thresholds would take (PGlite, which counts no changes: all,
    * analyzed every time and vacuumed every fifth). 0: never. Where autovacuum runs, nothing is done.
    */
-  dbMaintenanceEveryMs: ms(60_000),
+  dbMaintenanceEveryMs: msOrOff(60_000),
   /**
    * A pass also decides up to this many waiting workloads as one batch in regret order (fewer on large fleets),
    * and keeps that when it places everything queue order did, and more or for less. 0 turns it off.

@@ -357,6 +357,8 @@ export const createHub = async (deps: HubDeps) => {
     listeningSince: () => (hearing ? listeningSince : clock.now()),
     accrueEveryMs: config.accrueEveryMs,
     maintainEveryMs: config.dbMaintenanceEveryMs,
+    // An ANALYZE at 10,000 clusters is about a second of a core: not while a burst of submissions is being placed.
+    busy: () => scheduler.sinceDecidedMs() < 10_000,
     onDesiredStateChanged,
     ...(config.defaultMaxRuntimeHours ? { defaultMaxRuntimeHours: config.defaultMaxRuntimeHours } : {}),
     ...(credentials ? { revokeDueCredentials: revokeDueCredentials({ store, clock, logger, credentials }) } : {}),

@@ -522,6 +522,8 @@ export const createScheduler = (deps: SchedulerDeps) => {
     /** Re-evaluate the pending queue soon (a submission, capacity changed, a workload ended, a timer fired). */
     kick: () => pass.kick(),
     idle: () => pass.idle(),
+    /** Milliseconds since a pass last decided something (Infinity before the first). */
+    sinceDecidedMs: () => performance.now() - decidedAt,
     /** Run `section` with no scheduling pass in progress (drain-back and failover decide on the same capacity). */
     exclusive,
     snapshot,

@@ -34,6 +34,7 @@ describe("upkeep", () => {
       autovacuum?: boolean;
       fail?: boolean;
       due?: { vacuum: string[]; analyze: string[] };
+      busy?: () => boolean;
     },
   ) => {
     const accruals: number[] = [];
@@ -88,6 +89,7 @@ describe("upkeep", () => {
       onDesiredStateChanged: () => undefined,
       ...(accrueEveryMs !== undefined ? { accrueEveryMs } : {}),
       ...(maintenance ? { maintainEveryMs: maintenance.everyMs } : {}),
+      ...(maintenance?.busy ? { busy: maintenance.busy } : {}),
     });
     return { upkeep, accruals, maintained, named };
   };
@@ -174,6 +176,23 @@ describe("upkeep", () => {
     expect(named).toEqual([
       ["vacuum", ['"clusters"']],
       ["analyze", ['"workloads"']],
+    ]);
+  });
+
+  it("waits while the hub is placing work, but not longer than five periods", async () => {
+    const now = { ms: Date.parse("2026-12-03T00:00:00Z") };
+    let busy = true;
+    const { upkeep, maintained } = upkeepAt(now, undefined, { everyMs: 60_000, busy: () => busy });
+    for (let i = 0; i <= 72; i++) {
+      if (i === 6) busy = false; // quiet at 30 s
+      if (i === 12) busy = true; // busy again from 60 s on, for good
+      await upkeep.tick();
+      now.ms += 5_000;
+    }
+    // Quiet at 30 s: the first round then. Busy after: held until five periods (300 s) after that round.
+    expect(maintained).toEqual([
+      ["vacuum", 30],
+      ["analyze", 330],
     ]);
   });
 });

@@ -33,6 +33,11 @@ export interface UpkeepDeps {
    * runs on the database (0 or absent: never).
    */
   maintainEveryMs?: number;
+  /**
+   * True while the hub is placing work: maintenance waits (it competes with the burst for the database's CPU), but
+   * never longer than five of its periods.
+   */
+  busy?: () => boolean;
   /** Revoke NATS credentials whose rotation grace period ended (wired when the bus has identities). */
   revokeDueCredentials?: () => Promise<void>;
 }
@@ -52,6 +57,8 @@ export const createUpkeep = (deps: UpkeepDeps) => {
   /** Process-clock ms of the last maintenance check, and how many rounds of maintenance this process has run. */
   let maintainedAt: number | undefined;
   let maintenanceRounds = 0;
+  /** Process-clock ms this upkeep was made: a hub busy from its start still gets maintenance after five periods. */
+  const startedAt = clock.now().getTime();
 
   /** One multi-row write for every cluster whose capacity changed, and the reservations reports now account for. */
   const checkpoint = async (): Promise<void> => {
@@ -195,6 +202,7 @@ export const createUpkeep = (deps: UpkeepDeps) => {
     const every = deps.maintainEveryMs ?? 0;
     const now = clock.now().getTime();
     if (every <= 0 || (maintainedAt !== undefined && now - maintainedAt < every)) return;
+    if (deps.busy?.() && now - (maintainedAt ?? startedAt) < 5 * every) return;
     maintainedAt = now;
     try {
       if (await store.maintenance.autovacuumRuns()) return;

@@ -5,7 +5,7 @@ import { createFleetView } from "./fleet/view.ts";
 import { clusterFamilies, registerFleetMetrics } from "./fleet-metrics.ts";
 import { createMetrics } from "./metrics.ts";
 import { costLedger } from "./store/schema.ts";
-import { aWorkload, KINDS, openTestStore, T0, type TestStore } from "./store/testing/fixtures.ts";
+import { aClusterRow, aWorkload, KINDS, openTestStore, T0, type TestStore } from "./store/testing/fixtures.ts";
 import { createLogger } from "./util/logger.ts";
 
 const thresholds = { unknownAfterMs: 30_000, offlineAfterMs: 120_000 };
@@ -85,22 +85,7 @@ describe.each(KINDS)("fleet metrics on %s", (kind) => {
     const description = (name: string) =>
       ClusterDescription.parse({ name, tier: "onprem", provider: "self", region: "eu-1" });
     for (const name of ["dc1", "dc2"]) {
-      view.upsert({
-        name,
-        state: "registered",
-        registration: {},
-        description: description(name),
-        reported: null,
-        agentId: "a",
-        driver: "simulated",
-        agentVersion: "1",
-        capacity: null,
-        lastSeenAt: null,
-        revision: 0,
-        createdAt: T0,
-        registeredAt: T0,
-        revokedAt: null,
-      });
+      view.upsert(aClusterRow(description(name)));
     }
     view.heartbeat("dc1", {
       nodes: [

@@ -10,6 +10,7 @@ import { fleetClusterOf } from "../../src/fleet/snapshot.ts";
 import { createFleetView } from "../../src/fleet/view.ts";
 import { gpusByModel, registerFleetMetrics } from "../../src/fleet-metrics.ts";
 import { createMetrics } from "../../src/metrics.ts";
+import { aClusterRow } from "../../src/store/testing/fixtures.ts";
 import { silentLogger } from "../../src/util/logger.ts";
 import { median, percentile } from "../fleet/proc.ts";
 
@@ -29,27 +30,12 @@ const fleetOf = (n: number, now: Date) => {
   const view = createFleetView({ clock: { now: () => now }, thresholds });
   for (let i = 0; i < n; i++) {
     const name = `c-${String(i).padStart(5, "0")}`;
-    view.upsert({
-      name,
-      state: "registered",
-      registration: {},
-      description: ClusterDescription.parse({
-        name,
-        tier: i % 3 === 0 ? "onprem" : "cloud",
-        provider: "p",
-        region: `r-${i % 7}`,
-      }),
-      reported: null,
-      agentId: "a",
-      driver: "simulated",
-      agentVersion: "1",
-      capacity: null,
-      lastSeenAt: null,
-      revision: 0,
-      createdAt: now,
-      registeredAt: now,
-      revokedAt: null,
-    });
+    view.upsert(
+      aClusterRow(
+        ClusterDescription.parse({ name, tier: i % 3 === 0 ? "onprem" : "cloud", provider: "p", region: `r-${i % 7}` }),
+        now,
+      ),
+    );
     view.heartbeat(name, {
       nodes: [
         NodeGroup.parse({ name: "h", count: 4, gpu: { model: "H100", count: 8, memoryGiB: 80 }, gpusUsed: i % 8 }),

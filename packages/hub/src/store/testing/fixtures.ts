@@ -12,7 +12,14 @@ import {
 } from "@gantry/shared";
 import { inArray } from "drizzle-orm";
 import { createTestDatabase } from "../../../../../test/support/postgres.ts";
-import { createStore, type OpenDatabase, openDatabase, type Store, type WorkloadRow } from "../index.ts";
+import {
+  type ClusterRow,
+  createStore,
+  type OpenDatabase,
+  openDatabase,
+  type Store,
+  type WorkloadRow,
+} from "../index.ts";
 import { outbox } from "../schema.ts";
 
 export type Kind = "pglite" | "postgres";
@@ -130,6 +137,24 @@ export const aCapacity = (accounted: { uid: string; generation: number }[] = [],
 });
 
 /** Register clusters with the operator's registration (so they get work and their revisions exist). */
+/** A registered cluster's row as the store returns it, never heard from (a fleet view's `upsert` takes it). */
+export const aClusterRow = (description: ClusterDescription, at: Date = T0): ClusterRow => ({
+  name: description.name,
+  state: "registered",
+  registration: {},
+  description,
+  reported: null,
+  agentId: "a",
+  driver: "simulated",
+  agentVersion: "1",
+  capacity: null,
+  lastSeenAt: null,
+  revision: 0,
+  createdAt: at,
+  registeredAt: at,
+  revokedAt: null,
+});
+
 export const registered = async (store: Store, ...names: string[]): Promise<string[]> => {
   for (const name of names) await store.clusters.register(name, { tier: "cloud", region: "r" }, T0);
   return names;

@@ -29,8 +29,8 @@ export interface UpkeepDeps {
   /** Accrue cost at most this often, in work-clock ms (0 or absent: every tick). */
   accrueEveryMs?: number;
   /**
-   * Analyze the hub's tables this often, in process-clock ms, and vacuum them every fifth time, when no autovacuum
-   * runs on the database (0 or absent: never).
+   * Where no autovacuum runs, look this often (process-clock ms) for tables to vacuum or analyze (`maintain` below;
+   * 0 or absent: never).
    */
   maintainEveryMs?: number;
   /**

@@ -72,12 +72,15 @@ export const maintenanceRepository = (db: Db) => ({
 
   /** Fresh planner statistics for these of the hub's tables (all by default; takes no lock that blocks writers). */
   async analyze(tables: readonly string[] = HUB_TABLES): Promise<void> {
-    if (tables.length > 0) await db.execute(sql.raw(`analyze ${only(tables).join(", ")}`));
+    // An empty list would analyze the whole database: nothing to do instead.
+    const named = only(tables);
+    if (named.length > 0) await db.execute(sql.raw(`analyze ${named.join(", ")}`));
   },
 
   /** Reclaim dead row versions and refresh statistics (plain VACUUM: readers and writers go on meanwhile). */
   async vacuum(tables: readonly string[] = HUB_TABLES): Promise<void> {
-    if (tables.length > 0) await db.execute(sql.raw(`vacuum (analyze) ${only(tables).join(", ")}`));
+    const named = only(tables);
+    if (named.length > 0) await db.execute(sql.raw(`vacuum (analyze) ${named.join(", ")}`));
   },
 });
 export type MaintenanceRepository = ReturnType<typeof maintenanceRepository>;

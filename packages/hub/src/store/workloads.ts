@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Decision, Placement, Reservation, Workload, WorkloadPhase } from "@gantry/shared";
-import { and, asc, desc, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, or, type SQL, sql } from "drizzle-orm";
 import { HubError, notFound } from "../errors.ts";
 import { hashOf } from "../util/canonical.ts";
 import { type AuditEntry, recordAudit } from "./audit.ts";
@@ -440,13 +440,7 @@ export const workloadRepository = (db: Db) => ({
     return db
       .select()
       .from(workloads)
-      .where(
-        and(
-          eq(workloads.phase, "Running"),
-          inArray(workloads.policy, [...policies]),
-          sql`${workloads.pool} is not null`,
-        ),
-      )
+      .where(and(eq(workloads.phase, "Running"), inArray(workloads.policy, [...policies]), isNotNull(workloads.pool)))
       .orderBy(asc(workloads.uid));
   },
 
@@ -483,20 +477,18 @@ export const workloadRepository = (db: Db) => ({
         tenant: workloads.tenant,
         name: workloads.name,
         startedAt: workloads.startedAt,
-        limitHours: sql<number | string>`${limit}`,
+        limitHours: limit.mapWith(Number),
       })
       .from(workloads)
       .where(
         and(
           eq(workloads.phase, "Running"),
-          sql`${workloads.startedAt} is not null`,
+          isNotNull(workloads.startedAt),
           sql`extract(epoch from (${now.toISOString()}::timestamptz - ${workloads.startedAt})) > ${limit} * 3600`,
         ),
       )
       .orderBy(asc(workloads.uid));
-    return rows.flatMap((r) =>
-      r.startedAt ? [{ ...r, startedAt: r.startedAt, limitHours: Number(r.limitHours) }] : [],
-    );
+    return rows.flatMap((r) => (r.startedAt ? [{ ...r, startedAt: r.startedAt }] : []));
   },
 
   /** Every active placement with its workload's tenant, type and spec: usage, burst caps, drain-back, failover. */

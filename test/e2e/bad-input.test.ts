@@ -189,6 +189,20 @@ describe("bad input never hurts", () => {
     await expectRefused(await post(job("nul").replace("busybox", "busy\u0000box")), 400, "bad_request");
   });
 
+  it("refuses a NUL in a query parameter or a forged continue token, naming it, on every route", async () => {
+    // Each of these reached PostgreSQL as text and answered 500.
+    await expectRefused(await stack.api("/workloads?tenant=a%00b"), 400, "validation_failed", "tenant");
+    await expectRefused(await stack.api("/audit?subject=a%00b"), 400, "validation_failed", "subject");
+    const forged = Buffer.from(JSON.stringify({ tenant: "team-a\u0000", name: "x" })).toString("base64url");
+    await expectRefused(await stack.api(`/workloads?continue=${forged}`), 400, "validation_failed", "continue");
+    const surrogate = Buffer.from('{"tenant":"team-a","name":"\\ud800"}').toString("base64url");
+    await expectRefused(await stack.api(`/workloads?continue=${surrogate}`), 400, "validation_failed", "continue");
+    // A token the hub issued still pages.
+    const first = (await (await stack.api("/workloads?limit=1")).json()) as { metadata: { continue?: string } };
+    if (first.metadata.continue)
+      expect((await stack.api(`/workloads?limit=1&continue=${first.metadata.continue}`)).status).toBe(200);
+  });
+
   it("refuses a YAML alias bomb at once", async () => {
     const levels = Array.from({ length: 9 }, (_, i) => {
       const prev = i === 0 ? "a" : `l${i - 1}`;

@@ -143,7 +143,7 @@ const syntaxIssues = (doc: Document, text: string, position: (o: number) => { li
  * answered 500 where the input was at fault.
  */
 const LONE_SURROGATE = /\p{Surrogate}/u;
-const textIssue = (s: string): string | undefined => {
+export const textIssue = (s: string): string | undefined => {
   if (s.includes("\u0000")) return "must not contain a NUL character (U+0000)";
   if (LONE_SURROGATE.test(s)) return "must be valid Unicode (it holds a lone UTF-16 surrogate)";
   return undefined;

@@ -1,4 +1,4 @@
-import { issuesOf, ValidationError } from "@gantry/shared";
+import { issuesOf, textIssue, ValidationError } from "@gantry/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HubError } from "../errors.ts";
@@ -72,6 +72,17 @@ export const createApi = (deps: ApiDeps) => {
   });
   // Before every route: a request id, the audit of refused calls, authentication and the rate limit.
   for (const m of authMiddleware(deps)) app.use("*", m);
+
+  // A query parameter reaches PostgreSQL as text, which cannot hold a NUL (`%00`) or a lone surrogate: refused here,
+  // naming the parameter, for every route at once (a list's `tenant` or the audit's `subject` answered 500).
+  app.use("/api/*", async (c, next) => {
+    const issues = [...new URL(c.req.url).searchParams].flatMap(([name, value]) => {
+      const why = textIssue(name) ?? textIssue(value);
+      return why ? [{ field: name, message: why }] : [];
+    });
+    if (issues.length > 0) throw new ValidationError(issues, "request");
+    await next();
+  });
 
   // The operator's console: static files over the public API (it holds no data; the API asks for the token).
   serveDashboard(app);

@@ -1,3 +1,4 @@
+import { textIssue } from "@gantry/shared";
 import { z } from "@hono/zod-openapi";
 import { HubError } from "../errors.ts";
 
@@ -33,7 +34,11 @@ export const decodeContinue = <K extends string>(
     if (
       typeof value === "object" &&
       value !== null &&
-      fields.every((f) => typeof (value as Record<string, unknown>)[f] === "string")
+      fields.every((f) => {
+        const v = (value as Record<string, unknown>)[f];
+        // What the hub issued is always storable text; a forged NUL reached PostgreSQL and answered 500.
+        return typeof v === "string" && textIssue(v) === undefined;
+      })
     ) {
       return value as Record<K, string>;
     }
